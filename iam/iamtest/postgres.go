@@ -1,0 +1,100 @@
+package iamtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// PostgresURL returns the URL of a fresh, empty database that is dropped when
+// t ends. Tests that need a pool use Postgres; PostgresURL is for code under
+// test that opens its own connections (binaries, e2e).
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	admin := adminURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("iamtest: connect to %s: %v", EnvPostgresURL, err)
+	}
+	defer conn.Close(ctx)
+	name := "opengate_test_" + randomHex(8)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("iamtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Errorf("iamtest: drop database %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("iamtest: drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("iamtest: parse %s: %v", EnvPostgresURL, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Postgres returns a pool on a fresh, empty database that is dropped (and the
+// pool closed) when t ends, so tests can run in parallel.
+func Postgres(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	dsn := PostgresURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatalf("iamtest: open pool: %v", err)
+	}
+	t.Cleanup(pool.Close) // runs before the database is dropped (LIFO)
+	if err := pool.Ping(ctx); err != nil {
+		t.Fatalf("iamtest: ping: %v", err)
+	}
+	return pool
+}
+
+// adminURL is the server-level URL from the environment or a container.
+func adminURL(t testing.TB) string {
+	t.Helper()
+	if u := os.Getenv(EnvPostgresURL); u != "" {
+		return u
+	}
+	u, err := docker.start("postgres", "16-alpine",
+		[]string{"POSTGRES_HOST_AUTH_METHOD=trust"}, "5432/tcp",
+		func(hp string) string { return "postgres://postgres@" + hp + "/postgres?sslmode=disable" },
+		func(u string) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			c, err := pgx.Connect(ctx, u)
+			if err != nil {
+				return err
+			}
+			return c.Close(ctx)
+		})
+	if err != nil {
+		unavailable(t, EnvPostgresURL, err)
+	}
+	return u
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
