@@ -29,6 +29,8 @@ const (
 	// CodeInternal: a bug or an unexpected failure. Its details are logged,
 	// never shown to callers.
 	CodeInternal Code = "internal"
+	// CodeTooLarge: the request body or a value exceeds a size limit.
+	CodeTooLarge Code = "too_large"
 )
 
 // Error is the one error type of OpenGate. Message is safe to show to the
@@ -80,6 +82,7 @@ var (
 	ErrRateLimited     = &Error{Code: CodeRateLimited}
 	ErrUnavailable     = &Error{Code: CodeUnavailable}
 	ErrInternal        = &Error{Code: CodeInternal}
+	ErrTooLarge        = &Error{Code: CodeTooLarge}
 )
 
 // ErrorCode returns the code of the first *Error in err's chain; nil gives "",

@@ -1,0 +1,113 @@
+package iam_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+func TestErrorCodeSurvivesWrapping(t *testing.T) {
+	base := iam.NotFoundf("user %s not found", "u1")
+	wrapped := fmt.Errorf("loading: %w", iam.Wrap("users.Get", base))
+	if iam.ErrorCode(wrapped) != iam.CodeNotFound {
+		t.Fatalf("code = %s", iam.ErrorCode(wrapped))
+	}
+	if !errors.Is(wrapped, iam.ErrNotFound) || errors.Is(wrapped, iam.ErrConflict) {
+		t.Fatal("errors.Is does not compare by code")
+	}
+	if iam.ErrorMessage(wrapped) != "user u1 not found" {
+		t.Fatalf("message = %q", iam.ErrorMessage(wrapped))
+	}
+}
+
+func TestUnknownErrorsAreInternalAndHidden(t *testing.T) {
+	err := iam.Wrap("store.Get", errors.New("dial tcp 10.0.0.1: password=hunter2"))
+	if iam.ErrorCode(err) != iam.CodeInternal {
+		t.Fatalf("code = %s", iam.ErrorCode(err))
+	}
+	if iam.ErrorMessage(err) != "internal error" {
+		t.Fatalf("message leaks cause: %q", iam.ErrorMessage(err))
+	}
+	if iam.Wrap("x", nil) != nil || iam.ErrorCode(nil) != "" {
+		t.Fatal("nil must stay nil")
+	}
+}
+
+func TestRealmValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"master", true}, {"acme-corp", true}, {"a1", true}, {"a", true},
+		{"", false}, {"Acme", false}, {"-acme", false}, {"acme-", false}, {"ac me", false},
+		{"acme_corp", false}, {"ünicode", false},
+		{"a23456789012345678901234567890123456789012345678901234567890123", true},
+		{"a234567890123456789012345678901234567890123456789012345678901234", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := iam.ParseRealm(tt.name)
+			if (err == nil) != tt.ok {
+				t.Fatalf("ParseRealm(%q) err = %v, want ok=%v", tt.name, err, tt.ok)
+			}
+			if err != nil && (iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "realm") {
+				t.Fatalf("error = %v", err)
+			}
+		})
+	}
+}
+
+func TestAuthorizeAdmin(t *testing.T) {
+	tests := []struct {
+		name  string
+		p     *iam.Principal
+		realm iam.Realm
+		code  iam.Code
+	}{
+		{"AnonymousIsUnauthenticated", nil, "acme", iam.CodeUnauthenticated},
+		{"MasterAdminAdministersEveryRealm", &iam.Principal{Realm: "master", Roles: []string{"admin"}}, "acme", ""},
+		{"RealmAdminAdministersOwnRealm", &iam.Principal{Realm: "acme", Roles: []string{"realm-admin"}}, "acme", ""},
+		{"RealmAdminCannotAdministerOtherRealm", &iam.Principal{Realm: "acme", Roles: []string{"realm-admin", "admin"}}, "other", iam.CodeForbidden},
+		{"PlainUserIsForbidden", &iam.Principal{Realm: "acme", Roles: []string{"user"}}, "acme", iam.CodeForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.p != nil {
+				ctx = iam.WithPrincipal(ctx, tt.p)
+			}
+			if got := iam.ErrorCode(iam.AuthorizeAdmin(ctx, tt.realm)); got != tt.code {
+				t.Fatalf("code = %q, want %q", got, tt.code)
+			}
+		})
+	}
+}
+
+func TestEventIsCloudEventsJSON(t *testing.T) {
+	e, err := iam.NewEvent("/opengate/users", iam.TopicUserCreated, "acme", "u1", map[string]string{"username": "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(e)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	for _, k := range []string{"specversion", "id", "source", "type", "time", "subject", "datacontenttype", "realm", "data"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("missing %q in %s", k, raw)
+		}
+	}
+	if m["specversion"] != "1.0" || m["type"] != "user.created" || e.Key() != "acme/u1" {
+		t.Fatalf("event = %s", raw)
+	}
+	if e.ID[14] != '7' {
+		t.Fatalf("id %s is not a UUIDv7", e.ID)
+	}
+	var data struct{ Username string }
+	if err := e.Decode(&data); err != nil || data.Username != "alice" {
+		t.Fatalf("decode = %+v, %v", data, err)
+	}
+}
