@@ -1,0 +1,50 @@
+package clients
+
+import (
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Client is an OAuth 2.0 client of a realm (Keycloak's ClientRepresentation).
+// ID is the immutable UUID; ClientID is the public name, unique per realm.
+// The secret itself never appears here: see Service.Secret.
+type Client struct {
+	ID          string
+	Realm       iam.Realm
+	ClientID    string
+	Name        string
+	Description string
+	Enabled     bool
+	// PublicClient clients have no secret and authenticate with client_id
+	// (and PKCE) only.
+	PublicClient bool
+	// BearerOnly clients never obtain tokens; they only verify them.
+	BearerOnly bool
+	// StandardFlowEnabled allows the authorization-code grant.
+	StandardFlowEnabled bool
+	// DirectAccessGrantsEnabled allows the password grant.
+	DirectAccessGrantsEnabled bool
+	// ServiceAccountsEnabled allows the client-credentials grant.
+	ServiceAccountsEnabled bool
+	RedirectURIs           []string
+	WebOrigins             []string
+	RootURL                string
+	BaseURL                string
+	// Attributes holds Keycloak's client attributes, among them
+	// "pkce.code.challenge.method", "post.logout.redirect.uris" and
+	// "access.token.lifespan" (seconds).
+	Attributes           map[string]string
+	DefaultClientScopes  []string
+	OptionalClientScopes []string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Attribute names with a meaning to OpenGate.
+const (
+	AttrPKCEMethod             = "pkce.code.challenge.method"
+	AttrPostLogoutRedirectURIs = "post.logout.redirect.uris"
+	AttrAccessTokenLifespan    = "access.token.lifespan"
+	AttrAccessTokenJWTType     = "access.token.header.type.rfc9068" // "true": typ at+jwt
+)

@@ -1,0 +1,98 @@
+package realms
+
+import (
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Realm is a tenant and its settings. Name is its immutable id. Every other
+// service reads realms through Service.Get (cached).
+type Realm struct {
+	Name        iam.Realm
+	DisplayName string
+	Enabled     bool
+
+	// Token and session lifespans.
+	AccessTokenLifespan   time.Duration // default 5m
+	SSOSessionIdleTimeout time.Duration // refresh token / session idle; default 30m
+	SSOSessionMaxLifespan time.Duration // default 10h
+	AccessCodeLifespan    time.Duration // authorization code; default 60s
+
+	PasswordPolicy PasswordPolicy
+	BruteForce     BruteForce
+	MFA            MFAPolicy
+	// SigningAlgorithm is the JWS algorithm of the realm's tokens: RS256
+	// (default), ES256 or EdDSA.
+	SigningAlgorithm string
+
+	SMTP                SMTP
+	CORSOrigins         []string
+	RegistrationAllowed bool
+	// DuplicateEmailsAllowed lets two users of the realm share an email.
+	DuplicateEmailsAllowed bool
+	Attributes             map[string]string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// PasswordPolicy is the realm's password policy. Zero values disable a rule.
+type PasswordPolicy struct {
+	MinLength       int
+	Digits          int // at least this many digits
+	UpperCase       int
+	LowerCase       int
+	SpecialChars    int
+	NotUsername     bool
+	NotEmail        bool
+	PasswordHistory int // reject the last N passwords
+	// HashIterations overrides argon2id's time cost (t) when > 0.
+	HashIterations int
+	// HashMemoryKiB overrides argon2id's memory cost when > 0.
+	HashMemoryKiB int
+}
+
+// BruteForce configures login-failure lockout, with Keycloak's semantics.
+type BruteForce struct {
+	Enabled bool
+	// FailureFactor is the number of failures before a wait is imposed.
+	FailureFactor int
+	// WaitIncrement is added to the wait for every FailureFactor failures.
+	WaitIncrement time.Duration
+	// MaxWait caps the wait.
+	MaxWait time.Duration
+	// ResetAfter (Keycloak's maxDeltaTimeSeconds) forgets failures older
+	// than this.
+	ResetAfter time.Duration
+}
+
+// MFAPolicy says whether users must, may or cannot use a second factor.
+type MFAPolicy string
+
+// MFA policies.
+const (
+	MFAOff      MFAPolicy = "off"
+	MFAOptional MFAPolicy = "optional"
+	MFARequired MFAPolicy = "required"
+)
+
+// SMTP holds the sender settings of the realm's mail. Password is a secret:
+// it is never returned by the admin API.
+type SMTP struct {
+	Host     string
+	Port     int
+	From     string
+	FromName string
+	User     string
+	Password string
+	StartTLS bool
+	SSL      bool
+}
+
+// Signing algorithms a realm may choose.
+const (
+	AlgRS256 = "RS256"
+	AlgES256 = "ES256"
+	AlgEdDSA = "EdDSA"
+)

@@ -1,0 +1,43 @@
+package users
+
+import (
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// User is a person of a realm (Keycloak's UserRepresentation). Username is
+// unique per realm and stored lowercase; Email is unique per realm unless the
+// realm allows duplicates. Credentials are never part of a User.
+type User struct {
+	ID              string // UUIDv7
+	Realm           iam.Realm
+	Username        string
+	Email           string
+	EmailVerified   bool
+	FirstName       string
+	LastName        string
+	Enabled         bool
+	Attributes      map[string][]string
+	RequiredActions []string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Required actions a user must complete at next login.
+const (
+	ActionVerifyEmail    = "VERIFY_EMAIL"
+	ActionUpdatePassword = "UPDATE_PASSWORD"
+	ActionConfigureTOTP  = "CONFIGURE_TOTP"
+)
+
+// FullName is "First Last" without stray spaces.
+func (u User) FullName() string {
+	switch {
+	case u.FirstName == "":
+		return u.LastName
+	case u.LastName == "":
+		return u.FirstName
+	}
+	return u.FirstName + " " + u.LastName
+}
