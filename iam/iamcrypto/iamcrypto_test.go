@@ -1,0 +1,144 @@
+package iamcrypto_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+)
+
+func newSealer(t *testing.T, key []byte) *iamcrypto.Sealer {
+	t.Helper()
+	s, err := iamcrypto.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSealOpenRoundTrip(t *testing.T) {
+	s := newSealer(t, iamcrypto.GenerateKey())
+	sealed, err := s.Seal([]byte("s3cret"), []byte("acme/c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte("s3cret")) {
+		t.Fatal("sealed value contains the plaintext")
+	}
+	plain, err := s.Open(sealed, []byte("acme/c1"))
+	if err != nil || string(plain) != "s3cret" {
+		t.Fatalf("Open = %q, %v", plain, err)
+	}
+	again, _ := s.Seal([]byte("s3cret"), []byte("acme/c1"))
+	if bytes.Equal(again, sealed) {
+		t.Fatal("two seals of the same plaintext are equal: nonce reused")
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	key := iamcrypto.GenerateKey()
+	s := newSealer(t, key)
+	sealed, err := s.Seal([]byte("s3cret"), []byte("acme/c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := bytes.Clone(sealed)
+	tampered[len(tampered)-1] ^= 1
+	tests := []struct {
+		name   string
+		sealer *iamcrypto.Sealer
+		value  []byte
+		ad     string
+	}{
+		{"OtherAdditionalData", s, sealed, "other/c1"},
+		{"OtherKey", newSealer(t, iamcrypto.GenerateKey()), sealed, "acme/c1"},
+		{"TamperedCiphertext", s, tampered, "acme/c1"},
+		{"Truncated", s, sealed[:10], "acme/c1"},
+		{"Empty", s, nil, "acme/c1"},
+		{"UnknownVersion", s, append([]byte{9}, sealed[1:]...), "acme/c1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plain, err := tt.sealer.Open(tt.value, []byte(tt.ad))
+			if err == nil || plain != nil {
+				t.Fatalf("Open = %q, %v; want an error", plain, err)
+			}
+			if iam.ErrorCode(err) != iam.CodeInternal || strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestNewSealerRequires32Bytes(t *testing.T) {
+	for _, n := range []int{0, 16, 31, 33, 64} {
+		if _, err := iamcrypto.NewSealer(make([]byte, n)); iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "key" {
+			t.Fatalf("NewSealer(%d bytes) err = %v", n, err)
+		}
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	key := iamcrypto.GenerateKey()
+	tests := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"Hex", hex.EncodeToString(key), true},
+		{"UpperHex", strings.ToUpper(hex.EncodeToString(key)), true},
+		{"Base64", base64.StdEncoding.EncodeToString(key), true},
+		{"RawBase64", base64.RawStdEncoding.EncodeToString(key), true},
+		{"Base64URL", base64.URLEncoding.EncodeToString(key), true},
+		{"EncodeKeyOutput", iamcrypto.EncodeKey(key), true},
+		{"SurroundingSpace", " " + iamcrypto.EncodeKey(key) + "\n", true},
+		{"Empty", "", false},
+		{"ShortBase64", base64.StdEncoding.EncodeToString(key[:16]), false},
+		{"LongBase64", base64.StdEncoding.EncodeToString(append(key, 1)), false},
+		{"ShortHex", hex.EncodeToString(key[:31]), false},
+		{"Garbage", "not a key!", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := iamcrypto.ParseKey(tt.in)
+			if !tt.ok {
+				if iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "key" {
+					t.Fatalf("err = %v, want invalid key", err)
+				}
+				if tt.in != "" && strings.Contains(iam.ErrorMessage(err), tt.in) {
+					t.Fatal("error repeats the key")
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(got, key) {
+				t.Fatalf("ParseKey = %x, %v; want %x", got, err, key)
+			}
+		})
+	}
+}
+
+func TestRandomToken(t *testing.T) {
+	a, b := iamcrypto.RandomToken(32), iamcrypto.RandomToken(32)
+	if a == b {
+		t.Fatal("tokens repeat")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(a)
+	if err != nil || len(raw) != 32 {
+		t.Fatalf("token %q decodes to %d bytes, %v", a, len(raw), err)
+	}
+	if raw, _ := base64.RawURLEncoding.DecodeString(iamcrypto.RandomToken(4)); len(raw) != 16 {
+		t.Fatalf("short token has %d bytes, want the 16-byte floor", len(raw))
+	}
+}
+
+func TestSHA256(t *testing.T) {
+	want := sha256.Sum256([]byte("abc"))
+	if !bytes.Equal(iamcrypto.SHA256("abc"), want[:]) {
+		t.Fatal("digest mismatch")
+	}
+}
