@@ -1,0 +1,77 @@
+package iampg
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// OutboxChannel is the PostgreSQL notification channel Write notifies and
+// Relay listens on.
+const OutboxChannel = "opengate_outbox"
+
+// Write adds events to the outbox in the caller's transaction tx, so they
+// are published if and only if tx commits, and notifies OutboxChannel (which
+// PostgreSQL delivers on commit only). Write with no events does nothing.
+//
+// Each event needs a UUID ID (iam.NewEvent makes one), a Type (the topic) and
+// a valid Realm; otherwise Write returns CodeInvalid and writes nothing. An ID
+// already in the outbox is a conflict. The event is stored as its CloudEvents
+// JSON and published unchanged, keyed by e.Key().
+func Write(ctx context.Context, tx pgx.Tx, events ...iam.Event) error {
+	const op = "iampg.Write"
+	if len(events) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(events))
+	topics := make([]string, len(events))
+	realms := make([]string, len(events))
+	keys := make([]string, len(events))
+	payloads := make([]string, len(events))
+	for i, e := range events {
+		id, err := uuid.Parse(e.ID)
+		if err != nil {
+			return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "id", Message: "event id must be a UUID", Err: err}
+		}
+		if e.Type == "" {
+			return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "type", Message: "event type (topic) is required"}
+		}
+		if err := e.Realm.Validate(); err != nil {
+			return iam.Wrap(op, err)
+		}
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "data", Message: "event data is not valid JSON", Err: err}
+		}
+		ids[i], topics[i], realms[i], keys[i], payloads[i] = id, e.Type, string(e.Realm), e.Key(), string(payload)
+	}
+	// One round trip: a data-modifying CTE always runs, and pg_notify (the
+	// function form of NOTIFY) fires once, at commit.
+	_, err := tx.Exec(ctx, `
+		WITH inserted AS (
+			INSERT INTO outbox (event_id, topic, realm_name, key, payload)
+			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+			RETURNING 1
+		)
+		SELECT pg_notify('`+OutboxChannel+`', '')`,
+		ids, topics, realms, keys, payloads)
+	return MapError(op, err)
+}
+
+// PruneOutbox deletes outbox rows sent more than olderThan ago and returns how
+// many it deleted. Unsent rows are never deleted. A Relay prunes on its own
+// (WithRetention); this is for deployments that prune from a job instead.
+func PruneOutbox(ctx context.Context, db DB, olderThan time.Duration) (int64, error) {
+	tag, err := db.Exec(ctx,
+		`DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < now() - $1 * interval '1 second'`,
+		olderThan.Seconds())
+	if err != nil {
+		return 0, MapError("iampg.PruneOutbox", err)
+	}
+	return tag.RowsAffected(), nil
+}
