@@ -1,0 +1,119 @@
+package iamkafka
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Defaults used when no option says otherwise.
+const (
+	DefaultMaxAttempts    = 5
+	DefaultBackoffMin     = 200 * time.Millisecond
+	DefaultBackoffMax     = 5 * time.Second
+	DefaultMaxPollRecords = 100
+	DefaultPublishTimeout = 30 * time.Second
+	// DefaultShutdownTimeout bounds the final commit and the group leave
+	// when a subscription stops.
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Option configures a Publisher or a Subscriber. Each option says which it
+// applies to; the other ignores it.
+type Option func(*config)
+
+type config struct {
+	clientOpts      []kgo.Opt
+	logger          *slog.Logger
+	publishTimeout  time.Duration
+	maxAttempts     int
+	backoffMin      time.Duration
+	backoffMax      time.Duration
+	maxPollRecords  int
+	shutdownTimeout time.Duration
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		logger:          slog.Default(),
+		publishTimeout:  DefaultPublishTimeout,
+		maxAttempts:     DefaultMaxAttempts,
+		backoffMin:      DefaultBackoffMin,
+		backoffMax:      DefaultBackoffMax,
+		maxPollRecords:  DefaultMaxPollRecords,
+		shutdownTimeout: DefaultShutdownTimeout,
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithClientOpts adds franz-go client options (TLS, SASL, client id, timeouts,
+// kgo.ConsumeResetOffset, ...) to the clients this package creates: the
+// Subscriber's and OpenPublisher's. They are applied after this package's own,
+// so they can override them — except the consumer group settings a Subscriber
+// relies on (manual commits, blocked rebalances).
+func WithClientOpts(opts ...kgo.Opt) Option {
+	return func(c *config) { c.clientOpts = append(c.clientOpts, opts...) }
+}
+
+// WithLogger sets the logger for handler failures, dead letters and
+// consumer errors (default slog.Default()). Event data is never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithPublishTimeout bounds each Publish call, even when its ctx has no
+// deadline (default 30s; 0 or less: only ctx bounds it). Publisher only.
+func WithPublishTimeout(d time.Duration) Option {
+	return func(c *config) { c.publishTimeout = d }
+}
+
+// WithMaxAttempts sets how many times the handler is called for one record
+// before the record is dead-lettered (default 5). n < 1 is treated as 1.
+// Subscriber only.
+func WithMaxAttempts(n int) Option {
+	return func(c *config) { c.maxAttempts = max(n, 1) }
+}
+
+// WithBackoff sets the wait between two attempts at one record: min after the
+// first failure, doubling after each further failure, capped at max (defaults
+// 200ms and 5s). Subscriber only.
+func WithBackoff(min, max time.Duration) Option {
+	return func(c *config) {
+		c.backoffMin = min
+		c.backoffMax = max
+		if c.backoffMax < c.backoffMin {
+			c.backoffMax = c.backoffMin
+		}
+	}
+}
+
+// WithMaxPollRecords bounds how many records one poll hands to the handlers
+// (default 100). Rebalances wait while a poll's records are handled, so
+// together with the attempts and backoff this bounds how long a member can
+// hold up its group. n < 1 is treated as 1. Subscriber only.
+func WithMaxPollRecords(n int) Option {
+	return func(c *config) { c.maxPollRecords = max(n, 1) }
+}
+
+// WithShutdownTimeout bounds the final offset commit and the group leave when
+// a subscription's ctx ends (default 10s). Subscriber only.
+func WithShutdownTimeout(d time.Duration) Option {
+	return func(c *config) { c.shutdownTimeout = d }
+}
+
+// backoff returns the wait after the attempt-th failure (attempt ≥ 1).
+func (c *config) backoff(attempt int) time.Duration {
+	d := c.backoffMin
+	for i := 1; i < attempt && d < c.backoffMax; i++ {
+		d *= 2
+	}
+	return min(d, c.backoffMax)
+}

@@ -1,0 +1,265 @@
+package iamkafka
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Subscriber runs Kafka consumer groups: each Subscribe call is one member of
+// its group, with its own client.
+//
+// A member polls records, hands them to the handler (the records of one
+// partition one at a time, in offset order; different partitions
+// concurrently, so the handler must be safe for concurrent use), and commits a
+// partition's offset only past records whose handler succeeded or that were
+// dead-lettered. A failing handler is retried with backoff; after
+// WithMaxAttempts attempts the record is produced to "<topic>.dlq" with the
+// error in the opengate-error header and consumption continues. A record that
+// is not a CloudEvent goes to the dead-letter topic without reaching the
+// handler. Rebalances wait while a poll's records are being handled, so a
+// member never commits for a partition it lost.
+//
+// A group without committed offsets starts at the earliest retained record
+// (override with WithClientOpts(kgo.ConsumeResetOffset(...))). Delivery is
+// at-least-once: handlers must be idempotent. A Subscriber is safe for
+// concurrent use.
+type Subscriber struct {
+	seeds []string
+	cfg   config
+}
+
+var _ iam.Subscriber = (*Subscriber)(nil)
+
+// NewSubscriber returns a Subscriber for the seed brokers (host:port).
+// Options: WithMaxAttempts, WithBackoff, WithMaxPollRecords,
+// WithShutdownTimeout, WithClientOpts, WithLogger.
+func NewSubscriber(seeds []string, opts ...Option) *Subscriber {
+	return &Subscriber{seeds: seeds, cfg: newConfig(opts)}
+}
+
+// Subscribe joins consumer group group for topics and calls handler for their
+// records until ctx ends. It then stops handing out records (the handler's
+// ctx ends too), commits the offsets of what was handled, leaves the group and
+// returns ctx's error. Errors: CodeInvalid for an empty group, no or invalid
+// topics, a nil handler, no seeds or bad client options; CodeUnavailable if the
+// client is closed under it.
+func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []string, handler iam.Handler) error {
+	const op = "iamkafka.Subscribe"
+	if err := s.validate(group, topics, handler); err != nil {
+		return iam.Wrap(op, err)
+	}
+	kopts := append([]kgo.Opt{
+		kgo.SeedBrokers(s.seeds...),
+		kgo.AllowAutoTopicCreation(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.ProducerLinger(0), // dead letters are produced one at a time
+	}, s.cfg.clientOpts...)
+	kopts = append(kopts,
+		kgo.ConsumerGroup(group),
+		kgo.ConsumeTopics(topics...),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+	)
+	client, err := kgo.NewClient(kopts...)
+	if err != nil {
+		return &iam.Error{Code: iam.CodeInvalid, Op: op, Message: "invalid Kafka client configuration", Err: err}
+	}
+	defer s.leave(ctx, client)
+
+	m := member{s: s, client: client, group: group, handler: handler}
+	for {
+		fetches := client.PollRecords(ctx, s.cfg.maxPollRecords)
+		if fetches.IsClientClosed() {
+			return &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "Kafka client closed"}
+		}
+		failed := false
+		fetches.EachError(func(topic string, partition int32, err error) {
+			if ctx.Err() == nil {
+				failed = true
+				s.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: fetch failed",
+					slog.String("group", group), slog.String("topic", topic),
+					slog.Int("partition", int(partition)), slog.String("error", err.Error()))
+			}
+		})
+		m.handle(ctx, fetches)
+		client.AllowRebalance()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if failed && fetches.NumRecords() == 0 {
+			sleep(ctx, s.cfg.backoffMin) // do not spin on a persistent error
+		}
+	}
+}
+
+func (s *Subscriber) validate(group string, topics []string, handler iam.Handler) error {
+	switch {
+	case len(s.seeds) == 0:
+		return iam.Invalidf("seeds", "at least one seed broker is required")
+	case group == "":
+		return iam.Invalidf("group", "consumer group is required")
+	case len(topics) == 0:
+		return iam.Invalidf("topics", "at least one topic is required")
+	case handler == nil:
+		return iam.Invalidf("handler", "handler is required")
+	}
+	for _, t := range topics {
+		if validTopic(t) != nil {
+			return iam.Invalidf("topics", "%q is not a valid topic name", t)
+		}
+	}
+	return nil
+}
+
+// leave leaves the group (bounded by the shutdown timeout) and closes client.
+func (s *Subscriber) leave(ctx context.Context, client *kgo.Client) {
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.shutdownTimeout)
+	defer cancel()
+	if err := client.LeaveGroupContext(lctx); err != nil {
+		s.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: leaving group failed", slog.String("error", err.Error()))
+	}
+	client.CloseAllowingRebalance()
+}
+
+// member is one running Subscribe call.
+type member struct {
+	s       *Subscriber
+	client  *kgo.Client
+	group   string
+	handler iam.Handler
+}
+
+// handle hands one poll's records to the handler, one goroutine per
+// partition, then commits past the records that are done. It commits even
+// when ctx has ended, so work finished before a shutdown is not redone.
+func (m *member) handle(ctx context.Context, fetches kgo.Fetches) {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done []*kgo.Record // the last finished record of each partition
+	)
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) == 0 {
+			return
+		}
+		wg.Go(func() {
+			var last *kgo.Record
+			for _, r := range p.Records {
+				if ctx.Err() != nil || !m.record(ctx, r) {
+					break // ctx ended: this record and the rest stay uncommitted
+				}
+				last = r
+			}
+			if last != nil {
+				mu.Lock()
+				done = append(done, last)
+				mu.Unlock()
+			}
+		})
+	})
+	wg.Wait()
+	if len(done) == 0 {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.s.cfg.shutdownTimeout)
+	defer cancel()
+	if err := m.client.CommitRecords(cctx, done...); err != nil {
+		// The records will be delivered again: at-least-once.
+		m.s.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: offset commit failed",
+			slog.String("group", m.group), slog.String("error", err.Error()))
+	}
+}
+
+// record handles r until the handler succeeds or r is dead-lettered (true), or
+// until ctx ends (false).
+func (m *member) record(ctx context.Context, r *kgo.Record) bool {
+	e, err := decodeRecord(r)
+	if err != nil {
+		return m.deadLetter(ctx, r, 0, err)
+	}
+	cfg := &m.s.cfg
+	for attempt := 1; ; attempt++ {
+		err := call(ctx, m.handler, e)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if attempt >= cfg.maxAttempts {
+			return m.deadLetter(ctx, r, attempt, err)
+		}
+		cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: handler failed, will retry", m.attrs(r, attempt, err)...)
+		if !sleep(ctx, cfg.backoff(attempt)) {
+			return false
+		}
+	}
+}
+
+// deadLetter produces r to its dead-letter topic, retrying with backoff until
+// it is acknowledged (true) or ctx ends (false).
+func (m *member) deadLetter(ctx context.Context, r *kgo.Record, attempts int, cause error) bool {
+	cfg := &m.s.cfg
+	dl := deadLetterRecord(r, m.group, attempts, cause)
+	for try := 1; ; try++ {
+		err := produce(ctx, m.client, []*kgo.Record{dl})
+		if err == nil {
+			cfg.logger.LogAttrs(ctx, slog.LevelError, "iamkafka: record dead-lettered", m.attrs(r, attempts, cause)...)
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		cfg.logger.LogAttrs(ctx, slog.LevelError, "iamkafka: producing dead letter failed, will retry",
+			m.attrs(r, attempts, err)...)
+		// A fresh copy: a record handed to a client must not be reused.
+		dl = deadLetterRecord(r, m.group, attempts, cause)
+		if !sleep(ctx, cfg.backoff(try)) {
+			return false
+		}
+	}
+}
+
+// attrs describes a record for logs: never its value.
+func (m *member) attrs(r *kgo.Record, attempt int, err error) []slog.Attr {
+	return []slog.Attr{
+		slog.String("group", m.group),
+		slog.String("topic", r.Topic),
+		slog.Int("partition", int(r.Partition)),
+		slog.Int64("offset", r.Offset),
+		slog.Int("attempt", attempt),
+		slog.String("error", err.Error()),
+	}
+}
+
+// call runs h, turning a panic into an error.
+func call(ctx context.Context, h iam.Handler, e iam.Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &iam.Error{Code: iam.CodeInternal, Op: "iamkafka.handler", Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	return h(ctx, e)
+}
+
+// sleep waits d or until ctx ends; it reports whether d elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
