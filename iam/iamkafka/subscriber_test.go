@@ -285,3 +285,43 @@ func TestEnsureTopics(t *testing.T) {
 		t.Errorf("EnsureTopics with a bad name returned %v", err)
 	}
 }
+
+func TestEveryGroupGetsEveryRecord(t *testing.T) {
+	seeds := iamtest.Kafka(t, "t")
+	const n = 10
+	var events []iam.Event
+	for i := range n {
+		events = append(events, event(t, "t", fmt.Sprint("user-", i%3), i))
+	}
+	publish(t, openPublisher(t, seeds), events...)
+	sub := iamkafka.NewSubscriber(seeds, testOpts()...)
+	for _, group := range []string{"a", "b"} {
+		var mu sync.Mutex
+		seen := map[string]bool{}
+		all := make(chan struct{})
+		subscribe(t, sub, group, []string{"t"}, func(_ context.Context, e iam.Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				if len(seen) == n {
+					close(all)
+				}
+			}
+			return nil
+		})
+		wait(t, all, "group "+group)
+	}
+}
+
+func TestPanickingHandlerIsDeadLettered(t *testing.T) {
+	seeds := iamtest.Kafka(t, "t")
+	publish(t, openPublisher(t, seeds), event(t, "t", "k", 1))
+	sub := iamkafka.NewSubscriber(seeds, testOpts(iamkafka.WithMaxAttempts(2))...)
+	subscribe(t, sub, "g", []string{"t"}, func(context.Context, iam.Event) error { panic("boom") })
+	r := readRecords(t, seeds, iamkafka.DLQTopic("t"), 1)[0]
+	if got := header(t, r, iamkafka.HeaderError); !strings.Contains(got, "panic: boom") {
+		t.Errorf("opengate-error = %q", got)
+	}
+	waitCommitted(t, seeds, "g", "t", 0, 1)
+}
