@@ -94,7 +94,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 			return ctx.Err()
 		}
 		if failed && fetches.NumRecords() == 0 {
-			sleep(ctx, s.cfg.backoffMin) // do not spin on a persistent error
+			sleep(ctx, max(s.cfg.backoffMin, 50*time.Millisecond)) // do not spin on a persistent error
 		}
 	}
 }
