@@ -1,0 +1,80 @@
+package rbac
+
+import (
+	"context"
+	"slices"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Topics returns the topics rbac consumes (with HandleEvent, group
+// Consumer).
+func Topics() []string {
+	return []string{
+		iam.TopicRealmCreated, iam.TopicRealmDeleted,
+		iam.TopicUserCreated, iam.TopicUserDeleted,
+		iam.TopicClientCreated, iam.TopicClientUpdated, iam.TopicClientDeleted,
+	}
+}
+
+// HandleEvent applies a consumed event, at most once per event id (the
+// Store's Once), and each effect is idempotent besides:
+//
+//   - realm.created: EnsureRealmDefaults.
+//   - realm.deleted: DeleteRealm.
+//   - user.created: AssignDefaultRoles (data "id", else the subject).
+//   - user.deleted: DeleteUser.
+//   - client.created, client.updated: PutClient (data "id" and "clientId").
+//   - client.deleted: DeleteClient.
+//
+// Other topics are ignored. Malformed events are CodeInvalid (the bus
+// retries, then dead-letters them). It has the signature of iam.Handler.
+func (s *Service) HandleEvent(ctx context.Context, e iam.Event) error {
+	const op = "rbac.HandleEvent"
+	if !slices.Contains(Topics(), e.Type) {
+		return nil
+	}
+	if err := e.Realm.Validate(); err != nil {
+		return iam.Wrap(op, err)
+	}
+	if e.ID == "" {
+		return iam.Wrap(op, iam.Invalidf("id", "event has no id"))
+	}
+	return iam.Wrap(op, s.store.Once(ctx, Consumer, e.ID, func(st Store) error {
+		return s.with(st).apply(ctx, e)
+	}))
+}
+
+// eventData holds the fields rbac reads from other services' payloads;
+// anything else in them is ignored.
+type eventData struct {
+	ID       string `json:"id"`
+	ClientID string `json:"clientId"`
+}
+
+func (s *Service) apply(ctx context.Context, e iam.Event) error {
+	var d eventData
+	if len(e.Data) > 0 && e.Type != iam.TopicRealmCreated && e.Type != iam.TopicRealmDeleted {
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+	}
+	if d.ID == "" {
+		d.ID = e.Subject
+	}
+	switch e.Type {
+	case iam.TopicRealmCreated:
+		return s.EnsureRealmDefaults(ctx, e.Realm)
+	case iam.TopicRealmDeleted:
+		return s.DeleteRealm(ctx, e.Realm)
+	case iam.TopicUserCreated:
+		return s.AssignDefaultRoles(ctx, e.Realm, d.ID)
+	case iam.TopicUserDeleted:
+		return s.DeleteUser(ctx, e.Realm, d.ID)
+	case iam.TopicClientCreated, iam.TopicClientUpdated:
+		return s.PutClient(ctx, e.Realm, d.ID, d.ClientID)
+	case iam.TopicClientDeleted:
+		return s.DeleteClient(ctx, e.Realm, d.ID)
+	}
+	return nil
+}

@@ -1,0 +1,24 @@
+// Package rbac is OpenGate's role service: realm roles and client roles,
+// composite roles (acyclic, expanded transitively), role mappings of users and
+// of clients' service accounts, each realm's default roles, and the effective
+// roles auth puts into tokens (realm_access, resource_access).
+//
+// The Store interface states what every backend guarantees (rbacmem in
+// memory, rbacpg on PostgreSQL; rbactest checks both); Service holds the
+// rules; rbachttp serves Keycloak's admin paths; rbackafka runs the
+// consumers.
+//
+// rbac does not own users or clients. It does not check that a user exists;
+// it learns clients' public clientIds from client.* events (or a
+// ClientResolver) so that client roles are keyed by clientId in tokens. A
+// client's service account holds roles as the user id
+// "service-account-{clientUUID}" (ServiceAccountUserID).
+//
+// Embedded use:
+//
+//	svc := rbac.New(rbacmem.New(bus))
+//	if err := svc.EnsureRealmDefaults(ctx, iam.MasterRealm); err != nil { ... }
+//	if err := svc.AssignRealmRoles(ctx, iam.MasterRealm, adminID, iam.RoleAdmin); err != nil { ... }
+//	realmRoles, clientRoles, err := svc.EffectiveRoles(ctx, iam.MasterRealm, adminID)
+//	// realmRoles == ["admin"], clientRoles == map[]
+package rbac

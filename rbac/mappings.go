@@ -1,0 +1,198 @@
+package rbac
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// principal parses userID and, for a service account, checks that rbac
+// knows its client (CodeNotFound otherwise).
+func (s *Service) principal(ctx context.Context, realm iam.Realm, userID string, checkClient bool) (Principal, error) {
+	if err := realm.Validate(); err != nil {
+		return Principal{}, err
+	}
+	p, err := PrincipalOf(userID)
+	if err != nil {
+		return Principal{}, err
+	}
+	if checkClient && p.Type == PrincipalServiceAccount {
+		if _, err := s.Client(ctx, realm, p.ID); err != nil {
+			return Principal{}, err
+		}
+	}
+	return p, nil
+}
+
+// UserRoles returns the roles mapped directly to userID (a user id or
+// "service-account-{clientUUID}"), realm roles first, then client roles,
+// each by name. rbac does not check that the user exists.
+func (s *Service) UserRoles(ctx context.Context, realm iam.Realm, userID string) ([]Role, error) {
+	const op = "rbac.UserRoles"
+	p, err := s.principal(ctx, realm, userID, false)
+	if err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	roles, err := s.store.Mappings(ctx, realm, p)
+	return roles, iam.Wrap(op, err)
+}
+
+// UserCompositeRoles returns every role userID holds — its mappings and all
+// they contain, transitively — realm roles first, then client roles, each by
+// name.
+func (s *Service) UserCompositeRoles(ctx context.Context, realm iam.Realm, userID string) ([]Role, error) {
+	const op = "rbac.UserCompositeRoles"
+	p, err := s.principal(ctx, realm, userID, false)
+	if err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	roles, err := s.store.EffectiveRoles(ctx, realm, p)
+	if err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	SortRoles(roles)
+	return roles, nil
+}
+
+// EffectiveRoles returns the names of the realm roles and, by public
+// clientId, the client roles userID holds, composites expanded, each list
+// sorted. auth puts them in the realm_access and resource_access claims; for
+// the client-credentials grant it passes ServiceAccountUserID(clientUUID).
+// An unknown user holds no roles (no error).
+func (s *Service) EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error) {
+	const op = "rbac.EffectiveRoles"
+	p, err := s.principal(ctx, realm, userID, false)
+	if err != nil {
+		return nil, nil, iam.Wrap(op, err)
+	}
+	roles, err := s.store.EffectiveRoles(ctx, realm, p)
+	if err != nil {
+		return nil, nil, iam.Wrap(op, err)
+	}
+	realmRoles, clientRoles = RoleNames(roles)
+	return realmRoles, clientRoles, nil
+}
+
+// RoleNames splits roles into sorted realm role names and sorted client role
+// names by public clientId (never nil). Client roles whose clientId is
+// unknown are left out.
+func RoleNames(roles []Role) (realmRoles []string, clientRoles map[string][]string) {
+	realmRoles = []string{}
+	clientRoles = map[string][]string{}
+	for _, r := range roles {
+		switch {
+		case !r.IsClientRole():
+			realmRoles = append(realmRoles, r.Name)
+		case r.ClientID != "":
+			clientRoles[r.ClientID] = append(clientRoles[r.ClientID], r.Name)
+		}
+	}
+	slices.Sort(realmRoles)
+	for _, names := range clientRoles {
+		slices.Sort(names)
+	}
+	return realmRoles, clientRoles
+}
+
+// SortRoles orders roles realm roles first, then client roles by clientId,
+// each by name.
+func SortRoles(roles []Role) {
+	slices.SortFunc(roles, func(a, b Role) int {
+		switch {
+		case a.IsClientRole() != b.IsClientRole():
+			if a.IsClientRole() {
+				return 1
+			}
+			return -1
+		case a.ClientID != b.ClientID:
+			return cmp.Compare(a.ClientID, b.ClientID)
+		case a.ClientUUID != b.ClientUUID:
+			return cmp.Compare(a.ClientUUID, b.ClientUUID)
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+}
+
+// HasRole reports whether userID holds the realm role named role, directly
+// or through a composite.
+func (s *Service) HasRole(ctx context.Context, realm iam.Realm, userID, role string) (bool, error) {
+	realmRoles, _, err := s.EffectiveRoles(ctx, realm, userID)
+	if err != nil {
+		return false, iam.Wrap("rbac.HasRole", err)
+	}
+	_, found := slices.BinarySearch(realmRoles, role)
+	return found, nil
+}
+
+// AddUserRoles maps the roles with roleIDs to userID. Mapping a role already
+// mapped is no error (idempotent, also under concurrent calls). An unknown
+// role is CodeNotFound and nothing changes. For a service account, the client
+// must be known (CodeNotFound).
+func (s *Service) AddUserRoles(ctx context.Context, realm iam.Realm, userID string, roleIDList ...string) error {
+	const op = "rbac.AddUserRoles"
+	p, err := s.principal(ctx, realm, userID, true)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	ids, err := roleIDs("roles", roleIDList)
+	if err != nil || len(ids) == 0 {
+		return iam.Wrap(op, err)
+	}
+	e, err := mappingEvent(realm, p)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	return iam.Wrap(op, notFound(s.store.AddMappings(ctx, realm, p, ids, e), "role not found"))
+}
+
+// RemoveUserRoles unmaps the roles with roleIDs from userID; roles not
+// mapped are ignored.
+func (s *Service) RemoveUserRoles(ctx context.Context, realm iam.Realm, userID string, roleIDList ...string) error {
+	const op = "rbac.RemoveUserRoles"
+	p, err := s.principal(ctx, realm, userID, false)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	ids, err := roleIDs("roles", roleIDList)
+	if err != nil || len(ids) == 0 {
+		return iam.Wrap(op, err)
+	}
+	e, err := mappingEvent(realm, p)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	return iam.Wrap(op, s.store.RemoveMappings(ctx, realm, p, ids, e))
+}
+
+// AssignRealmRoles maps the realm roles named roleNames to userID
+// (idempotent). An unknown name is CodeNotFound and nothing changes. The
+// bootstrap administrator gets iam.RoleAdmin in master through it.
+func (s *Service) AssignRealmRoles(ctx context.Context, realm iam.Realm, userID string, roleNames ...string) error {
+	const op = "rbac.AssignRealmRoles"
+	ids := make([]string, 0, len(roleNames))
+	for _, name := range roleNames {
+		r, err := s.GetRoleByName(ctx, realm, "", name)
+		if err != nil {
+			return iam.Wrap(op, err)
+		}
+		ids = append(ids, r.ID)
+	}
+	return iam.Wrap(op, s.AddUserRoles(ctx, realm, userID, ids...))
+}
+
+// DeleteUser removes every mapping of userID (the user.deleted consumer
+// calls it). Idempotent.
+func (s *Service) DeleteUser(ctx context.Context, realm iam.Realm, userID string) error {
+	const op = "rbac.DeleteUser"
+	p, err := s.principal(ctx, realm, userID, false)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	e, err := mappingEvent(realm, p)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	return iam.Wrap(op, s.store.DeletePrincipal(ctx, realm, p, e))
+}

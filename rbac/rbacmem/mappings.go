@@ -1,0 +1,131 @@
+package rbacmem
+
+import (
+	"context"
+	"slices"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/rbac"
+)
+
+// Mappings implements rbac.Store.
+func (s *Store) Mappings(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]rbac.Role, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	roles := []rbac.Role{}
+	if d := s.realm(realm, false); d != nil {
+		for id := range d.mappings[p] {
+			roles = append(roles, d.out(id))
+		}
+	}
+	rbac.SortRoles(roles)
+	return roles, nil
+}
+
+// EffectiveRoles implements rbac.Store.
+func (s *Store) EffectiveRoles(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]rbac.Role, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	roles := []rbac.Role{}
+	d := s.realm(realm, false)
+	if d == nil {
+		return roles, nil
+	}
+	seen := map[string]bool{}
+	queue := sortedKeys(d.mappings[p])
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		roles = append(roles, d.out(id))
+		for c := range d.children[id] {
+			if !seen[c] {
+				queue = append(queue, c)
+			}
+		}
+	}
+	rbac.SortRoles(roles)
+	return roles, nil
+}
+
+// AddMappings implements rbac.Store.
+func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Principal, roleIDs []string, events ...iam.Event) error {
+	s.mu.Lock()
+	d := s.realm(realm, false)
+	if err := d.checkRoles(roleIDs); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	if d.mappings[p] == nil {
+		d.mappings[p] = map[string]bool{}
+	}
+	for _, id := range roleIDs {
+		d.mappings[p][id] = true
+	}
+	s.mu.Unlock()
+	s.publish(ctx, events)
+	return nil
+}
+
+// RemoveMappings implements rbac.Store.
+func (s *Store) RemoveMappings(ctx context.Context, realm iam.Realm, p rbac.Principal, roleIDs []string, events ...iam.Event) error {
+	s.mu.Lock()
+	if d := s.realm(realm, false); d != nil {
+		for _, id := range roleIDs {
+			delete(d.mappings[p], id)
+		}
+		if len(d.mappings[p]) == 0 {
+			delete(d.mappings, p)
+		}
+	}
+	s.mu.Unlock()
+	s.publish(ctx, events)
+	return nil
+}
+
+// RolePrincipals implements rbac.Store.
+func (s *Store) RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, pg rbac.Page) ([]rbac.Principal, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d := s.realm(realm, false)
+	if err := d.checkRoles([]string{roleID}); err != nil {
+		return nil, err
+	}
+	ps := []rbac.Principal{}
+	for p, roles := range d.mappings {
+		if roles[roleID] {
+			ps = append(ps, p)
+		}
+	}
+	slices.SortFunc(ps, func(a, b rbac.Principal) int {
+		if a.Type != b.Type {
+			if a.Type < b.Type {
+				return -1
+			}
+			return 1
+		}
+		if a.ID < b.ID {
+			return -1
+		}
+		if a.ID > b.ID {
+			return 1
+		}
+		return 0
+	})
+	lo, hi := page(len(ps), pg.First, pg.Max)
+	return ps[lo:hi], nil
+}
+
+// DeletePrincipal implements rbac.Store.
+func (s *Store) DeletePrincipal(ctx context.Context, realm iam.Realm, p rbac.Principal, events ...iam.Event) error {
+	s.mu.Lock()
+	if d := s.realm(realm, false); d != nil {
+		delete(d.mappings, p)
+	}
+	s.mu.Unlock()
+	s.publish(ctx, events)
+	return nil
+}

@@ -1,0 +1,213 @@
+package rbacmem
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/rbac"
+)
+
+// Store is an in-memory rbac.Store. It is safe for concurrent use; roles are
+// copied in and out. Events are published to the Publisher given to New
+// after the change is applied, best effort: a publishing failure is logged,
+// not returned (the change stays), which suits the embedded default with an
+// in-process bus.
+type Store struct {
+	pub iam.Publisher
+	log *slog.Logger
+
+	mu         sync.RWMutex
+	realms     map[iam.Realm]*realmData
+	processed  map[string]bool // consumer + "/" + event id
+	processedQ []string        // insertion order, to forget the oldest
+	maxIDs     int
+}
+
+var _ rbac.Store = (*Store)(nil)
+
+// realmData is everything of one realm.
+type realmData struct {
+	clients  map[string]rbac.Client     // by client UUID
+	roles    map[string]rbac.Role       // by id
+	children map[string]map[string]bool // composite edges parent → children
+	mappings map[rbac.Principal]map[string]bool
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithLogger sets the logger for publishing failures (default slog.Default).
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// WithProcessedLimit sets how many consumed event ids Once remembers
+// (default 100000); the oldest are forgotten first.
+func WithProcessedLimit(n int) Option { return func(s *Store) { s.maxIDs = n } }
+
+// New returns an empty Store publishing its events to pub (nil: events are
+// dropped).
+func New(pub iam.Publisher, opts ...Option) *Store {
+	s := &Store{
+		pub:       pub,
+		log:       slog.Default(),
+		realms:    map[iam.Realm]*realmData{},
+		processed: map[string]bool{},
+		maxIDs:    100000,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// publish sends events after a change, logging failures.
+func (s *Store) publish(ctx context.Context, events []iam.Event) {
+	if s.pub == nil || len(events) == 0 {
+		return
+	}
+	if err := s.pub.Publish(ctx, events...); err != nil {
+		s.log.WarnContext(ctx, "rbacmem: publishing events failed", "error", err.Error(), "topic", events[0].Type)
+	}
+}
+
+// realm returns realm's data, creating it when create is set (else nil).
+// The caller holds mu (for writing when create is set).
+func (s *Store) realm(realm iam.Realm, create bool) *realmData {
+	d := s.realms[realm]
+	if d == nil && create {
+		d = &realmData{
+			clients:  map[string]rbac.Client{},
+			roles:    map[string]rbac.Role{},
+			children: map[string]map[string]bool{},
+			mappings: map[rbac.Principal]map[string]bool{},
+		}
+		s.realms[realm] = d
+	}
+	return d
+}
+
+// out returns a copy of role id with ClientID and Composite filled in.
+func (d *realmData) out(id string) rbac.Role {
+	r := d.roles[id].Clone()
+	if r.IsClientRole() {
+		r.ClientID = d.clients[r.ClientUUID].ClientID
+	}
+	r.Composite = len(d.children[id]) > 0
+	return r
+}
+
+// PutClient implements rbac.Store.
+func (s *Store) PutClient(ctx context.Context, c rbac.Client) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.realm(c.Realm, true).clients[c.ID] = c
+	return nil
+}
+
+// GetClient implements rbac.Store.
+func (s *Store) GetClient(ctx context.Context, realm iam.Realm, id string) (rbac.Client, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if d := s.realm(realm, false); d != nil {
+		if c, ok := d.clients[id]; ok {
+			return c, nil
+		}
+	}
+	return rbac.Client{}, iam.NotFoundf("client not found")
+}
+
+// FindClient implements rbac.Store.
+func (s *Store) FindClient(ctx context.Context, realm iam.Realm, clientID string) (rbac.Client, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if d := s.realm(realm, false); d != nil {
+		for _, c := range d.clients {
+			if c.ClientID == clientID {
+				return c, nil
+			}
+		}
+	}
+	return rbac.Client{}, iam.NotFoundf("client not found")
+}
+
+// DeleteClient implements rbac.Store.
+func (s *Store) DeleteClient(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error {
+	s.mu.Lock()
+	if d := s.realm(realm, false); d != nil {
+		delete(d.clients, id)
+		for rid, r := range d.roles {
+			if r.ClientUUID == id {
+				d.deleteRole(rid)
+			}
+		}
+		delete(d.mappings, rbac.Principal{Type: rbac.PrincipalServiceAccount, ID: id})
+	}
+	s.mu.Unlock()
+	s.publish(ctx, events)
+	return nil
+}
+
+// DeleteRealm implements rbac.Store.
+func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm, events ...iam.Event) error {
+	s.mu.Lock()
+	delete(s.realms, realm)
+	s.mu.Unlock()
+	s.publish(ctx, events)
+	return nil
+}
+
+// Once implements rbac.Store. It is not atomic with fn's changes (there is no
+// transaction in memory): fn's effects must be idempotent themselves, as
+// rbac's are; Once only keeps a redelivered event from running twice.
+func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(rbac.Store) error) error {
+	key := consumer + "/" + eventID
+	s.mu.RLock()
+	done := s.processed[key]
+	s.mu.RUnlock()
+	if done {
+		return nil
+	}
+	if err := fn(s); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.processed[key] {
+		s.processed[key] = true
+		s.processedQ = append(s.processedQ, key)
+		for len(s.processedQ) > s.maxIDs {
+			delete(s.processed, s.processedQ[0])
+			s.processedQ = s.processedQ[1:]
+		}
+	}
+	return nil
+}
+
+// matches reports whether name contains search, ignoring case.
+func matches(name, search string) bool {
+	return search == "" || strings.Contains(strings.ToLower(name), strings.ToLower(search))
+}
+
+// page applies first and limit (<= 0: none) to n items, returning the
+// bounds.
+func page(n, first, limit int) (int, int) {
+	lo := min(max(first, 0), n)
+	hi := n
+	if limit > 0 {
+		hi = min(lo+limit, n)
+	}
+	return lo, hi
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

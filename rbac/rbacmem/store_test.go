@@ -1,0 +1,87 @@
+package rbacmem_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbacmem"
+	"github.com/opengate-iam/opengate/rbac/rbactest"
+)
+
+func TestConformance(t *testing.T) {
+	rbactest.Run(t, func(t *testing.T) rbac.Store { return rbacmem.New(nil) })
+}
+
+// recorder is an iam.Publisher that keeps what it is given.
+type recorder struct {
+	mu     sync.Mutex
+	events []iam.Event
+}
+
+func (r *recorder) Publish(_ context.Context, events ...iam.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, events...)
+	return nil
+}
+
+func (r *recorder) topics() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.events))
+	for i, e := range r.events {
+		out[i] = e.Type
+	}
+	return out
+}
+
+func TestChangesPublishTheirEvents(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	svc := rbac.New(rbacmem.New(rec))
+	r, err := svc.CreateRole(ctx, "acme", rbac.Role{Name: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddUserRoles(ctx, "acme", "u1", r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateRole(ctx, "acme", rbac.Role{Name: "r"}); err == nil {
+		t.Fatal("duplicate accepted")
+	}
+	if err := svc.DeleteRole(ctx, "acme", r.ID); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{iam.TopicRoleCreated, iam.TopicRoleMappingChanged, iam.TopicRoleDeleted}
+	got := rec.topics()
+	if len(got) != len(want) {
+		t.Fatalf("topics = %v, want %v (a failed change must publish nothing)", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("topics = %v, want %v", got, want)
+		}
+	}
+	var m rbac.MappingChangedEvent
+	if err := rec.events[1].Decode(&m); err != nil || m.UserID != "u1" || m.Realm != "acme" || rec.events[1].Subject != "u1" {
+		t.Fatalf("mapping event = %+v, %v", m, err)
+	}
+}
+
+func TestOnceForgetsTheOldestBeyondItsLimit(t *testing.T) {
+	ctx := context.Background()
+	st := rbacmem.New(nil, rbacmem.WithProcessedLimit(2))
+	runs := 0
+	fn := func(rbac.Store) error { runs++; return nil }
+	for _, id := range []string{"e1", "e2", "e3", "e3", "e2", "e1"} {
+		if err := st.Once(ctx, "rbac", id, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs != 4 { // e1, e2, e3, then e1 again after it was forgotten
+		t.Fatalf("runs = %d, want 4", runs)
+	}
+}

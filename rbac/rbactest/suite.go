@@ -1,0 +1,177 @@
+// Package rbactest is the conformance suite every rbac.Store passes. A
+// backend's test runs it in three lines:
+//
+//	func TestConformance(t *testing.T) {
+//		rbactest.Run(t, func(t *testing.T) rbac.Store { return rbacmem.New(nil) })
+//	}
+//
+// newStore must return an empty Store for each call (each subtest gets its
+// own). The suite drives the Store mostly through rbac.Service, the way
+// OpenGate uses it, and checks the guarantees documented on rbac.Store.
+package rbactest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/rbac"
+)
+
+// Run runs the conformance suite against stores made by newStore.
+func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, f *fixture)
+	}{
+		{"RoleLifecycle", testRoleLifecycle},
+		{"DuplicateRoleNameIsConflict", testDuplicateName},
+		{"ListRolesOrdersSearchesAndPages", testListRoles},
+		{"ClientRolesNeedAKnownClient", testClientRoles},
+		{"CompositeExpansionThreeLevelsDeep", testExpansionThreeLevels},
+		{"CycleRejection", testCycleRejection},
+		{"ConcurrentOppositeEdgesNeverFormACycle", testConcurrentCycle},
+		{"ConcurrentMappingIsIdempotent", testConcurrentMapping},
+		{"ConcurrentCompositeIsIdempotent", testConcurrentComposite},
+		{"UnknownRoleChangesNothing", testUnknownRoleIsAtomic},
+		{"DeleteRoleRemovesItFromCompositesAndMappings", testDeleteRoleCascades},
+		{"DeleteClientRemovesItsRolesAndServiceAccount", testDeleteClient},
+		{"DeleteRealmRemovesEverythingOfTheRealm", testDeleteRealm},
+		{"DeletePrincipalRemovesItsMappings", testDeletePrincipal},
+		{"RealmIsolation", testRealmIsolation},
+		{"RolePrincipalsPages", testRolePrincipals},
+		{"RealmDefaultsAreIdempotent", testRealmDefaults},
+		{"OnceRunsEachEventOnce", testOnce},
+		{"ConsumersApplyEventsOnce", testConsumers},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStore(t)
+			tt.fn(t, &fixture{t: t, st: st, svc: rbac.New(st), ctx: context.Background()})
+		})
+	}
+}
+
+// fixture bundles a Store, a Service on it and helpers that fail the test.
+type fixture struct {
+	t   *testing.T
+	st  rbac.Store
+	svc *rbac.Service
+	ctx context.Context
+}
+
+// role creates a realm role (clientUUID "") or client role named name.
+func (f *fixture) role(realm iam.Realm, clientUUID, name string, composites ...rbac.Role) rbac.Role {
+	f.t.Helper()
+	ids := make([]string, len(composites))
+	for i, c := range composites {
+		ids[i] = c.ID
+	}
+	r, err := f.svc.CreateRole(f.ctx, realm, rbac.Role{Name: name, ClientUUID: clientUUID}, ids...)
+	if err != nil {
+		f.t.Fatalf("CreateRole(%s, %q): %v", realm, name, err)
+	}
+	return r
+}
+
+// client records a client.
+func (f *fixture) client(realm iam.Realm, id, clientID string) {
+	f.t.Helper()
+	if err := f.svc.PutClient(f.ctx, realm, id, clientID); err != nil {
+		f.t.Fatalf("PutClient: %v", err)
+	}
+}
+
+// compose makes parent contain children.
+func (f *fixture) compose(realm iam.Realm, parent rbac.Role, children ...rbac.Role) {
+	f.t.Helper()
+	if err := f.svc.AddComposites(f.ctx, realm, parent.ID, ids(children)...); err != nil {
+		f.t.Fatalf("AddComposites(%s ← %v): %v", parent.Name, names(children), err)
+	}
+}
+
+// grant maps roles to userID.
+func (f *fixture) grant(realm iam.Realm, userID string, roles ...rbac.Role) {
+	f.t.Helper()
+	if err := f.svc.AddUserRoles(f.ctx, realm, userID, ids(roles)...); err != nil {
+		f.t.Fatalf("AddUserRoles(%s): %v", userID, err)
+	}
+}
+
+// effective returns EffectiveRoles of userID.
+func (f *fixture) effective(realm iam.Realm, userID string) ([]string, map[string][]string) {
+	f.t.Helper()
+	rr, cr, err := f.svc.EffectiveRoles(f.ctx, realm, userID)
+	if err != nil {
+		f.t.Fatalf("EffectiveRoles(%s): %v", userID, err)
+	}
+	return rr, cr
+}
+
+// mapped returns the names (labels) of the roles mapped directly to userID.
+func (f *fixture) mapped(realm iam.Realm, userID string) []string {
+	f.t.Helper()
+	roles, err := f.svc.UserRoles(f.ctx, realm, userID)
+	if err != nil {
+		f.t.Fatalf("UserRoles(%s): %v", userID, err)
+	}
+	return labels(roles)
+}
+
+// composites returns the labels of the roles parent directly contains.
+func (f *fixture) composites(realm iam.Realm, parent rbac.Role) []string {
+	f.t.Helper()
+	roles, err := f.svc.Composites(f.ctx, realm, parent.ID)
+	if err != nil {
+		f.t.Fatalf("Composites(%s): %v", parent.Name, err)
+	}
+	return labels(roles)
+}
+
+func ids(roles []rbac.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func names(roles []rbac.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = r.Name
+	}
+	return out
+}
+
+func labels(roles []rbac.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = r.Label()
+	}
+	return out
+}
+
+// equal fails unless got equals want (nil and empty are equal).
+func equal(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if len(got) == 0 && len(want) == 0 {
+		return
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("%s = %q, want %q", what, got, want)
+	}
+}
+
+// code fails unless err carries code.
+func code(t *testing.T, what string, err error, want iam.Code) {
+	t.Helper()
+	if got := iam.ErrorCode(err); got != want {
+		t.Fatalf("%s: code %q (err %v), want %q", what, got, err, want)
+	}
+}
+
+// isNotFound reports whether err is CodeNotFound.
+func isNotFound(err error) bool { return errors.Is(err, iam.ErrNotFound) }

@@ -1,0 +1,170 @@
+package rbac
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// ClientResolver tells rbac the public clientId of a client it has not heard
+// of yet through client.* events (the in-process clients service, or its
+// remote client). It returns CodeNotFound when the client does not exist.
+type ClientResolver interface {
+	ClientID(ctx context.Context, realm iam.Realm, id string) (string, error)
+}
+
+// ClientResolverFunc adapts a function to ClientResolver.
+type ClientResolverFunc func(ctx context.Context, realm iam.Realm, id string) (string, error)
+
+// ClientID calls f.
+func (f ClientResolverFunc) ClientID(ctx context.Context, realm iam.Realm, id string) (string, error) {
+	return f(ctx, realm, id)
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClientResolver makes the Service ask r about clients it does not know
+// yet (instead of answering CodeNotFound until the client.created event
+// arrives), and remember the answer.
+func WithClientResolver(r ClientResolver) Option {
+	return func(s *Service) { s.clients = r }
+}
+
+// WithClock sets the clock used for timestamps (tests).
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) { s.now = now }
+}
+
+// Service holds rbac's rules: role and composite management, role mappings,
+// effective roles, realm defaults and the event consumers. It is safe for
+// concurrent use.
+//
+// rbac does not own users: it does not check that a user id exists (auth and
+// users own that); mappings of a deleted user are removed on user.deleted.
+type Service struct {
+	store   Store
+	clients ClientResolver
+	now     func() time.Time
+}
+
+// New returns a Service over store.
+func New(store Store, opts ...Option) *Service {
+	s := &Service{store: store, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// with returns a copy of s working on st (a transaction's store).
+func (s *Service) with(st Store) *Service {
+	c := *s
+	c.store = st
+	return &c
+}
+
+// Client returns the client rbac knows by UUID, asking the ClientResolver
+// (and remembering its answer) when it does not know it yet. CodeNotFound if
+// there is no such client.
+func (s *Service) Client(ctx context.Context, realm iam.Realm, id string) (Client, error) {
+	const op = "rbac.Client"
+	if err := realm.Validate(); err != nil {
+		return Client{}, iam.Wrap(op, err)
+	}
+	if err := validateID("client", id); err != nil {
+		return Client{}, iam.Wrap(op, iam.NotFoundf("client not found"))
+	}
+	c, err := s.store.GetClient(ctx, realm, id)
+	if err == nil || !errors.Is(err, iam.ErrNotFound) || s.clients == nil {
+		if errors.Is(err, iam.ErrNotFound) {
+			err = iam.NotFoundf("client not found")
+		}
+		return c, iam.Wrap(op, err)
+	}
+	clientID, err := s.clients.ClientID(ctx, realm, id)
+	if err != nil {
+		if errors.Is(err, iam.ErrNotFound) {
+			err = iam.NotFoundf("client not found")
+		}
+		return Client{}, iam.Wrap(op, err)
+	}
+	c = Client{Realm: realm, ID: id, ClientID: clientID}
+	if err := s.store.PutClient(ctx, c); err != nil {
+		return Client{}, iam.Wrap(op, err)
+	}
+	return c, nil
+}
+
+// FindClient returns the client rbac knows by public clientId, or
+// CodeNotFound. Clients are learnt from client.* events and the
+// ClientResolver (which is not asked here: it resolves UUIDs).
+func (s *Service) FindClient(ctx context.Context, realm iam.Realm, clientID string) (Client, error) {
+	const op = "rbac.FindClient"
+	if err := realm.Validate(); err != nil {
+		return Client{}, iam.Wrap(op, err)
+	}
+	if clientID == "" || len(clientID) > MaxNameLength {
+		return Client{}, iam.Wrap(op, iam.NotFoundf("client %q not found", clientID))
+	}
+	c, err := s.store.FindClient(ctx, realm, clientID)
+	return c, iam.Wrap(op, notFound(err, fmt.Sprintf("client %q not found", clientID)))
+}
+
+// PutClient records the public clientId of client id (the client.created and
+// client.updated consumers call it).
+func (s *Service) PutClient(ctx context.Context, realm iam.Realm, id, clientID string) error {
+	const op = "rbac.PutClient"
+	if err := realm.Validate(); err != nil {
+		return iam.Wrap(op, err)
+	}
+	if err := validateID("id", id); err != nil {
+		return iam.Wrap(op, err)
+	}
+	if clientID == "" || len(clientID) > MaxNameLength {
+		return iam.Wrap(op, iam.Invalidf("clientId", "clientId must be 1 to %d characters", MaxNameLength))
+	}
+	return iam.Wrap(op, s.store.PutClient(ctx, Client{Realm: realm, ID: id, ClientID: clientID}))
+}
+
+// DeleteClient removes client id's roles (with their mappings and composite
+// edges) and its service account's mappings. Idempotent.
+func (s *Service) DeleteClient(ctx context.Context, realm iam.Realm, id string) error {
+	const op = "rbac.DeleteClient"
+	if err := realm.Validate(); err != nil {
+		return iam.Wrap(op, err)
+	}
+	if err := validateID("id", id); err != nil {
+		return iam.Wrap(op, err)
+	}
+	roles, err := s.store.ListRoles(ctx, realm, RoleFilter{ClientUUID: id})
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	events := make([]iam.Event, 0, len(roles)+1)
+	for _, r := range roles {
+		e, err := roleEvent(iam.TopicRoleDeleted, r)
+		if err != nil {
+			return iam.Wrap(op, err)
+		}
+		events = append(events, e)
+	}
+	e, err := mappingEvent(realm, Principal{Type: PrincipalServiceAccount, ID: id})
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	events = append(events, e)
+	return iam.Wrap(op, s.store.DeleteClient(ctx, realm, id, events...))
+}
+
+// DeleteRealm removes everything rbac holds for realm. Idempotent.
+func (s *Service) DeleteRealm(ctx context.Context, realm iam.Realm) error {
+	const op = "rbac.DeleteRealm"
+	if err := realm.Validate(); err != nil {
+		return iam.Wrap(op, err)
+	}
+	return iam.Wrap(op, s.store.DeleteRealm(ctx, realm))
+}

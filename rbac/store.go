@@ -1,0 +1,99 @@
+package rbac
+
+import (
+	"context"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Store persists clients, roles, composite edges and role mappings. Every
+// method is scoped to one realm: nothing of another realm is ever read,
+// changed or returned (an id of another realm's object is not found).
+//
+// Guarantees every implementation keeps (rbactest checks them):
+//
+//   - Mutating methods are atomic, and record their events atomically with
+//     the change (Postgres: the outbox in the same transaction; memory:
+//     published after the change, best effort).
+//   - Role names are unique per container (realm, or client): CreateRole and
+//     UpdateRole fail with CodeConflict on a duplicate.
+//   - The composite graph stays acyclic: AddComposites fails with
+//     CodeInvalid (field "composites") and a message naming the cycle when an
+//     edge would close one, even under concurrent calls.
+//   - AddMappings and AddComposites are idempotent: adding an existing
+//     mapping or edge, even concurrently, is no error and leaves one copy.
+//   - Deleting a role removes it from every composite and every mapping;
+//     deleting a client removes its roles (with their edges and mappings) and
+//     its service account's mappings; deleting a realm removes everything of
+//     the realm.
+//   - Missing objects are CodeNotFound; a role id that does not exist in
+//     the realm, passed to AddComposites or AddMappings, is CodeNotFound and
+//     nothing changes.
+//   - Roles returned carry ClientID and Composite filled in.
+type Store interface {
+	// PutClient records (or updates) the public clientId of a client.
+	PutClient(ctx context.Context, c Client) error
+	// GetClient returns a client rbac knows, or CodeNotFound.
+	GetClient(ctx context.Context, realm iam.Realm, id string) (Client, error)
+	// FindClient returns the client rbac knows by public clientId, or
+	// CodeNotFound. (Should two known clients briefly share a clientId while
+	// rename events are in flight, it returns either.)
+	FindClient(ctx context.Context, realm iam.Realm, clientID string) (Client, error)
+	// DeleteClient forgets a client, its roles and its service account's
+	// mappings. Deleting an unknown client is no error.
+	DeleteClient(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error
+
+	// CreateRole stores r (ID set by the caller) containing the roles
+	// composites (ids). A client role's client must be known (CodeNotFound).
+	CreateRole(ctx context.Context, r Role, composites []string, events ...iam.Event) error
+	// GetRole returns the role with id, or CodeNotFound.
+	GetRole(ctx context.Context, realm iam.Realm, id string) (Role, error)
+	// GetRoleByName returns the role named name of the container
+	// (clientUUID "" for realm roles), or CodeNotFound.
+	GetRoleByName(ctx context.Context, realm iam.Realm, clientUUID, name string) (Role, error)
+	// ListRoles returns the roles of a container ordered by name.
+	ListRoles(ctx context.Context, realm iam.Realm, f RoleFilter) ([]Role, error)
+	// UpdateRole replaces the name, description and attributes of the role
+	// with r.ID (CodeNotFound if none) and sets UpdatedAt.
+	UpdateRole(ctx context.Context, r Role, events ...iam.Event) error
+	// DeleteRole deletes a role, its edges and its mappings (CodeNotFound if
+	// none).
+	DeleteRole(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error
+
+	// Composites returns the roles parent directly contains, ordered by
+	// name; CodeNotFound if parent does not exist.
+	Composites(ctx context.Context, realm iam.Realm, parentID string) ([]Role, error)
+	// AddComposites makes parent contain children (see the guarantees on
+	// cycles and idempotency).
+	AddComposites(ctx context.Context, realm iam.Realm, parentID string, childIDs []string, events ...iam.Event) error
+	// RemoveComposites removes the edges parent→child; absent edges are
+	// ignored; CodeNotFound if parent does not exist.
+	RemoveComposites(ctx context.Context, realm iam.Realm, parentID string, childIDs []string, events ...iam.Event) error
+
+	// Mappings returns the roles mapped directly to p, ordered by client
+	// then name.
+	Mappings(ctx context.Context, realm iam.Realm, p Principal) ([]Role, error)
+	// EffectiveRoles returns every role p holds: its mappings and everything
+	// they contain, transitively, each once. Postgres answers it with one
+	// query.
+	EffectiveRoles(ctx context.Context, realm iam.Realm, p Principal) ([]Role, error)
+	// AddMappings maps roles (ids) to p.
+	AddMappings(ctx context.Context, realm iam.Realm, p Principal, roleIDs []string, events ...iam.Event) error
+	// RemoveMappings unmaps roles from p; absent mappings are ignored.
+	RemoveMappings(ctx context.Context, realm iam.Realm, p Principal, roleIDs []string, events ...iam.Event) error
+	// RolePrincipals returns the principals the role is mapped to directly,
+	// ordered by type then id; CodeNotFound if the role does not exist.
+	RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, page Page) ([]Principal, error)
+	// DeletePrincipal removes every mapping of p.
+	DeletePrincipal(ctx context.Context, realm iam.Realm, p Principal, events ...iam.Event) error
+
+	// DeleteRealm removes every client, role, edge and mapping of realm.
+	DeleteRealm(ctx context.Context, realm iam.Realm, events ...iam.Event) error
+
+	// Once runs fn with a Store at most once per (consumer, eventID) that
+	// succeeded: if fn succeeds the pair is recorded (Postgres: in the same
+	// transaction as fn's changes, made through the Store fn receives), and
+	// later calls with the pair return nil without running fn. If fn fails
+	// nothing is recorded.
+	Once(ctx context.Context, consumer, eventID string, fn func(Store) error) error
+}
