@@ -1,0 +1,73 @@
+package realms
+
+import (
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Defaults of a new realm. Zero-valued settings given to Service.Create take
+// these values.
+const (
+	DefaultAccessTokenLifespan   = 5 * time.Minute
+	DefaultSSOSessionIdleTimeout = 30 * time.Minute
+	DefaultSSOSessionMaxLifespan = 10 * time.Hour
+	DefaultAccessCodeLifespan    = 60 * time.Second
+	DefaultMFAPolicy             = MFAOptional
+	DefaultSigningAlgorithm      = AlgRS256
+
+	// Brute-force defaults are Keycloak's; protection itself is off by
+	// default, as in Keycloak.
+	DefaultFailureFactor = 30
+	DefaultWaitIncrement = time.Minute
+	DefaultMaxWait       = 15 * time.Minute
+	DefaultResetAfter    = 12 * time.Hour
+)
+
+// Default returns an enabled realm called name with every default setting.
+func Default(name iam.Realm) Realm {
+	r := Realm{Name: name, Enabled: true}
+	r.applyDefaults()
+	return r
+}
+
+// applyDefaults fills zero-valued settings with their defaults.
+func (r *Realm) applyDefaults() {
+	setDuration(&r.AccessTokenLifespan, DefaultAccessTokenLifespan)
+	setDuration(&r.SSOSessionIdleTimeout, DefaultSSOSessionIdleTimeout)
+	setDuration(&r.SSOSessionMaxLifespan, DefaultSSOSessionMaxLifespan)
+	setDuration(&r.AccessCodeLifespan, DefaultAccessCodeLifespan)
+	if r.MFA == "" {
+		r.MFA = DefaultMFAPolicy
+	}
+	if r.SigningAlgorithm == "" {
+		r.SigningAlgorithm = DefaultSigningAlgorithm
+	}
+	if r.BruteForce.FailureFactor == 0 {
+		r.BruteForce.FailureFactor = DefaultFailureFactor
+	}
+	setDuration(&r.BruteForce.WaitIncrement, DefaultWaitIncrement)
+	setDuration(&r.BruteForce.MaxWait, DefaultMaxWait)
+	setDuration(&r.BruteForce.ResetAfter, DefaultResetAfter)
+}
+
+func setDuration(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
+// Clone returns a deep copy of r: its slices and maps are not shared.
+func (r Realm) Clone() Realm {
+	c := r
+	if r.CORSOrigins != nil {
+		c.CORSOrigins = append([]string{}, r.CORSOrigins...)
+	}
+	if r.Attributes != nil {
+		c.Attributes = make(map[string]string, len(r.Attributes))
+		for k, v := range r.Attributes {
+			c.Attributes[k] = v
+		}
+	}
+	return c
+}

@@ -1,0 +1,162 @@
+package realmshttp
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/realms"
+)
+
+// Handler serves the realms admin API and the internal read API over a
+// *realms.Service. Its routes are listed in routes.go.
+type Handler struct {
+	svc          *realms.Service
+	serviceToken string
+	router       chi.Router
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithServiceToken sets the shared secret that callers of /internal routes
+// must send in X-OpenGate-Service-Token (OPENGATE_SERVICE_TOKEN). Without it,
+// every /internal request is refused with 401.
+func WithServiceToken(token string) Option {
+	return func(h *Handler) { h.serviceToken = token }
+}
+
+// NewHandler returns the realms API over svc.
+func NewHandler(svc *realms.Service, opts ...Option) *Handler {
+	h := &Handler{svc: svc}
+	for _, o := range opts {
+		o(h)
+	}
+	h.router = chi.NewRouter()
+	h.Mount(h.router)
+	return h
+}
+
+// ServeHTTP serves the routes of Mount.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.router.ServeHTTP(w, r)
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	p := iam.PrincipalFrom(r.Context())
+	if p == nil {
+		iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required"))
+		return
+	}
+	if !p.CanAdminister(p.Realm) {
+		iamhttp.Error(w, r, iam.Errorf(iam.CodeForbidden, "administrator role required"))
+		return
+	}
+	all, err := h.svc.List(r.Context())
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	out := make([]RealmRepresentation, 0, len(all))
+	for _, rl := range all {
+		if p.CanAdminister(rl.Name) {
+			out = append(out, fromRealm(rl, false))
+		}
+	}
+	iamhttp.JSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
+	if err := iam.AuthorizeAdmin(r.Context(), iam.MasterRealm); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	var rep RealmRepresentation
+	if err := iamhttp.Decode(w, r, &rep); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	in, err := rep.toRealm()
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	created, err := h.svc.Create(r.Context(), in)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.Created(w, r, string(created.Name))
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+	name, err := iamhttp.AdminRealm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	rl, err := h.svc.Get(r.Context(), name)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.JSON(w, http.StatusOK, fromRealm(rl, false))
+}
+
+func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
+	name, err := iamhttp.AdminRealm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	var rep RealmRepresentation
+	if err := iamhttp.Decode(w, r, &rep); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	u, err := rep.toUpdate(name)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	if _, err := h.svc.Update(r.Context(), name, u); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.NoContent(w)
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
+	name, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	if err := iam.AuthorizeAdmin(r.Context(), iam.MasterRealm); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	if err := h.svc.Delete(r.Context(), name); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.NoContent(w)
+}
+
+func (h *Handler) internalGet(w http.ResponseWriter, r *http.Request) {
+	name, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	rl, err := h.svc.Get(r.Context(), name)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.JSON(w, http.StatusOK, fromRealm(rl, true))
+}

@@ -1,0 +1,15 @@
+package realmsmem_test
+
+import (
+	"testing"
+
+	"github.com/opengate-iam/opengate/realms/realmsmem"
+	"github.com/opengate-iam/opengate/realms/realmstest"
+)
+
+func TestStore(t *testing.T) {
+	realmstest.Run(t, func(t *testing.T) realmstest.Harness {
+		rec := realmstest.NewRecorder()
+		return realmstest.Harness{Store: realmsmem.New(rec), Events: rec.Events}
+	})
+}
