@@ -1,0 +1,81 @@
+package rbachttp_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbachttp"
+)
+
+// roleReader is what auth and the bootstrap need from rbac; both the
+// in-process Service and the remote Client provide it.
+type roleReader interface {
+	EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) ([]string, map[string][]string, error)
+	HasRole(ctx context.Context, realm iam.Realm, userID, role string) (bool, error)
+	AssignRealmRoles(ctx context.Context, realm iam.Realm, userID string, roleNames ...string) error
+}
+
+var (
+	_ roleReader = (*rbac.Service)(nil)
+	_ roleReader = (*rbachttp.Client)(nil)
+)
+
+// asPrincipal is a RoundTripper that authenticates as one test principal.
+type asPrincipal string
+
+func (p asPrincipal) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Test-Principal", string(p))
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestClientAgainstHandler(t *testing.T) {
+	e := newEnv(t)
+	seed(t, e)
+	ctx := t.Context()
+	c := rbachttp.NewClient(e.srv.URL+"/", &http.Client{Transport: asPrincipal("master-admin")})
+
+	if err := c.AssignRealmRoles(ctx, "acme", "u1", "top", "spare"); err != nil {
+		t.Fatal(err)
+	}
+	realmRoles, clientRoles, err := c.EffectiveRoles(ctx, "acme", "u1")
+	if err != nil || !slices.Equal(realmRoles, []string{"low", "mid", "spare", "top"}) || len(clientRoles) != 0 {
+		t.Fatalf("EffectiveRoles = %v %v %v", realmRoles, clientRoles, err)
+	}
+	if ok, err := c.HasRole(ctx, "acme", "u1", "low"); err != nil || !ok {
+		t.Fatalf("HasRole(low) = %v, %v", ok, err)
+	}
+	if ok, err := c.HasRole(ctx, "acme", "u2", "low"); err != nil || ok {
+		t.Fatalf("HasRole of a user without roles = %v, %v", ok, err)
+	}
+	// Service accounts go through the same calls.
+	sa := rbac.ServiceAccountUserID("c-1")
+	if err := c.AssignRealmRoles(ctx, "acme", sa, "low"); err != nil {
+		t.Fatal(err)
+	}
+	if rr, _, err := c.EffectiveRoles(ctx, "acme", sa); err != nil || !slices.Equal(rr, []string{"low"}) {
+		t.Fatalf("service account = %v, %v", rr, err)
+	}
+
+	// Errors keep their codes across the wire.
+	err = c.AssignRealmRoles(ctx, "acme", "u1", "no-such-role")
+	if iam.ErrorCode(err) != iam.CodeNotFound {
+		t.Fatalf("unknown role: %v", err)
+	}
+	_, _, err = c.EffectiveRoles(ctx, "acme", "bad id")
+	if iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "id" {
+		t.Fatalf("bad id: %v", err)
+	}
+	anon := rbachttp.NewClient(e.srv.URL, nil)
+	if _, _, err := anon.EffectiveRoles(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeUnauthenticated {
+		t.Fatalf("anonymous: %v", err)
+	}
+	down := rbachttp.NewClient("http://127.0.0.1:1", nil)
+	if _, _, err := down.EffectiveRoles(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeUnavailable {
+		t.Fatalf("unreachable: %v", err)
+	}
+}

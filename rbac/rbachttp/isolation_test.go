@@ -1,0 +1,119 @@
+package rbachttp_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbachttp"
+	"github.com/opengate-iam/opengate/rbac/rbacmem"
+)
+
+// TestRealmIsolation calls every route on realm "other" with the names and
+// ids of realm acme's objects: each answers not found (or, for lists, only
+// other's objects) and nothing of acme changes or leaks.
+func TestRealmIsolation(t *testing.T) {
+	e := newEnv(t)
+	seed(t, e)
+	const u = "/admin/realms/acme/users/u1/role-mappings"
+	e.must(http.StatusNoContent, "POST", u+"/realm", `[{"name":"top"}]`)
+	e.must(http.StatusNoContent, "POST", u+"/clients/c-1", `[{"name":"read"}]`)
+	e.must(http.StatusCreated, "POST", "/admin/realms/other/roles", `{"name":"own"}`)
+	low := e.role("/admin/realms/acme/roles/low")
+	read := e.role("/admin/realms/acme/clients/c-1/roles/read")
+	acmeIDs := []string{low.ID, read.ID, e.role("/admin/realms/acme/roles/top").ID, e.role("/admin/realms/acme/roles/mid").ID}
+	lowRef, readRef := ref(low.ID), ref(read.ID)
+
+	const o = "/admin/realms/other"
+	tests := []struct {
+		method, route, path string
+		body                any
+		status              int
+	}{
+		{"GET", "/roles", o + "/roles", nil, 200},
+		{"POST", "/roles", o + "/roles", `{"name":"x","composites":{"realm":["low"]}}`, 404},
+		{"GET", "/roles/{roleName}", o + "/roles/low", nil, 404},
+		{"PUT", "/roles/{roleName}", o + "/roles/low", `{"description":"x"}`, 404},
+		{"DELETE", "/roles/{roleName}", o + "/roles/low", nil, 404},
+		{"GET", "/roles/{roleName}/composites", o + "/roles/mid/composites", nil, 404},
+		{"POST", "/roles/{roleName}/composites", o + "/roles/own/composites", lowRef, 404},
+		{"DELETE", "/roles/{roleName}/composites", o + "/roles/own/composites", lowRef, 404},
+		{"GET", "/roles/{roleName}/composites/realm", o + "/roles/mid/composites/realm", nil, 404},
+		{"GET", "/roles/{roleName}/composites/clients/{client}", o + "/roles/mid/composites/clients/c-1", nil, 404},
+		{"GET", "/roles/{roleName}/users", o + "/roles/top/users", nil, 404},
+		{"GET", "/roles-by-id/{roleID}", o + "/roles-by-id/" + low.ID, nil, 404},
+		{"PUT", "/roles-by-id/{roleID}", o + "/roles-by-id/" + low.ID, `{"name":"stolen"}`, 404},
+		{"DELETE", "/roles-by-id/{roleID}", o + "/roles-by-id/" + low.ID, nil, 404},
+		{"GET", "/roles-by-id/{roleID}/composites", o + "/roles-by-id/" + acmeIDs[3] + "/composites", nil, 404},
+		{"POST", "/roles-by-id/{roleID}/composites", o + "/roles-by-id/" + low.ID + "/composites", lowRef, 404},
+		{"DELETE", "/roles-by-id/{roleID}/composites", o + "/roles-by-id/" + acmeIDs[3] + "/composites", lowRef, 404},
+		{"GET", "/roles-by-id/{roleID}/composites/realm", o + "/roles-by-id/" + acmeIDs[3] + "/composites/realm", nil, 404},
+		{"GET", "/roles-by-id/{roleID}/composites/clients/{client}", o + "/roles-by-id/" + acmeIDs[3] + "/composites/clients/c-1", nil, 404},
+		{"GET", "/clients/{client}/roles", o + "/clients/c-1/roles", nil, 404},
+		{"POST", "/clients/{client}/roles", o + "/clients/c-1/roles", `{"name":"x"}`, 404},
+		{"GET", "/clients/{client}/roles/{roleName}", o + "/clients/c-1/roles/read", nil, 404},
+		{"PUT", "/clients/{client}/roles/{roleName}", o + "/clients/c-1/roles/read", `{"name":"x"}`, 404},
+		{"DELETE", "/clients/{client}/roles/{roleName}", o + "/clients/c-1/roles/read", nil, 404},
+		{"GET", "/clients/{client}/roles/{roleName}/composites", o + "/clients/c-1/roles/read/composites", nil, 404},
+		{"POST", "/clients/{client}/roles/{roleName}/composites", o + "/clients/c-1/roles/read/composites", lowRef, 404},
+		{"DELETE", "/clients/{client}/roles/{roleName}/composites", o + "/clients/c-1/roles/read/composites", lowRef, 404},
+		{"GET", "/clients/{client}/roles/{roleName}/composites/realm", o + "/clients/c-1/roles/read/composites/realm", nil, 404},
+		{"GET", "/clients/{client}/roles/{roleName}/composites/clients/{client2}", o + "/clients/c-1/roles/read/composites/clients/c-1", nil, 404},
+		{"GET", "/clients/{client}/roles/{roleName}/users", o + "/clients/c-1/roles/read/users", nil, 404},
+		{"GET", "/users/{user}/role-mappings", o + "/users/u1/role-mappings", nil, 200},
+		{"GET", "/users/{user}/role-mappings/realm", o + "/users/u1/role-mappings/realm", nil, 200},
+		{"POST", "/users/{user}/role-mappings/realm", o + "/users/u1/role-mappings/realm", lowRef, 404},
+		{"DELETE", "/users/{user}/role-mappings/realm", o + "/users/u1/role-mappings/realm", lowRef, 404},
+		{"GET", "/users/{user}/role-mappings/realm/available", o + "/users/u1/role-mappings/realm/available", nil, 200},
+		{"GET", "/users/{user}/role-mappings/realm/composite", o + "/users/u1/role-mappings/realm/composite", nil, 200},
+		{"GET", "/users/{user}/role-mappings/clients/{client}", o + "/users/u1/role-mappings/clients/c-1", nil, 404},
+		{"POST", "/users/{user}/role-mappings/clients/{client}", o + "/users/u1/role-mappings/clients/c-1", readRef, 404},
+		{"DELETE", "/users/{user}/role-mappings/clients/{client}", o + "/users/u1/role-mappings/clients/c-1", readRef, 404},
+		{"GET", "/users/{user}/role-mappings/clients/{client}/available", o + "/users/u1/role-mappings/clients/c-1/available", nil, 404},
+		{"GET", "/users/{user}/role-mappings/clients/{client}/composite", o + "/users/u1/role-mappings/clients/c-1/composite", nil, 404},
+		{"GET", "/users/{user}/role-mappings/effective", o + "/users/u1/role-mappings/effective", nil, 200},
+	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.method+" /admin/realms/{realm}"+tt.route] = true
+		t.Run(tt.method+" "+tt.route, func(t *testing.T) {
+			r := e.admin(tt.method, tt.path, tt.body)
+			if r.status != tt.status {
+				t.Fatalf("status = %d %s, want %d", r.status, r.body, tt.status)
+			}
+			body := string(r.body)
+			for _, id := range acmeIDs {
+				if strings.Contains(body, id) {
+					t.Fatalf("answer leaks acme's role %s: %s", id, body)
+				}
+			}
+			if r.status == 200 && (strings.Contains(body, `"top"`) || strings.Contains(body, `"read"`) || strings.Contains(body, `"app"`)) {
+				t.Fatalf("answer leaks acme's roles: %s", body)
+			}
+		})
+	}
+
+	// Every route of the handler is in the table.
+	router := chi.NewRouter()
+	rbachttp.NewHandler(rbac.New(rbacmem.New(nil))).Register(router)
+	_ = chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.ReplaceAll(route, "/*/", "/")
+		if !covered[method+" "+route] {
+			t.Errorf("route %s %s is not checked for realm isolation", method, route)
+		}
+		return nil
+	})
+
+	// acme is intact.
+	var eff rbachttp.EffectiveRolesRepresentation
+	e.must(http.StatusOK, "GET", u+"/effective", nil).decode(t, &eff)
+	if strings.Join(eff.RealmRoles, ",") != "low,mid,top" || len(eff.ClientRoles["app"]) != 1 {
+		t.Fatalf("acme's u1 after the attempts = %+v", eff)
+	}
+	if got := e.role("/admin/realms/acme/roles/low"); got.Description != nil {
+		t.Fatalf("acme's role was changed: %+v", got)
+	}
+}

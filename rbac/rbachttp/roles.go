@@ -1,0 +1,246 @@
+package rbachttp
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/rbac"
+)
+
+// Paging of role lists: Keycloak returns every role unless asked for a page.
+const (
+	defaultMax = 1000
+	maxMax     = 1000
+)
+
+// container names a role container from the URL: "" for the realm, else the
+// client UUID (CodeNotFound if rbac knows no such client).
+type container func(h *Handler, r *http.Request, realm iam.Realm) (string, error)
+
+func realmContainer(*Handler, *http.Request, iam.Realm) (string, error) { return "", nil }
+
+func clientContainer(h *Handler, r *http.Request, realm iam.Realm) (string, error) {
+	c, err := h.svc.Client(r.Context(), realm, param(r, "client"))
+	return c.ID, err
+}
+
+// roleLookup finds the role the URL names.
+type roleLookup func(r *http.Request, realm iam.Realm) (rbac.Role, error)
+
+func (h *Handler) realmRoleByName(r *http.Request, realm iam.Realm) (rbac.Role, error) {
+	return h.svc.GetRoleByName(r.Context(), realm, "", param(r, "roleName"))
+}
+
+func (h *Handler) clientRoleByName(r *http.Request, realm iam.Realm) (rbac.Role, error) {
+	uuid, err := clientContainer(h, r, realm)
+	if err != nil {
+		return rbac.Role{}, err
+	}
+	return h.svc.GetRoleByName(r.Context(), realm, uuid, param(r, "roleName"))
+}
+
+func (h *Handler) roleByID(r *http.Request, realm iam.Realm) (rbac.Role, error) {
+	return h.svc.GetRole(r.Context(), realm, param(r, "roleID"))
+}
+
+// param returns URL parameter name, unescaped when the router matched the
+// raw (still escaped) path, as it does when a segment holds an escaped '/'.
+func param(r *http.Request, name string) string {
+	v := chi.URLParam(r, name)
+	if r.URL.RawPath == "" {
+		return v
+	}
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
+}
+
+// adminRole authorizes the caller for the path's realm and looks up the role.
+func adminRole(r *http.Request, lookup roleLookup) (iam.Realm, rbac.Role, error) {
+	realm, err := iamhttp.AdminRealm(r)
+	if err != nil {
+		return "", rbac.Role{}, err
+	}
+	role, err := lookup(r, realm)
+	return realm, role, err
+}
+
+func (h *Handler) listRoles(c container) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		realm, err := iamhttp.AdminRealm(r)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		page, err := iamhttp.ParsePage(r, defaultMax, maxMax)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		uuid, err := c(h, r, realm)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		roles, err := h.svc.ListRoles(r.Context(), realm, rbac.RoleFilter{
+			ClientUUID: uuid, Search: r.URL.Query().Get("search"), First: page.First, Max: page.Max,
+		})
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		iamhttp.JSON(w, http.StatusOK, toRepresentations(roles))
+	}
+}
+
+func (h *Handler) createRole(c container) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		realm, err := iamhttp.AdminRealm(r)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		uuid, err := c(h, r, realm)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		var in RoleRepresentation
+		if err := iamhttp.Decode(w, r, &in); err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		role := rbac.Role{Name: in.Name, ClientUUID: uuid, Attributes: in.Attributes}
+		if in.Description != nil {
+			role.Description = *in.Description
+		}
+		composites, err := h.compositeIDs(r.Context(), realm, in.Composites)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		created, err := h.svc.CreateRole(r.Context(), realm, role, composites...)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		iamhttp.Created(w, r, url.PathEscape(created.Name))
+	}
+}
+
+// compositeIDs resolves the composites of a new role's representation.
+func (h *Handler) compositeIDs(ctx context.Context, realm iam.Realm, c *RoleComposites) ([]string, error) {
+	if c == nil {
+		return nil, nil
+	}
+	var ids []string
+	for _, name := range c.Realm {
+		role, err := h.svc.GetRoleByName(ctx, realm, "", name)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, role.ID)
+	}
+	for clientID, names := range c.Client {
+		client, err := h.svc.FindClient(ctx, realm, clientID)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			role, err := h.svc.GetRoleByName(ctx, realm, client.ID, name)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, role.ID)
+		}
+	}
+	return ids, nil
+}
+
+func (h *Handler) getRole(lookup roleLookup) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, role, err := adminRole(r, lookup)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		iamhttp.JSON(w, http.StatusOK, toRepresentation(role))
+	}
+}
+
+func (h *Handler) updateRole(lookup roleLookup) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		realm, role, err := adminRole(r, lookup)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		var in RoleRepresentation
+		if err := iamhttp.Decode(w, r, &in); err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		if in.ID != "" && in.ID != role.ID {
+			iamhttp.Error(w, r, iam.Invalidf("id", "id does not match the role in the path"))
+			return
+		}
+		u := rbac.RoleUpdate{Description: in.Description}
+		if in.Name != "" {
+			u.Name = &in.Name
+		}
+		if in.Attributes != nil {
+			u.Attributes = &in.Attributes
+		}
+		if _, err := h.svc.UpdateRole(r.Context(), realm, role.ID, u); err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		iamhttp.NoContent(w)
+	}
+}
+
+func (h *Handler) deleteRole(lookup roleLookup) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		realm, role, err := adminRole(r, lookup)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		if err := h.svc.DeleteRole(r.Context(), realm, role.ID); err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		iamhttp.NoContent(w)
+	}
+}
+
+func (h *Handler) roleUsers(lookup roleLookup) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		realm, role, err := adminRole(r, lookup)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		page, err := iamhttp.ParsePage(r, 100, maxMax)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		ids, err := h.svc.RoleUsers(r.Context(), realm, role.ID, rbac.Page{First: page.First, Max: page.Max})
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		users := make([]UserRef, len(ids))
+		for i, id := range ids {
+			users[i] = UserRef{ID: id}
+		}
+		iamhttp.JSON(w, http.StatusOK, users)
+	}
+}
