@@ -68,9 +68,9 @@ func TestUserRoleMappings(t *testing.T) {
 	e.must(http.StatusNotFound, "POST", base+"/realm", []map[string]string{{"id": top.ID, "name": "spare"}})
 
 	e.must(http.StatusNoContent, "DELETE", base+"/realm", []rbachttp.RoleRepresentation{top})
-	check(base+"/realm")
+	check(base + "/realm")
 	e.must(http.StatusNoContent, "DELETE", base+"/clients/c-1", nil) // no body: all of the client's
-	check(base+"/clients/c-1")
+	check(base + "/clients/c-1")
 	var none rbachttp.MappingsRepresentation
 	e.must(http.StatusOK, "GET", base, nil).decode(t, &none)
 	if none.RealmMappings != nil || none.ClientMappings != nil {
