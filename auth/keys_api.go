@@ -1,0 +1,44 @@
+package auth
+
+import (
+	"context"
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// KeyInfo describes a signing key without its private part.
+type KeyInfo struct {
+	ID        string // kid
+	Algorithm string
+	CreatedAt time.Time
+}
+
+// JWKS returns the JSON Web Key Set of realm: its active key and the retired
+// keys whose tokens may still be valid. A realm's first key is created on
+// first use. CodeNotFound for an unknown realm.
+func (s *Service) JWKS(ctx context.Context, realm iam.Realm) ([]byte, error) {
+	r, err := s.Realm(ctx, realm)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.keys.jwks(ctx, realm, signingAlg(r))
+	return raw, iam.Wrap("auth.JWKS", err)
+}
+
+// RotateKey replaces realm's active signing key by a new one of the realm's
+// algorithm and returns it. New tokens are signed with the new key at once
+// on this replica (within WithKeyCacheTTL on others); the old key stays in the
+// JWKS for the maximum token lifespan, so tokens it signed stay valid until
+// they expire. CodeNotFound for an unknown realm.
+func (s *Service) RotateKey(ctx context.Context, realm iam.Realm) (KeyInfo, error) {
+	r, err := s.Realm(ctx, realm)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	k, err := s.keys.rotate(ctx, realm, signingAlg(r))
+	if err != nil {
+		return KeyInfo{}, iam.Wrap("auth.RotateKey", err)
+	}
+	return KeyInfo{ID: k.ID, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt}, nil
+}

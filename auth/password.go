@@ -1,0 +1,138 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/users"
+)
+
+// password runs the resource-owner password grant (clients with direct
+// access grants only). Every credential failure — unknown user, wrong
+// password, disabled user, locked user or address — answers invalid_grant
+// "Invalid user credentials"; the event says which.
+func (s *Service) password(ctx context.Context, realm realms.Realm, c clients.Client, req TokenRequest) (*Tokens, error) {
+	const op = "auth.password"
+	if !c.DirectAccessGrantsEnabled {
+		return nil, oauthErr(ErrorUnauthorizedClient, "Client not allowed for direct access grants")
+	}
+	if req.Username == "" {
+		return nil, oauthErr(ErrorInvalidRequest, "Missing parameter: username")
+	}
+	if req.Password == "" {
+		return nil, oauthErr(ErrorInvalidRequest, "Missing parameter: password")
+	}
+	scope, err := negotiateScope(c, req.Scope)
+	if err != nil {
+		return nil, err
+	}
+	bf := bruteForce(realm)
+	protect := realm.BruteForce.Enabled
+	fail := func(userID, reason string) error {
+		return s.loginFailed(ctx, realm, c, req, userID, reason, msgInvalidUserCredentials)
+	}
+
+	if protect && req.IP != "" {
+		locked, _, err := s.isLocked(ctx, realm, ipFailureKey(req.IP), bf.FailureFactor*s.ipFactor)
+		if err != nil {
+			return nil, err
+		}
+		if locked {
+			return nil, fail("", ReasonIPTemporarilyBlocked)
+		}
+	}
+
+	u, err := s.users.Authenticate(ctx, realm.Name, req.Username, req.Password)
+	if err != nil {
+		if perr := passDependencyError(op, err); perr != nil {
+			return nil, perr
+		}
+		userID := s.findUserID(ctx, realm.Name, req.Username)
+		if protect {
+			if req.IP != "" {
+				if err := s.recordFailure(ctx, realm, ipFailureKey(req.IP), req.IP); err != nil {
+					return nil, err
+				}
+			}
+			if userID != "" {
+				if err := s.recordFailure(ctx, realm, userFailureKey(userID), req.IP); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return nil, fail(userID, s.failureReason(err))
+	}
+	if protect {
+		locked, lf, err := s.isLocked(ctx, realm, userFailureKey(u.ID), bf.FailureFactor)
+		if err != nil {
+			return nil, err
+		}
+		if locked {
+			return nil, fail(u.ID, ReasonUserTemporarilyDisabled)
+		}
+		if lf.NumFailures > 0 {
+			if err := s.tokens.ClearLoginFailures(ctx, realm.Name, userFailureKey(u.ID)); err != nil {
+				return nil, iam.Wrap(op, err)
+			}
+		}
+	}
+	if len(u.RequiredActions) > 0 {
+		return nil, s.loginFailed(ctx, realm, c, req, u.ID, ReasonRequiredActions, "Account is not fully set up")
+	}
+	return s.login(ctx, realm, c, u, scope, GrantPassword, "", req)
+}
+
+// loginFailed publishes auth.login.failure and returns invalid_grant with
+// description (or the publishing error).
+func (s *Service) loginFailed(ctx context.Context, realm realms.Realm, c clients.Client, req TokenRequest,
+	userID, reason, description string) error {
+	if err := s.publish(ctx, iam.TopicLoginFailure, realm.Name, userID, LoginFailureEvent{
+		UserID: userID, ClientID: c.ClientID, Reason: reason, GrantType: req.GrantType,
+		IPAddress: req.IP, UserAgent: req.UserAgent,
+	}); err != nil {
+		return iam.Wrap("auth.loginFailed", err)
+	}
+	return oauthErr(ErrorInvalidGrant, "%s", description)
+}
+
+// findUserID returns the id of the user a failed login named, if the user
+// service can tell (UserFinder) and the user exists; else "".
+func (s *Service) findUserID(ctx context.Context, realm iam.Realm, login string) string {
+	if s.finder == nil {
+		return ""
+	}
+	u, err := s.finder.Find(ctx, realm, login)
+	if err != nil {
+		return ""
+	}
+	return u.ID
+}
+
+// login starts a session for u: it issues tokens with a refresh token of a
+// new family, stores the refresh token and publishes auth.login.success.
+func (s *Service) login(ctx context.Context, realm realms.Realm, c clients.Client, u users.User,
+	scope grantedScope, grant, nonce string, req TokenRequest) (*Tokens, error) {
+	const op = "auth.login"
+	now := s.now()
+	sid := iam.NewID()
+	t, m, err := s.mintWith(ctx, mintParams{realm: realm, client: c, user: &u, scope: scope,
+		sessionID: sid, sessionStarted: now, authTime: now, nonce: nonce, refresh: true})
+	if err != nil {
+		return nil, err
+	}
+	rt := RefreshToken{Hash: m.refreshHash, Realm: realm.Name, Family: iam.NewID(), ClientID: c.ID,
+		UserID: u.ID, SessionID: sid, Scope: scope.claim, Nonce: nonce, AuthTime: now,
+		SessionStarted: now, IssuedAt: now, ExpiresAt: m.refreshExp}
+	if err := s.tokens.SaveRefresh(ctx, rt, m.refreshExp.Sub(now)); err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	if err := s.publish(ctx, iam.TopicLoginSuccess, realm.Name, u.ID, LoginSuccessEvent{
+		UserID: u.ID, Username: u.Username, ClientID: c.ClientID, SessionID: sid, GrantType: grant,
+		IPAddress: req.IP, UserAgent: req.UserAgent, SessionExpiresAt: now.Add(sessionMax(realm)).Unix(),
+	}); err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	return t, nil
+}
