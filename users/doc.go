@@ -1,3 +1,24 @@
-// Package users is OpenGate's users service: domain types, the Store interface
-// every backend implements, and the Service with its rules.
+// Package users is OpenGate's users service: the User type (Keycloak's
+// UserRepresentation), the Store interface every backend implements
+// (userspg, usersmem; conformance suite userstest), and the Service with the
+// rules — validation, case-insensitive unique usernames and emails, the
+// realm's password policy and history, argon2id hashing (package password),
+// Keycloak imports, authentication for the auth service, single-use email
+// verification and password-reset tokens, and the events user.created,
+// user.updated, user.deleted, user.email_verified,
+// user.verify_email_requested and user.password_reset_requested.
+//
+// The last two carry an action link with a single-use token for the notify
+// service: their topics are sensitive and their payloads must never be
+// logged.
+//
+// The Service reads realm settings through RealmGetter (satisfied by
+// *realms.Service); a realm that does not exist is not found on every call.
+//
+//	svc := users.New(usersmem.New(bus), realmsSvc, users.WithPublicURL("https://id.example.com"))
+//	u, err := svc.Create(ctx, "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true},
+//		users.NewCredential{Value: "correct horse battery staple"})
+//	...
+//	u, err = svc.Authenticate(ctx, "acme", "alice", attempt)
+//	if errors.Is(err, iam.ErrUnauthenticated) { ... } // errors.Is(err, users.ErrDisabled) for events
 package users

@@ -1,6 +1,8 @@
 package users
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -40,4 +42,18 @@ func (u User) FullName() string {
 		return u.FirstName
 	}
 	return u.FirstName + " " + u.LastName
+}
+
+// Clone returns a deep copy of u: its attributes and required actions share
+// no memory with u's.
+func (u User) Clone() User {
+	u.RequiredActions = slices.Clone(u.RequiredActions)
+	if u.Attributes != nil {
+		attrs := maps.Clone(u.Attributes)
+		for k, v := range attrs {
+			attrs[k] = slices.Clone(v)
+		}
+		u.Attributes = attrs
+	}
+	return u
 }

@@ -1,0 +1,137 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/users/password"
+)
+
+// Reasons for a failed Authenticate. Callers see one error — CodeUnauthenticated
+// with the message AuthFailedMessage — whatever the reason; the reason is the
+// error's cause, for the auth service's failure events only:
+//
+//	if errors.Is(err, users.ErrDisabled) { reason = "user_disabled" }
+var (
+	// ErrUnknownUser: no user has that username (or email).
+	ErrUnknownUser = errors.New("users: unknown user")
+	// ErrBadCredentials: the password is wrong, or the user has none.
+	ErrBadCredentials = errors.New("users: invalid credentials")
+	// ErrDisabled: the password is right but the user is disabled.
+	ErrDisabled = errors.New("users: user disabled")
+)
+
+// AuthFailedMessage is the message of every failed Authenticate.
+const AuthFailedMessage = "invalid username or password"
+
+func authFailed(reason error) error {
+	return &iam.Error{Code: iam.CodeUnauthenticated, Message: AuthFailedMessage, Err: reason}
+}
+
+// Authenticate checks a password login: usernameOrEmail is a username, or
+// the email of a user when the realm does not allow duplicate emails. It
+// returns the user on success. An unknown user, a wrong password, a user
+// without a password and a disabled user all give the same
+// CodeUnauthenticated error with AuthFailedMessage; its cause
+// (ErrUnknownUser, ErrBadCredentials, ErrDisabled) tells them apart for
+// failure events. An unknown user costs the same as a known one: the
+// password is verified against a dummy hash made with the realm's current
+// parameters. After a successful login, a hash that is not argon2id or is
+// below the realm's current parameters is replaced by a fresh argon2id hash
+// (a failed replacement is logged, not returned). CodeNotFound if the realm
+// does not exist. Required actions are the caller's concern: they are in
+// the returned user.
+func (s *Service) Authenticate(ctx context.Context, realm iam.Realm, usernameOrEmail, pw string) (User, error) {
+	const op = "users.Authenticate"
+	r, err := s.realm(ctx, realm)
+	if err != nil {
+		return User{}, iam.Wrap(op, err)
+	}
+	params := s.HashParams(r)
+	u, err := s.lookup(ctx, realm, r, usernameOrEmail)
+	switch {
+	case errors.Is(err, iam.ErrNotFound):
+		s.verifyDummy(params, pw)
+		return User{}, iam.Wrap(op, authFailed(ErrUnknownUser))
+	case err != nil:
+		return User{}, iam.Wrap(op, err)
+	}
+	cred, err := s.store.GetPassword(ctx, realm, u.ID)
+	switch {
+	case errors.Is(err, iam.ErrNotFound):
+		s.verifyDummy(params, pw)
+		return User{}, iam.Wrap(op, authFailed(ErrBadCredentials))
+	case err != nil:
+		return User{}, iam.Wrap(op, err)
+	}
+	ok, err := s.hasher.Verify(cred.Hash, pw)
+	if err != nil {
+		s.log.ErrorContext(ctx, "stored password hash is unusable", slog.String("realm", string(realm)),
+			slog.String("user", u.ID), slog.String("error", err.Error()))
+	}
+	if !ok {
+		return User{}, iam.Wrap(op, authFailed(ErrBadCredentials))
+	}
+	if !u.Enabled {
+		return User{}, iam.Wrap(op, authFailed(ErrDisabled))
+	}
+	if password.NeedsRehash(cred.Hash, params) {
+		s.rehash(ctx, u, cred.Hash, pw, params)
+	}
+	return u, nil
+}
+
+// lookup finds the user by username, then (if the login looks like an
+// email and emails are unique in the realm) by email.
+func (s *Service) lookup(ctx context.Context, realm iam.Realm, r realms.Realm, login string) (User, error) {
+	u, err := s.store.GetByUsername(ctx, realm, NormalizeUsername(login))
+	if errors.Is(err, iam.ErrNotFound) && strings.Contains(login, "@") && !r.DuplicateEmailsAllowed {
+		u, err = s.store.GetByEmail(ctx, realm, NormalizeEmail(login))
+		if errors.Is(err, iam.ErrConflict) {
+			err = iam.NotFoundf("user not found")
+		}
+	}
+	return u, err
+}
+
+// verifyDummy verifies pw against a hash of a random password made with p,
+// so that a login for an unknown user takes as long as a wrong password.
+func (s *Service) verifyDummy(p password.Params, pw string) {
+	if h := s.dummyHash(p); h != "" {
+		_, _ = s.hasher.Verify(h, pw)
+	}
+}
+
+// dummyHash returns the dummy hash for p, making it on first use.
+func (s *Service) dummyHash(p password.Params) string {
+	s.dummyMu.Lock()
+	defer s.dummyMu.Unlock()
+	if h, ok := s.dummies[p]; ok {
+		return h
+	}
+	h, err := s.hasher.Hash(iamcrypto.RandomToken(24), p)
+	if err != nil {
+		s.log.Error("cannot make dummy password hash", slog.String("error", err.Error()))
+		return ""
+	}
+	s.dummies[p] = h
+	return h
+}
+
+// rehash replaces oldHash by an argon2id hash of pw under p, unless the
+// password changed meanwhile.
+func (s *Service) rehash(ctx context.Context, u User, oldHash, pw string, p password.Params) {
+	h, err := s.hasher.Hash(pw, p)
+	if err == nil {
+		err = s.store.RehashPassword(ctx, u.Realm, u.ID, oldHash, h)
+	}
+	if err != nil && !errors.Is(err, iam.ErrConflict) {
+		s.log.WarnContext(ctx, "password rehash failed", slog.String("realm", string(u.Realm)),
+			slog.String("user", u.ID), slog.String("error", err.Error()))
+	}
+}

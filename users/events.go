@@ -1,0 +1,88 @@
+package users
+
+import (
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// EventSource is the CloudEvents source of every event this service emits.
+const EventSource = "/opengate/users"
+
+// UserData is the payload of user.created and user.updated: the user's
+// profile, never credentials, hashes or tokens.
+type UserData struct {
+	ID              string   `json:"id"`
+	Username        string   `json:"username"`
+	Email           string   `json:"email,omitempty"`
+	EmailVerified   bool     `json:"emailVerified"`
+	FirstName       string   `json:"firstName,omitempty"`
+	LastName        string   `json:"lastName,omitempty"`
+	Enabled         bool     `json:"enabled"`
+	RequiredActions []string `json:"requiredActions,omitempty"`
+}
+
+// DeletedData is the payload of user.deleted.
+type DeletedData struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+}
+
+// EmailVerifiedData is the payload of user.email_verified.
+type EmailVerifiedData struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+}
+
+// ActionRequestedData is the payload of user.verify_email_requested and
+// user.password_reset_requested. Link carries a single-use token: these two
+// topics are SENSITIVE — restrict who may read them (only notify needs to)
+// and never log their payloads. The token is valid until ExpiresAt.
+type ActionRequestedData struct {
+	ID        string    `json:"id"`
+	Username  string    `json:"username"`
+	Email     string    `json:"email"`
+	FirstName string    `json:"firstName,omitempty"`
+	LastName  string    `json:"lastName,omitempty"`
+	Link      string    `json:"link"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// RequiredActions are the actions an administrator asked the user to
+	// perform (execute-actions-email), if any.
+	RequiredActions []string `json:"requiredActions,omitempty"`
+}
+
+func userData(u User) UserData {
+	return UserData{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
+		FirstName: u.FirstName, LastName: u.LastName, Enabled: u.Enabled, RequiredActions: u.RequiredActions}
+}
+
+// CreatedEvent returns the user.created event of u.
+func CreatedEvent(u User) (iam.Event, error) {
+	return iam.NewEvent(EventSource, iam.TopicUserCreated, u.Realm, u.ID, userData(u))
+}
+
+// UpdatedEvent returns the user.updated event of u (its state after the
+// change).
+func UpdatedEvent(u User) (iam.Event, error) {
+	return iam.NewEvent(EventSource, iam.TopicUserUpdated, u.Realm, u.ID, userData(u))
+}
+
+// DeletedEvent returns the user.deleted event of u.
+func DeletedEvent(u User) (iam.Event, error) {
+	return iam.NewEvent(EventSource, iam.TopicUserDeleted, u.Realm, u.ID, DeletedData{ID: u.ID, Username: u.Username})
+}
+
+// EmailVerifiedEvent returns the user.email_verified event of u.
+func EmailVerifiedEvent(u User) (iam.Event, error) {
+	return iam.NewEvent(EventSource, iam.TopicUserEmailVerified, u.Realm, u.ID,
+		EmailVerifiedData{ID: u.ID, Username: u.Username, Email: u.Email})
+}
+
+// ActionRequestedEvent returns a user.verify_email_requested or
+// user.password_reset_requested event (topic) carrying link.
+func ActionRequestedEvent(topic string, u User, link string, expires time.Time, actions []string) (iam.Event, error) {
+	return iam.NewEvent(EventSource, topic, u.Realm, u.ID, ActionRequestedData{ID: u.ID, Username: u.Username,
+		Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Link: link, ExpiresAt: expires.UTC(),
+		RequiredActions: actions})
+}

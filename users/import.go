@@ -1,0 +1,121 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// MaxImportBatch is the largest number of users one Import accepts.
+const MaxImportBatch = 10_000
+
+// ImportUser is one user of an Import with its credentials (plaintext
+// values are checked against the policy and hashed; hashes are kept).
+type ImportUser struct {
+	User        User
+	Credentials []NewCredential
+}
+
+// ImportResult counts what Import did, with one outcome per user in input
+// order.
+type ImportResult struct {
+	Added, Skipped, Overwritten int
+	Outcomes                    []ImportOutcome
+}
+
+// Import adds many users to realm in one atomic batch, as Keycloak's
+// partialImport does: mode says what happens to a user whose username
+// exists ("" means ImportFail; see ImportBatch). Users keep the ids they
+// carry when those are UUIDs; added users emit user.created, overwritten
+// ones user.updated. Errors: CodeInvalid naming the offending user
+// ("users[3].email") or a username given twice, CodeConflict when mode is
+// ImportFail and a username exists or an email is taken; on any error
+// nothing is imported.
+func (s *Service) Import(ctx context.Context, realm iam.Realm, mode ImportMode, list []ImportUser) (ImportResult, error) {
+	const op = "users.Import"
+	r, err := s.realm(ctx, realm)
+	if err != nil {
+		return ImportResult{}, iam.Wrap(op, err)
+	}
+	switch mode {
+	case "":
+		mode = ImportFail
+	case ImportFail, ImportSkip, ImportOverwrite:
+	default:
+		return ImportResult{}, iam.Wrap(op, iam.Invalidf("ifResourceExists", "ifResourceExists must be FAIL, SKIP or OVERWRITE"))
+	}
+	if len(list) > MaxImportBatch {
+		return ImportResult{}, iam.Wrap(op, iam.Invalidf("users", "at most %d users per import", MaxImportBatch))
+	}
+	batch := ImportBatch{Mode: mode, UniqueEmail: !r.DuplicateEmailsAllowed, Items: make([]ImportItem, 0, len(list)),
+		Events: importEvents}
+	seen := map[string]int{}
+	for i, iu := range list {
+		u, err := s.newUser(realm, iu.User)
+		if err == nil {
+			var temporary bool
+			var cred *Credential
+			cred, temporary, err = s.credential(r, u, iu.Credentials)
+			if temporary {
+				u.RequiredActions = withAction(u.RequiredActions, ActionUpdatePassword)
+			}
+			batch.Items = append(batch.Items, ImportItem{User: u, Password: cred})
+		}
+		if err != nil {
+			return ImportResult{}, iam.Wrap(op, atIndex(i, err))
+		}
+		if j, dup := seen[u.Username]; dup {
+			return ImportResult{}, iam.Wrap(op, iam.Invalidf(fmt.Sprintf("users[%d].username", i),
+				"users[%d] has the same username as users[%d]", i, j))
+		}
+		seen[u.Username] = i
+	}
+	outcomes, err := s.store.Import(ctx, realm, batch)
+	if err != nil {
+		return ImportResult{}, iam.Wrap(op, conflictMessage(err))
+	}
+	res := ImportResult{Outcomes: outcomes}
+	for _, o := range outcomes {
+		switch o.Action {
+		case ImportAdded:
+			res.Added++
+		case ImportSkipped:
+			res.Skipped++
+		case ImportOverwritten:
+			res.Overwritten++
+		}
+	}
+	return res, nil
+}
+
+// importEvents records an import outcome.
+func importEvents(o ImportOutcome) []iam.Event {
+	var e iam.Event
+	var err error
+	switch o.Action {
+	case ImportAdded:
+		e, err = CreatedEvent(o.User)
+	case ImportOverwritten:
+		e, err = UpdatedEvent(o.User)
+	default:
+		return nil
+	}
+	if err != nil {
+		return nil // payloads of plain strings always marshal
+	}
+	return []iam.Event{e}
+}
+
+// atIndex prefixes a validation error's field and message with users[i].
+func atIndex(i int, err error) error {
+	var e *iam.Error
+	if !errors.As(err, &e) || e.Code != iam.CodeInvalid {
+		return err
+	}
+	c := *e
+	c.Field = fmt.Sprintf("users[%d].%s", i, e.Field)
+	c.Message = fmt.Sprintf("users[%d]: %s", i, e.Message)
+	return &c
+}

@@ -1,0 +1,181 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/realms"
+)
+
+// SetPassword sets the password of user id (the admin API's
+// reset-password): it must satisfy the realm's policy, including its history
+// rule; temporary requires the user to change it at next login
+// (UPDATE_PASSWORD), otherwise that required action is cleared. Emits
+// user.updated. Errors: CodeNotFound (realm, user), CodeInvalid (field
+// "password", every violated rule named).
+func (s *Service) SetPassword(ctx context.Context, realm iam.Realm, id, pw string, temporary bool) error {
+	const op = "users.SetPassword"
+	r, err := s.realm(ctx, realm)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	u, err := s.store.Get(ctx, realm, id)
+	if err != nil {
+		return iam.Wrap(op, userNotFound(err))
+	}
+	actions := withoutAction(u.RequiredActions, ActionUpdatePassword)
+	if temporary {
+		actions = withAction(u.RequiredActions, ActionUpdatePassword)
+	}
+	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, actions))
+}
+
+// ChangePassword is a user's own password change: current must be the
+// user's password (CodeInvalid, field "currentPassword", otherwise), and
+// the new one must satisfy the policy. It clears UPDATE_PASSWORD.
+func (s *Service) ChangePassword(ctx context.Context, realm iam.Realm, id, current, pw string) error {
+	const op = "users.ChangePassword"
+	r, err := s.realm(ctx, realm)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	u, err := s.store.Get(ctx, realm, id)
+	if err != nil {
+		return iam.Wrap(op, userNotFound(err))
+	}
+	wrong := iam.Invalidf("currentPassword", "current password is incorrect")
+	cred, err := s.store.GetPassword(ctx, realm, id)
+	switch {
+	case errors.Is(err, iam.ErrNotFound):
+		return iam.Wrap(op, wrong)
+	case err != nil:
+		return iam.Wrap(op, err)
+	}
+	if ok, err := s.hasher.Verify(cred.Hash, current); err != nil || !ok {
+		return iam.Wrap(op, wrong)
+	}
+	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, withoutAction(u.RequiredActions, ActionUpdatePassword)))
+}
+
+// replacePassword checks pw against r's policy and history, hashes it and
+// stores it with the user's new required actions.
+func (s *Service) replacePassword(ctx context.Context, r realms.Realm, u User, pw string, actions []string) error {
+	change, err := s.newPassword(ctx, r, u, pw)
+	if err != nil {
+		return err
+	}
+	return s.storePassword(ctx, u, change, actions)
+}
+
+// newPassword checks pw against r's policy, including its history rule,
+// and hashes it, naming every violated rule.
+func (s *Service) newPassword(ctx context.Context, r realms.Realm, u User, pw string) (PasswordChange, error) {
+	broken := policyViolations(r.PasswordPolicy, u, pw)
+	n := r.PasswordPolicy.PasswordHistory
+	if n > 0 {
+		reused, err := s.reused(ctx, u, pw, n)
+		if err != nil {
+			return PasswordChange{}, err
+		}
+		if reused {
+			broken = append(broken, fmt.Sprintf("not one of the last %d passwords", n))
+		}
+	}
+	if err := policyError(broken); err != nil {
+		return PasswordChange{}, err
+	}
+	hash, err := s.hasher.Hash(pw, s.HashParams(r))
+	if err != nil {
+		return PasswordChange{}, iam.Wrap("users.hash", err)
+	}
+	return PasswordChange{
+		Credential:  Credential{ID: iam.NewID(), Type: CredentialPassword, CreatedAt: s.now().UTC(), Hash: hash},
+		KeepHistory: max(n-1, 0),
+	}, nil
+}
+
+// storePassword stores a prepared password change together with the user's
+// new required actions, emitting user.updated.
+func (s *Service) storePassword(ctx context.Context, u User, change PasswordChange, actions []string) error {
+	u.RequiredActions = actions
+	u.UpdatedAt = s.now().UTC()
+	evs, err := events(func() (iam.Event, error) { return UpdatedEvent(u) })
+	if err != nil {
+		return err
+	}
+	change.SetRequiredActions = true
+	change.RequiredActions = actions
+	return userNotFound(s.store.SetPassword(ctx, u.Realm, u.ID, change, evs...))
+}
+
+// reused reports whether pw matches the user's current password or one of
+// the n-1 before it (Keycloak's passwordHistory(n) semantics).
+func (s *Service) reused(ctx context.Context, u User, pw string, n int) (bool, error) {
+	var hashes []string
+	cur, err := s.store.GetPassword(ctx, u.Realm, u.ID)
+	switch {
+	case err == nil:
+		hashes = append(hashes, cur.Hash)
+	case !errors.Is(err, iam.ErrNotFound):
+		return false, err
+	}
+	if n > 1 {
+		old, err := s.store.PasswordHistory(ctx, u.Realm, u.ID, n-1)
+		if err != nil {
+			return false, err
+		}
+		hashes = append(hashes, old...)
+	}
+	for _, h := range hashes {
+		if ok, err := s.hasher.Verify(h, pw); err == nil && ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Credentials lists the user's credentials without their secrets (Hash is
+// always empty). CodeNotFound for a missing realm or user.
+func (s *Service) Credentials(ctx context.Context, realm iam.Realm, id string) ([]Credential, error) {
+	const op = "users.Credentials"
+	if _, err := s.realm(ctx, realm); err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	if _, err := s.store.Get(ctx, realm, id); err != nil {
+		return nil, iam.Wrap(op, userNotFound(err))
+	}
+	c, err := s.store.GetPassword(ctx, realm, id)
+	switch {
+	case errors.Is(err, iam.ErrNotFound):
+		return []Credential{}, nil
+	case err != nil:
+		return nil, iam.Wrap(op, err)
+	}
+	c.Hash = ""
+	return []Credential{c}, nil
+}
+
+// DeleteCredential removes the user's credential credID and emits
+// user.updated. CodeNotFound if the realm, user or credential does not
+// exist.
+func (s *Service) DeleteCredential(ctx context.Context, realm iam.Realm, id, credID string) error {
+	const op = "users.DeleteCredential"
+	if _, err := s.realm(ctx, realm); err != nil {
+		return iam.Wrap(op, err)
+	}
+	u, err := s.store.Get(ctx, realm, id)
+	if err != nil {
+		return iam.Wrap(op, userNotFound(err))
+	}
+	evs, err := events(func() (iam.Event, error) { return UpdatedEvent(u) })
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	err = s.store.DeletePassword(ctx, realm, id, credID, evs...)
+	if errors.Is(err, iam.ErrNotFound) {
+		err = &iam.Error{Code: iam.CodeNotFound, Message: "credential not found", Err: err}
+	}
+	return iam.Wrap(op, err)
+}
