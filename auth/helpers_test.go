@@ -175,3 +175,7 @@ func jwtPart(t *testing.T, token string, i int) map[string]any {
 	}
 	return m
 }
+
+func clientWithStandardFlow(realm iam.Realm) clients.Client {
+	return clients.Client{ID: "c-web-" + string(realm), Realm: realm, ClientID: "web", Enabled: true, StandardFlowEnabled: true}
+}

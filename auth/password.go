@@ -57,6 +57,14 @@ func (s *Service) password(ctx context.Context, realm realms.Realm, c clients.Cl
 				}
 			}
 			if userID != "" {
+				// Attempts on a locked account are not counted (Keycloak).
+				locked, _, err := s.isLocked(ctx, realm, userFailureKey(userID), bf.FailureFactor)
+				if err != nil {
+					return nil, err
+				}
+				if locked {
+					return nil, fail(userID, ReasonUserTemporarilyDisabled)
+				}
 				if err := s.recordFailure(ctx, realm, userFailureKey(userID), req.IP); err != nil {
 					return nil, err
 				}

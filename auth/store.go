@@ -118,9 +118,21 @@ type RevocationStore interface {
 	RevokeUserSessions(ctx context.Context, realm iam.Realm, userID string, ttl time.Duration) ([]string, error)
 	// RevokeAccessToken puts the access token jti on the blacklist.
 	RevokeAccessToken(ctx context.Context, realm iam.Realm, jti string, ttl time.Duration) error
-	// Revoked reports whether access token jti is blacklisted or its
-	// session sid (if not "") is revoked.
-	Revoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error)
+	// AccessTokenRevoked reports whether access token jti is blacklisted or
+	// its session sid (if not "") is revoked.
+	AccessTokenRevoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error)
+}
+
+// Revocations adapts a RevocationStore to the check resource servers make
+// on a token id (authverify.RevocationChecker): the gateway and services
+// pass auth.Revocations{Store: store} to reject revoked access tokens.
+type Revocations struct {
+	Store RevocationStore
+}
+
+// Revoked reports whether access token jti of realm is blacklisted.
+func (r Revocations) Revoked(ctx context.Context, realm iam.Realm, jti string) (bool, error) {
+	return r.Store.AccessTokenRevoked(ctx, realm, jti, "")
 }
 
 // LoginFailures is the failed-login record of one user or IP address.

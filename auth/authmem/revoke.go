@@ -66,8 +66,9 @@ func (s *Store) RevokeAccessToken(_ context.Context, realm iam.Realm, jti string
 	return nil
 }
 
-// Revoked reports whether jti is blacklisted or session sid revoked.
-func (s *Store) Revoked(_ context.Context, realm iam.Realm, jti, sid string) (bool, error) {
+// AccessTokenRevoked reports whether jti is blacklisted or session sid
+// revoked.
+func (s *Store) AccessTokenRevoked(_ context.Context, realm iam.Realm, jti, sid string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
