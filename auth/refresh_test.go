@@ -158,7 +158,9 @@ func TestRefreshPicksUpNewRolesAndProfile(t *testing.T) {
 
 type sessionChecker map[string]bool
 
-func (s sessionChecker) Alive(_ context.Context, _ iam.Realm, sid string) (bool, error) { return s[sid], nil }
+func (s sessionChecker) Alive(_ context.Context, _ iam.Realm, sid string) (bool, error) {
+	return s[sid], nil
+}
 
 func TestRefreshAsksTheSessionCheckerWhenConfigured(t *testing.T) {
 	alive := sessionChecker{}
