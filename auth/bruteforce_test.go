@@ -8,6 +8,7 @@ import (
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/users"
 )
 
 func (e *env) login(user, password, ip string) error {
@@ -171,16 +172,21 @@ func TestBruteForceStatusErrors(t *testing.T) {
 }
 
 func TestFailureReasonsComeFromTheUserService(t *testing.T) {
-	disabled := iam.Errorf(iam.CodeUnauthenticated, "disabled")
-	e := newEnv(t, auth.WithFailureReasons(auth.FailureReasons{{Err: disabled, Reason: "user_disabled"}}))
-	e.dir.Fail = func(m string) error {
-		if m == "users.Authenticate" {
-			return disabled
+	for cause, want := range map[error]string{
+		users.ErrDisabled:       auth.ReasonUserDisabled,
+		users.ErrUnknownUser:    auth.ReasonUserNotFound,
+		users.ErrBadCredentials: auth.ReasonInvalidCredentials,
+	} {
+		e := newEnv(t)
+		e.dir.Fail = func(m string) error {
+			if m == "users.Authenticate" {
+				return iam.Wrap("users.Authenticate", &iam.Error{Code: iam.CodeUnauthenticated, Message: "invalid username or password", Err: cause})
+			}
+			return nil
 		}
-		return nil
-	}
-	_ = e.login("alice", "alice-password", "")
-	if r := e.failureReasons(); len(r) != 1 || r[0] != "user_disabled" {
-		t.Fatalf("reasons = %v", r)
+		_ = e.login("alice", "alice-password", "")
+		if r := e.failureReasons(); len(r) != 1 || r[0] != want {
+			t.Fatalf("%v: reasons = %v, want %s", cause, r, want)
+		}
 	}
 }

@@ -38,10 +38,10 @@ type ClientAuthenticator interface {
 //
 // Authenticate returns the user whose username or email is usernameOrEmail
 // when password is theirs and the user is enabled; unknown users, wrong
-// passwords and disabled users all give the same CodeUnauthenticated error
-// (the cause may be told apart with errors.Is for the login.failure event's
-// reason; see FailureReason). Get returns a user by id (CodeNotFound if
-// absent).
+// passwords and disabled users all give the same CodeUnauthenticated error,
+// whose cause (errors.Is) may be users.ErrUnknownUser or users.ErrDisabled to
+// name the auth.login.failure reason. Get returns a user by id (CodeNotFound
+// if absent).
 //
 // If the implementation also satisfies UserFinder, failed logins are counted
 // per user as well as per IP address (brute-force protection per user needs

@@ -5,13 +5,19 @@ import (
 	"errors"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/users"
 )
 
 // Reasons of auth.login.failure events.
 const (
-	// ReasonInvalidCredentials: unknown user, wrong password or disabled
-	// user, when the user service does not say which.
+	// ReasonInvalidCredentials: a wrong password (or an unknown or
+	// disabled user, when the user service does not say which).
 	ReasonInvalidCredentials = "invalid_credentials"
+	// ReasonUserNotFound: no user has that username or email
+	// (users.ErrUnknownUser).
+	ReasonUserNotFound = "user_not_found"
+	// ReasonUserDisabled: the user is disabled (users.ErrDisabled).
+	ReasonUserDisabled = "user_disabled"
 	// ReasonUserTemporarilyDisabled: the user is locked out by brute-force
 	// protection (the password may have been right).
 	ReasonUserTemporarilyDisabled = "user_temporarily_disabled"
@@ -56,26 +62,17 @@ type LogoutEvent struct {
 	ClientID  string `json:"clientId,omitempty"`
 }
 
-// FailureReasons maps causes of a failed UserAuthenticator.Authenticate
-// (matched with errors.Is) to login.failure reasons; the first match wins
-// and ReasonInvalidCredentials is the default. Set with WithFailureReasons,
-// typically from the user service's sentinel errors.
-type FailureReasons []struct {
-	Err    error
-	Reason string
-}
-
-// WithFailureReasons tells auth how to name the reason of a failed password
-// check in auth.login.failure events.
-func WithFailureReasons(r FailureReasons) Option { return func(s *Service) { s.reasons = r } }
-
-func (s *Service) failureReason(err error) string {
-	for _, r := range s.reasons {
-		if errors.Is(err, r.Err) {
-			return r.Reason
-		}
+// failureReason names the reason of a failed UserAuthenticator.Authenticate
+// from the users service's causes (errors.Is).
+func failureReason(err error) string {
+	switch {
+	case errors.Is(err, users.ErrUnknownUser):
+		return ReasonUserNotFound
+	case errors.Is(err, users.ErrDisabled):
+		return ReasonUserDisabled
+	default:
+		return ReasonInvalidCredentials
 	}
-	return ReasonInvalidCredentials
 }
 
 // publish sends one event if a publisher is configured.

@@ -70,7 +70,7 @@ func (s *Service) password(ctx context.Context, realm realms.Realm, c clients.Cl
 				}
 			}
 		}
-		return nil, fail(userID, s.failureReason(err))
+		return nil, fail(userID, failureReason(err))
 	}
 	if protect {
 		locked, lf, err := s.isLocked(ctx, realm, userFailureKey(u.ID), bf.FailureFactor)

@@ -39,7 +39,6 @@ type Service struct {
 	now        func() time.Time
 	maxToken   time.Duration // cap of every token lifetime
 	ipFactor   int           // per-IP failure factor multiplier
-	reasons    FailureReasons
 }
 
 // Option configures a Service.
