@@ -67,33 +67,21 @@ func (s *Service) EffectiveRoles(ctx context.Context, realm iam.Realm, userID st
 	if err != nil {
 		return nil, nil, iam.Wrap(op, err)
 	}
-	roles, err := s.store.EffectiveRoles(ctx, realm, p)
+	realmRoles, clientRoles, err = s.store.EffectiveRoleNames(ctx, realm, p)
 	if err != nil {
 		return nil, nil, iam.Wrap(op, err)
 	}
-	realmRoles, clientRoles = RoleNames(roles)
-	return realmRoles, clientRoles, nil
-}
-
-// RoleNames splits roles into sorted realm role names and sorted client role
-// names by public clientId (never nil). Client roles whose clientId is
-// unknown are left out.
-func RoleNames(roles []Role) (realmRoles []string, clientRoles map[string][]string) {
-	realmRoles = []string{}
-	clientRoles = map[string][]string{}
-	for _, r := range roles {
-		switch {
-		case !r.IsClientRole():
-			realmRoles = append(realmRoles, r.Name)
-		case r.ClientID != "":
-			clientRoles[r.ClientID] = append(clientRoles[r.ClientID], r.Name)
-		}
+	if realmRoles == nil {
+		realmRoles = []string{}
+	}
+	if clientRoles == nil {
+		clientRoles = map[string][]string{}
 	}
 	slices.Sort(realmRoles)
 	for _, names := range clientRoles {
 		slices.Sort(names)
 	}
-	return realmRoles, clientRoles
+	return realmRoles, clientRoles, nil
 }
 
 // SortRoles orders roles realm roles first, then client roles by clientId,

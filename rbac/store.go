@@ -77,6 +77,12 @@ type Store interface {
 	// they contain, transitively, each once. Postgres answers it with one
 	// query.
 	EffectiveRoles(ctx context.Context, realm iam.Realm, p Principal) ([]Role, error)
+	// EffectiveRoleNames is EffectiveRoles reduced to what tokens carry:
+	// the names of the realm roles, and of the client roles by public
+	// clientId (client roles of a client whose clientId is unknown are left
+	// out), each once, in any order. It is the hot path of token issuance;
+	// Postgres answers it with one query.
+	EffectiveRoleNames(ctx context.Context, realm iam.Realm, p Principal) (realmRoles []string, clientRoles map[string][]string, err error)
 	// AddMappings maps roles (ids) to p.
 	AddMappings(ctx context.Context, realm iam.Realm, p Principal, roleIDs []string, events ...iam.Event) error
 	// RemoveMappings unmaps roles from p; absent mappings are ignored.
@@ -94,6 +100,7 @@ type Store interface {
 	// succeeded: if fn succeeds the pair is recorded (Postgres: in the same
 	// transaction as fn's changes, made through the Store fn receives), and
 	// later calls with the pair return nil without running fn. If fn fails
-	// nothing is recorded.
+	// nothing is recorded (Postgres: nor are fn's changes). eventID is the
+	// event's UUID.
 	Once(ctx context.Context, consumer, eventID string, fn func(Store) error) error
 }

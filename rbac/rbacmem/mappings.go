@@ -22,33 +22,65 @@ func (s *Store) Mappings(ctx context.Context, realm iam.Realm, p rbac.Principal)
 	return roles, nil
 }
 
-// EffectiveRoles implements rbac.Store.
-func (s *Store) EffectiveRoles(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]rbac.Role, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	roles := []rbac.Role{}
-	d := s.realm(realm, false)
+// effective returns the ids of every role p holds, each once. The caller
+// holds mu.
+func (d *realmData) effective(p rbac.Principal) []string {
 	if d == nil {
-		return roles, nil
+		return nil
 	}
 	seen := map[string]bool{}
-	queue := sortedKeys(d.mappings[p])
+	var ids []string
+	queue := make([]string, 0, len(d.mappings[p]))
+	for id := range d.mappings[p] {
+		queue = append(queue, id)
+	}
 	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
+		id := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		roles = append(roles, d.out(id))
+		ids = append(ids, id)
 		for c := range d.children[id] {
 			if !seen[c] {
 				queue = append(queue, c)
 			}
 		}
 	}
+	return ids
+}
+
+// EffectiveRoles implements rbac.Store.
+func (s *Store) EffectiveRoles(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]rbac.Role, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d := s.realm(realm, false)
+	roles := []rbac.Role{}
+	for _, id := range d.effective(p) {
+		roles = append(roles, d.out(id))
+	}
 	rbac.SortRoles(roles)
 	return roles, nil
+}
+
+// EffectiveRoleNames implements rbac.Store.
+func (s *Store) EffectiveRoleNames(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]string, map[string][]string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d := s.realm(realm, false)
+	realmRoles, clientRoles := []string{}, map[string][]string{}
+	for _, id := range d.effective(p) {
+		r := d.roles[id]
+		switch {
+		case !r.IsClientRole():
+			realmRoles = append(realmRoles, r.Name)
+		case d.clients[r.ClientUUID].ClientID != "":
+			c := d.clients[r.ClientUUID].ClientID
+			clientRoles[c] = append(clientRoles[c], r.Name)
+		}
+	}
+	return realmRoles, clientRoles, nil
 }
 
 // AddMappings implements rbac.Store.

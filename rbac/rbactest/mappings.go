@@ -153,25 +153,26 @@ func testRealmIsolation(t *testing.T, f *fixture) {
 }
 
 func testOnce(t *testing.T, f *fixture) {
+	e1, e2 := iam.NewID(), iam.NewID()
 	runs := 0
 	fn := func(rbac.Store) error { runs++; return nil }
 	for range 3 {
-		if err := f.st.Once(f.ctx, "rbac", "e1", fn); err != nil {
+		if err := f.st.Once(f.ctx, "rbac", e1, fn); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.st.Once(f.ctx, "other-consumer", "e1", fn); err != nil {
+	if err := f.st.Once(f.ctx, "other-consumer", e1, fn); err != nil {
 		t.Fatal(err)
 	}
 	if runs != 2 {
 		t.Fatalf("fn ran %d times, want 2 (once per consumer)", runs)
 	}
 	boom := errors.New("boom")
-	if err := f.st.Once(f.ctx, "rbac", "e2", func(rbac.Store) error { return boom }); err == nil {
+	if err := f.st.Once(f.ctx, "rbac", e2, func(rbac.Store) error { return boom }); err == nil {
 		t.Fatal("Once swallowed fn's error")
 	}
 	ran := false
-	if err := f.st.Once(f.ctx, "rbac", "e2", func(rbac.Store) error { ran = true; return nil }); err != nil || !ran {
+	if err := f.st.Once(f.ctx, "rbac", e2, func(rbac.Store) error { ran = true; return nil }); err != nil || !ran {
 		t.Fatalf("a failed event was recorded as processed: ran=%v err=%v", ran, err)
 	}
 }

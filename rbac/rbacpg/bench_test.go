@@ -1,0 +1,118 @@
+package rbacpg_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbacmem"
+)
+
+// benchRealm fills realm with a role graph and returns the id of a user
+// holding 50 direct roles over three levels of composites:
+//
+//	50 direct roles  → each contains 2 of 40 level-1 roles
+//	40 level-1 roles → each contains 2 of 20 level-2 roles
+//	20 level-2 roles → each contains 2 of 10 level-3 roles (3 of them client roles)
+//
+// so the user holds 120 roles. 500 other users hold 3 direct roles each.
+func benchRealm(b *testing.B, svc *rbac.Service, realm iam.Realm) (string, int) {
+	b.Helper()
+	ctx := context.Background()
+	if err := svc.PutClient(ctx, realm, "c-app", "app"); err != nil {
+		b.Fatal(err)
+	}
+	create := func(name, client string, children ...rbac.Role) rbac.Role {
+		ids := make([]string, len(children))
+		for i, c := range children {
+			ids[i] = c.ID
+		}
+		r, err := svc.CreateRole(ctx, realm, rbac.Role{Name: name, ClientUUID: client}, ids...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return r
+	}
+	level := func(prefix string, n int, below []rbac.Role) []rbac.Role {
+		out := make([]rbac.Role, n)
+		for i := range out {
+			client := ""
+			if below == nil && i < 3 {
+				client = "c-app"
+			}
+			var children []rbac.Role
+			if below != nil {
+				children = []rbac.Role{below[(2*i)%len(below)], below[(2*i+1)%len(below)]}
+			}
+			out[i] = create(fmt.Sprintf("%s-%d", prefix, i), client, children...)
+		}
+		return out
+	}
+	l3 := level("l3", 10, nil)
+	l2 := level("l2", 20, l3)
+	l1 := level("l1", 40, l2)
+	direct := level("direct", 50, l1)
+	user := iam.NewID()
+	ids := make([]string, len(direct))
+	for i, r := range direct {
+		ids[i] = r.ID
+	}
+	if err := svc.AddUserRoles(ctx, realm, user, ids...); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 500 {
+		if err := svc.AddUserRoles(ctx, realm, iam.NewID(), ids[i%50], ids[(i+7)%50], ids[(i+13)%50]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return user, 50 + 40 + 20 + 10
+}
+
+// benchEffectiveRoles measures EffectiveRoles and reports p50 and p99.
+func benchEffectiveRoles(b *testing.B, svc *rbac.Service, realm iam.Realm, user string, want int) {
+	ctx := context.Background()
+	realmRoles, clientRoles, err := svc.EffectiveRoles(ctx, realm, user)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got := len(realmRoles) + len(clientRoles["app"]); got != want {
+		b.Fatalf("user holds %d roles, want %d", got, want)
+	}
+	b.Run("EffectiveRoles", func(b *testing.B) {
+		durations := make([]time.Duration, 0, b.N)
+		b.ResetTimer()
+		for b.Loop() {
+			start := time.Now()
+			if _, _, err := svc.EffectiveRoles(ctx, realm, user); err != nil {
+				b.Fatal(err)
+			}
+			durations = append(durations, time.Since(start))
+		}
+		b.StopTimer()
+		slices.Sort(durations)
+		b.ReportMetric(float64(durations[len(durations)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds()), "p99-µs")
+	})
+}
+
+// BenchmarkEffectiveRolesPostgres: 50 direct roles, 3 levels of composites.
+//
+//	OPENGATE_TEST_POSTGRES_URL=... go test -run '^$' -bench EffectiveRoles ./rbac/rbacpg/
+func BenchmarkEffectiveRolesPostgres(b *testing.B) {
+	svc := rbac.New(newStore(b))
+	benchRealm(b, svc, "other") // a neighbour realm of the same shape
+	user, want := benchRealm(b, svc, "acme")
+	benchEffectiveRoles(b, svc, "acme", user, want)
+}
+
+// BenchmarkEffectiveRolesMemory is the same graph on rbacmem, for
+// comparison.
+func BenchmarkEffectiveRolesMemory(b *testing.B) {
+	svc := rbac.New(rbacmem.New(nil))
+	user, want := benchRealm(b, svc, "acme")
+	benchEffectiveRoles(b, svc, "acme", user, want)
+}

@@ -1,0 +1,103 @@
+package rbacpg
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iampg"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbacpg/internal/db"
+)
+
+// Mappings implements rbac.Store.
+func (s *Store) Mappings(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]rbac.Role, error) {
+	rows, err := queries(s.db).ListMappings(ctx, db.ListMappingsParams{
+		RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID,
+	})
+	if err != nil {
+		return nil, iampg.MapError("rbacpg.Mappings", err)
+	}
+	return rolesFromRows(rows)
+}
+
+// EffectiveRoles implements rbac.Store with one recursive query.
+func (s *Store) EffectiveRoles(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]rbac.Role, error) {
+	rows, err := queries(s.db).EffectiveRoles(ctx, db.EffectiveRolesParams{
+		RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID,
+	})
+	if err != nil {
+		return nil, iampg.MapError("rbacpg.EffectiveRoles", err)
+	}
+	return rolesFromRows(rows)
+}
+
+// EffectiveRoleNames implements rbac.Store with one recursive query that
+// reads only names.
+func (s *Store) EffectiveRoleNames(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]string, map[string][]string, error) {
+	rows, err := queries(s.db).EffectiveRoleNames(ctx, db.EffectiveRoleNamesParams{
+		RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID,
+	})
+	if err != nil {
+		return nil, nil, iampg.MapError("rbacpg.EffectiveRoleNames", err)
+	}
+	realmRoles, clientRoles := make([]string, 0, len(rows)), map[string][]string{}
+	for _, r := range rows {
+		switch {
+		case r.ClientUuid == "":
+			realmRoles = append(realmRoles, r.Name)
+		case r.ClientID != "":
+			clientRoles[r.ClientID] = append(clientRoles[r.ClientID], r.Name)
+		}
+	}
+	return realmRoles, clientRoles, nil
+}
+
+// AddMappings implements rbac.Store: one INSERT, so an unknown role (a
+// foreign-key violation: not found) adds nothing, and existing mappings are
+// skipped (ON CONFLICT DO NOTHING), also under concurrent calls.
+func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Principal, roleIDs []string, events ...iam.Event) error {
+	return s.tx(ctx, "rbacpg.AddMappings", events, func(q *db.Queries, _ pgx.Tx) error {
+		return q.AddMappings(ctx, db.AddMappingsParams{
+			RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID, RoleIds: roleIDs,
+		})
+	})
+}
+
+// RemoveMappings implements rbac.Store.
+func (s *Store) RemoveMappings(ctx context.Context, realm iam.Realm, p rbac.Principal, roleIDs []string, events ...iam.Event) error {
+	return s.tx(ctx, "rbacpg.RemoveMappings", events, func(q *db.Queries, _ pgx.Tx) error {
+		return q.RemoveMappings(ctx, db.RemoveMappingsParams{
+			RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID, RoleIds: roleIDs,
+		})
+	})
+}
+
+// RolePrincipals implements rbac.Store.
+func (s *Store) RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, page rbac.Page) ([]rbac.Principal, error) {
+	q := queries(s.db)
+	if _, err := q.GetRole(ctx, db.GetRoleParams{RealmName: string(realm), ID: roleID}); err != nil {
+		return nil, iampg.MapError("rbacpg.RolePrincipals", err)
+	}
+	rows, err := q.RolePrincipals(ctx, db.RolePrincipalsParams{
+		RealmName: string(realm), RoleID: roleID, FirstRow: offset(page.First), MaxRows: limit(page.Max),
+	})
+	if err != nil {
+		return nil, iampg.MapError("rbacpg.RolePrincipals", err)
+	}
+	ps := make([]rbac.Principal, len(rows))
+	for i, r := range rows {
+		ps[i] = rbac.Principal{Type: rbac.PrincipalType(r.PrincipalType), ID: r.PrincipalID}
+	}
+	return ps, nil
+}
+
+// DeletePrincipal implements rbac.Store.
+func (s *Store) DeletePrincipal(ctx context.Context, realm iam.Realm, p rbac.Principal, events ...iam.Event) error {
+	return s.tx(ctx, "rbacpg.DeletePrincipal", events, func(q *db.Queries, _ pgx.Tx) error {
+		return q.DeletePrincipal(ctx, db.DeletePrincipalParams{
+			RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID,
+		})
+	})
+}
