@@ -1,3 +1,25 @@
-// Package clients is OpenGate's clients service: domain types, the Store interface
-// every backend implements, and the Service with its rules.
+// Package clients is OpenGate's clients service: the OAuth 2.0 Client
+// (Keycloak's ClientRepresentation), the Store interface every backend
+// implements (clientsmem, clientspg) with its guarantees, and the Service
+// with the rules — validation, redirect-URI registration and matching
+// (RFC 9700, RFC 8252), secrets generated with 256 bits, sealed at rest with
+// AES-GCM under the deployment key and hashed with SHA-256 for constant-time
+// authentication, rotation, client.created/updated/deleted events, the
+// default admin-cli client of every realm and the realm.created/deleted
+// consumer.
+//
+// Other services read clients through Reader (Get, GetByClientID,
+// Authenticate), served in-process by *Service (cached) and remotely by
+// clientshttp.Client wrapped in a CachedReader:
+//
+//	sealer, err := iamcrypto.NewSealer(key) // OPENGATE_SECRET_KEY
+//	svc := clients.New(clientsmem.New(bus), sealer)
+//	c, err := svc.Create(ctx, "acme", clients.Client{
+//		ClientID: "web", Enabled: true, StandardFlowEnabled: true,
+//		RedirectURIs: []string{"https://app.example.com/callback"},
+//	}, "") // "": generate a secret
+//	secret, err := svc.Secret(ctx, "acme", c.ID)
+//	...
+//	c, err = svc.Authenticate(ctx, "acme", "web", secret) // cached, constant time
+//	ok := clients.MatchRedirectURI(c, "https://app.example.com/callback")
 package clients

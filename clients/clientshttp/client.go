@@ -1,0 +1,115 @@
+package clientshttp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
+)
+
+// Client reads and authenticates clients of a remote client-service
+// through its internal API. It implements clients.Reader; wrap it in
+// clients.NewCachedReader (and run clientskafka.RunCacheInvalidation) so the
+// token endpoint does not call the network per request. A Client is safe for
+// concurrent use.
+type Client struct {
+	base  string
+	token string
+	hc    *http.Client
+}
+
+var _ clients.Reader = (*Client)(nil)
+
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithHTTPClient sets the HTTP client (default: one with a 10-second
+// timeout).
+func WithHTTPClient(hc *http.Client) ClientOption {
+	return func(c *Client) { c.hc = hc }
+}
+
+// NewClient returns a Client for the client-service at baseURL (e.g.
+// "http://client-service:8085"), authenticating with serviceToken
+// (OPENGATE_SERVICE_TOKEN).
+func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
+	c := &Client{base: strings.TrimSuffix(baseURL, "/"), token: serviceToken,
+		hc: &http.Client{Timeout: 10 * time.Second}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Get implements clients.Reader. Errors carry the server's code;
+// CodeUnavailable when the service cannot be reached.
+func (c *Client) Get(ctx context.Context, realm iam.Realm, id string) (clients.Client, error) {
+	if err := realm.Validate(); err != nil {
+		return clients.Client{}, iam.Wrap("clientshttp.Client.Get", err)
+	}
+	return c.do(ctx, "clientshttp.Client.Get", realm, http.MethodGet,
+		"/internal/realms/"+url.PathEscape(string(realm))+"/clients/"+url.PathEscape(id), nil)
+}
+
+// GetByClientID implements clients.Reader.
+func (c *Client) GetByClientID(ctx context.Context, realm iam.Realm, clientID string) (clients.Client, error) {
+	if err := realm.Validate(); err != nil {
+		return clients.Client{}, iam.Wrap("clientshttp.Client.GetByClientID", err)
+	}
+	return c.do(ctx, "clientshttp.Client.GetByClientID", realm, http.MethodGet,
+		"/internal/realms/"+url.PathEscape(string(realm))+"/clients?clientId="+url.QueryEscape(clientID), nil)
+}
+
+// Authenticate implements clients.Reader: the secret travels in the body of
+// a POST to the internal API, never in a URL. Failed authentications are
+// CodeUnauthenticated.
+func (c *Client) Authenticate(ctx context.Context, realm iam.Realm, clientID, secret string) (clients.Client, error) {
+	const op = "clientshttp.Client.Authenticate"
+	if realm.Validate() != nil {
+		return clients.Client{}, &iam.Error{Code: iam.CodeUnauthenticated, Op: op, Message: "invalid client credentials"}
+	}
+	body, err := json.Marshal(AuthenticateRequest{ClientID: clientID, Secret: secret})
+	if err != nil {
+		return clients.Client{}, iam.Wrap(op, err)
+	}
+	return c.do(ctx, op, realm, http.MethodPost,
+		"/internal/realms/"+url.PathEscape(string(realm))+"/clients/authenticate", body)
+}
+
+func (c *Client) do(ctx context.Context, op string, realm iam.Realm, method, path string, body []byte) (clients.Client, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return clients.Client{}, iam.Wrap(op, err)
+	}
+	req.Header.Set(ServiceTokenHeader, c.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return clients.Client{}, &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "client service unavailable", Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return clients.Client{}, iamhttp.ResponseError(op, resp)
+	}
+	var rep ClientRepresentation
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&rep); err != nil {
+		return clients.Client{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed client from client service", Err: err}
+	}
+	cl, _, err := rep.toClient()
+	if err != nil {
+		return clients.Client{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed client from client service", Err: err}
+	}
+	cl.Realm = realm
+	return cl, nil
+}

@@ -1,0 +1,254 @@
+package clientsmem
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Store is an in-memory clients.Store, safe for concurrent use. The zero
+// value is not usable; call New.
+type Store struct {
+	pub iam.Publisher
+	log *slog.Logger
+
+	mu     sync.RWMutex
+	realms map[iam.Realm]*realmClients
+
+	onceMu    sync.Mutex // serializes Once, so one event is handled by one caller at a time
+	processed map[string]bool
+}
+
+// realmClients holds one realm's clients by id and by clientId.
+type realmClients struct {
+	byID       map[string]clients.Record
+	byClientID map[string]string // clientId → id
+}
+
+var _ clients.Store = (*Store)(nil)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithLogger sets the logger that reports events that could not be
+// published (slog.Default() by default).
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// New returns an empty Store that publishes its events to pub (nil: none).
+func New(pub iam.Publisher, opts ...Option) *Store {
+	s := &Store{pub: pub, log: slog.Default(), realms: map[iam.Realm]*realmClients{}, processed: map[string]bool{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+func clone(r clients.Record) clients.Record {
+	r.Client = r.Client.Clone()
+	r.SecretHash = cloneBytes(r.SecretHash)
+	r.SealedSecret = cloneBytes(r.SealedSecret)
+	return r
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+func (s *Store) realmLocked(realm iam.Realm) *realmClients {
+	rc, ok := s.realms[realm]
+	if !ok {
+		rc = &realmClients{byID: map[string]clients.Record{}, byClientID: map[string]string{}}
+		s.realms[realm] = rc
+	}
+	return rc
+}
+
+// Create implements clients.Store.
+func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Event) error {
+	s.mu.Lock()
+	rc := s.realmLocked(rec.Client.Realm)
+	if _, ok := rc.byID[rec.Client.ID]; ok {
+		s.mu.Unlock()
+		return iam.Conflictf("client id %q already exists", rec.Client.ID)
+	}
+	if _, ok := rc.byClientID[rec.Client.ClientID]; ok {
+		s.mu.Unlock()
+		return conflictClientID(rec.Client.ClientID)
+	}
+	rc.byID[rec.Client.ID] = clone(rec)
+	rc.byClientID[rec.Client.ClientID] = rec.Client.ID
+	s.mu.Unlock()
+	s.publish(ctx, events)
+	return nil
+}
+
+// Get implements clients.Store.
+func (s *Store) Get(_ context.Context, realm iam.Realm, id string) (clients.Record, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rc, ok := s.realms[realm]
+	if !ok {
+		return clients.Record{}, notFound()
+	}
+	rec, ok := rc.byID[id]
+	if !ok {
+		return clients.Record{}, notFound()
+	}
+	return clone(rec), nil
+}
+
+// GetByClientID implements clients.Store.
+func (s *Store) GetByClientID(_ context.Context, realm iam.Realm, clientID string) (clients.Record, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rc, ok := s.realms[realm]
+	if !ok {
+		return clients.Record{}, notFound()
+	}
+	id, ok := rc.byClientID[clientID]
+	if !ok {
+		return clients.Record{}, notFound()
+	}
+	return clone(rc.byID[id]), nil
+}
+
+// List implements clients.Store.
+func (s *Store) List(_ context.Context, realm iam.Realm, f clients.Filter) ([]clients.Client, error) {
+	s.mu.RLock()
+	rc, ok := s.realms[realm]
+	var matched []clients.Client
+	if ok {
+		needle := strings.ToLower(f.ClientID)
+		for _, rec := range rc.byID {
+			c := rec.Client
+			switch {
+			case f.ClientID == "":
+			case f.Search && strings.Contains(strings.ToLower(c.ClientID), needle):
+			case !f.Search && c.ClientID == f.ClientID:
+			default:
+				continue
+			}
+			matched = append(matched, c.Clone())
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(matched, func(i, j int) bool { return matched[i].ClientID < matched[j].ClientID })
+	if f.First >= len(matched) {
+		return []clients.Client{}, nil
+	}
+	matched = matched[f.First:]
+	if f.Max > 0 && len(matched) > f.Max {
+		matched = matched[:f.Max]
+	}
+	return matched, nil
+}
+
+// Update implements clients.Store.
+func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, fn func(*clients.Record) ([]iam.Event, error)) (clients.Record, error) {
+	s.mu.Lock()
+	rc, ok := s.realms[realm]
+	if !ok {
+		s.mu.Unlock()
+		return clients.Record{}, notFound()
+	}
+	cur, ok := rc.byID[id]
+	if !ok {
+		s.mu.Unlock()
+		return clients.Record{}, notFound()
+	}
+	next := clone(cur)
+	events, err := fn(&next)
+	if err != nil {
+		s.mu.Unlock()
+		return clients.Record{}, err
+	}
+	next.Client.ID, next.Client.Realm, next.Client.CreatedAt = cur.Client.ID, cur.Client.Realm, cur.Client.CreatedAt
+	if next.Client.ClientID != cur.Client.ClientID {
+		if _, taken := rc.byClientID[next.Client.ClientID]; taken {
+			s.mu.Unlock()
+			return clients.Record{}, conflictClientID(next.Client.ClientID)
+		}
+		delete(rc.byClientID, cur.Client.ClientID)
+		rc.byClientID[next.Client.ClientID] = id
+	}
+	rc.byID[id] = clone(next)
+	s.mu.Unlock()
+	s.publish(ctx, events)
+	return next, nil
+}
+
+// Delete implements clients.Store.
+func (s *Store) Delete(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error {
+	s.mu.Lock()
+	rc, ok := s.realms[realm]
+	if !ok {
+		s.mu.Unlock()
+		return notFound()
+	}
+	rec, ok := rc.byID[id]
+	if !ok {
+		s.mu.Unlock()
+		return notFound()
+	}
+	delete(rc.byID, id)
+	delete(rc.byClientID, rec.Client.ClientID)
+	s.mu.Unlock()
+	s.publish(ctx, events)
+	return nil
+}
+
+// DeleteRealm implements clients.Store.
+func (s *Store) DeleteRealm(_ context.Context, realm iam.Realm) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	if rc, ok := s.realms[realm]; ok {
+		n = len(rc.byID)
+	}
+	delete(s.realms, realm)
+	return n, nil
+}
+
+// Once implements clients.Store. fn runs on this store; the record of the
+// event is kept in memory only.
+func (s *Store) Once(_ context.Context, consumer, eventID string, fn func(clients.Store) error) error {
+	if consumer == "" || eventID == "" {
+		return iam.Invalidf("consumer", "consumer and event id are required")
+	}
+	s.onceMu.Lock()
+	defer s.onceMu.Unlock()
+	key := consumer + "\x00" + eventID
+	if s.processed[key] {
+		return nil
+	}
+	if err := fn(s); err != nil {
+		return err
+	}
+	s.processed[key] = true
+	return nil
+}
+
+// publish hands events to the publisher after a change; a failure is logged,
+// not returned, because the change is already applied.
+func (s *Store) publish(ctx context.Context, events []iam.Event) {
+	if s.pub == nil || len(events) == 0 {
+		return
+	}
+	if err := s.pub.Publish(ctx, events...); err != nil {
+		s.log.WarnContext(ctx, "clientsmem: events not published", "error", err.Error(), "events", len(events))
+	}
+}
+
+func notFound() error { return iam.NotFoundf("client not found") }
+
+func conflictClientID(clientID string) error {
+	return iam.Conflictf("client %q already exists", clientID)
+}

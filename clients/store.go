@@ -1,0 +1,79 @@
+package clients
+
+import (
+	"context"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Record is a client as stored: the Client and its secret, sealed and
+// hashed. Public clients have neither.
+type Record struct {
+	Client Client
+	// SecretHash is the SHA-256 of the secret, compared in constant time by
+	// Authenticate.
+	SecretHash []byte
+	// SealedSecret is the secret sealed with iamcrypto under the deployment
+	// key, bound to "realm/id" (see Service.Secret).
+	SealedSecret []byte
+}
+
+// Filter selects clients of a realm for List.
+type Filter struct {
+	// ClientID keeps the client with exactly this clientId (empty: all).
+	ClientID string
+	// Search makes ClientID a case-insensitive substring match.
+	Search bool
+	// First skips that many clients (ordered by clientId); Max returns at
+	// most that many (0: no limit at the store; the service caps it).
+	First, Max int
+}
+
+// Store keeps clients. Every implementation passes clientstest.Run.
+//
+// Guarantees:
+//   - Every method is scoped to one realm: an id or clientId of another
+//     realm is CodeNotFound, never another tenant's client.
+//   - ClientID is unique per realm: a Create or Update that would duplicate
+//     it is CodeConflict, also under concurrency (exactly one of concurrent
+//     creates of one clientId succeeds). The same clientId in two realms is
+//     two clients.
+//   - Mutating methods are atomic: the change and its events (given, or
+//     returned by Update's fn) are recorded together or not at all.
+//     Postgres stores write the events to the outbox in the change's
+//     transaction; the memory store publishes them after the change,
+//     best-effort.
+//   - Values are copied in and out.
+//   - Errors are *iam.Error: CodeNotFound, CodeConflict, CodeUnavailable
+//     when the backend is down.
+type Store interface {
+	// Create inserts rec (rec.Client.ID and rec.Client.Realm set by the
+	// caller). CodeConflict if the id or the clientId exists in the realm.
+	Create(ctx context.Context, rec Record, events ...iam.Event) error
+	// Get returns the client with UUID id in realm, or CodeNotFound.
+	Get(ctx context.Context, realm iam.Realm, id string) (Record, error)
+	// GetByClientID returns the client with public clientId in realm, or
+	// CodeNotFound.
+	GetByClientID(ctx context.Context, realm iam.Realm, clientID string) (Record, error)
+	// List returns the realm's clients matching f, ordered by clientId.
+	List(ctx context.Context, realm iam.Realm, f Filter) ([]Client, error)
+	// Update reads client id of realm, lets fn change the copy (including
+	// its secret) and stores it with the events fn returns, atomically: no
+	// other change to the client happens in between. fn's error aborts the
+	// update and is returned as is. ID, Realm and CreatedAt cannot change.
+	// CodeNotFound if the client does not exist, CodeConflict if the new
+	// clientId is taken.
+	Update(ctx context.Context, realm iam.Realm, id string, fn func(*Record) ([]iam.Event, error)) (Record, error)
+	// Delete removes client id of realm with its events. CodeNotFound if it
+	// does not exist.
+	Delete(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error
+	// DeleteRealm removes every client of realm and returns how many.
+	DeleteRealm(ctx context.Context, realm iam.Realm) (int, error)
+	// Once runs fn at most once per (consumer, eventID) that succeeded:
+	// if the pair was recorded before, Once returns nil without calling fn;
+	// otherwise fn runs and, if it returns nil, the pair is recorded. fn
+	// must use the Store it is given: in Postgres that store works in the
+	// transaction that records the pair, so the effect and the record
+	// commit together.
+	Once(ctx context.Context, consumer, eventID string, fn func(Store) error) error
+}
