@@ -96,11 +96,15 @@ func TestRealmIsolation(t *testing.T) {
 		})
 	}
 
-	// Every route of the handler is in the table.
+	// Every route of the handler is in the table. Registering on a router
+	// that already serves other /admin/realms/{realm} paths works too.
 	router := chi.NewRouter()
+	router.Get("/admin/realms/{realm}/users/{user}", func(http.ResponseWriter, *http.Request) {})
 	rbachttp.NewHandler(rbac.New(rbacmem.New(nil))).Register(router)
 	_ = chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		route = strings.ReplaceAll(route, "/*/", "/")
+		if route == "/admin/realms/{realm}/users/{user}" {
+			return nil
+		}
 		if !covered[method+" "+route] {
 			t.Errorf("route %s %s is not checked for realm isolation", method, route)
 		}

@@ -30,9 +30,11 @@ func NewHandler(svc *rbac.Service) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
 
 // Register adds rbac's routes to r, which may be a router shared with other
-// services (the paths below are rbac's alone).
-func (h *Handler) Register(r chi.Router) {
-	r.Route("/admin/realms/{realm}", func(r chi.Router) {
+// services: each route is added with its full path (no sub-router is
+// mounted), and the paths are rbac's alone.
+func (h *Handler) Register(router chi.Router) {
+	r := prefixed{router, "/admin/realms/{realm}"}
+	{
 		// Realm roles, by name.
 		realmRole := h.realmRoleByName
 		r.Get("/roles", h.listRoles(realmContainer))
@@ -87,5 +89,16 @@ func (h *Handler) Register(r chi.Router) {
 		r.Get("/users/{user}/role-mappings/clients/{client}/composite", h.listEffective(clientContainer))
 		// OpenGate: the effective role names auth puts in tokens.
 		r.Get("/users/{user}/role-mappings/effective", h.getEffective)
-	})
+	}
 }
+
+// prefixed adds routes under a path prefix to a router.
+type prefixed struct {
+	r      chi.Router
+	prefix string
+}
+
+func (p prefixed) Get(path string, h http.HandlerFunc)    { p.r.Get(p.prefix+path, h) }
+func (p prefixed) Post(path string, h http.HandlerFunc)   { p.r.Post(p.prefix+path, h) }
+func (p prefixed) Put(path string, h http.HandlerFunc)    { p.r.Put(p.prefix+path, h) }
+func (p prefixed) Delete(path string, h http.HandlerFunc) { p.r.Delete(p.prefix+path, h) }

@@ -1,0 +1,38 @@
+// Command rbac-service is OpenGate's role service as a microservice: the
+// rbac admin API (roles, composites, role mappings) on PostgreSQL, its events
+// relayed from the outbox to Kafka, and its consumers (realm.*, user.*,
+// client.*) on Kafka.
+//
+// Configuration (flags override environment):
+//
+//	-addr / OPENGATE_ADDR               listen address (default :8084)
+//	OPENGATE_POSTGRES_URL               database (required); migrated on start
+//	-migrate-only                       migrate and exit
+//	OPENGATE_ISSUER_BASE                public base URL of the token issuer
+//	                                    (required): admin calls need a token
+//	                                    of an administrator, verified against
+//	                                    {base}/realms/{realm}/protocol/openid-connect/certs
+//	OPENGATE_KAFKA_BROKERS              comma-separated seed brokers; without
+//	                                    them events stay in the outbox and
+//	                                    nothing is consumed
+//
+// It serves /healthz, /readyz (checks PostgreSQL) and /metrics, and shuts
+// down gracefully on SIGINT/SIGTERM.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "rbac-service:", err)
+		os.Exit(1)
+	}
+}

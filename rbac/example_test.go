@@ -1,0 +1,33 @@
+package rbac_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbacmem"
+)
+
+func Example() {
+	ctx := context.Background()
+	svc := rbac.New(rbacmem.New(nil))
+
+	// What the realm.created consumer does, and the bootstrap administrator.
+	_ = svc.EnsureRealmDefaults(ctx, iam.MasterRealm)
+	_ = svc.AssignRealmRoles(ctx, iam.MasterRealm, "admin-user-id", iam.RoleAdmin)
+
+	// A client role inside a composite realm role.
+	_ = svc.PutClient(ctx, "acme", "0190-client-uuid", "billing-app") // from client.created
+	invoices, _ := svc.CreateRole(ctx, "acme", rbac.Role{Name: "read-invoices", ClientUUID: "0190-client-uuid"})
+	accountant, _ := svc.CreateRole(ctx, "acme", rbac.Role{Name: "accountant"}, invoices.ID)
+	_ = svc.AddUserRoles(ctx, "acme", "alice-id", accountant.ID)
+
+	realmRoles, clientRoles, _ := svc.EffectiveRoles(ctx, "acme", "alice-id")
+	fmt.Println(realmRoles, clientRoles)
+	isAdmin, _ := svc.HasRole(ctx, iam.MasterRealm, "admin-user-id", iam.RoleAdmin)
+	fmt.Println(isAdmin)
+	// Output:
+	// [accountant] map[billing-app:[read-invoices]]
+	// true
+}
