@@ -67,7 +67,7 @@ func newIssuer(t *testing.T) *issuer {
 // token returns an access token of master with realm roles.
 func (i *issuer) token(t *testing.T, roles ...string) string {
 	t.Helper()
-	tok, err := jwt.NewBuilder().Issuer(i.srv.URL+"/realms/master").Subject("root").
+	tok, err := jwt.NewBuilder().Issuer(i.srv.URL + "/realms/master").Subject("root").
 		IssuedAt(time.Now()).Expiration(time.Now().Add(time.Hour)).JwtID(iam.NewID()).Build()
 	if err != nil {
 		t.Fatal(err)
