@@ -1,0 +1,101 @@
+package authredis
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// markKey sets a revocation marker for at least ttl.
+func (s *Store) markKey(ctx context.Context, op, key string, ttl time.Duration) error {
+	px, err := ttlMS(ttl)
+	if err != nil {
+		return err
+	}
+	return mapErr(op, s.mark.Exec(ctx, s.client, []string{key}, []string{px}).Error())
+}
+
+// RevokeFamily revokes every refresh token of family.
+func (s *Store) RevokeFamily(ctx context.Context, realm iam.Realm, family string, ttl time.Duration) error {
+	return s.markKey(ctx, "authredis.RevokeFamily", s.key(realm, "fam", family), ttl)
+}
+
+// RevokeSession revokes session sid.
+func (s *Store) RevokeSession(ctx context.Context, realm iam.Realm, sid string, ttl time.Duration) error {
+	return s.markKey(ctx, "authredis.RevokeSession", s.key(realm, "sess", sid), ttl)
+}
+
+// RevokeAccessToken blacklists jti.
+func (s *Store) RevokeAccessToken(ctx context.Context, realm iam.Realm, jti string, ttl time.Duration) error {
+	return s.markKey(ctx, "authredis.RevokeAccessToken", s.key(realm, "bl", jti), ttl)
+}
+
+// RevokeUserSessions revokes every recorded session of userID.
+func (s *Store) RevokeUserSessions(ctx context.Context, realm iam.Realm, userID string, ttl time.Duration) ([]string, error) {
+	const op = "authredis.RevokeUserSessions"
+	px, err := ttlMS(ttl)
+	if err != nil {
+		return nil, err
+	}
+	sids, err := s.revokeUser.Exec(ctx, s.client, []string{s.key(realm, "usess", userID)}, []string{s.base(realm), px}).AsStrSlice()
+	if err != nil {
+		return nil, mapErr(op, err)
+	}
+	return sids, nil
+}
+
+// AccessTokenRevoked reports whether jti is blacklisted or session sid
+// revoked, in one round trip.
+func (s *Store) AccessTokenRevoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error) {
+	keys := []string{s.key(realm, "bl", jti)}
+	if sid != "" {
+		keys = append(keys, s.key(realm, "sess", sid))
+	}
+	n, err := s.client.Do(ctx, s.client.B().Exists().Key(keys...).Build()).AsInt64()
+	if err != nil {
+		return false, mapErr("authredis.AccessTokenRevoked", err)
+	}
+	return n > 0, nil
+}
+
+// RecordLoginFailure counts a failure; see auth.FailureStore.
+func (s *Store) RecordLoginFailure(ctx context.Context, realm iam.Realm, key, ip string, now time.Time, resetAfter, ttl time.Duration) (auth.LoginFailures, error) {
+	const op = "authredis.RecordLoginFailure"
+	px, err := ttlMS(ttl)
+	if err != nil {
+		return auth.LoginFailures{}, err
+	}
+	n, err := s.recordFailure.Exec(ctx, s.client, []string{s.key(realm, "lf", key)}, []string{
+		strconv.FormatInt(now.UnixMilli(), 10), strconv.FormatInt(resetAfter.Milliseconds(), 10), px, ip,
+	}).AsInt64()
+	if err != nil {
+		return auth.LoginFailures{}, mapErr(op, err)
+	}
+	return auth.LoginFailures{NumFailures: int(n), LastFailure: time.UnixMilli(now.UnixMilli()).UTC(), LastIPFailure: ip}, nil
+}
+
+// LoginFailures returns the record of key (zero if none).
+func (s *Store) LoginFailures(ctx context.Context, realm iam.Realm, key string) (auth.LoginFailures, error) {
+	const op = "authredis.LoginFailures"
+	vals, err := s.client.Do(ctx, s.client.B().Hmget().Key(s.key(realm, "lf", key)).Field("n", "last", "ip").Build()).ToArray()
+	if err != nil {
+		return auth.LoginFailures{}, mapErr(op, err)
+	}
+	var lf auth.LoginFailures
+	if n, err := vals[0].AsInt64(); err == nil {
+		lf.NumFailures = int(n)
+	}
+	if last, err := vals[1].AsInt64(); err == nil && last > 0 {
+		lf.LastFailure = time.UnixMilli(last).UTC()
+	}
+	lf.LastIPFailure, _ = vals[2].ToString()
+	return lf, nil
+}
+
+// ClearLoginFailures deletes the record of key.
+func (s *Store) ClearLoginFailures(ctx context.Context, realm iam.Realm, key string) error {
+	return mapErr("authredis.ClearLoginFailures", s.client.Do(ctx, s.client.B().Del().Key(s.key(realm, "lf", key)).Build()).Error())
+}
