@@ -1,0 +1,348 @@
+package realmspg
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/iam/iampg"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/realms/realmspg/internal/db"
+)
+
+// migrations holds the realms schema (tern format). It is constant data.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// MigrationName names the realms migration version table
+// ("schema_version_realms").
+const MigrationName = "realms"
+
+// Migrate creates or updates the realms table (and iampg's outbox and
+// processed_events) in pool's database. Safe to call from several processes
+// at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return iampg.Migrate(ctx, pool, migrations, MigrationName)
+}
+
+// Store is the PostgreSQL realms.Store. The caller owns the database
+// handle; Store never closes it.
+type Store struct {
+	db     iampg.DB
+	sealer *iamcrypto.Sealer
+}
+
+var _ realms.Store = (*Store)(nil)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithSealer seals SMTP passwords at rest with sealer (the deployment key,
+// OPENGATE_SECRET_KEY). Without it the store refuses to keep an SMTP
+// password (CodeInvalid, field "smtpServer.password") rather than write it
+// in plain text, and reports stored ones as unreadable.
+func WithSealer(sealer *iamcrypto.Sealer) Option {
+	return func(s *Store) { s.sealer = sealer }
+}
+
+// New returns a Store on db (a *pgxpool.Pool, or a transaction), whose
+// database Migrate has prepared.
+func New(db iampg.DB, opts ...Option) *Store {
+	s := &Store{db: db}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// tx runs fn in a transaction (a savepoint inside a caller's transaction)
+// and writes events to the outbox in it. Errors are mapped once, here.
+func (s *Store) tx(ctx context.Context, op string, fn func(q *db.Queries) ([]iam.Event, error)) error {
+	err := iampg.WithTx(ctx, s.db, func(tx pgx.Tx) error {
+		events, err := fn(db.New(tx))
+		if err != nil {
+			return err
+		}
+		return iampg.Write(ctx, tx, events...)
+	})
+	return iampg.MapError(op, err)
+}
+
+// Create implements realms.Store.
+func (s *Store) Create(ctx context.Context, r realms.Realm, events ...iam.Event) error {
+	const op = "realmspg.Create"
+	row, err := s.toRow(r)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	err = s.tx(ctx, op, func(q *db.Queries) ([]iam.Event, error) {
+		return events, q.CreateRealm(ctx, row)
+	})
+	if errors.Is(err, iam.ErrConflict) {
+		return &iam.Error{Code: iam.CodeConflict, Op: op, Message: "realm \"" + string(r.Name) + "\" already exists", Err: err}
+	}
+	return err
+}
+
+// Get implements realms.Store.
+func (s *Store) Get(ctx context.Context, name iam.Realm) (realms.Realm, error) {
+	const op = "realmspg.Get"
+	row, err := db.New(s.db).GetRealm(ctx, string(name))
+	if err != nil {
+		return realms.Realm{}, notFoundOr(op, name, err)
+	}
+	return s.fromRow(row)
+}
+
+// List implements realms.Store.
+func (s *Store) List(ctx context.Context) ([]realms.Realm, error) {
+	const op = "realmspg.List"
+	rows, err := db.New(s.db).ListRealms(ctx)
+	if err != nil {
+		return nil, iampg.MapError(op, err)
+	}
+	out := make([]realms.Realm, 0, len(rows))
+	for _, row := range rows {
+		r, err := s.fromRow(row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Update implements realms.Store: the row is locked (SELECT ... FOR UPDATE)
+// while fn runs.
+func (s *Store) Update(ctx context.Context, name iam.Realm, fn func(*realms.Realm) ([]iam.Event, error)) (realms.Realm, error) {
+	const op = "realmspg.Update"
+	var out realms.Realm
+	err := s.tx(ctx, op, func(q *db.Queries) ([]iam.Event, error) {
+		row, err := q.LockRealm(ctx, string(name))
+		if err != nil {
+			return nil, notFoundOr(op, name, err)
+		}
+		cur, err := s.fromRow(row)
+		if err != nil {
+			return nil, err
+		}
+		next := cur.Clone()
+		events, err := fn(&next)
+		if err != nil {
+			return nil, err
+		}
+		next.Name, next.CreatedAt = cur.Name, cur.CreatedAt
+		p, err := s.toRow(next)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := q.UpdateRealm(ctx, updateParams(p)); err != nil {
+			return nil, err
+		}
+		out = next
+		return events, nil
+	})
+	if err != nil {
+		return realms.Realm{}, err
+	}
+	return out, nil
+}
+
+// Delete implements realms.Store.
+func (s *Store) Delete(ctx context.Context, name iam.Realm, events ...iam.Event) error {
+	const op = "realmspg.Delete"
+	return s.tx(ctx, op, func(q *db.Queries) ([]iam.Event, error) {
+		n, err := q.DeleteRealm(ctx, string(name))
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, iam.NotFoundf("realm %q not found", name)
+		}
+		return events, nil
+	})
+}
+
+func notFoundOr(op string, name iam.Realm, err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &iam.Error{Code: iam.CodeNotFound, Op: op, Message: "realm \"" + string(name) + "\" not found"}
+	}
+	return iampg.MapError(op, err)
+}
+
+// policy is the stored form of realms.PasswordPolicy.
+type policy struct {
+	MinLength       int  `json:"minLength,omitempty"`
+	Digits          int  `json:"digits,omitempty"`
+	UpperCase       int  `json:"upperCase,omitempty"`
+	LowerCase       int  `json:"lowerCase,omitempty"`
+	SpecialChars    int  `json:"specialChars,omitempty"`
+	NotUsername     bool `json:"notUsername,omitempty"`
+	NotEmail        bool `json:"notEmail,omitempty"`
+	PasswordHistory int  `json:"passwordHistory,omitempty"`
+	HashIterations  int  `json:"hashIterations,omitempty"`
+	HashMemoryKiB   int  `json:"hashMemoryKiB,omitempty"`
+}
+
+// smtp is the stored form of realms.SMTP, without the password.
+type smtp struct {
+	Host     string `json:"host,omitempty"`
+	Port     int    `json:"port,omitempty"`
+	From     string `json:"from,omitempty"`
+	FromName string `json:"fromName,omitempty"`
+	User     string `json:"user,omitempty"`
+	StartTLS bool   `json:"starttls,omitempty"`
+	SSL      bool   `json:"ssl,omitempty"`
+}
+
+// smtpAD binds a sealed SMTP password to its realm.
+func smtpAD(name iam.Realm) []byte { return []byte("realm/" + string(name) + "/smtp") }
+
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+func duration(s int64) time.Duration { return time.Duration(s) * time.Second }
+
+// toRow converts r for insertion, sealing the SMTP password.
+func (s *Store) toRow(r realms.Realm) (db.CreateRealmParams, error) {
+	pol, err := json.Marshal(policy(r.PasswordPolicy))
+	if err != nil {
+		return db.CreateRealmParams{}, err
+	}
+	mail, err := json.Marshal(smtp{Host: r.SMTP.Host, Port: r.SMTP.Port, From: r.SMTP.From, FromName: r.SMTP.FromName,
+		User: r.SMTP.User, StartTLS: r.SMTP.StartTLS, SSL: r.SMTP.SSL})
+	if err != nil {
+		return db.CreateRealmParams{}, err
+	}
+	var sealed []byte
+	if r.SMTP.Password != "" {
+		if s.sealer == nil {
+			return db.CreateRealmParams{}, iam.Invalidf("smtpServer.password",
+				"an SMTP password can only be stored when the deployment key (OPENGATE_SECRET_KEY) is configured")
+		}
+		if sealed, err = s.sealer.Seal([]byte(r.SMTP.Password), smtpAD(r.Name)); err != nil {
+			return db.CreateRealmParams{}, err
+		}
+	}
+	attrs := r.Attributes
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	rawAttrs, err := json.Marshal(attrs)
+	if err != nil {
+		return db.CreateRealmParams{}, err
+	}
+	cors := r.CORSOrigins
+	if cors == nil {
+		cors = []string{}
+	}
+	return db.CreateRealmParams{
+		Name:                   string(r.Name),
+		DisplayName:            r.DisplayName,
+		Enabled:                r.Enabled,
+		AccessTokenLifespanS:   seconds(r.AccessTokenLifespan),
+		SsoSessionIdleTimeoutS: seconds(r.SSOSessionIdleTimeout),
+		SsoSessionMaxLifespanS: seconds(r.SSOSessionMaxLifespan),
+		AccessCodeLifespanS:    seconds(r.AccessCodeLifespan),
+		PasswordPolicy:         pol,
+		BruteForceEnabled:      r.BruteForce.Enabled,
+		FailureFactor:          int32(r.BruteForce.FailureFactor),
+		WaitIncrementS:         seconds(r.BruteForce.WaitIncrement),
+		MaxWaitS:               seconds(r.BruteForce.MaxWait),
+		ResetAfterS:            seconds(r.BruteForce.ResetAfter),
+		MfaPolicy:              string(r.MFA),
+		SigningAlgorithm:       r.SigningAlgorithm,
+		Smtp:                   mail,
+		SmtpPasswordSealed:     sealed,
+		CorsOrigins:            cors,
+		RegistrationAllowed:    r.RegistrationAllowed,
+		DuplicateEmailsAllowed: r.DuplicateEmailsAllowed,
+		Attributes:             rawAttrs,
+		CreatedAt:              r.CreatedAt,
+		UpdatedAt:              r.UpdatedAt,
+	}, nil
+}
+
+func updateParams(p db.CreateRealmParams) db.UpdateRealmParams {
+	return db.UpdateRealmParams{
+		Name:                   p.Name,
+		DisplayName:            p.DisplayName,
+		Enabled:                p.Enabled,
+		AccessTokenLifespanS:   p.AccessTokenLifespanS,
+		SsoSessionIdleTimeoutS: p.SsoSessionIdleTimeoutS,
+		SsoSessionMaxLifespanS: p.SsoSessionMaxLifespanS,
+		AccessCodeLifespanS:    p.AccessCodeLifespanS,
+		PasswordPolicy:         p.PasswordPolicy,
+		BruteForceEnabled:      p.BruteForceEnabled,
+		FailureFactor:          p.FailureFactor,
+		WaitIncrementS:         p.WaitIncrementS,
+		MaxWaitS:               p.MaxWaitS,
+		ResetAfterS:            p.ResetAfterS,
+		MfaPolicy:              p.MfaPolicy,
+		SigningAlgorithm:       p.SigningAlgorithm,
+		Smtp:                   p.Smtp,
+		SmtpPasswordSealed:     p.SmtpPasswordSealed,
+		CorsOrigins:            p.CorsOrigins,
+		RegistrationAllowed:    p.RegistrationAllowed,
+		DuplicateEmailsAllowed: p.DuplicateEmailsAllowed,
+		Attributes:             p.Attributes,
+		UpdatedAt:              p.UpdatedAt,
+	}
+}
+
+// fromRow converts a stored row, opening the SMTP password.
+func (s *Store) fromRow(row db.Realm) (realms.Realm, error) {
+	const op = "realmspg.fromRow"
+	var pol policy
+	var mail smtp
+	var attrs map[string]string
+	for _, f := range []struct {
+		raw []byte
+		v   any
+	}{{row.PasswordPolicy, &pol}, {row.Smtp, &mail}, {row.Attributes, &attrs}} {
+		if err := json.Unmarshal(f.raw, f.v); err != nil {
+			return realms.Realm{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "stored realm is malformed", Err: err}
+		}
+	}
+	r := realms.Realm{
+		Name:                  iam.Realm(row.Name),
+		DisplayName:           row.DisplayName,
+		Enabled:               row.Enabled,
+		AccessTokenLifespan:   duration(row.AccessTokenLifespanS),
+		SSOSessionIdleTimeout: duration(row.SsoSessionIdleTimeoutS),
+		SSOSessionMaxLifespan: duration(row.SsoSessionMaxLifespanS),
+		AccessCodeLifespan:    duration(row.AccessCodeLifespanS),
+		PasswordPolicy:        realms.PasswordPolicy(pol),
+		BruteForce: realms.BruteForce{Enabled: row.BruteForceEnabled, FailureFactor: int(row.FailureFactor),
+			WaitIncrement: duration(row.WaitIncrementS), MaxWait: duration(row.MaxWaitS), ResetAfter: duration(row.ResetAfterS)},
+		MFA:              realms.MFAPolicy(row.MfaPolicy),
+		SigningAlgorithm: row.SigningAlgorithm,
+		SMTP: realms.SMTP{Host: mail.Host, Port: mail.Port, From: mail.From, FromName: mail.FromName,
+			User: mail.User, StartTLS: mail.StartTLS, SSL: mail.SSL},
+		CORSOrigins:            row.CorsOrigins,
+		RegistrationAllowed:    row.RegistrationAllowed,
+		DuplicateEmailsAllowed: row.DuplicateEmailsAllowed,
+		Attributes:             attrs,
+		CreatedAt:              row.CreatedAt.UTC(),
+		UpdatedAt:              row.UpdatedAt.UTC(),
+	}
+	if len(row.SmtpPasswordSealed) > 0 {
+		if s.sealer == nil {
+			return realms.Realm{}, &iam.Error{Code: iam.CodeInternal, Op: op,
+				Message: "realm has a sealed SMTP password but no deployment key is configured"}
+		}
+		plain, err := s.sealer.Open(row.SmtpPasswordSealed, smtpAD(r.Name))
+		if err != nil {
+			return realms.Realm{}, iam.Wrap(op, err)
+		}
+		r.SMTP.Password = string(plain)
+	}
+	return r, nil
+}
