@@ -1,0 +1,31 @@
+package authpg
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iampg"
+)
+
+// Outbox is an iam.Publisher that writes events to the outbox table of the
+// auth database (iampg.Write), from where an iampg.Relay publishes them to
+// the bus. Pass it to auth.WithPublisher: a login's event is then durable
+// once Token returns, even if the bus is down.
+type Outbox struct {
+	db iampg.DB
+}
+
+var _ iam.Publisher = (*Outbox)(nil)
+
+// NewOutbox returns an Outbox writing to db, whose database Migrate has
+// prepared.
+func NewOutbox(db iampg.DB) *Outbox { return &Outbox{db: db} }
+
+// Publish writes events to the outbox in one transaction.
+func (o *Outbox) Publish(ctx context.Context, events ...iam.Event) error {
+	return iampg.WithTx(ctx, o.db, func(tx pgx.Tx) error {
+		return iampg.Write(ctx, tx, events...)
+	})
+}
