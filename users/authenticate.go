@@ -135,3 +135,20 @@ func (s *Service) rehash(ctx context.Context, u User, oldHash, pw string, p pass
 			slog.String("user", u.ID), slog.String("error", err.Error()))
 	}
 }
+
+// Find returns the user whose username — or, when the realm does not allow
+// duplicate emails, email — is usernameOrEmail, the way Authenticate looks
+// users up (CodeNotFound otherwise). The auth service uses it to count
+// failed logins per user.
+func (s *Service) Find(ctx context.Context, realm iam.Realm, usernameOrEmail string) (User, error) {
+	const op = "users.Find"
+	r, err := s.realm(ctx, realm)
+	if err != nil {
+		return User{}, iam.Wrap(op, err)
+	}
+	u, err := s.lookup(ctx, realm, r, usernameOrEmail)
+	if err != nil {
+		return User{}, iam.Wrap(op, userNotFound(err))
+	}
+	return u, nil
+}

@@ -1,0 +1,110 @@
+package usershttp
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/users"
+)
+
+// self returns the realm and the id of the calling user: 401 without a
+// principal, 404 when the principal belongs to another realm.
+func self(w http.ResponseWriter, r *http.Request) (iam.Realm, string, bool) {
+	realm, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return "", "", false
+	}
+	p := iam.PrincipalFrom(r.Context())
+	switch {
+	case p == nil || p.Subject == "":
+		iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required"))
+		return "", "", false
+	case p.Realm != realm:
+		iamhttp.Error(w, r, iam.NotFoundf("account not found"))
+		return "", "", false
+	}
+	return realm, p.Subject, true
+}
+
+func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
+	realm, id, ok := self(w, r)
+	if !ok {
+		return
+	}
+	u, err := h.svc.Get(r.Context(), realm, id)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.JSON(w, http.StatusOK, toAccount(u))
+}
+
+func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
+	realm, id, ok := self(w, r)
+	if !ok {
+		return
+	}
+	var rep AccountRepresentation
+	if err := iamhttp.Decode(w, r, &rep); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	if rep.ID != "" && rep.ID != id {
+		iamhttp.Error(w, r, iam.Invalidf("id", "id cannot be changed"))
+		return
+	}
+	cur, err := h.svc.Get(r.Context(), realm, id)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	// Attributes and emailVerified are administered, not self-service: the
+	// account console may send them back unchanged.
+	if rep.Attributes != nil && !maps.EqualFunc(rep.Attributes, cur.Attributes, slices.Equal) {
+		iamhttp.Error(w, r, iam.Invalidf("attributes", "attributes cannot be changed through the account API"))
+		return
+	}
+	if rep.EmailVerified != nil && *rep.EmailVerified != cur.EmailVerified {
+		iamhttp.Error(w, r, iam.Invalidf("emailVerified", "emailVerified cannot be changed through the account API"))
+		return
+	}
+	_, err = h.svc.UpdateAccount(r.Context(), realm, id, users.AccountPatch{Username: rep.Username, Email: rep.Email,
+		FirstName: rep.FirstName, LastName: rep.LastName})
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.NoContent(w)
+}
+
+// passwordChange is Keycloak's account password update body.
+type passwordChange struct {
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword"`
+	Confirmation    string `json:"confirmation"`
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	realm, id, ok := self(w, r)
+	if !ok {
+		return
+	}
+	var in passwordChange
+	if err := iamhttp.Decode(w, r, &in); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	if in.Confirmation != in.NewPassword {
+		iamhttp.Error(w, r, iam.Invalidf("confirmation", "the new passwords do not match"))
+		return
+	}
+	if err := h.svc.ChangePassword(r.Context(), realm, id, in.CurrentPassword, in.NewPassword); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.NoContent(w)
+}

@@ -1,0 +1,130 @@
+package usershttp
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/users"
+)
+
+// ServiceTokenHeader carries the shared service secret on /internal calls
+// (the same header every OpenGate service uses).
+const ServiceTokenHeader = "X-OpenGate-Service-Token"
+
+// Failure reasons on the internal authenticate endpoint, so that a remote
+// caller can tell them apart as an in-process one does with errors.Is.
+const (
+	reasonUnknownUser    = "unknown_user"
+	reasonBadCredentials = "invalid_credentials"
+	reasonDisabled       = "user_disabled"
+)
+
+// internalOnly lets a request through only with the configured service
+// token, compared in constant time (through SHA-256, so lengths do not leak
+// either). Without a configured token nothing gets through.
+func (h *Handler) internalOnly(next http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(h.serviceToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := sha256.Sum256([]byte(r.Header.Get(ServiceTokenHeader)))
+		if h.serviceToken == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "service token required"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// credentialsRequest is the body of the internal authenticate and lookup
+// calls. The password travels only in the body, never in a URL.
+type credentialsRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password,omitempty"`
+}
+
+// authFailure is the 401 body of internal authenticate: the usual error
+// body plus the reason.
+type authFailure struct {
+	iamhttp.ErrorBody
+	Reason string `json:"reason"`
+}
+
+func (h *Handler) internalAuthenticate(w http.ResponseWriter, r *http.Request) {
+	realm, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	var in credentialsRequest
+	if err := iamhttp.Decode(w, r, &in); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	u, err := h.svc.Authenticate(r.Context(), realm, in.Username, in.Password)
+	if err != nil {
+		if iam.ErrorCode(err) != iam.CodeUnauthenticated {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		reason := reasonBadCredentials
+		switch {
+		case errors.Is(err, users.ErrUnknownUser):
+			reason = reasonUnknownUser
+		case errors.Is(err, users.ErrDisabled):
+			reason = reasonDisabled
+		}
+		msg := iam.ErrorMessage(err)
+		iamhttp.JSON(w, http.StatusUnauthorized, authFailure{ErrorBody: iamhttp.ErrorBody{Error: string(iam.CodeUnauthenticated),
+			ErrorDescription: msg, ErrorMessage: msg}, Reason: reason})
+		return
+	}
+	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
+}
+
+func (h *Handler) internalFind(w http.ResponseWriter, r *http.Request) {
+	h.internalLookup(w, r, h.svc.Find)
+}
+
+func (h *Handler) internalByUsername(w http.ResponseWriter, r *http.Request) {
+	h.internalLookup(w, r, h.svc.GetByUsername)
+}
+
+func (h *Handler) internalLookup(w http.ResponseWriter, r *http.Request,
+	find func(ctx context.Context, realm iam.Realm, login string) (users.User, error)) {
+	realm, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	var in credentialsRequest
+	if err := iamhttp.Decode(w, r, &in); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	u, err := find(r.Context(), realm, in.Username)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
+}
+
+func (h *Handler) internalGet(w http.ResponseWriter, r *http.Request) {
+	realm, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	u, err := h.svc.Get(r.Context(), realm, chi.URLParam(r, "id"))
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
+}

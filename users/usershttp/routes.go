@@ -1,0 +1,81 @@
+package usershttp
+
+import (
+	"github.com/go-chi/chi/v5"
+)
+
+// Mount registers the users API on r, with absolute paths.
+//
+// Admin API (Keycloak-compatible; the caller must administer {realm}):
+//
+//	GET    /admin/realms/{realm}/users                 search: search, username, email, firstName,
+//	                                                   lastName, exact, enabled, emailVerified,
+//	                                                   q=key:value, first, max (default 100, cap 1000)
+//	POST   /admin/realms/{realm}/users                 create (with credentials)         201 + Location
+//	GET    /admin/realms/{realm}/users/count           same filters                      bare number
+//	GET    /admin/realms/{realm}/users/{id}            UserRepresentation
+//	PUT    /admin/realms/{realm}/users/{id}            partial update                    204
+//	DELETE /admin/realms/{realm}/users/{id}                                              204
+//	PUT    /admin/realms/{realm}/users/{id}/reset-password         {type, value, temporary} 204
+//	GET    /admin/realms/{realm}/users/{id}/credentials            [{id,type,createdDate,userLabel}]
+//	DELETE /admin/realms/{realm}/users/{id}/credentials/{credId}                         204
+//	PUT    /admin/realms/{realm}/users/{id}/send-verify-email      ?lifespan=            204
+//	PUT    /admin/realms/{realm}/users/{id}/execute-actions-email  ["UPDATE_PASSWORD"] ?lifespan= 204
+//	POST   /admin/realms/{realm}/partialImport         {users, ifResourceExists}         {added, skipped, overwritten, results}
+//
+// Public login actions (no authentication; the key is the credential):
+//
+//	GET    /realms/{realm}/login-actions/verify-email?key=            verify an email address
+//	GET    /realms/{realm}/login-actions/reset-credentials[?key=]     HTML forms
+//	POST   /realms/{realm}/login-actions/reset-credentials            {username} or {email}: always 200
+//	POST   /realms/{realm}/login-actions/reset-credentials/complete   {key, password}        204
+//
+// Self-service account API (the caller's own user, from the principal):
+//
+//	GET    /realms/{realm}/account                                    AccountRepresentation
+//	POST   /realms/{realm}/account                                    update (username immutable) 204
+//	POST   /realms/{realm}/account/credentials/password               {currentPassword, newPassword, confirmation} 204
+//
+// Internal API for other services (X-OpenGate-Service-Token; the gateway
+// must not expose it), used by Client:
+//
+//	POST   /internal/realms/{realm}/users/authenticate               {username, password} → user or 401 with reason
+//	POST   /internal/realms/{realm}/users/find                       {username} (username or email) → user
+//	POST   /internal/realms/{realm}/users/by-username                {username} → user
+//	GET    /internal/realms/{realm}/users/{id}                       user
+//
+// The admin and account routes read the caller from iam.PrincipalFrom (put
+// there by the token-verifying middleware in front).
+//
+// Routes are registered one by one (no sub-routers), so several services can
+// share one chi router in the all-in-one binary.
+func (h *Handler) Mount(r chi.Router) {
+	const admin = "/admin/realms/{realm}"
+	r.Get(admin+"/users", h.list)
+	r.Post(admin+"/users", h.create)
+	r.Get(admin+"/users/count", h.count)
+	r.Get(admin+"/users/{id}", h.get)
+	r.Put(admin+"/users/{id}", h.update)
+	r.Delete(admin+"/users/{id}", h.delete)
+	r.Put(admin+"/users/{id}/reset-password", h.resetPassword)
+	r.Get(admin+"/users/{id}/credentials", h.credentials)
+	r.Delete(admin+"/users/{id}/credentials/{credId}", h.deleteCredential)
+	r.Put(admin+"/users/{id}/send-verify-email", h.sendVerifyEmail)
+	r.Put(admin+"/users/{id}/execute-actions-email", h.executeActionsEmail)
+	r.Post(admin+"/partialImport", h.partialImport)
+
+	const public = "/realms/{realm}"
+	r.Get(public+"/login-actions/verify-email", h.verifyEmail)
+	r.Get(public+"/login-actions/reset-credentials", h.resetForm)
+	r.Post(public+"/login-actions/reset-credentials", h.requestReset)
+	r.Post(public+"/login-actions/reset-credentials/complete", h.completeReset)
+	r.Get(public+"/account", h.account)
+	r.Post(public+"/account", h.updateAccount)
+	r.Post(public+"/account/credentials/password", h.changePassword)
+
+	const internal = "/internal/realms/{realm}/users"
+	r.With(h.internalOnly).Post(internal+"/authenticate", h.internalAuthenticate)
+	r.With(h.internalOnly).Post(internal+"/find", h.internalFind)
+	r.With(h.internalOnly).Post(internal+"/by-username", h.internalByUsername)
+	r.With(h.internalOnly).Get(internal+"/{id}", h.internalGet)
+}
