@@ -12,6 +12,9 @@
 //	                                    (required): admin calls need a token
 //	                                    of an administrator, verified against
 //	                                    {base}/realms/{realm}/protocol/openid-connect/certs
+//	OPENGATE_SERVICE_TOKEN              shared secret of the internal API
+//	                                    (/internal/..., for auth); without it
+//	                                    internal calls are refused
 //	OPENGATE_KAFKA_BROKERS              comma-separated seed brokers; without
 //	                                    them events stay in the outbox and
 //	                                    nothing is consumed

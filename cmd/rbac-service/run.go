@@ -33,6 +33,7 @@ type config struct {
 	migrateOnly bool
 	postgresURL string
 	issuerBase  string
+	token       string
 	brokers     []string
 }
 
@@ -43,7 +44,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if addr == "" {
 		addr = defaultAddr
 	}
-	c := config{postgresURL: getenv("OPENGATE_POSTGRES_URL"), issuerBase: getenv("OPENGATE_ISSUER_BASE")}
+	c := config{
+		postgresURL: getenv("OPENGATE_POSTGRES_URL"),
+		issuerBase:  getenv("OPENGATE_ISSUER_BASE"),
+		token:       getenv("OPENGATE_SERVICE_TOKEN"),
+	}
 	fs.StringVar(&c.addr, "addr", addr, "listen address (OPENGATE_ADDR)")
 	fs.BoolVar(&c.migrateOnly, "migrate-only", false, "migrate the database and exit")
 	if err := fs.Parse(args); err != nil {
@@ -109,13 +114,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox and no events are consumed")
 	}
+	if cfg.token == "" {
+		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call")
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "rbac-service listening on %s\n", ln.Addr())
-	serveErr := iamhttp.ServeListener(ctx, ln, handler(svc, verifier, pool, log))
+	serveErr := iamhttp.ServeListener(ctx, ln, handler(rbachttp.NewHandler(svc, rbachttp.WithServiceToken(cfg.token)), verifier, pool, log))
 	cancel()
 	for range workers {
 		if err := <-background; err != nil && !errors.Is(err, context.Canceled) {
@@ -125,9 +133,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return serveErr
 }
 
-// handler routes the admin API (behind token verification), health,
-// readiness and metrics.
-func handler(svc *rbac.Service, verifier *authverify.Verifier, pool *pgxpool.Pool, log *slog.Logger) http.Handler {
+// handler routes the admin and internal API (behind token verification),
+// health, readiness and metrics.
+func handler(api *rbachttp.Handler, verifier *authverify.Verifier, pool *pgxpool.Pool, log *slog.Logger) http.Handler {
 	metrics := iamhttp.NewMetrics("rbac")
 	r := chi.NewRouter()
 	r.Use(metrics.Middleware)
@@ -136,7 +144,7 @@ func handler(svc *rbac.Service, verifier *authverify.Verifier, pool *pgxpool.Poo
 	r.Method(http.MethodGet, "/metrics", metrics.Handler())
 	r.Group(func(r chi.Router) {
 		r.Use(verifier.Middleware)
-		rbachttp.NewHandler(svc).Register(r)
+		api.Mount(r)
 	})
 	return iamhttp.Standard(r, log)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamkafka"
 	"github.com/opengate-iam/opengate/iam/iamtest"
+	"github.com/opengate-iam/opengate/rbac/rbachttp"
 )
 
 // lines is an io.Writer that hands each write to a channel.
@@ -132,6 +133,7 @@ func TestServes(t *testing.T) {
 			"OPENGATE_POSTGRES_URL":  dsn,
 			"OPENGATE_ISSUER_BASE":   iss.srv.URL,
 			"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
+			"OPENGATE_SERVICE_TOKEN": "svc-token",
 		}), out, io.Discard)
 	}()
 	var base string
@@ -183,6 +185,15 @@ func TestServes(t *testing.T) {
 	}
 	if resp := call("POST", "/admin/realms/acme/roles", admin, `{"name":"r"}`); resp.StatusCode != 201 {
 		t.Fatalf("admin POST = %d, want 201", resp.StatusCode)
+	}
+
+	// The internal API answers with the service token.
+	roles := rbachttp.NewClient(base, "svc-token")
+	if err := roles.AssignRealmRoles(ctx, "acme", "u1", "r"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := roles.HasRole(ctx, "acme", "u1", "r"); err != nil || !ok {
+		t.Fatalf("HasRole through the internal API = %v, %v", ok, err)
 	}
 
 	// The outbox relay publishes role.created to Kafka.

@@ -9,35 +9,46 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
-// Client calls a remote rbac service. It offers the methods other services
-// use (EffectiveRoles, HasRole, AssignRealmRoles) with the signatures and
-// error codes of *rbac.Service, so either satisfies their interfaces. The
-// caller authenticates it through the *http.Client it passes (for instance
-// one from golang.org/x/oauth2/clientcredentials, for a client that may
-// administer the realms it asks about).
+// Client calls a remote rbac service through its internal API. It offers
+// the methods other services use (EffectiveRoles, HasRole,
+// AssignRealmRoles) with the signatures and error codes of *rbac.Service, so
+// either satisfies their interfaces. A Client is safe for concurrent use.
 type Client struct {
-	base string
-	hc   *http.Client
+	base  string
+	token string
+	hc    *http.Client
 }
 
-// NewClient returns a Client of the rbac service at baseURL (scheme, host
-// and any path prefix, e.g. "http://rbac:8084"), calling it with hc (nil:
-// http.DefaultClient).
-func NewClient(baseURL string, hc *http.Client) *Client {
-	if hc == nil {
-		hc = http.DefaultClient
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithHTTPClient sets the HTTP client (default: one with a 10-second
+// timeout).
+func WithHTTPClient(hc *http.Client) ClientOption {
+	return func(c *Client) { c.hc = hc }
+}
+
+// NewClient returns a Client for the rbac-service at baseURL (e.g.
+// "http://rbac-service:8084"), authenticating with serviceToken
+// (OPENGATE_SERVICE_TOKEN).
+func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
+	c := &Client{base: strings.TrimSuffix(baseURL, "/"), token: serviceToken,
+		hc: &http.Client{Timeout: 10 * time.Second}}
+	for _, o := range opts {
+		o(c)
 	}
-	return &Client{base: strings.TrimSuffix(baseURL, "/"), hc: hc}
+	return c
 }
 
-// userURL returns the URL of path under a user's role mappings.
+// userURL returns the internal URL of path under a user.
 func (c *Client) userURL(realm iam.Realm, userID, path string) string {
-	return c.base + "/admin/realms/" + url.PathEscape(string(realm)) + "/users/" + url.PathEscape(userID) + "/role-mappings" + path
+	return c.base + "/internal/realms/" + url.PathEscape(string(realm)) + "/users/" + url.PathEscape(userID) + path
 }
 
 // do sends a request with an optional JSON body and decodes a JSON answer
@@ -56,6 +67,7 @@ func (c *Client) do(ctx context.Context, op, method, u string, body, out any) er
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
+	req.Header.Set(ServiceTokenHeader, c.token)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -78,14 +90,15 @@ func (c *Client) do(ctx context.Context, op, method, u string, body, out any) er
 }
 
 // EffectiveRoles is rbac.Service.EffectiveRoles over HTTP (GET
-// .../users/{id}/role-mappings/effective).
+// /internal/realms/{realm}/users/{id}/effective-roles). Errors carry the
+// server's code; CodeUnavailable when the service cannot be reached.
 func (c *Client) EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error) {
 	const op = "rbachttp.Client.EffectiveRoles"
 	if err := realm.Validate(); err != nil {
 		return nil, nil, iam.Wrap(op, err)
 	}
 	var out EffectiveRolesRepresentation
-	if err := c.do(ctx, op, http.MethodGet, c.userURL(realm, userID, "/effective"), nil, &out); err != nil {
+	if err := c.do(ctx, op, http.MethodGet, c.userURL(realm, userID, "/effective-roles"), nil, &out); err != nil {
 		return nil, nil, err
 	}
 	if out.RealmRoles == nil {
@@ -107,7 +120,7 @@ func (c *Client) HasRole(ctx context.Context, realm iam.Realm, userID, role stri
 }
 
 // AssignRealmRoles is rbac.Service.AssignRealmRoles over HTTP (POST
-// .../users/{id}/role-mappings/realm with the roles by name).
+// /internal/realms/{realm}/users/{id}/realm-roles).
 func (c *Client) AssignRealmRoles(ctx context.Context, realm iam.Realm, userID string, roleNames ...string) error {
 	const op = "rbachttp.Client.AssignRealmRoles"
 	if err := realm.Validate(); err != nil {
@@ -116,9 +129,5 @@ func (c *Client) AssignRealmRoles(ctx context.Context, realm iam.Realm, userID s
 	if len(roleNames) == 0 {
 		return nil
 	}
-	reps := make([]RoleRepresentation, len(roleNames))
-	for i, n := range roleNames {
-		reps[i] = RoleRepresentation{Name: n}
-	}
-	return c.do(ctx, op, http.MethodPost, c.userURL(realm, userID, "/realm"), reps, nil)
+	return c.do(ctx, op, http.MethodPost, c.userURL(realm, userID, "/realm-roles"), AssignRequest{Roles: roleNames}, nil)
 }

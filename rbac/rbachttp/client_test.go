@@ -24,20 +24,11 @@ var (
 	_ roleReader = (*rbachttp.Client)(nil)
 )
 
-// asPrincipal is a RoundTripper that authenticates as one test principal.
-type asPrincipal string
-
-func (p asPrincipal) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("X-Test-Principal", string(p))
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 func TestClientAgainstHandler(t *testing.T) {
 	e := newEnv(t)
 	seed(t, e)
 	ctx := t.Context()
-	c := rbachttp.NewClient(e.srv.URL+"/", &http.Client{Transport: asPrincipal("master-admin")})
+	c := rbachttp.NewClient(e.srv.URL+"/", serviceToken, rbachttp.WithHTTPClient(e.srv.Client()))
 
 	if err := c.AssignRealmRoles(ctx, "acme", "u1", "top", "spare"); err != nil {
 		t.Fatal(err)
@@ -51,6 +42,13 @@ func TestClientAgainstHandler(t *testing.T) {
 	}
 	if ok, err := c.HasRole(ctx, "acme", "u2", "low"); err != nil || ok {
 		t.Fatalf("HasRole of a user without roles = %v, %v", ok, err)
+	}
+	// Realms stay apart on the internal routes too.
+	if rr, cr, err := c.EffectiveRoles(ctx, "other", "u1"); err != nil || len(rr) != 0 || len(cr) != 0 {
+		t.Fatalf("u1 in another realm = %v %v %v", rr, cr, err)
+	}
+	if err := c.AssignRealmRoles(ctx, "other", "u1", "top"); iam.ErrorCode(err) != iam.CodeNotFound {
+		t.Fatalf("assigning acme's role in another realm: %v", err)
 	}
 	// Service accounts go through the same calls.
 	sa := rbac.ServiceAccountUserID("c-1")
@@ -70,11 +68,24 @@ func TestClientAgainstHandler(t *testing.T) {
 	if iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "id" {
 		t.Fatalf("bad id: %v", err)
 	}
-	anon := rbachttp.NewClient(e.srv.URL, nil)
-	if _, _, err := anon.EffectiveRoles(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeUnauthenticated {
-		t.Fatalf("anonymous: %v", err)
+	_, _, err = c.EffectiveRoles(ctx, "Bad!", "u1")
+	if iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "realm" {
+		t.Fatalf("bad realm: %v", err)
 	}
-	down := rbachttp.NewClient("http://127.0.0.1:1", nil)
+	for _, token := range []string{"", "wrong"} {
+		other := rbachttp.NewClient(e.srv.URL, token)
+		if _, _, err := other.EffectiveRoles(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeUnauthenticated {
+			t.Fatalf("token %q: %v", token, err)
+		}
+		if err := other.AssignRealmRoles(ctx, "acme", "u1", "low"); iam.ErrorCode(err) != iam.CodeUnauthenticated {
+			t.Fatalf("token %q: %v", token, err)
+		}
+	}
+	// An admin principal is not a service token.
+	if r := e.admin("GET", "/internal/realms/acme/users/u1/effective-roles", nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("internal route as an administrator = %d", r.status)
+	}
+	down := rbachttp.NewClient("http://127.0.0.1:1", serviceToken)
 	if _, _, err := down.EffectiveRoles(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeUnavailable {
 		t.Fatalf("unreachable: %v", err)
 	}

@@ -68,11 +68,11 @@ func (h *Handler) realmComposites(lookup roleLookup) http.HandlerFunc {
 	return h.composites(lookup, func(_ *http.Request, c rbac.Role) bool { return !c.IsClientRole() })
 }
 
-// clientComposites lists the composites that are roles of the client named
-// by URL parameter clientParam.
-func (h *Handler) clientComposites(lookup roleLookup, clientParam string) http.HandlerFunc {
+// clientComposites lists the composites that are roles of the client
+// {client}.
+func (h *Handler) clientComposites(lookup roleLookup) http.HandlerFunc {
 	return h.composites(lookup, func(r *http.Request, c rbac.Role) bool {
-		return c.IsClientRole() && c.ClientUUID == param(r, clientParam)
+		return c.IsClientRole() && c.ClientUUID == param(r, "client")
 	})
 }
 

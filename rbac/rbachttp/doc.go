@@ -6,19 +6,27 @@
 //
 //	GET|POST            /roles                                  realm roles
 //	GET|PUT|DELETE      /roles/{name}                           (+ /composites[/realm|/clients/{client}], /users)
-//	GET|PUT|DELETE      /roles-by-id/{id}                       (+ /composites[/realm|/clients/{client}])
-//	GET|POST            /clients/{client}/roles                 client roles ({client} = client UUID)
-//	GET|PUT|DELETE      /clients/{client}/roles/{name}          (+ /composites..., /users)
-//	GET                 /users/{user}/role-mappings             {realmMappings, clientMappings}
-//	GET|POST|DELETE     /users/{user}/role-mappings/realm       (+ /available, /composite)
-//	GET|POST|DELETE     /users/{user}/role-mappings/clients/{client}  (+ /available, /composite)
-//	GET                 /users/{user}/role-mappings/effective   OpenGate: {realmRoles, clientRoles}
+//	GET|PUT|DELETE      /roles-by-id/{roleId}                   (+ /composites[/realm|/clients/{client}])
+//	GET|POST            /clients/{id}/roles                     client roles ({id} = client UUID)
+//	GET|PUT|DELETE      /clients/{id}/roles/{name}              (+ /composites..., /users)
+//	GET                 /users/{id}/role-mappings               {realmMappings, clientMappings}
+//	GET|POST|DELETE     /users/{id}/role-mappings/realm         (+ /available, /composite)
+//	GET|POST|DELETE     /users/{id}/role-mappings/clients/{client}  (+ /available, /composite)
 //
-// {user} is a user id, or "service-account-{clientUUID}" for a client's
-// service account. Every route needs a principal allowed to administer the
-// realm in the request context (put there by the auth middleware).
+// A user {id} is a user id, or "service-account-{clientUUID}" for a
+// client's service account. Every admin route needs a principal allowed to
+// administer the realm in the request context (put there by the
+// token-verifying middleware in front).
 //
-//	h := rbachttp.NewHandler(rbac.New(rbacmem.New(nil)))
-//	http.Handle("/admin/", authMiddleware(h))
-//	// or, on a router shared with other services: h.Register(router)
+// Internal routes, for other services (X-OpenGate-Service-Token; the gateway
+// must not expose /internal), used by Client:
+//
+//	GET  /internal/realms/{realm}/users/{id}/effective-roles  {realmRoles, clientRoles}
+//	POST /internal/realms/{realm}/users/{id}/realm-roles      {"roles": [names]} → 204
+//
+// Wiring:
+//
+//	h := rbachttp.NewHandler(svc, rbachttp.WithServiceToken(token))
+//	h.Mount(router) // on a router shared with other services, behind the verifier
+//	roles := rbachttp.NewClient("http://rbac-service:8084", token) // in another service
 package rbachttp

@@ -33,6 +33,9 @@ func withTestPrincipal(next http.Handler) http.Handler {
 	})
 }
 
+// serviceToken is the shared secret of the internal routes in tests.
+const serviceToken = "test-service-token"
+
 type env struct {
 	t   *testing.T
 	svc *rbac.Service
@@ -42,7 +45,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	svc := rbac.New(rbacmem.New(nil))
-	srv := httptest.NewServer(withTestPrincipal(rbachttp.NewHandler(svc)))
+	srv := httptest.NewServer(withTestPrincipal(rbachttp.NewHandler(svc, rbachttp.WithServiceToken(serviceToken))))
 	t.Cleanup(srv.Close)
 	return &env{t: t, svc: svc, srv: srv}
 }

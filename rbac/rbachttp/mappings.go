@@ -20,14 +20,14 @@ func inContainer(roles []rbac.Role, clientUUID string) []rbac.Role {
 }
 
 // adminUser authorizes the caller for the path's realm and returns the
-// {user} parameter (a user id, or "service-account-{clientUUID}"). rbac does
+// {id} parameter (a user id, or "service-account-{clientUUID}"). rbac does
 // not check that the user exists.
 func adminUser(r *http.Request) (iam.Realm, string, error) {
 	realm, err := iamhttp.AdminRealm(r)
 	if err != nil {
 		return "", "", err
 	}
-	user := param(r, "user")
+	user := param(r, "id")
 	if _, err := rbac.PrincipalOf(user); err != nil {
 		return "", "", err
 	}
@@ -198,18 +198,4 @@ func (h *Handler) removeMapped(c container) http.HandlerFunc {
 		}
 		iamhttp.NoContent(w)
 	}
-}
-
-func (h *Handler) getEffective(w http.ResponseWriter, r *http.Request) {
-	realm, user, err := adminUser(r)
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return
-	}
-	realmRoles, clientRoles, err := h.svc.EffectiveRoles(r.Context(), realm, user)
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return
-	}
-	iamhttp.JSON(w, http.StatusOK, EffectiveRolesRepresentation{RealmRoles: realmRoles, ClientRoles: clientRoles})
 }

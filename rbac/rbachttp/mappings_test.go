@@ -55,12 +55,6 @@ func TestUserRoleMappings(t *testing.T) {
 	check(base+"/clients/c-1/composite", "read")
 	check(base+"/clients/c-1/available", "write")
 
-	var eff rbachttp.EffectiveRolesRepresentation
-	e.must(http.StatusOK, "GET", base+"/effective", nil).decode(t, &eff)
-	if !slices.Equal(eff.RealmRoles, []string{"low", "mid", "top"}) || !slices.Equal(eff.ClientRoles["app"], []string{"read"}) {
-		t.Fatalf("effective = %+v", eff)
-	}
-
 	// A client role is not a realm mapping and vice versa.
 	e.must(http.StatusNotFound, "POST", base+"/realm", ref(read.ID))
 	e.must(http.StatusNotFound, "POST", base+"/clients/c-1", ref(top.ID))

@@ -43,9 +43,9 @@ type ClientMappingsRepresentation struct {
 	Mappings []RoleRepresentation `json:"mappings"`
 }
 
-// EffectiveRolesRepresentation is OpenGate's answer of GET
-// .../users/{id}/role-mappings/effective: the role names auth puts in the
-// realm_access and resource_access claims.
+// EffectiveRolesRepresentation is the answer of the internal GET
+// /internal/realms/{realm}/users/{id}/effective-roles: the role names auth
+// puts in the realm_access and resource_access claims.
 type EffectiveRolesRepresentation struct {
 	RealmRoles  []string            `json:"realmRoles"`
 	ClientRoles map[string][]string `json:"clientRoles"`

@@ -24,9 +24,12 @@ type container func(h *Handler, r *http.Request, realm iam.Realm) (string, error
 
 func realmContainer(*Handler, *http.Request, iam.Realm) (string, error) { return "", nil }
 
-func clientContainer(h *Handler, r *http.Request, realm iam.Realm) (string, error) {
-	c, err := h.svc.Client(r.Context(), realm, param(r, "client"))
-	return c.ID, err
+// clientIn is the container of the client whose UUID is URL parameter name.
+func clientIn(name string) container {
+	return func(h *Handler, r *http.Request, realm iam.Realm) (string, error) {
+		c, err := h.svc.Client(r.Context(), realm, param(r, name))
+		return c.ID, err
+	}
 }
 
 // roleLookup finds the role the URL names.
@@ -37,7 +40,7 @@ func (h *Handler) realmRoleByName(r *http.Request, realm iam.Realm) (rbac.Role, 
 }
 
 func (h *Handler) clientRoleByName(r *http.Request, realm iam.Realm) (rbac.Role, error) {
-	uuid, err := clientContainer(h, r, realm)
+	uuid, err := clientIn("id")(h, r, realm)
 	if err != nil {
 		return rbac.Role{}, err
 	}

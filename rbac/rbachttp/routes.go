@@ -13,26 +13,41 @@ import (
 // 401 without one, 403 otherwise); an upstream middleware puts it in the
 // request context.
 type Handler struct {
-	svc    *rbac.Service
-	router chi.Router
+	svc          *rbac.Service
+	serviceToken string
+	router       chi.Router
 }
 
 var _ http.Handler = (*Handler)(nil)
 
-// NewHandler returns the admin API of svc.
-func NewHandler(svc *rbac.Service) *Handler {
-	h := &Handler{svc: svc, router: chi.NewRouter()}
-	h.Register(h.router)
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithServiceToken sets the shared secret that callers of the /internal
+// routes must send in X-OpenGate-Service-Token (OPENGATE_SERVICE_TOKEN).
+// Without it every /internal request is refused with 401.
+func WithServiceToken(token string) Option {
+	return func(h *Handler) { h.serviceToken = token }
+}
+
+// NewHandler returns the admin API (and internal API) of svc.
+func NewHandler(svc *rbac.Service, opts ...Option) *Handler {
+	h := &Handler{svc: svc}
+	for _, o := range opts {
+		o(h)
+	}
+	h.router = chi.NewRouter()
+	h.Mount(h.router)
 	return h
 }
 
-// ServeHTTP serves the routes Register lists.
+// ServeHTTP serves the routes Mount lists.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
 
-// Register adds rbac's routes to r, which may be a router shared with other
-// services: each route is added with its full path (no sub-router is
-// mounted), and the paths are rbac's alone.
-func (h *Handler) Register(router chi.Router) {
+// Mount adds rbac's routes to router, which may be a router shared with
+// other services: each route is added with its absolute path (no sub-router
+// is mounted), and the paths are rbac's alone.
+func (h *Handler) Mount(router chi.Router) {
 	r := prefixed{router, "/admin/realms/{realm}"}
 	{
 		// Realm roles, by name.
@@ -46,7 +61,7 @@ func (h *Handler) Register(router chi.Router) {
 		r.Post("/roles/{roleName}/composites", h.addComposites(realmRole))
 		r.Delete("/roles/{roleName}/composites", h.removeComposites(realmRole))
 		r.Get("/roles/{roleName}/composites/realm", h.realmComposites(realmRole))
-		r.Get("/roles/{roleName}/composites/clients/{client}", h.clientComposites(realmRole, "client"))
+		r.Get("/roles/{roleName}/composites/clients/{client}", h.clientComposites(realmRole))
 		r.Get("/roles/{roleName}/users", h.roleUsers(realmRole))
 
 		// Any role, by id (the admin client uses these for composites).
@@ -58,38 +73,44 @@ func (h *Handler) Register(router chi.Router) {
 		r.Post("/roles-by-id/{roleID}/composites", h.addComposites(byID))
 		r.Delete("/roles-by-id/{roleID}/composites", h.removeComposites(byID))
 		r.Get("/roles-by-id/{roleID}/composites/realm", h.realmComposites(byID))
-		r.Get("/roles-by-id/{roleID}/composites/clients/{client}", h.clientComposites(byID, "client"))
+		r.Get("/roles-by-id/{roleID}/composites/clients/{client}", h.clientComposites(byID))
 
-		// Client roles; {client} is the client UUID.
+		// Client roles; {id} is the client UUID.
 		clientRole := h.clientRoleByName
-		r.Get("/clients/{client}/roles", h.listRoles(clientContainer))
-		r.Post("/clients/{client}/roles", h.createRole(clientContainer))
-		r.Get("/clients/{client}/roles/{roleName}", h.getRole(clientRole))
-		r.Put("/clients/{client}/roles/{roleName}", h.updateRole(clientRole))
-		r.Delete("/clients/{client}/roles/{roleName}", h.deleteRole(clientRole))
-		r.Get("/clients/{client}/roles/{roleName}/composites", h.listComposites(clientRole))
-		r.Post("/clients/{client}/roles/{roleName}/composites", h.addComposites(clientRole))
-		r.Delete("/clients/{client}/roles/{roleName}/composites", h.removeComposites(clientRole))
-		r.Get("/clients/{client}/roles/{roleName}/composites/realm", h.realmComposites(clientRole))
-		r.Get("/clients/{client}/roles/{roleName}/composites/clients/{client2}", h.clientComposites(clientRole, "client2"))
-		r.Get("/clients/{client}/roles/{roleName}/users", h.roleUsers(clientRole))
+		r.Get("/clients/{id}/roles", h.listRoles(clientIn("id")))
+		r.Post("/clients/{id}/roles", h.createRole(clientIn("id")))
+		r.Get("/clients/{id}/roles/{roleName}", h.getRole(clientRole))
+		r.Put("/clients/{id}/roles/{roleName}", h.updateRole(clientRole))
+		r.Delete("/clients/{id}/roles/{roleName}", h.deleteRole(clientRole))
+		r.Get("/clients/{id}/roles/{roleName}/composites", h.listComposites(clientRole))
+		r.Post("/clients/{id}/roles/{roleName}/composites", h.addComposites(clientRole))
+		r.Delete("/clients/{id}/roles/{roleName}/composites", h.removeComposites(clientRole))
+		r.Get("/clients/{id}/roles/{roleName}/composites/realm", h.realmComposites(clientRole))
+		r.Get("/clients/{id}/roles/{roleName}/composites/clients/{client}", h.clientComposites(clientRole))
+		r.Get("/clients/{id}/roles/{roleName}/users", h.roleUsers(clientRole))
 
 		// Role mappings of a user, or of a client's service account
-		// ({user} = "service-account-{clientUUID}").
-		r.Get("/users/{user}/role-mappings", h.getMappings)
-		r.Get("/users/{user}/role-mappings/realm", h.listMapped(realmContainer))
-		r.Post("/users/{user}/role-mappings/realm", h.addMapped(realmContainer))
-		r.Delete("/users/{user}/role-mappings/realm", h.removeMapped(realmContainer))
-		r.Get("/users/{user}/role-mappings/realm/available", h.listAvailable(realmContainer))
-		r.Get("/users/{user}/role-mappings/realm/composite", h.listEffective(realmContainer))
-		r.Get("/users/{user}/role-mappings/clients/{client}", h.listMapped(clientContainer))
-		r.Post("/users/{user}/role-mappings/clients/{client}", h.addMapped(clientContainer))
-		r.Delete("/users/{user}/role-mappings/clients/{client}", h.removeMapped(clientContainer))
-		r.Get("/users/{user}/role-mappings/clients/{client}/available", h.listAvailable(clientContainer))
-		r.Get("/users/{user}/role-mappings/clients/{client}/composite", h.listEffective(clientContainer))
-		// OpenGate: the effective role names auth puts in tokens.
-		r.Get("/users/{user}/role-mappings/effective", h.getEffective)
+		// ({id} = "service-account-{clientUUID}"); {client} is a client UUID.
+		r.Get("/users/{id}/role-mappings", h.getMappings)
+		r.Get("/users/{id}/role-mappings/realm", h.listMapped(realmContainer))
+		r.Post("/users/{id}/role-mappings/realm", h.addMapped(realmContainer))
+		r.Delete("/users/{id}/role-mappings/realm", h.removeMapped(realmContainer))
+		r.Get("/users/{id}/role-mappings/realm/available", h.listAvailable(realmContainer))
+		r.Get("/users/{id}/role-mappings/realm/composite", h.listEffective(realmContainer))
+		r.Get("/users/{id}/role-mappings/clients/{client}", h.listMapped(clientIn("client")))
+		r.Post("/users/{id}/role-mappings/clients/{client}", h.addMapped(clientIn("client")))
+		r.Delete("/users/{id}/role-mappings/clients/{client}", h.removeMapped(clientIn("client")))
+		r.Get("/users/{id}/role-mappings/clients/{client}/available", h.listAvailable(clientIn("client")))
+		r.Get("/users/{id}/role-mappings/clients/{client}/composite", h.listEffective(clientIn("client")))
 	}
+
+	// Internal routes, for other services only (X-OpenGate-Service-Token;
+	// the gateway must not expose /internal).
+	router.Group(func(r chi.Router) {
+		r.Use(h.internalOnly)
+		r.Get("/internal/realms/{realm}/users/{id}/effective-roles", h.internalEffective)
+		r.Post("/internal/realms/{realm}/users/{id}/realm-roles", h.internalAssign)
+	})
 }
 
 // prefixed adds routes under a path prefix to a router.

@@ -6,8 +6,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/users"
 )
 
 func testConcurrentMapping(t *testing.T, f *fixture) {
@@ -194,12 +197,12 @@ func testConsumers(t *testing.T, f *fixture) {
 			t.Fatalf("HandleEvent(%s): %v", e.Type, err)
 		}
 	}
-	realmCreated := event(t, iam.TopicRealmCreated, "acme", "acme", map[string]any{"name": "acme", "extra": true})
+	realmCreated := event(t, iam.TopicRealmCreated, "acme", "acme", realms.CreatedEvent{Name: "acme", Enabled: true})
 	handle(realmCreated)
 	handle(realmCreated) // redelivered
-	// The payload carries more fields than rbac reads.
-	handle(event(t, iam.TopicClientCreated, "acme", "c-1", map[string]any{"id": "c-1", "clientId": "app", "enabled": true, "redirectUris": []string{"x"}}))
-	userCreated := event(t, iam.TopicUserCreated, "acme", "u1", map[string]any{"id": "u1", "username": "alice", "email": "a@example.com"})
+	// The producers' payloads (which carry more than rbac reads).
+	handle(event(t, iam.TopicClientCreated, "acme", "c-1", clients.CreatedEvent{ID: "c-1", ClientID: "app", ServiceAccountsEnabled: true}))
+	userCreated := event(t, iam.TopicUserCreated, "acme", "u1", users.UserData{ID: "u1", Username: "alice", Email: "a@example.com"})
 	handle(userCreated)
 	equal(t, "u1 after user.created", f.mapped("acme", "u1"), []string{"default-roles-acme"})
 
@@ -212,22 +215,22 @@ func testConsumers(t *testing.T, f *fixture) {
 	equal(t, "u1 after redelivery", f.mapped("acme", "u1"), nil)
 
 	// user.created before realm.created (events of different keys race).
-	handle(event(t, iam.TopicUserCreated, "late", "u9", map[string]any{"id": "u9"}))
+	handle(event(t, iam.TopicUserCreated, "late", "u9", users.UserData{ID: "u9", Username: "late"}))
 	equal(t, "u9", f.mapped("late", "u9"), []string{"default-roles-late"})
 
 	cr := f.role("acme", "c-1", "cr")
 	f.grant("acme", "u2", cr)
-	handle(event(t, iam.TopicClientUpdated, "acme", "c-1", map[string]any{"id": "c-1", "clientId": "renamed"}))
+	handle(event(t, iam.TopicClientUpdated, "acme", "c-1", clients.UpdatedEvent{ID: "c-1", ClientID: "renamed", PreviousClientID: "app"}))
 	if _, got := f.effective("acme", "u2"); len(got["renamed"]) != 1 {
 		t.Fatalf("client roles after client.updated = %v", got)
 	}
-	handle(event(t, iam.TopicUserDeleted, "acme", "u2", map[string]any{"id": "u2"}))
+	handle(event(t, iam.TopicUserDeleted, "acme", "u2", users.DeletedData{ID: "u2", Username: "bob"}))
 	equal(t, "u2 after user.deleted", f.mapped("acme", "u2"), nil)
-	handle(event(t, iam.TopicClientDeleted, "acme", "c-1", map[string]any{"id": "c-1"}))
+	handle(event(t, iam.TopicClientDeleted, "acme", "c-1", clients.DeletedEvent{ID: "c-1", ClientID: "renamed"}))
 	if _, err := f.svc.GetRole(f.ctx, "acme", cr.ID); !isNotFound(err) {
 		t.Fatalf("client role after client.deleted: %v", err)
 	}
-	handle(event(t, iam.TopicRealmDeleted, "acme", "acme", nil))
+	handle(event(t, iam.TopicRealmDeleted, "acme", "acme", realms.DeletedEvent{Name: "acme"}))
 	if roles, _ := f.svc.ListRoles(f.ctx, "acme", rbac.RoleFilter{}); len(roles) != 0 {
 		t.Fatalf("roles after realm.deleted: %v", names(roles))
 	}
