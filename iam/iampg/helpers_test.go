@@ -87,17 +87,25 @@ func publisherTo(r *recorder, relay string) iam.Publisher {
 }
 
 // startRelay runs relay until the test ends (or the returned cancel is
-// called); done receives Run's result.
-func startRelay(t testing.TB, relay *iampg.Relay) (cancel context.CancelFunc, done <-chan error) {
+// called); wait blocks until Run has returned and gives its result.
+func startRelay(t testing.TB, relay *iampg.Relay) (cancel context.CancelFunc, wait func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan error, 1)
-	go func() { ch <- relay.Run(ctx) }()
+	finished := make(chan struct{})
+	var err error
+	go func() {
+		defer close(finished)
+		err = relay.Run(ctx)
+	}()
+	wait = func() error {
+		<-finished
+		return err
+	}
 	t.Cleanup(func() {
 		cancel()
-		<-ch
+		<-finished
 	})
-	return cancel, ch
+	return cancel, wait
 }
 
 // eventually waits until cond holds. The limit only keeps a broken test
