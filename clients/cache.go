@@ -33,7 +33,7 @@ type clientCache struct {
 	ttl time.Duration
 	now func() time.Time
 
-	mu         sync.Mutex
+	mu         sync.RWMutex
 	byID       map[string]*cacheEntry
 	byClientID map[string]*cacheEntry
 	epoch      uint64
@@ -57,8 +57,8 @@ func cacheKey(realm iam.Realm, s string) string { return string(realm) + "\x00" 
 
 // get returns the live entry under key in m and the epoch to pass to put.
 func (c *clientCache) get(m func() map[string]*cacheEntry, key string) (cacheEntry, bool, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	e, ok := m()[key]
 	if !ok || !c.now().Before(e.expires) {
 		return cacheEntry{}, false, c.epoch

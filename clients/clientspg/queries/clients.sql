@@ -1,0 +1,69 @@
+-- name: CreateClient :exec
+INSERT INTO clients (
+	realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
+	standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
+	redirect_uris, web_origins, root_url, base_url, attributes,
+	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at
+) VALUES (
+	@realm_name, @id, @client_id, @name, @description, @enabled, @public_client, @bearer_only,
+	@standard_flow_enabled, @direct_access_grants_enabled, @service_accounts_enabled,
+	@redirect_uris, @web_origins, @root_url, @base_url, @attributes,
+	@default_client_scopes, @optional_client_scopes, @secret_hash, @sealed_secret, @created_at, @updated_at
+);
+
+-- name: GetClient :one
+SELECT * FROM clients WHERE realm_name = @realm_name AND id = @id;
+
+-- name: GetClientByClientID :one
+SELECT * FROM clients WHERE realm_name = @realm_name AND client_id = @client_id;
+
+-- name: LockClient :one
+SELECT * FROM clients WHERE realm_name = @realm_name AND id = @id FOR UPDATE;
+
+-- name: ListClients :many
+SELECT * FROM clients
+WHERE realm_name = @realm_name
+ORDER BY client_id
+OFFSET @first LIMIT @max;
+
+-- name: ListClientsByClientID :many
+SELECT * FROM clients
+WHERE realm_name = @realm_name AND client_id = @client_id
+ORDER BY client_id
+OFFSET @first LIMIT @max;
+
+-- name: SearchClients :many
+-- A case-insensitive substring match; strpos has no wildcards to escape.
+SELECT * FROM clients
+WHERE realm_name = @realm_name AND strpos(lower(client_id), lower(@search::text)) > 0
+ORDER BY client_id
+OFFSET @first LIMIT @max;
+
+-- name: UpdateClient :execrows
+UPDATE clients SET
+	client_id = @client_id,
+	name = @name,
+	description = @description,
+	enabled = @enabled,
+	public_client = @public_client,
+	bearer_only = @bearer_only,
+	standard_flow_enabled = @standard_flow_enabled,
+	direct_access_grants_enabled = @direct_access_grants_enabled,
+	service_accounts_enabled = @service_accounts_enabled,
+	redirect_uris = @redirect_uris,
+	web_origins = @web_origins,
+	root_url = @root_url,
+	base_url = @base_url,
+	attributes = @attributes,
+	default_client_scopes = @default_client_scopes,
+	optional_client_scopes = @optional_client_scopes,
+	secret_hash = @secret_hash,
+	sealed_secret = @sealed_secret,
+	updated_at = @updated_at
+WHERE realm_name = @realm_name AND id = @id;
+
+-- name: DeleteClient :execrows
+DELETE FROM clients WHERE realm_name = @realm_name AND id = @id;
+
+-- name: DeleteRealmClients :execrows
+DELETE FROM clients WHERE realm_name = @realm_name;

@@ -1,0 +1,323 @@
+package clientspg
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"math"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/clients/clientspg/internal/db"
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iampg"
+)
+
+// migrations holds the clients schema (tern format). It is constant data.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// MigrationName names the clients migration version table
+// ("schema_version_clients").
+const MigrationName = "clients"
+
+// uniqueClientID is the constraint that keeps clientIds unique per realm.
+const uniqueClientID = "clients_realm_client_id_key"
+
+// Migrate creates or updates the clients table (and iampg's outbox and
+// processed_events) in pool's database. Safe to call from several processes
+// at once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return iampg.Migrate(ctx, pool, migrations, MigrationName)
+}
+
+// Store is the PostgreSQL clients.Store. The caller owns the database
+// handle; Store never closes it.
+type Store struct {
+	db iampg.DB
+}
+
+var _ clients.Store = (*Store)(nil)
+
+// New returns a Store on db (a *pgxpool.Pool, or a transaction), whose
+// database Migrate has prepared.
+func New(db iampg.DB) *Store { return &Store{db: db} }
+
+// tx runs fn in a transaction (a savepoint inside a caller's transaction)
+// and writes the events fn returns to the outbox in it. Errors are mapped
+// once, here.
+func (s *Store) tx(ctx context.Context, op string, fn func(q *db.Queries) ([]iam.Event, error)) error {
+	err := iampg.WithTx(ctx, s.db, func(tx pgx.Tx) error {
+		events, err := fn(db.New(tx))
+		if err != nil {
+			return err
+		}
+		return iampg.Write(ctx, tx, events...)
+	})
+	return mapError(op, err)
+}
+
+// mapError maps database errors, naming a duplicate clientId precisely.
+func mapError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &iam.Error{Code: iam.CodeNotFound, Op: op, Message: "client not found"}
+	}
+	if iampg.ConstraintName(err) == uniqueClientID {
+		return &iam.Error{Code: iam.CodeConflict, Op: op, Message: "a client with this clientId already exists", Err: err}
+	}
+	return iampg.MapError(op, err)
+}
+
+// Create implements clients.Store.
+func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Event) error {
+	const op = "clientspg.Create"
+	p, err := toParams(rec)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	return s.tx(ctx, op, func(q *db.Queries) ([]iam.Event, error) {
+		return events, q.CreateClient(ctx, p)
+	})
+}
+
+// Get implements clients.Store.
+func (s *Store) Get(ctx context.Context, realm iam.Realm, id string) (clients.Record, error) {
+	row, err := db.New(s.db).GetClient(ctx, db.GetClientParams{RealmName: string(realm), ID: id})
+	if err != nil {
+		return clients.Record{}, mapError("clientspg.Get", err)
+	}
+	return fromRow(row)
+}
+
+// GetByClientID implements clients.Store.
+func (s *Store) GetByClientID(ctx context.Context, realm iam.Realm, clientID string) (clients.Record, error) {
+	row, err := db.New(s.db).GetClientByClientID(ctx, db.GetClientByClientIDParams{RealmName: string(realm), ClientID: clientID})
+	if err != nil {
+		return clients.Record{}, mapError("clientspg.GetByClientID", err)
+	}
+	return fromRow(row)
+}
+
+// List implements clients.Store.
+func (s *Store) List(ctx context.Context, realm iam.Realm, f clients.Filter) ([]clients.Client, error) {
+	const op = "clientspg.List"
+	first, max := clamp(f.First), clamp(f.Max)
+	if f.Max <= 0 {
+		max = math.MaxInt32
+	}
+	q := db.New(s.db)
+	var rows []db.Client
+	var err error
+	switch {
+	case f.ClientID == "":
+		rows, err = q.ListClients(ctx, db.ListClientsParams{RealmName: string(realm), First: first, Max: max})
+	case f.Search:
+		rows, err = q.SearchClients(ctx, db.SearchClientsParams{RealmName: string(realm), Search: f.ClientID, First: first, Max: max})
+	default:
+		rows, err = q.ListClientsByClientID(ctx, db.ListClientsByClientIDParams{RealmName: string(realm), ClientID: f.ClientID, First: first, Max: max})
+	}
+	if err != nil {
+		return nil, mapError(op, err)
+	}
+	out := make([]clients.Client, 0, len(rows))
+	for _, row := range rows {
+		rec, err := fromRow(row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec.Client)
+	}
+	return out, nil
+}
+
+// clamp bounds n to int32 for the query parameters.
+func clamp(n int) int32 {
+	switch {
+	case n < 0:
+		return 0
+	case n > math.MaxInt32:
+		return math.MaxInt32
+	}
+	return int32(n)
+}
+
+// Update implements clients.Store: the row is locked (SELECT ... FOR
+// UPDATE) while fn runs.
+func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, fn func(*clients.Record) ([]iam.Event, error)) (clients.Record, error) {
+	const op = "clientspg.Update"
+	var out clients.Record
+	err := s.tx(ctx, op, func(q *db.Queries) ([]iam.Event, error) {
+		row, err := q.LockClient(ctx, db.LockClientParams{RealmName: string(realm), ID: id})
+		if err != nil {
+			return nil, err
+		}
+		cur, err := fromRow(row)
+		if err != nil {
+			return nil, err
+		}
+		next := cur
+		next.Client = cur.Client.Clone()
+		events, err := fn(&next)
+		if err != nil {
+			return nil, err
+		}
+		next.Client.ID, next.Client.Realm, next.Client.CreatedAt = cur.Client.ID, cur.Client.Realm, cur.Client.CreatedAt
+		p, err := toParams(next)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := q.UpdateClient(ctx, updateParams(p)); err != nil {
+			return nil, err
+		}
+		out = next
+		return events, nil
+	})
+	if err != nil {
+		return clients.Record{}, err
+	}
+	return out, nil
+}
+
+// Delete implements clients.Store.
+func (s *Store) Delete(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error {
+	return s.tx(ctx, "clientspg.Delete", func(q *db.Queries) ([]iam.Event, error) {
+		n, err := q.DeleteClient(ctx, db.DeleteClientParams{RealmName: string(realm), ID: id})
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, pgx.ErrNoRows
+		}
+		return events, nil
+	})
+}
+
+// DeleteRealm implements clients.Store.
+func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm) (int, error) {
+	n, err := db.New(s.db).DeleteRealmClients(ctx, string(realm))
+	if err != nil {
+		return 0, mapError("clientspg.DeleteRealm", err)
+	}
+	return int(n), nil
+}
+
+// Once implements clients.Store with iampg.HandleOnce: fn's store works in
+// the transaction that records the event in processed_events, so the
+// effect, its outbox events and the record commit together. eventID must be
+// a UUID (CodeInvalid otherwise).
+func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(clients.Store) error) error {
+	return iampg.HandleOnce(ctx, s.db, consumer, iam.Event{ID: eventID}, func(tx pgx.Tx) error {
+		return fn(&Store{db: tx})
+	})
+}
+
+// toParams converts a record for insertion.
+func toParams(rec clients.Record) (db.CreateClientParams, error) {
+	c := rec.Client
+	attrs := c.Attributes
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	raw, err := json.Marshal(attrs)
+	if err != nil {
+		return db.CreateClientParams{}, err
+	}
+	return db.CreateClientParams{
+		RealmName:                 string(c.Realm),
+		ID:                        c.ID,
+		ClientID:                  c.ClientID,
+		Name:                      c.Name,
+		Description:               c.Description,
+		Enabled:                   c.Enabled,
+		PublicClient:              c.PublicClient,
+		BearerOnly:                c.BearerOnly,
+		StandardFlowEnabled:       c.StandardFlowEnabled,
+		DirectAccessGrantsEnabled: c.DirectAccessGrantsEnabled,
+		ServiceAccountsEnabled:    c.ServiceAccountsEnabled,
+		RedirectUris:              nonNil(c.RedirectURIs),
+		WebOrigins:                nonNil(c.WebOrigins),
+		RootUrl:                   c.RootURL,
+		BaseUrl:                   c.BaseURL,
+		Attributes:                raw,
+		DefaultClientScopes:       nonNil(c.DefaultClientScopes),
+		OptionalClientScopes:      nonNil(c.OptionalClientScopes),
+		SecretHash:                rec.SecretHash,
+		SealedSecret:              rec.SealedSecret,
+		CreatedAt:                 c.CreatedAt,
+		UpdatedAt:                 c.UpdatedAt,
+	}, nil
+}
+
+func updateParams(p db.CreateClientParams) db.UpdateClientParams {
+	return db.UpdateClientParams{
+		RealmName:                 p.RealmName,
+		ID:                        p.ID,
+		ClientID:                  p.ClientID,
+		Name:                      p.Name,
+		Description:               p.Description,
+		Enabled:                   p.Enabled,
+		PublicClient:              p.PublicClient,
+		BearerOnly:                p.BearerOnly,
+		StandardFlowEnabled:       p.StandardFlowEnabled,
+		DirectAccessGrantsEnabled: p.DirectAccessGrantsEnabled,
+		ServiceAccountsEnabled:    p.ServiceAccountsEnabled,
+		RedirectUris:              p.RedirectUris,
+		WebOrigins:                p.WebOrigins,
+		RootUrl:                   p.RootUrl,
+		BaseUrl:                   p.BaseUrl,
+		Attributes:                p.Attributes,
+		DefaultClientScopes:       p.DefaultClientScopes,
+		OptionalClientScopes:      p.OptionalClientScopes,
+		SecretHash:                p.SecretHash,
+		SealedSecret:              p.SealedSecret,
+		UpdatedAt:                 p.UpdatedAt,
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// fromRow converts a stored row.
+func fromRow(row db.Client) (clients.Record, error) {
+	var attrs map[string]string
+	if err := json.Unmarshal(row.Attributes, &attrs); err != nil {
+		return clients.Record{}, &iam.Error{Code: iam.CodeInternal, Op: "clientspg.fromRow", Message: "stored client is malformed", Err: err}
+	}
+	return clients.Record{
+		Client: clients.Client{
+			ID:                        row.ID,
+			Realm:                     iam.Realm(row.RealmName),
+			ClientID:                  row.ClientID,
+			Name:                      row.Name,
+			Description:               row.Description,
+			Enabled:                   row.Enabled,
+			PublicClient:              row.PublicClient,
+			BearerOnly:                row.BearerOnly,
+			StandardFlowEnabled:       row.StandardFlowEnabled,
+			DirectAccessGrantsEnabled: row.DirectAccessGrantsEnabled,
+			ServiceAccountsEnabled:    row.ServiceAccountsEnabled,
+			RedirectURIs:              row.RedirectUris,
+			WebOrigins:                row.WebOrigins,
+			RootURL:                   row.RootUrl,
+			BaseURL:                   row.BaseUrl,
+			Attributes:                attrs,
+			DefaultClientScopes:       row.DefaultClientScopes,
+			OptionalClientScopes:      row.OptionalClientScopes,
+			CreatedAt:                 row.CreatedAt.UTC(),
+			UpdatedAt:                 row.UpdatedAt.UTC(),
+		},
+		SecretHash:   row.SecretHash,
+		SealedSecret: row.SealedSecret,
+	}, nil
+}
