@@ -15,7 +15,9 @@ var ConsumedTopics = []string{iam.TopicRealmDeleted}
 
 // HandleRealmDeleted handles realm.deleted: it deletes every user of the
 // event's realm with their credentials and tokens. It is idempotent (a
-// redelivery finds nothing left to delete) and emits no per-user events:
+// redelivery finds nothing left to delete) and, with a store that is a
+// OnceStore, handles each event once (so a late redelivery cannot empty a
+// realm re-created under the same name). It emits no per-user events:
 // every consumer of user.deleted also consumes realm.deleted.
 func (s *Service) HandleRealmDeleted(ctx context.Context, e iam.Event) error {
 	const op = "users.HandleRealmDeleted"
@@ -25,7 +27,18 @@ func (s *Service) HandleRealmDeleted(ctx context.Context, e iam.Event) error {
 	if err := e.Realm.Validate(); err != nil {
 		return nil // nothing this service could have stored
 	}
-	n, err := s.store.DeleteRealm(ctx, e.Realm)
+	var n int
+	deleteRealm := func(st Store) error {
+		var err error
+		n, err = st.DeleteRealm(ctx, e.Realm)
+		return err
+	}
+	var err error
+	if once, ok := s.store.(OnceStore); ok {
+		err = once.Once(ctx, ConsumerGroup+"."+iam.TopicRealmDeleted, e, deleteRealm)
+	} else {
+		err = deleteRealm(s.store)
+	}
 	if err != nil {
 		return iam.Wrap(op, err)
 	}

@@ -111,6 +111,15 @@ type TokenStore interface {
 	ConsumeToken(ctx context.Context, realm iam.Realm, hash string) (ActionToken, error)
 }
 
+// OnceStore is optionally implemented by a Store that records handled events
+// durably: Once runs fn with a Store whose writes commit together with the
+// record that consumer handled e — unless it handled e before, in which case
+// Once returns nil without running fn. Consumers use it to make an effect
+// happen once although the bus delivers at least once.
+type OnceStore interface {
+	Once(ctx context.Context, consumer string, e iam.Event, fn func(Store) error) error
+}
+
 // CreateOptions are the store-level details of Create.
 type CreateOptions struct {
 	// UniqueEmail enforces, atomically, that no other user of the realm

@@ -22,9 +22,16 @@ type Store struct {
 	// pubMu is taken before mu is released and held while publishing, so
 	// events are published in the order their changes were applied.
 	pubMu sync.Mutex
+
+	// onceMu serializes Once; handled holds the events it handled.
+	onceMu  sync.Mutex
+	handled map[string]struct{}
 }
 
-var _ users.Store = (*Store)(nil)
+var (
+	_ users.Store     = (*Store)(nil)
+	_ users.OnceStore = (*Store)(nil)
+)
 
 // realmData holds one realm's users and tokens.
 type realmData struct {
@@ -51,7 +58,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // New returns an empty Store that publishes its events to pub (nil: none).
 func New(pub iam.Publisher, opts ...Option) *Store {
-	s := &Store{pub: pub, log: slog.Default(), realms: map[iam.Realm]*realmData{}}
+	s := &Store{pub: pub, log: slog.Default(), realms: map[iam.Realm]*realmData{}, handled: map[string]struct{}{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -469,4 +476,20 @@ func (s *Store) ConsumeToken(_ context.Context, realm iam.Realm, hash string) (u
 	}
 	delete(r.tokens, hash)
 	return t, nil
+}
+
+// Once implements users.OnceStore: it remembers handled (consumer, event id)
+// pairs for the life of the process, recording one after fn succeeds.
+func (s *Store) Once(ctx context.Context, consumer string, e iam.Event, fn func(users.Store) error) error {
+	key := consumer + "\x00" + e.ID
+	s.onceMu.Lock()
+	defer s.onceMu.Unlock()
+	if _, done := s.handled[key]; done {
+		return nil
+	}
+	if err := fn(s); err != nil {
+		return err
+	}
+	s.handled[key] = struct{}{}
+	return nil
 }

@@ -1,0 +1,67 @@
+-- name: CreateUser :exec
+INSERT INTO users (realm_name, id, username, email, email_key, email_verified, first_name, last_name,
+	enabled, attributes, required_actions, created_at, updated_at)
+VALUES (@realm_name, @id, @username, @email, sqlc.narg(email_key), @email_verified, @first_name, @last_name,
+	@enabled, @attributes, @required_actions, @created_at, @updated_at);
+
+-- name: GetUser :one
+SELECT * FROM users WHERE realm_name = @realm_name AND id = @id;
+
+-- name: GetUserForUpdate :one
+SELECT * FROM users WHERE realm_name = @realm_name AND id = @id FOR UPDATE;
+
+-- name: GetUserByUsername :one
+SELECT * FROM users WHERE realm_name = @realm_name AND username = @username;
+
+-- name: GetUserByUsernameForUpdate :one
+SELECT * FROM users WHERE realm_name = @realm_name AND username = @username FOR UPDATE;
+
+-- name: GetUsersByEmail :many
+SELECT * FROM users WHERE realm_name = @realm_name AND email = @email ORDER BY id LIMIT 2;
+
+-- name: UpdateUser :execrows
+UPDATE users SET username = @username, email = @email, email_key = sqlc.narg(email_key),
+	email_verified = @email_verified, first_name = @first_name, last_name = @last_name, enabled = @enabled,
+	attributes = @attributes, required_actions = @required_actions, updated_at = @updated_at
+WHERE realm_name = @realm_name AND id = @id;
+
+-- name: SetRequiredActions :execrows
+UPDATE users SET required_actions = @required_actions
+WHERE realm_name = @realm_name AND id = @id;
+
+-- name: DeleteUser :execrows
+DELETE FROM users WHERE realm_name = @realm_name AND id = @id;
+
+-- name: DeleteRealmUsers :execrows
+DELETE FROM users WHERE realm_name = @realm_name;
+
+-- Search. Each pattern is a LIKE pattern built by the store (escaped with
+-- backslash); an empty pattern means no filter. Names are compared lowercased.
+
+-- name: ListUsers :many
+SELECT * FROM users
+WHERE realm_name = @realm_name
+	AND (@search::text = '' OR username LIKE @search OR email LIKE @search
+		OR lower(first_name) LIKE @search OR lower(last_name) LIKE @search)
+	AND (@username_pattern::text = '' OR username LIKE @username_pattern)
+	AND (@email_pattern::text = '' OR email LIKE @email_pattern)
+	AND (@first_name_pattern::text = '' OR lower(first_name) LIKE @first_name_pattern)
+	AND (@last_name_pattern::text = '' OR lower(last_name) LIKE @last_name_pattern)
+	AND (sqlc.narg(enabled)::boolean IS NULL OR enabled = sqlc.narg(enabled))
+	AND (sqlc.narg(email_verified)::boolean IS NULL OR email_verified = sqlc.narg(email_verified))
+	AND (@attributes::jsonb = '{}'::jsonb OR attributes @> @attributes)
+ORDER BY username
+LIMIT @max_rows OFFSET @first_row;
+
+-- name: CountUsers :one
+SELECT count(*) FROM users
+WHERE realm_name = @realm_name
+	AND (@search::text = '' OR username LIKE @search OR email LIKE @search
+		OR lower(first_name) LIKE @search OR lower(last_name) LIKE @search)
+	AND (@username_pattern::text = '' OR username LIKE @username_pattern)
+	AND (@email_pattern::text = '' OR email LIKE @email_pattern)
+	AND (@first_name_pattern::text = '' OR lower(first_name) LIKE @first_name_pattern)
+	AND (@last_name_pattern::text = '' OR lower(last_name) LIKE @last_name_pattern)
+	AND (sqlc.narg(enabled)::boolean IS NULL OR enabled = sqlc.narg(enabled))
+	AND (sqlc.narg(email_verified)::boolean IS NULL OR email_verified = sqlc.narg(email_verified))
+	AND (@attributes::jsonb = '{}'::jsonb OR attributes @> @attributes);
