@@ -39,16 +39,16 @@ func (e *OAuthError) Error() string { return "oauth2: " + e.Code }
 
 // OAuthCode returns the RFC 6749 error code for err: the code of an
 // *OAuthError in its chain, or one derived from its iam code
-// (unavailable and rate_limited → temporarily_unavailable, invalid →
-// invalid_request, unauthenticated → invalid_client, internal and anything
-// else → server_error).
+// (unavailable and rate_limited → temporarily_unavailable, invalid and
+// not_found → invalid_request, unauthenticated → invalid_client, internal
+// and anything else → server_error).
 func OAuthCode(err error) string {
 	var oe *OAuthError
 	if errors.As(err, &oe) {
 		return oe.Code
 	}
 	switch iam.ErrorCode(err) {
-	case iam.CodeInvalid, iam.CodeTooLarge:
+	case iam.CodeInvalid, iam.CodeTooLarge, iam.CodeNotFound:
 		return ErrorInvalidRequest
 	case iam.CodeUnauthenticated:
 		return ErrorInvalidClient
