@@ -100,4 +100,3 @@ func (h *Handler) certs(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(raw)
 }
-

@@ -330,4 +330,3 @@ func TestTrustForwardedFor(t *testing.T) {
 		})
 	}
 }
-
