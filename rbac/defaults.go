@@ -60,6 +60,11 @@ func (s *Service) ensureRole(ctx context.Context, realm iam.Realm, r Role, compo
 // Idempotent.
 func (s *Service) AssignDefaultRoles(ctx context.Context, realm iam.Realm, userID string) error {
 	const op = "rbac.AssignDefaultRoles"
+	err := s.AssignRealmRoles(ctx, realm, userID, DefaultRoleName(realm))
+	if !errors.Is(err, iam.ErrNotFound) {
+		return iam.Wrap(op, err)
+	}
+	// user.created overtook realm.created: make the defaults now.
 	if err := s.EnsureRealmDefaults(ctx, realm); err != nil {
 		return iam.Wrap(op, err)
 	}
