@@ -240,3 +240,24 @@ func TestRevokeUserEndsEverySessionOfTheUser(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestHandleEvent(t *testing.T) {
+	e := newEnv(t)
+	tok := e.passwordLogin("")
+	ev, _ := iam.NewEvent("/opengate/session", iam.TopicSessionTerminated, "acme", tok.SessionState, nil)
+	if err := e.svc.HandleEvent(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.token(refreshReq(tok.RefreshToken, "app", "app-secret"))
+	wantOAuth(t, err, auth.ErrorInvalidGrant)
+
+	bad := ev
+	bad.Data = []byte(`{"sessionId": 42}`)
+	if err := e.svc.HandleEvent(context.Background(), bad); iam.ErrorCode(err) != iam.CodeInvalid {
+		t.Fatalf("malformed event: %v", err)
+	}
+	other, _ := iam.NewEvent("/opengate/x", iam.TopicRealmCreated, "acme", "acme", nil)
+	if err := e.svc.HandleEvent(context.Background(), other); err != nil {
+		t.Fatalf("unrelated topic: %v", err)
+	}
+}
