@@ -101,4 +101,3 @@ func TestRunConsumesTheBus(t *testing.T) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
 }
-
