@@ -1,0 +1,46 @@
+// Command realm-service is OpenGate's realms service as a microservice: the
+// realms admin API (/admin/realms) and the internal read API other services
+// use, on PostgreSQL; its events (realm.created/updated/deleted) relayed from
+// the outbox to Kafka; and the invalidation of its realm cache by the events
+// of other replicas. The master realm is created on first start.
+//
+// Configuration (flags override environment):
+//
+//	-addr / OPENGATE_ADDR          listen address (default :8083)
+//	OPENGATE_POSTGRES_URL          database (required); migrated on start
+//	-migrate-only                  migrate and exit
+//	OPENGATE_ISSUER_BASE           public base URL of the token issuer
+//	                               (required): admin calls need a token of an
+//	                               administrator, verified against
+//	                               {base}/realms/{realm}/protocol/openid-connect/certs
+//	OPENGATE_SERVICE_TOKEN         shared secret of the internal API
+//	                               (/internal/realms/{realm}); without it
+//	                               internal calls are refused
+//	OPENGATE_SECRET_KEY            deployment key (32 bytes, base64 or hex);
+//	                               seals realms' SMTP passwords. Without it,
+//	                               realms cannot be given an SMTP password
+//	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers; without them
+//	                               events stay in the outbox
+//	-instance / OPENGATE_INSTANCE  this replica's name in its cache consumer
+//	                               group (default: the host name)
+//
+// It serves /healthz, /readyz (checks PostgreSQL) and /metrics, and shuts
+// down gracefully on SIGINT/SIGTERM.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "realm-service:", err)
+		os.Exit(1)
+	}
+}
