@@ -24,7 +24,7 @@ import (
 // server is auth's HTTP API on a loopback listener, over a Directory and
 // memory stores.
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	dir    *authtest.Directory
 	svc    *auth.Service
@@ -47,7 +47,7 @@ var alice = users.User{ID: "u-alice", Realm: "acme", Username: "alice", Email: "
 // confidential clients svc (service account), app (password and code flow)
 // with secret "app secret:+%" (characters basic auth must form-encode), the
 // public client spa, and the user alice.
-func newServer(t *testing.T, alg string, opts ...auth.Option) *server {
+func newServer(t testing.TB, alg string, opts ...auth.Option) *server {
 	t.Helper()
 	s := &server{t: t, dir: authtest.NewDirectory(), tokens: authmem.New()}
 	for _, name := range []iam.Realm{"acme", "other"} {

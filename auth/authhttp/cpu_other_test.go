@@ -1,0 +1,8 @@
+//go:build !unix
+
+package authhttp_test
+
+import "time"
+
+// processCPU is not available here; CPU metrics are then not reported.
+func processCPU() time.Duration { return 0 }
