@@ -48,7 +48,7 @@ func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
 }
 
 // Get returns realm name, with its SMTP password. Errors: the server's code
-// (CodeNotFound, CodeInvalid, CodeUnauthenticated for a wrong service
+// (CodeNotFound, CodeInvalid, CodeForbidden for a wrong service
 // token), CodeUnavailable when the service cannot be reached.
 func (c *Client) Get(ctx context.Context, name iam.Realm) (realms.Realm, error) {
 	const op = "realmshttp.Client.Get"

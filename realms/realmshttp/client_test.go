@@ -54,7 +54,7 @@ func TestClientErrors(t *testing.T) {
 	if _, err := realmshttp.NewClient(srv.URL, serviceToken).Get(ctx, "nope"); iam.ErrorCode(err) != iam.CodeNotFound {
 		t.Fatalf("missing realm: %v", err)
 	}
-	if _, err := realmshttp.NewClient(srv.URL, "wrong").Get(ctx, "acme"); iam.ErrorCode(err) != iam.CodeUnauthenticated {
+	if _, err := realmshttp.NewClient(srv.URL, "wrong").Get(ctx, "acme"); iam.ErrorCode(err) != iam.CodeForbidden {
 		t.Fatalf("wrong token: %v", err)
 	}
 	if _, err := realmshttp.NewClient(srv.URL, serviceToken).Get(ctx, "Bad/Name"); iam.ErrorField(err) != "realm" {

@@ -296,12 +296,12 @@ func TestInternalGetNeedsServiceToken(t *testing.T) {
 		h.ServeHTTP(rec, r)
 		return rec
 	}
-	wantError(t, get(f.h, ""), 401, iam.CodeUnauthenticated, "")
-	wantError(t, get(f.h, "wrong"), 401, iam.CodeUnauthenticated, "")
-	wantError(t, get(f.h, serviceToken+"x"), 401, iam.CodeUnauthenticated, "")
+	wantError(t, get(f.h, ""), 403, iam.CodeForbidden, "")
+	wantError(t, get(f.h, "wrong"), 403, iam.CodeForbidden, "")
+	wantError(t, get(f.h, serviceToken+"x"), 403, iam.CodeForbidden, "")
 	if rec := get(f.h, serviceToken); rec.Code != 200 {
 		t.Fatalf("with token = %d %s", rec.Code, rec.Body)
 	}
 	unconfigured := realmshttp.NewHandler(f.svc, realmshttp.WithServiceToken(""))
-	wantError(t, get(unconfigured, ""), 401, iam.CodeUnauthenticated, "")
+	wantError(t, get(unconfigured, ""), 403, iam.CodeForbidden, "")
 }
