@@ -82,17 +82,16 @@ const (
 	msgInvalidCode            = "Code not valid"
 )
 
-// passDependencyError returns err wrapped with op when it means a dependency
-// failed (unavailable, rate_limited, internal) rather than that the caller's
-// input was rejected; otherwise it returns nil and the caller answers with its
-// own OAuth error.
+// passDependencyError returns err wrapped with op unless it is one of the
+// answers a dependency gives about the caller's input (unauthenticated,
+// not_found, invalid), for which it returns nil and the caller answers with
+// its own OAuth error. Anything else — unavailable, internal, or forbidden
+// (a misconfigured service token between services) — is a server failure,
+// never reported as bad credentials.
 func passDependencyError(op string, err error) error {
 	switch iam.ErrorCode(err) {
-	case iam.CodeUnavailable, iam.CodeRateLimited, iam.CodeInternal, "":
-		if err == nil {
-			return nil
-		}
-		return iam.Wrap(op, err)
+	case "", iam.CodeUnauthenticated, iam.CodeNotFound, iam.CodeInvalid:
+		return nil
 	}
-	return nil
+	return iam.Wrap(op, err)
 }

@@ -284,3 +284,17 @@ func TestTokenLifetimeIsCappedByMaxTokenLifespan(t *testing.T) {
 		t.Fatalf("expires_in = %d", tok.ExpiresIn)
 	}
 }
+
+func TestAMisconfiguredDependencyIsAServerError(t *testing.T) {
+	e := newEnv(t)
+	e.dir.Fail = func(m string) error {
+		if m == "clients.Authenticate" {
+			return iam.Errorf(iam.CodeForbidden, "a valid service token is required")
+		}
+		return nil
+	}
+	_, err := e.token(auth.TokenRequest{GrantType: auth.GrantClientCredentials, Client: auth.ClientCredentials{ClientID: "svc", Secret: "svc-secret"}})
+	if auth.OAuthCode(err) != auth.ErrorServerError {
+		t.Fatalf("err = %v (oauth %s)", err, auth.OAuthCode(err))
+	}
+}
