@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/iam"
@@ -143,11 +144,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer pub.Close()
 		relay := iampg.NewRelay(pool, pub, iampg.WithLogger(log))
-		sub := iamkafka.NewSubscriber(cfg.brokers, iamkafka.WithLogger(log))
+		// A replica's cache group only needs what happens from now on.
+		cacheSub := iamkafka.NewSubscriber(cfg.brokers, iamkafka.WithLogger(log),
+			iamkafka.WithClientOpts(kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd())))
 		group := realmskafka.CacheGroup(serviceName, cfg.instance)
 		workers = 2
 		go func() { background <- relay.Run(ctx) }()
-		go func() { background <- realmskafka.RunCacheInvalidation(ctx, sub, group, svc) }()
+		go func() { background <- realmskafka.RunCacheInvalidation(ctx, cacheSub, group, svc) }()
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox; run a single replica")
 	}
