@@ -62,8 +62,8 @@ func TestMigrate(t *testing.T) {
 				t.Errorf("table %s missing", table)
 			}
 		}
-		if v := version(t, pool, iampg.SharedVersionTable); v != 2 {
-			t.Errorf("shared version = %d, want 2", v)
+		if v := version(t, pool, iampg.SharedVersionTable); v != 3 {
+			t.Errorf("shared version = %d, want 3", v)
 		}
 		if v := version(t, pool, "schema_version_alpha"); v != 2 {
 			t.Errorf("alpha version = %d, want 2", v)
@@ -145,8 +145,8 @@ func TestMigrate(t *testing.T) {
 		if v := version(t, pool, "schema_version_beta"); v != 1 {
 			t.Errorf("beta version = %d, want 1", v)
 		}
-		if v := version(t, pool, iampg.SharedVersionTable); v != 2 {
-			t.Errorf("shared version = %d, want 2", v)
+		if v := version(t, pool, iampg.SharedVersionTable); v != 3 {
+			t.Errorf("shared version = %d, want 3", v)
 		}
 		if !tableExists(t, pool, "alpha_items") || !tableExists(t, pool, "beta_items") {
 			t.Error("a service's tables are missing")
