@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/clients/clientshttp"
+	"github.com/opengate-iam/opengate/clients/clientsmem"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/iam/iamtest"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbachttp"
+	"github.com/opengate-iam/opengate/rbac/rbacmem"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/realms/realmshttp"
+	"github.com/opengate-iam/opengate/realms/realmsmem"
+	"github.com/opengate-iam/opengate/users"
+	"github.com/opengate-iam/opengate/users/usershttp"
+	"github.com/opengate-iam/opengate/users/usersmem"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestMigrateOnly(t *testing.T) {
+	dsn := iamtest.PostgresURL(t)
+	var out strings.Builder
+	// -migrate-only needs neither Redis, nor the issuer, nor the secret key.
+	if err := run(context.Background(), []string{"-migrate-only"}, env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM signing_keys WHERE realm_name = 'master'`).Scan(&n); err != nil {
+		t.Fatalf("signing_keys missing after -migrate-only: %v", err)
+	}
+}
+
+func TestRequiredConfiguration(t *testing.T) {
+	key := iamcrypto.EncodeKey(iamcrypto.GenerateKey())
+	full := map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_REDIS_URL": "redis://x",
+		"OPENGATE_ISSUER_BASE": "http://localhost:8080", "OPENGATE_SECRET_KEY": key}
+	without := func(k string) map[string]string {
+		m := map[string]string{}
+		for kk, v := range full {
+			if kk != k {
+				m[kk] = v
+			}
+		}
+		return m
+	}
+	with := func(k, v string) map[string]string {
+		m := without("")
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"NoPostgres", without("OPENGATE_POSTGRES_URL"), "OPENGATE_POSTGRES_URL"},
+		{"NoRedis", without("OPENGATE_REDIS_URL"), "OPENGATE_REDIS_URL"},
+		{"NoIssuer", without("OPENGATE_ISSUER_BASE"), "OPENGATE_ISSUER_BASE"},
+		{"NoSecretKey", without("OPENGATE_SECRET_KEY"), "OPENGATE_SECRET_KEY is required"},
+		{"BadSecretKey", with("OPENGATE_SECRET_KEY", "short"), "OPENGATE_SECRET_KEY"},
+		{"BadProxy", with("OPENGATE_TRUSTED_PROXIES", "10.0.0.0/8, gateway"), "OPENGATE_TRUSTED_PROXIES"},
+		{"BadRotation", with("OPENGATE_KEY_ROTATION", "5m"), "OPENGATE_KEY_ROTATION"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseConfig(nil, env(tt.env), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want mention of %s", err, tt.want)
+			}
+		})
+	}
+	if _, err := parseConfig(nil, env(full), io.Discard); err != nil {
+		t.Fatalf("full configuration: %v", err)
+	}
+}
+
+// peers runs the realm, client, user and rbac services in memory behind
+// their real HTTP handlers, as auth-service's remote dependencies.
+type peers struct {
+	realms, clients, users, rbac *httptest.Server
+	secret                       string
+}
+
+func startPeers(t *testing.T, token string) peers {
+	t.Helper()
+	ctx := context.Background()
+	realmSvc := realms.New(realmsmem.New(nil))
+	if _, err := realmSvc.Create(ctx, realms.Realm{Name: "acme", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := iamcrypto.NewSealer(iamcrypto.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientSvc := clients.New(clientsmem.New(nil), sealer)
+	if _, err := clientSvc.Create(ctx, "acme", clients.Client{ClientID: "billing", Enabled: true,
+		ServiceAccountsEnabled: true, DirectAccessGrantsEnabled: true}, "billing-secret-0123456789"); err != nil {
+		t.Fatal(err)
+	}
+	userSvc := users.New(usersmem.New(nil), realmSvc)
+	if _, err := userSvc.Create(ctx, "acme", users.User{Username: "alice", Enabled: true},
+		users.NewCredential{Value: "correct horse battery staple"}); err != nil {
+		t.Fatal(err)
+	}
+	rbacSvc := rbac.New(rbacmem.New(nil))
+	p := peers{secret: "billing-secret-0123456789"}
+	for _, s := range []struct {
+		dst **httptest.Server
+		h   http.Handler
+	}{
+		{&p.realms, realmshttp.NewHandler(realmSvc, realmshttp.WithServiceToken(token))},
+		{&p.clients, clientshttp.NewHandler(clientSvc, clientshttp.WithServiceToken(token))},
+		{&p.users, usershttp.NewHandler(userSvc, usershttp.WithServiceToken(token))},
+		{&p.rbac, rbachttp.NewHandler(rbacSvc, rbachttp.WithServiceToken(token))},
+	} {
+		srv := httptest.NewServer(s.h)
+		t.Cleanup(srv.Close)
+		*s.dst = srv
+	}
+	return p
+}
+
+func TestServesTokensFromRemoteServices(t *testing.T) {
+	redisURL := os.Getenv(iamtest.EnvRedisURL)
+	if redisURL == "" {
+		if os.Getenv(iamtest.EnvRequire) == "1" {
+			t.Fatalf("%s is required", iamtest.EnvRedisURL)
+		}
+		t.Skipf("set %s to run auth-service against Redis", iamtest.EnvRedisURL)
+	}
+	_, prefix := iamtest.Redis(t) // a key prefix that is cleaned up after the test
+	dsn := iamtest.PostgresURL(t)
+	p := startPeers(t, "internal-token")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, env(map[string]string{
+			"OPENGATE_POSTGRES_URL":  dsn,
+			"OPENGATE_REDIS_URL":     redisURL,
+			"OPENGATE_REDIS_PREFIX":  prefix,
+			"OPENGATE_ISSUER_BASE":   "http://localhost:8080",
+			"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
+			"OPENGATE_SERVICE_TOKEN": "internal-token",
+			"OPENGATE_REALMS_URL":    p.realms.URL,
+			"OPENGATE_CLIENTS_URL":   p.clients.URL,
+			"OPENGATE_USERS_URL":     p.users.URL,
+			"OPENGATE_RBAC_URL":      p.rbac.URL,
+		}), pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("run: %v", err)
+		}
+	})
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no listening line: %v", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	base := "http://" + strings.TrimSpace(line[strings.LastIndex(line, " ")+1:])
+
+	get := func(path string) (int, map[string]any) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	if status, _ := get("/healthz"); status != 200 {
+		t.Fatalf("healthz: %d", status)
+	}
+	if status, body := get("/readyz"); status != 200 {
+		t.Fatalf("readyz: %d %v", status, body)
+	}
+	if status, body := get("/realms/acme/.well-known/openid-configuration"); status != 200 || body["issuer"] != "http://localhost:8080/realms/acme" {
+		t.Fatalf("discovery: %d %v", status, body)
+	}
+	token := func(form url.Values) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, base+"/realms/acme/protocol/openid-connect/token", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("billing", p.secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	if status, body := token(url.Values{"grant_type": {"client_credentials"}}); status != 200 || body["access_token"] == nil {
+		t.Fatalf("client_credentials: %d %v", status, body)
+	}
+	status, body := token(url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"correct horse battery staple"}})
+	if status != 200 || body["refresh_token"] == nil {
+		t.Fatalf("password: %d %v", status, body)
+	}
+	if status, body := token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)}}); status != 200 {
+		t.Fatalf("refresh: %d %v", status, body)
+	}
+	if status, body := token(url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"wrong"}}); status != 400 || body["error"] != "invalid_grant" {
+		t.Fatalf("wrong password: %d %v", status, body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/admin/realms/acme/keys/rotate", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous key rotation: %d", resp.StatusCode)
+	}
+}
