@@ -67,7 +67,9 @@ func toFilterParams(f users.Filter) (filterParams, error) {
 	}, nil
 }
 
-// List implements users.Store.
+// List implements users.Store: an unfiltered (or only boolean-filtered)
+// listing walks the username index; a search collects its matches through
+// the search indexes first.
 func (s *Store) List(ctx context.Context, realm iam.Realm, f users.Filter) ([]users.User, error) {
 	const op = "userspg.List"
 	p, err := toFilterParams(f)
@@ -78,14 +80,27 @@ func (s *Store) List(ctx context.Context, realm iam.Realm, f users.Filter) ([]us
 	if maxRows <= 0 {
 		maxRows = users.MaxPageSize
 	}
-	rows, err := queries(s.db).ListUsers(ctx, db.ListUsersParams{RealmName: string(realm), Search: p.search,
+	first, limit := int32(min(max(f.First, 0), 1<<31-1)), int32(min(maxRows, 1<<31-1))
+	q := queries(s.db)
+	if p.search == "" && p.username == "" && p.email == "" && p.first == "" && p.last == "" && len(f.Attributes) == 0 {
+		rows, err := q.ListUsers(ctx, db.ListUsersParams{RealmName: string(realm), Enabled: p.enabled,
+			EmailVerified: p.verified, FirstRow: first, MaxRows: limit})
+		if err != nil {
+			return nil, mapError(op, err)
+		}
+		return usersFromRows(rows)
+	}
+	rows, err := q.SearchUsers(ctx, db.SearchUsersParams{RealmName: string(realm), Search: p.search,
 		UsernamePattern: p.username, EmailPattern: p.email, FirstNamePattern: p.first, LastNamePattern: p.last,
-		Enabled: p.enabled, EmailVerified: p.verified, Attributes: p.attributes,
-		FirstRow: int32(min(max(f.First, 0), 1<<31-1)), MaxRows: int32(min(maxRows, 1<<31-1))})
+		Enabled: p.enabled, EmailVerified: p.verified, Attributes: p.attributes, FirstRow: first, MaxRows: limit})
 	if err != nil {
 		return nil, mapError(op, err)
 	}
-	return usersFromRows(rows)
+	out := make([]db.User, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, db.User(r))
+	}
+	return usersFromRows(out)
 }
 
 // Count implements users.Store.

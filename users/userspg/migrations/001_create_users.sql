@@ -28,11 +28,14 @@ CREATE TABLE users (
 );
 
 CREATE INDEX users_email ON users (realm_name, email);
-CREATE INDEX users_username_trgm ON users USING gin (username gin_trgm_ops);
-CREATE INDEX users_email_trgm ON users USING gin (email gin_trgm_ops);
-CREATE INDEX users_first_name_trgm ON users USING gin (lower(first_name) gin_trgm_ops);
-CREATE INDEX users_last_name_trgm ON users USING gin (lower(last_name) gin_trgm_ops);
-CREATE INDEX users_attributes ON users USING gin (attributes jsonb_path_ops);
+
+-- Search indexes. fastupdate is off so that searches never scan a long GIN
+-- pending list between vacuums; users are written rarely, read often.
+CREATE INDEX users_username_trgm ON users USING gin (username gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX users_email_trgm ON users USING gin (email gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX users_first_name_trgm ON users USING gin (lower(first_name) gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX users_last_name_trgm ON users USING gin (lower(last_name) gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX users_attributes ON users USING gin (attributes jsonb_path_ops) WITH (fastupdate = off);
 
 -- At most one credential per type and user; secret is the encoded hash.
 CREATE TABLE user_credentials (

@@ -35,21 +35,41 @@ DELETE FROM users WHERE realm_name = @realm_name AND id = @id;
 -- name: DeleteRealmUsers :execrows
 DELETE FROM users WHERE realm_name = @realm_name;
 
--- Search. Each pattern is a LIKE pattern built by the store (escaped with
--- backslash); an empty pattern means no filter. Names are compared lowercased.
+-- Listing and search. Each pattern is a LIKE pattern built by the store
+-- (escaped with backslash); an empty pattern means no filter. Names are
+-- compared lowercased.
 
+-- ListUsers pages through the realm in username order (the unique index)
+-- with at most the boolean filters.
 -- name: ListUsers :many
 SELECT * FROM users
 WHERE realm_name = @realm_name
-	AND (@search::text = '' OR username LIKE @search OR email LIKE @search
-		OR lower(first_name) LIKE @search OR lower(last_name) LIKE @search)
-	AND (@username_pattern::text = '' OR username LIKE @username_pattern)
-	AND (@email_pattern::text = '' OR email LIKE @email_pattern)
-	AND (@first_name_pattern::text = '' OR lower(first_name) LIKE @first_name_pattern)
-	AND (@last_name_pattern::text = '' OR lower(last_name) LIKE @last_name_pattern)
 	AND (sqlc.narg(enabled)::boolean IS NULL OR enabled = sqlc.narg(enabled))
 	AND (sqlc.narg(email_verified)::boolean IS NULL OR email_verified = sqlc.narg(email_verified))
-	AND (@attributes::jsonb = '{}'::jsonb OR attributes @> @attributes)
+ORDER BY username
+LIMIT @max_rows OFFSET @first_row;
+
+-- SearchUsers first collects the matches through the search indexes (the
+-- MATERIALIZED CTE keeps the planner from walking the username index and
+-- filtering, which is slow when matches are rare or clustered), then sorts
+-- and pages them.
+-- name: SearchUsers :many
+WITH matched AS MATERIALIZED (
+	SELECT * FROM users
+	WHERE realm_name = @realm_name
+		AND (@search::text = '' OR username LIKE @search OR email LIKE @search
+			OR lower(first_name) LIKE @search OR lower(last_name) LIKE @search)
+		AND (@username_pattern::text = '' OR username LIKE @username_pattern)
+		AND (@email_pattern::text = '' OR email LIKE @email_pattern)
+		AND (@first_name_pattern::text = '' OR lower(first_name) LIKE @first_name_pattern)
+		AND (@last_name_pattern::text = '' OR lower(last_name) LIKE @last_name_pattern)
+		AND (sqlc.narg(enabled)::boolean IS NULL OR enabled = sqlc.narg(enabled))
+		AND (sqlc.narg(email_verified)::boolean IS NULL OR email_verified = sqlc.narg(email_verified))
+		AND (@attributes::jsonb = '{}'::jsonb OR attributes @> @attributes)
+)
+SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes,
+	required_actions, created_at, updated_at
+FROM matched
 ORDER BY username
 LIMIT @max_rows OFFSET @first_row;
 

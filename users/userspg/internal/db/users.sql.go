@@ -293,46 +293,30 @@ const listUsers = `-- name: ListUsers :many
 
 SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users
 WHERE realm_name = $1
-	AND ($2::text = '' OR username LIKE $2 OR email LIKE $2
-		OR lower(first_name) LIKE $2 OR lower(last_name) LIKE $2)
-	AND ($3::text = '' OR username LIKE $3)
-	AND ($4::text = '' OR email LIKE $4)
-	AND ($5::text = '' OR lower(first_name) LIKE $5)
-	AND ($6::text = '' OR lower(last_name) LIKE $6)
-	AND ($7::boolean IS NULL OR enabled = $7)
-	AND ($8::boolean IS NULL OR email_verified = $8)
-	AND ($9::jsonb = '{}'::jsonb OR attributes @> $9)
+	AND ($2::boolean IS NULL OR enabled = $2)
+	AND ($3::boolean IS NULL OR email_verified = $3)
 ORDER BY username
-LIMIT $11 OFFSET $10
+LIMIT $5 OFFSET $4
 `
 
 type ListUsersParams struct {
-	RealmName        string
-	Search           string
-	UsernamePattern  string
-	EmailPattern     string
-	FirstNamePattern string
-	LastNamePattern  string
-	Enabled          pgtype.Bool
-	EmailVerified    pgtype.Bool
-	Attributes       []byte
-	FirstRow         int32
-	MaxRows          int32
+	RealmName     string
+	Enabled       pgtype.Bool
+	EmailVerified pgtype.Bool
+	FirstRow      int32
+	MaxRows       int32
 }
 
-// Search. Each pattern is a LIKE pattern built by the store (escaped with
-// backslash); an empty pattern means no filter. Names are compared lowercased.
+// Listing and search. Each pattern is a LIKE pattern built by the store
+// (escaped with backslash); an empty pattern means no filter. Names are
+// compared lowercased.
+// ListUsers pages through the realm in username order (the unique index)
+// with at most the boolean filters.
 func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, error) {
 	rows, err := q.db.Query(ctx, listUsers,
 		arg.RealmName,
-		arg.Search,
-		arg.UsernamePattern,
-		arg.EmailPattern,
-		arg.FirstNamePattern,
-		arg.LastNamePattern,
 		arg.Enabled,
 		arg.EmailVerified,
-		arg.Attributes,
 		arg.FirstRow,
 		arg.MaxRows,
 	)
@@ -343,6 +327,107 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, e
 	var items []User
 	for rows.Next() {
 		var i User
+		if err := rows.Scan(
+			&i.RealmName,
+			&i.ID,
+			&i.Username,
+			&i.Email,
+			&i.EmailKey,
+			&i.EmailVerified,
+			&i.FirstName,
+			&i.LastName,
+			&i.Enabled,
+			&i.Attributes,
+			&i.RequiredActions,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchUsers = `-- name: SearchUsers :many
+WITH matched AS MATERIALIZED (
+	SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users
+	WHERE realm_name = $3
+		AND ($4::text = '' OR username LIKE $4 OR email LIKE $4
+			OR lower(first_name) LIKE $4 OR lower(last_name) LIKE $4)
+		AND ($5::text = '' OR username LIKE $5)
+		AND ($6::text = '' OR email LIKE $6)
+		AND ($7::text = '' OR lower(first_name) LIKE $7)
+		AND ($8::text = '' OR lower(last_name) LIKE $8)
+		AND ($9::boolean IS NULL OR enabled = $9)
+		AND ($10::boolean IS NULL OR email_verified = $10)
+		AND ($11::jsonb = '{}'::jsonb OR attributes @> $11)
+)
+SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes,
+	required_actions, created_at, updated_at
+FROM matched
+ORDER BY username
+LIMIT $2 OFFSET $1
+`
+
+type SearchUsersParams struct {
+	FirstRow         int32
+	MaxRows          int32
+	RealmName        string
+	Search           string
+	UsernamePattern  string
+	EmailPattern     string
+	FirstNamePattern string
+	LastNamePattern  string
+	Enabled          pgtype.Bool
+	EmailVerified    pgtype.Bool
+	Attributes       []byte
+}
+
+type SearchUsersRow struct {
+	RealmName       string
+	ID              string
+	Username        string
+	Email           string
+	EmailKey        pgtype.Text
+	EmailVerified   bool
+	FirstName       string
+	LastName        string
+	Enabled         bool
+	Attributes      []byte
+	RequiredActions []string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// SearchUsers first collects the matches through the search indexes (the
+// MATERIALIZED CTE keeps the planner from walking the username index and
+// filtering, which is slow when matches are rare or clustered), then sorts
+// and pages them.
+func (q *Queries) SearchUsers(ctx context.Context, arg SearchUsersParams) ([]SearchUsersRow, error) {
+	rows, err := q.db.Query(ctx, searchUsers,
+		arg.FirstRow,
+		arg.MaxRows,
+		arg.RealmName,
+		arg.Search,
+		arg.UsernamePattern,
+		arg.EmailPattern,
+		arg.FirstNamePattern,
+		arg.LastNamePattern,
+		arg.Enabled,
+		arg.EmailVerified,
+		arg.Attributes,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SearchUsersRow
+	for rows.Next() {
+		var i SearchUsersRow
 		if err := rows.Scan(
 			&i.RealmName,
 			&i.ID,
