@@ -151,6 +151,9 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*iam.Principal, erro
 		return nil, errors.New("issuer names a malformed realm")
 	}
 	set, err := v.keys.KeySet(ctx, realm)
+	if iam.ErrorCode(err) == iam.CodeNotFound {
+		return nil, errors.New("no keys for the realm: " + err.Error())
+	}
 	if err != nil {
 		return nil, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "signing keys unavailable", Err: err}
 	}
