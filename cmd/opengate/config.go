@@ -1,0 +1,68 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// config is every setting of the all-in-one binary. Each flag defaults to its
+// OPENGATE_* environment variable.
+type config struct {
+	Addr          string // OPENGATE_ADDR
+	IssuerBase    string // OPENGATE_ISSUER_BASE
+	PostgresURL   string // OPENGATE_POSTGRES_URL
+	RedisURL      string // OPENGATE_REDIS_URL
+	KafkaBrokers  []string
+	SecretKey     string // OPENGATE_SECRET_KEY
+	AdminUser     string // OPENGATE_ADMIN_USER
+	AdminPassword string // OPENGATE_ADMIN_PASSWORD
+	LogFormat     string // OPENGATE_LOG_FORMAT: text or json
+	DBPrefix      string // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
+	MigrateOnly   bool
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	var brokers string
+	fs := flag.NewFlagSet("opengate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", env("OPENGATE_ADDR", ":8080"), "listen address (OPENGATE_ADDR)")
+	fs.StringVar(&c.IssuerBase, "issuer-base", env("OPENGATE_ISSUER_BASE", ""), "public base URL of token issuers; default http://localhost:<port> (OPENGATE_ISSUER_BASE)")
+	fs.StringVar(&c.PostgresURL, "postgres-url", env("OPENGATE_POSTGRES_URL", ""), "PostgreSQL server URL; empty keeps data in memory (OPENGATE_POSTGRES_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("OPENGATE_REDIS_URL", ""), "Redis URL for ephemeral state; empty keeps it in memory (OPENGATE_REDIS_URL)")
+	fs.StringVar(&brokers, "kafka-brokers", env("OPENGATE_KAFKA_BROKERS", ""), "comma-separated Kafka seed brokers; empty uses the in-process bus (OPENGATE_KAFKA_BROKERS)")
+	fs.StringVar(&c.AdminUser, "admin-user", env("OPENGATE_ADMIN_USER", "admin"), "bootstrap administrator of the master realm (OPENGATE_ADMIN_USER)")
+	fs.StringVar(&c.LogFormat, "log-format", env("OPENGATE_LOG_FORMAT", "text"), "log format: text or json (OPENGATE_LOG_FORMAT)")
+	fs.StringVar(&c.DBPrefix, "database-prefix", env("OPENGATE_DATABASE_PREFIX", "opengate_"), "prefix of the per-service database names (OPENGATE_DATABASE_PREFIX)")
+	fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "apply database migrations and exit")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	// Secrets come only from the environment, never from flags (which show
+	// up in process listings).
+	c.SecretKey = getenv("OPENGATE_SECRET_KEY")
+	c.AdminPassword = getenv("OPENGATE_ADMIN_PASSWORD")
+	for _, b := range strings.Split(brokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			c.KafkaBrokers = append(c.KafkaBrokers, b)
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return config{}, fmt.Errorf("log format must be text or json, not %q", c.LogFormat)
+	}
+	if c.MigrateOnly && c.PostgresURL == "" {
+		return config{}, fmt.Errorf("-migrate-only needs OPENGATE_POSTGRES_URL")
+	}
+	if c.PostgresURL != "" && c.SecretKey == "" {
+		return config{}, fmt.Errorf("OPENGATE_SECRET_KEY is required with OPENGATE_POSTGRES_URL: secrets at rest are encrypted with it (generate one with: openssl rand -base64 32)")
+	}
+	return c, nil
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/iam/iamtest"
+)
+
+// started is a running all-in-one binary.
+type started struct {
+	base     string // http://127.0.0.1:port
+	password string // the bootstrap admin's password
+}
+
+// start runs the binary in-process until the test ends and waits for it to
+// listen.
+func start(t *testing.T, env map[string]string) started {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	getenv := func(k string) string { return env[k] }
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, getenv, pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("run did not stop within 30s of cancellation")
+		}
+	})
+	var s started
+	s.password = env["OPENGATE_ADMIN_PASSWORD"]
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	generated := regexp.MustCompile(`with password (\S+)`)
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if m := generated.FindStringSubmatch(lines.Text()); m != nil {
+			s.password = m[1]
+		}
+		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
+			s.base = m[1]
+			break
+		}
+	}
+	if s.base == "" {
+		t.Fatalf("binary did not start: %v", <-done)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return s
+}
+
+func (s started) token(t *testing.T, realm, client, username, password string) string {
+	t.Helper()
+	resp, err := http.PostForm(s.base+"/realms/"+realm+"/protocol/openid-connect/token", url.Values{
+		"grant_type": {"password"}, "client_id": {client}, "username": {username}, "password": {password},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	if resp.StatusCode != 200 || body.AccessToken == "" {
+		t.Fatalf("password grant for %s: %d %s", username, resp.StatusCode, body.Error)
+	}
+	return body.AccessToken
+}
+
+func (s started) do(t *testing.T, method, path, token, body string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.base+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// exerciseQuickstart is the README's quickstart: a password grant for the
+// bootstrap admin, then the admin API; then a realm with a user who logs in.
+func exerciseQuickstart(t *testing.T, s started) {
+	t.Helper()
+	if s.password == "" {
+		t.Fatal("no admin password")
+	}
+	if resp := s.do(t, "GET", "/admin/realms", "", ""); resp.StatusCode != 401 {
+		t.Fatalf("anonymous admin call: %d, want 401", resp.StatusCode)
+	}
+	admin := s.token(t, "master", "admin-cli", "admin", s.password)
+	if resp := s.do(t, "GET", "/admin/realms", admin, ""); resp.StatusCode != 200 {
+		t.Fatalf("GET /admin/realms: %d", resp.StatusCode)
+	}
+	if resp := s.do(t, "POST", "/admin/realms", admin, `{"realm":"acme","enabled":true}`); resp.StatusCode != 201 {
+		t.Fatalf("create realm: %d", resp.StatusCode)
+	}
+	resp := s.do(t, "POST", "/admin/realms/acme/users", admin,
+		`{"username":"alice","enabled":true,"credentials":[{"type":"password","value":"correct-horse-9","temporary":false}]}`)
+	if resp.StatusCode != 201 || !strings.Contains(resp.Header.Get("Location"), "/admin/realms/acme/users/") {
+		t.Fatalf("create user: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// admin-cli and the default roles reach the new realm through events.
+	var alice string
+	deadline := time.Now().Add(10 * time.Second)
+	for alice == "" && time.Now().Before(deadline) {
+		resp, err := http.PostForm(s.base+"/realms/acme/protocol/openid-connect/token", url.Values{
+			"grant_type": {"password"}, "client_id": {"admin-cli"}, "username": {"alice"}, "password": {"correct-horse-9"}, "scope": {"openid"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			AccessToken string `json:"access_token"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		alice = body.AccessToken
+		if alice == "" {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if alice == "" {
+		t.Fatal("alice cannot log in to acme")
+	}
+	if resp := s.do(t, "GET", "/admin/realms/acme/users", alice, ""); resp.StatusCode != 403 {
+		t.Fatalf("plain user on the admin API: %d, want 403", resp.StatusCode)
+	}
+	if resp := s.do(t, "GET", "/realms/acme/protocol/openid-connect/userinfo", alice, ""); resp.StatusCode != 200 {
+		t.Fatalf("userinfo: %d", resp.StatusCode)
+	}
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/realms/acme/.well-known/openid-configuration"} {
+		if resp := s.do(t, "GET", path, "", ""); resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+	}
+}
+
+func TestRunEmbeddedDefault(t *testing.T) {
+	s := start(t, map[string]string{})
+	exerciseQuickstart(t, s)
+}
+
+func TestRunPostgresAndRedis(t *testing.T) {
+	serverURL := os.Getenv(iamtest.EnvPostgresURL)
+	redisURL := os.Getenv(iamtest.EnvRedisURL)
+	if serverURL == "" || redisURL == "" {
+		if os.Getenv(iamtest.EnvRequire) == "1" {
+			t.Fatalf("%s and %s are required", iamtest.EnvPostgresURL, iamtest.EnvRedisURL)
+		}
+		t.Skipf("set %s and %s to run the production configuration", iamtest.EnvPostgresURL, iamtest.EnvRedisURL)
+	}
+	prefix := "ogtest_" + strings.ToLower(iamcrypto.RandomToken(6)) + "_"
+	prefix = regexp.MustCompile(`[^a-z0-9_]`).ReplaceAllString(prefix, "x")
+	t.Cleanup(func() { dropDatabases(t, serverURL, prefix) })
+	env := map[string]string{
+		"OPENGATE_POSTGRES_URL":    serverURL,
+		"OPENGATE_REDIS_URL":       redisURL,
+		"OPENGATE_SECRET_KEY":      iamcrypto.RandomToken(32),
+		"OPENGATE_ADMIN_PASSWORD":  "bootstrap-Passw0rd",
+		"OPENGATE_DATABASE_PREFIX": prefix,
+	}
+	s := start(t, env)
+	exerciseQuickstart(t, s)
+}
+
+func TestRunRefusesPostgresWithoutSecretKey(t *testing.T) {
+	err := run(context.Background(), nil, func(k string) string {
+		return map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}[k]
+	}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "OPENGATE_SECRET_KEY") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func dropDatabases(t *testing.T, serverURL, prefix string) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, serverURL)
+	if err != nil {
+		t.Errorf("drop test databases: %v", err)
+		return
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, $1)", prefix)
+	if err != nil {
+		t.Errorf("drop test databases: %v", err)
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Errorf("drop test databases: %v", err)
+		return
+	}
+	for _, n := range names {
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", n, err)
+		}
+	}
+}
