@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientsmem"
@@ -29,6 +30,16 @@ import (
 	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/usershttp"
 	"github.com/opengate-iam/opengate/users/usersmem"
+)
+
+// The remote clients satisfy auth's interfaces, UserFinder included (so
+// brute-force protection counts failures per user in the microservice too).
+var (
+	_ auth.RealmGetter         = (*realmshttp.Client)(nil)
+	_ auth.ClientAuthenticator = (*clientshttp.Client)(nil)
+	_ auth.UserAuthenticator   = (*usershttp.Client)(nil)
+	_ auth.UserFinder          = (*usershttp.Client)(nil)
+	_ auth.RoleResolver        = (*rbachttp.Client)(nil)
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
