@@ -16,7 +16,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/auth"
@@ -195,7 +194,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
-	verifier, err := authverify.New(ctx, cfg.issuerBase, authverify.WithKeySource(localKeys{svc}),
+	verifier, err := authverify.New(ctx, cfg.issuerBase, authverify.WithKeySource(authverify.NewLocalKeys(svc.JWKS, time.Minute)),
 		authverify.WithRevocationChecker(auth.Revocations{Store: tokens}))
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
@@ -268,20 +267,4 @@ func handler(api *authhttp.Handler, verifier *authverify.Verifier, ready map[str
 		api.AdminRoutes(r)
 	})
 	return iamhttp.Standard(r, log)
-}
-
-// localKeys gives authverify the service's own JWKS without a network
-// round trip.
-type localKeys struct{ svc *auth.Service }
-
-func (k localKeys) KeySet(ctx context.Context, realm iam.Realm) (jwk.Set, error) {
-	raw, err := k.svc.JWKS(ctx, realm)
-	if err != nil {
-		return nil, err
-	}
-	return jwk.Parse(raw)
-}
-
-func (k localKeys) Refresh(ctx context.Context, realm iam.Realm) (jwk.Set, error) {
-	return k.KeySet(ctx, realm)
 }
