@@ -193,7 +193,9 @@ func TestVerifyForRealmRejectsOtherRealm(t *testing.T) {
 
 type revoked map[string]bool
 
-func (r revoked) Revoked(_ context.Context, _ iam.Realm, jti string) (bool, error) { return r[jti], nil }
+func (r revoked) Revoked(_ context.Context, _ iam.Realm, jti string) (bool, error) {
+	return r[jti], nil
+}
 
 func TestVerifyRejectsRevokedJTI(t *testing.T) {
 	acme := newRSAKey(t, "acme-1")
@@ -311,4 +313,3 @@ func TestMiddleware(t *testing.T) {
 		})
 	}
 }
-
