@@ -130,9 +130,10 @@ type Revocations struct {
 	Store RevocationStore
 }
 
-// Revoked reports whether access token jti of realm is blacklisted.
-func (r Revocations) Revoked(ctx context.Context, realm iam.Realm, jti string) (bool, error) {
-	return r.Store.AccessTokenRevoked(ctx, realm, jti, "")
+// Revoked reports whether access token jti of realm is blacklisted or its
+// session sid (if not "") was revoked.
+func (r Revocations) Revoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error) {
+	return r.Store.AccessTokenRevoked(ctx, realm, jti, sid)
 }
 
 // LoginFailures is the failed-login record of one user or IP address.

@@ -12,19 +12,27 @@ import (
 
 // HTTPKeySource fetches each realm's JWKS from
 // {base}/realms/{realm}/protocol/openid-connect/certs through a jwx jwk.Cache
-// that refreshes in the background (every 15 minutes, or as the response's
-// cache headers say, but not more than once a minute).
+// that refreshes in the background (every 15 minutes, but not more than once
+// a minute). A realm is registered with the cache only after its first fetch
+// succeeded, so issuers made up by attackers never enter the cache; a failed
+// first fetch is remembered for a short time so they cannot make every
+// request fetch either.
 type HTTPKeySource struct {
 	base   string
 	client *http.Client
 	cache  *jwk.Cache
+	now    func() time.Time
 
 	mu         sync.Mutex
 	registered map[iam.Realm]bool
+	failed     map[iam.Realm]time.Time // realm → when its first fetch failed
 }
 
 // maxRealms bounds how many realms' JWKS one source tracks.
 const maxRealms = 10000
+
+// negativeTTL is how long a failed first fetch is not retried.
+const negativeTTL = 30 * time.Second
 
 // NewHTTPKeySource returns a source for issuers under base; ctx ends the
 // background refresh.
@@ -33,7 +41,9 @@ func NewHTTPKeySource(ctx context.Context, base string, client *http.Client) *HT
 		base:       base,
 		client:     client,
 		cache:      jwk.NewCache(ctx),
+		now:        time.Now,
 		registered: map[iam.Realm]bool{},
+		failed:     map[iam.Realm]time.Time{},
 	}
 }
 
@@ -41,8 +51,32 @@ func (s *HTTPKeySource) url(realm iam.Realm) string {
 	return s.base + "/realms/" + string(realm) + "/protocol/openid-connect/certs"
 }
 
-func (s *HTTPKeySource) register(realm iam.Realm) (string, error) {
+// ensure registers realm after a successful fetch. It reports not-found for
+// a realm whose keys cannot be fetched (now or within negativeTTL).
+func (s *HTTPKeySource) ensure(ctx context.Context, realm iam.Realm) (string, error) {
 	u := s.url(realm)
+	s.mu.Lock()
+	if s.registered[realm] {
+		s.mu.Unlock()
+		return u, nil
+	}
+	if at, ok := s.failed[realm]; ok && s.now().Sub(at) < negativeTTL {
+		s.mu.Unlock()
+		return "", iam.NotFoundf("no signing keys for realm %q", realm)
+	}
+	s.mu.Unlock()
+
+	if _, err := jwk.Fetch(ctx, u, jwk.WithHTTPClient(s.client)); err != nil {
+		s.mu.Lock()
+		if len(s.failed) >= maxRealms {
+			clear(s.failed)
+		}
+		s.failed[realm] = s.now()
+		s.mu.Unlock()
+		return "", &iam.Error{Code: iam.CodeNotFound, Op: "authverify.HTTPKeySource",
+			Message: "no signing keys for realm " + string(realm), Err: err}
+	}
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.registered[realm] {
@@ -57,13 +91,14 @@ func (s *HTTPKeySource) register(realm iam.Realm) (string, error) {
 		jwk.WithRefreshInterval(15*time.Minute)); err != nil {
 		return "", err
 	}
+	delete(s.failed, realm)
 	s.registered[realm] = true
 	return u, nil
 }
 
 // KeySet returns the cached keys of realm, fetching them on first use.
 func (s *HTTPKeySource) KeySet(ctx context.Context, realm iam.Realm) (jwk.Set, error) {
-	u, err := s.register(realm)
+	u, err := s.ensure(ctx, realm)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +107,7 @@ func (s *HTTPKeySource) KeySet(ctx context.Context, realm iam.Realm) (jwk.Set, e
 
 // Refresh fetches realm's keys now.
 func (s *HTTPKeySource) Refresh(ctx context.Context, realm iam.Realm) (jwk.Set, error) {
-	u, err := s.register(realm)
+	u, err := s.ensure(ctx, realm)
 	if err != nil {
 		return nil, err
 	}

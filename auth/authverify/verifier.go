@@ -22,9 +22,11 @@ type KeySource interface {
 	Refresh(ctx context.Context, realm iam.Realm) (jwk.Set, error)
 }
 
-// RevocationChecker reports whether an access token's jti was revoked.
+// RevocationChecker reports whether an access token was revoked, either by
+// its own id (jti) or because its session (sid, "" for tokens without one)
+// was ended by logout or by the session service.
 type RevocationChecker interface {
-	Revoked(ctx context.Context, realm iam.Realm, jti string) (bool, error)
+	Revoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error)
 }
 
 // Verifier verifies access tokens. It is safe for concurrent use.
@@ -221,7 +223,7 @@ func (v *Verifier) principal(ctx context.Context, realm iam.Realm, tok jwt.Token
 		if jti == "" {
 			return nil, errors.New("token has no jti")
 		}
-		revoked, err := v.revoked.Revoked(ctx, realm, jti)
+		revoked, err := v.revoked.Revoked(ctx, realm, jti, str("sid"))
 		if err != nil {
 			return nil, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "revocation list unavailable", Err: err}
 		}

@@ -193,8 +193,8 @@ func TestVerifyForRealmRejectsOtherRealm(t *testing.T) {
 
 type revoked map[string]bool
 
-func (r revoked) Revoked(_ context.Context, _ iam.Realm, jti string) (bool, error) {
-	return r[jti], nil
+func (r revoked) Revoked(_ context.Context, _ iam.Realm, jti, sid string) (bool, error) {
+	return r[jti] || r["sid:"+sid], nil
 }
 
 func TestVerifyRejectsRevokedJTI(t *testing.T) {
@@ -209,6 +209,16 @@ func TestVerifyRejectsRevokedJTI(t *testing.T) {
 	fresh := sign(t, claims("acme", func(tok jwt.Token) { _ = tok.Set(jwt.JwtIDKey, "jti-2") }), acme.priv)
 	if _, err := v.Verify(ctx, fresh); err != nil {
 		t.Fatalf("unrevoked token rejected: %v", err)
+	}
+	endedSession := sign(t, claims("acme", func(tok jwt.Token) {
+		_ = tok.Set(jwt.JwtIDKey, "jti-3")
+		_ = tok.Set("sid", "ended")
+	}), acme.priv)
+	v2, _ := authverify.New(ctx, base,
+		authverify.WithKeySource(authverify.StaticKeys{"acme": setOf(acme.pub)}),
+		authverify.WithRevocationChecker(revoked{"sid:ended": true}))
+	if _, err := v2.Verify(ctx, endedSession); err == nil {
+		t.Fatal("token of an ended session accepted")
 	}
 }
 
@@ -230,9 +240,10 @@ func TestHTTPKeySourceFetchesJWKSAndRefreshesOnNewKid(t *testing.T) {
 	k1, k2 := newRSAKey(t, "k1"), newRSAKey(t, "k2")
 	var current atomic.Value
 	current.Store(setOf(k1.pub))
-	var fetches atomic.Int32
+	var fetches, requests atomic.Int32
 	var srvURL string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
 		if r.URL.Path != "/realms/acme/protocol/openid-connect/certs" {
 			http.NotFound(w, r)
 			return
@@ -265,6 +276,20 @@ func TestHTTPKeySourceFetchesJWKSAndRefreshesOnNewKid(t *testing.T) {
 	}
 	if fetches.Load()-before > 1 {
 		t.Fatalf("%d JWKS fetches for forged kids; want at most 1", fetches.Load()-before)
+	}
+
+	// Made-up realms are never registered, and a failed fetch is not
+	// repeated for every token.
+	before = requests.Load()
+	bogus := claims("nope", func(tok jwt.Token) { _ = tok.Set(jwt.IssuerKey, srvURL+"/realms/nope") })
+	for i := 0; i < 10; i++ {
+		_, err := v.Verify(ctx, sign(t, bogus, k1.priv))
+		if iam.ErrorCode(err) != iam.CodeUnauthenticated {
+			t.Fatalf("token of an unknown realm: %v, want unauthenticated", err)
+		}
+	}
+	if got := requests.Load() - before; got != 1 {
+		t.Fatalf("unknown realm: %d JWKS requests for ten tokens, want 1", got)
 	}
 }
 

@@ -157,6 +157,36 @@ func exerciseQuickstart(t *testing.T, s started) {
 	if resp := s.do(t, "GET", "/realms/acme/protocol/openid-connect/userinfo", alice, ""); resp.StatusCode != 200 {
 		t.Fatalf("userinfo: %d", resp.StatusCode)
 	}
+	// Logging out ends the session: its access tokens stop working on the
+	// admin API at once, not when they expire.
+	resp, err := http.PostForm(s.base+"/realms/master/protocol/openid-connect/token", url.Values{
+		"grant_type": {"password"}, "client_id": {"admin-cli"}, "username": {"admin"}, "password": {s.password},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var session struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&session)
+	resp.Body.Close()
+	if r := s.do(t, "GET", "/admin/realms", session.AccessToken, ""); r.StatusCode != 200 {
+		t.Fatalf("before logout: %d", r.StatusCode)
+	}
+	resp, err = http.PostForm(s.base+"/realms/master/protocol/openid-connect/logout", url.Values{
+		"client_id": {"admin-cli"}, "refresh_token": {session.RefreshToken},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if r := s.do(t, "GET", "/admin/realms", session.AccessToken, ""); r.StatusCode != 401 {
+		t.Fatalf("access token of a logged-out session: %d, want 401", r.StatusCode)
+	}
 	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/realms/acme/.well-known/openid-configuration"} {
 		if resp := s.do(t, "GET", path, "", ""); resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %d", path, resp.StatusCode)
