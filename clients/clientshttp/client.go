@@ -89,7 +89,7 @@ func (c *Client) do(ctx context.Context, op string, realm iam.Realm, method, pat
 	if err != nil {
 		return clients.Client{}, iam.Wrap(op, err)
 	}
-	req.Header.Set(ServiceTokenHeader, c.token)
+	req.Header.Set(iamhttp.ServiceTokenHeader, c.token)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -299,7 +299,7 @@ func TestInternalRoutesNeedServiceToken(t *testing.T) {
 	for _, p := range paths {
 		for _, token := range []string{"", "wrong", serviceToken + " "} {
 			r := httptest.NewRequest(p.method, p.path, strings.NewReader(p.body))
-			r.Header.Set(clientshttp.ServiceTokenHeader, token)
+			r.Header.Set(iamhttp.ServiceTokenHeader, token)
 			r = r.WithContext(iam.WithPrincipal(r.Context(), masterAdmin)) // an admin is not a service
 			rec := httptest.NewRecorder()
 			f.h.ServeHTTP(rec, r)

@@ -2,6 +2,7 @@ package clientshttp
 
 import (
 	"github.com/go-chi/chi/v5"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
 // Mount registers the clients API on r, with absolute paths:
@@ -33,7 +34,7 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Post("/admin/realms/{realm}/clients/{id}/client-secret", h.rotateSecret)
 
 	r.Group(func(r chi.Router) {
-		r.Use(h.internalOnly)
+		r.Use(iamhttp.RequireServiceToken(h.serviceToken))
 		r.Get("/internal/realms/{realm}/clients/{id}", h.internalGet)
 		r.Get("/internal/realms/{realm}/clients", h.internalGetByClientID)
 		r.Post("/internal/realms/{realm}/clients/authenticate", h.internalAuthenticate)

@@ -183,3 +183,31 @@ func TestParsePage(t *testing.T) {
 		})
 	}
 }
+
+func TestRequireServiceToken(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	tests := []struct {
+		name       string
+		configured string
+		sent       string
+		status     int
+	}{
+		{"MatchingTokenPasses", "s3cret", "s3cret", 204},
+		{"WrongTokenIsForbidden", "s3cret", "s3cre", 403},
+		{"MissingTokenIsForbidden", "s3cret", "", 403},
+		{"UnconfiguredRefusesEverything", "", "", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/internal/x", nil)
+			if tt.sent != "" {
+				req.Header.Set(iamhttp.ServiceTokenHeader, tt.sent)
+			}
+			rec := httptest.NewRecorder()
+			iamhttp.RequireServiceToken(tt.configured)(ok).ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d", rec.Code, tt.status)
+			}
+		})
+	}
+}

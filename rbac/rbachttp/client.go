@@ -67,7 +67,7 @@ func (c *Client) do(ctx context.Context, op, method, u string, body, out any) er
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	req.Header.Set(ServiceTokenHeader, c.token)
+	req.Header.Set(iamhttp.ServiceTokenHeader, c.token)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

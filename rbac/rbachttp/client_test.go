@@ -74,15 +74,15 @@ func TestClientAgainstHandler(t *testing.T) {
 	}
 	for _, token := range []string{"", "wrong"} {
 		other := rbachttp.NewClient(e.srv.URL, token)
-		if _, _, err := other.EffectiveRoles(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeUnauthenticated {
+		if _, _, err := other.EffectiveRoles(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeForbidden {
 			t.Fatalf("token %q: %v", token, err)
 		}
-		if err := other.AssignRealmRoles(ctx, "acme", "u1", "low"); iam.ErrorCode(err) != iam.CodeUnauthenticated {
+		if err := other.AssignRealmRoles(ctx, "acme", "u1", "low"); iam.ErrorCode(err) != iam.CodeForbidden {
 			t.Fatalf("token %q: %v", token, err)
 		}
 	}
 	// An admin principal is not a service token.
-	if r := e.admin("GET", "/internal/realms/acme/users/u1/effective-roles", nil); r.status != http.StatusUnauthorized {
+	if r := e.admin("GET", "/internal/realms/acme/users/u1/effective-roles", nil); r.status != http.StatusForbidden {
 		t.Fatalf("internal route as an administrator = %d", r.status)
 	}
 	down := rbachttp.NewClient("http://127.0.0.1:1", serviceToken)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/rbac"
 )
 
@@ -107,7 +108,7 @@ func (h *Handler) Mount(router chi.Router) {
 	// Internal routes, for other services only (X-OpenGate-Service-Token;
 	// the gateway must not expose /internal).
 	router.Group(func(r chi.Router) {
-		r.Use(h.internalOnly)
+		r.Use(iamhttp.RequireServiceToken(h.serviceToken))
 		r.Get("/internal/realms/{realm}/users/{id}/effective-roles", h.internalEffective)
 		r.Post("/internal/realms/{realm}/users/{id}/realm-roles", h.internalAssign)
 	})

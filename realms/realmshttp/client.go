@@ -59,7 +59,7 @@ func (c *Client) Get(ctx context.Context, name iam.Realm) (realms.Realm, error) 
 	if err != nil {
 		return realms.Realm{}, iam.Wrap(op, err)
 	}
-	req.Header.Set(ServiceTokenHeader, c.token)
+	req.Header.Set(iamhttp.ServiceTokenHeader, c.token)
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -288,7 +288,7 @@ func TestInternalGetNeedsServiceToken(t *testing.T) {
 	get := func(h http.Handler, token string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("GET", "/internal/realms/acme", nil)
 		if token != "" {
-			r.Header.Set(realmshttp.ServiceTokenHeader, token)
+			r.Header.Set(iamhttp.ServiceTokenHeader, token)
 		}
 		// Even an administrator's token is not a service credential.
 		r = r.WithContext(iam.WithPrincipal(r.Context(), masterAdmin))

@@ -2,6 +2,7 @@ package realmshttp
 
 import (
 	"github.com/go-chi/chi/v5"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
 // Mount registers the realms API on r, with absolute paths:
@@ -25,5 +26,5 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Put("/admin/realms/{realm}", h.update)
 	r.Delete("/admin/realms/{realm}", h.delete)
 
-	r.With(h.internalOnly).Get("/internal/realms/{realm}", h.internalGet)
+	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Get("/internal/realms/{realm}", h.internalGet)
 }

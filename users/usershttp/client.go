@@ -101,7 +101,7 @@ func (c *Client) post(ctx context.Context, op string, realm iam.Realm, path stri
 }
 
 func (c *Client) do(op string, realm iam.Realm, req *http.Request) (users.User, error) {
-	req.Header.Set(ServiceTokenHeader, c.token)
+	req.Header.Set(iamhttp.ServiceTokenHeader, c.token)
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -83,7 +83,7 @@ func TestClientAgainstHandler(t *testing.T) {
 			t.Fatalf("wrong token = %v", err)
 		}
 		_, err = bad.Get(ctx, "acme", id)
-		if iam.ErrorCode(err) != iam.CodeUnauthenticated {
+		if iam.ErrorCode(err) != iam.CodeForbidden {
 			t.Fatalf("wrong token Get = %v", err)
 		}
 	})
@@ -92,7 +92,7 @@ func TestClientAgainstHandler(t *testing.T) {
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		_, err := usershttp.NewClient(srv.URL, "").Get(ctx, "acme", id)
-		if iam.ErrorCode(err) != iam.CodeUnauthenticated {
+		if iam.ErrorCode(err) != iam.CodeForbidden {
 			t.Fatalf("no token = %v", err)
 		}
 	})

@@ -2,8 +2,6 @@ package usershttp
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 
@@ -14,10 +12,6 @@ import (
 	"github.com/opengate-iam/opengate/users"
 )
 
-// ServiceTokenHeader carries the shared service secret on /internal calls
-// (the same header every OpenGate service uses).
-const ServiceTokenHeader = "X-OpenGate-Service-Token"
-
 // Failure reasons on the internal authenticate endpoint, so that a remote
 // caller can tell them apart as an in-process one does with errors.Is.
 const (
@@ -25,21 +19,6 @@ const (
 	reasonBadCredentials = "invalid_credentials"
 	reasonDisabled       = "user_disabled"
 )
-
-// internalOnly lets a request through only with the configured service
-// token, compared in constant time (through SHA-256, so lengths do not leak
-// either). Without a configured token nothing gets through.
-func (h *Handler) internalOnly(next http.Handler) http.Handler {
-	want := sha256.Sum256([]byte(h.serviceToken))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := sha256.Sum256([]byte(r.Header.Get(ServiceTokenHeader)))
-		if h.serviceToken == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "service token required"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // credentialsRequest is the body of the internal authenticate and lookup
 // calls. The password travels only in the body, never in a URL.

@@ -2,6 +2,7 @@ package usershttp
 
 import (
 	"github.com/go-chi/chi/v5"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
 // Mount registers the users API on r, with absolute paths.
@@ -74,8 +75,8 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Post(public+"/account/credentials/password", h.changePassword)
 
 	const internal = "/internal/realms/{realm}/users"
-	r.With(h.internalOnly).Post(internal+"/authenticate", h.internalAuthenticate)
-	r.With(h.internalOnly).Post(internal+"/find", h.internalFind)
-	r.With(h.internalOnly).Post(internal+"/by-username", h.internalByUsername)
-	r.With(h.internalOnly).Get(internal+"/{id}", h.internalGet)
+	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Post(internal+"/authenticate", h.internalAuthenticate)
+	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Post(internal+"/find", h.internalFind)
+	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Post(internal+"/by-username", h.internalByUsername)
+	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Get(internal+"/{id}", h.internalGet)
 }

@@ -134,13 +134,3 @@ func wantCode(t *testing.T, err error, code iam.Code) {
 		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
 	}
 }
-
-// hash returns a cheap argon2id hash of pw.
-func hash(t *testing.T, pw string) string {
-	t.Helper()
-	h, err := password.Hash(pw, FastParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
