@@ -3,6 +3,7 @@ package rbac
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/opengate-iam/opengate/iam"
 )
@@ -22,7 +23,8 @@ func Topics() []string {
 //
 //   - realm.created: EnsureRealmDefaults.
 //   - realm.deleted: DeleteRealm.
-//   - user.created: AssignDefaultRoles (data "id", else the subject).
+//   - user.created: AssignDefaultRoles (data "id", else the subject), and
+//     the admin role for the bootstrap administrator (WithBootstrapAdmin).
 //   - user.deleted: DeleteUser.
 //   - client.created, client.updated: PutClient (data "id" and "clientId").
 //   - client.deleted: DeleteClient.
@@ -50,6 +52,7 @@ func (s *Service) HandleEvent(ctx context.Context, e iam.Event) error {
 type eventData struct {
 	ID       string `json:"id"`
 	ClientID string `json:"clientId"`
+	Username string `json:"username"`
 }
 
 func (s *Service) apply(ctx context.Context, e iam.Event) error {
@@ -68,7 +71,16 @@ func (s *Service) apply(ctx context.Context, e iam.Event) error {
 	case iam.TopicRealmDeleted:
 		return s.DeleteRealm(ctx, e.Realm)
 	case iam.TopicUserCreated:
-		return s.AssignDefaultRoles(ctx, e.Realm, d.ID)
+		if err := s.AssignDefaultRoles(ctx, e.Realm, d.ID); err != nil {
+			return err
+		}
+		if s.bootstrapAdmin != "" && e.Realm == iam.MasterRealm && strings.ToLower(d.Username) == s.bootstrapAdmin {
+			if err := s.EnsureRealmDefaults(ctx, iam.MasterRealm); err != nil {
+				return err
+			}
+			return s.AssignRealmRoles(ctx, iam.MasterRealm, d.ID, iam.RoleAdmin)
+		}
+		return nil
 	case iam.TopicUserDeleted:
 		return s.DeleteUser(ctx, e.Realm, d.ID)
 	case iam.TopicClientCreated, iam.TopicClientUpdated:

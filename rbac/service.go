@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -34,6 +35,15 @@ func WithClientResolver(r ClientResolver) Option {
 	return func(s *Service) { s.clients = r }
 }
 
+// WithBootstrapAdmin names the bootstrap administrator of the master realm
+// (OPENGATE_ADMIN_USER) in a deployment where the users service creates it
+// in another process: when user.created reports a master user with this
+// username, the consumer grants it the realm role admin. The all-in-one binary
+// grants the role directly and does not need this.
+func WithBootstrapAdmin(username string) Option {
+	return func(s *Service) { s.bootstrapAdmin = strings.ToLower(username) }
+}
+
 // WithClock sets the clock used for timestamps (tests).
 func WithClock(now func() time.Time) Option {
 	return func(s *Service) { s.now = now }
@@ -46,9 +56,10 @@ func WithClock(now func() time.Time) Option {
 // rbac does not own users: it does not check that a user id exists (auth and
 // users own that); mappings of a deleted user are removed on user.deleted.
 type Service struct {
-	store   Store
-	clients ClientResolver
-	now     func() time.Time
+	store          Store
+	clients        ClientResolver
+	now            func() time.Time
+	bootstrapAdmin string // lowercase username; "" for none
 }
 
 // New returns a Service over store.

@@ -8,6 +8,7 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbacmem"
+	"github.com/opengate-iam/opengate/users"
 )
 
 func TestCreateRoleRejectsBadInput(t *testing.T) {
@@ -161,5 +162,43 @@ func TestAssignRealmRolesByName(t *testing.T) {
 	}
 	if ok, _ := svc.HasRole(ctx, iam.MasterRealm, "admin-id", "offline_access"); ok {
 		t.Fatal("a failed AssignRealmRoles mapped some roles")
+	}
+}
+
+func TestBootstrapAdminGetsAdminRoleOnUserCreated(t *testing.T) {
+	ctx := context.Background()
+	svc := rbac.New(rbacmem.New(nil), rbac.WithBootstrapAdmin("Admin"))
+	created := func(realm iam.Realm, id, username string) {
+		t.Helper()
+		e, err := iam.NewEvent("/opengate/users", iam.TopicUserCreated, realm, id, users.UserData{ID: id, Username: username})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.HandleEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name      string
+		realm     iam.Realm
+		id        string
+		username  string
+		wantAdmin bool
+	}{
+		{"ConfiguredUsernameInMasterIsAdmin", iam.MasterRealm, "u-admin", "admin", true},
+		{"OtherUserInMasterIsNot", iam.MasterRealm, "u-bob", "bob", false},
+		{"SameUsernameInAnotherRealmIsNot", "acme", "u-acme-admin", "admin", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			created(tt.realm, tt.id, tt.username)
+			got, err := svc.HasRole(ctx, iam.MasterRealm, tt.id, iam.RoleAdmin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.wantAdmin {
+				t.Fatalf("HasRole(admin) = %v, want %v", got, tt.wantAdmin)
+			}
+		})
 	}
 }

@@ -18,6 +18,9 @@
 //	OPENGATE_KAFKA_BROKERS              comma-separated seed brokers; without
 //	                                    them events stay in the outbox and
 //	                                    nothing is consumed
+//	OPENGATE_ADMIN_USER                 the bootstrap administrator user-service
+//	                                    creates in master: its user.created
+//	                                    event grants it the admin role
 //
 // It serves /healthz, /readyz (checks PostgreSQL) and /metrics, and shuts
 // down gracefully on SIGINT/SIGTERM.

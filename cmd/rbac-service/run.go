@@ -35,6 +35,7 @@ type config struct {
 	issuerBase  string
 	token       string
 	brokers     []string
+	adminUser   string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -48,6 +49,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		postgresURL: getenv("OPENGATE_POSTGRES_URL"),
 		issuerBase:  getenv("OPENGATE_ISSUER_BASE"),
 		token:       getenv("OPENGATE_SERVICE_TOKEN"),
+		adminUser:   getenv("OPENGATE_ADMIN_USER"),
 	}
 	fs.StringVar(&c.addr, "addr", addr, "listen address (OPENGATE_ADDR)")
 	fs.BoolVar(&c.migrateOnly, "migrate-only", false, "migrate the database and exit")
@@ -94,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
-	svc := rbac.New(rbacpg.New(pool))
+	svc := rbac.New(rbacpg.New(pool), rbac.WithBootstrapAdmin(cfg.adminUser))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
