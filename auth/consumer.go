@@ -9,10 +9,10 @@ import (
 // Consumer is the consumer-group name of auth's event consumers.
 const Consumer = "auth"
 
-// Topics returns the topics auth consumes: session.terminated and
-// user.deleted.
+// Topics returns the topics auth consumes: session.terminated,
+// user.deleted and realm.deleted.
 func Topics() []string {
-	return []string{iam.TopicSessionTerminated, iam.TopicUserDeleted}
+	return []string{iam.TopicSessionTerminated, iam.TopicUserDeleted, iam.TopicRealmDeleted}
 }
 
 // SessionTerminatedEvent is the part of session.terminated auth reads: the
@@ -28,7 +28,8 @@ type userDeletedEvent struct {
 
 // HandleEvent applies one consumed event: session.terminated revokes the
 // session's tokens (TerminateSession), user.deleted every session and
-// failure record of the user (RevokeUser). Both are idempotent, so
+// failure record of the user (RevokeUser), realm.deleted the realm's signing
+// keys (DeleteRealmKeys). All are idempotent, so
 // redelivery is harmless. Other topics are ignored; malformed events are
 // CodeInvalid (the bus retries, then dead-letters them).
 func (s *Service) HandleEvent(ctx context.Context, e iam.Event) error {
@@ -55,6 +56,8 @@ func (s *Service) HandleEvent(ctx context.Context, e iam.Event) error {
 			d.ID = e.Subject
 		}
 		return s.RevokeUser(ctx, e.Realm, d.ID)
+	case iam.TopicRealmDeleted:
+		return s.DeleteRealmKeys(ctx, e.Realm)
 	}
 	return nil
 }

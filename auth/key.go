@@ -61,6 +61,10 @@ type KeyStore interface {
 	// DeleteExpiredKeys deletes realm's retired keys whose ExpiresAt is
 	// before t.
 	DeleteExpiredKeys(ctx context.Context, realm iam.Realm, t time.Time) error
+	// DeleteRealmKeys deletes every key of realm (the realm was deleted, so
+	// a realm later created with the same name must not accept its tokens).
+	// Deleting the keys of a realm without keys is not an error.
+	DeleteRealmKeys(ctx context.Context, realm iam.Realm) error
 }
 
 // GenerateKey returns a new active key of realm for alg (RSA-2048 for RS256,

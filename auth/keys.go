@@ -71,6 +71,13 @@ func (r *keyring) cached(realm iam.Realm) (*realmKeys, bool) {
 // active returns the realm's key for signing with alg, creating or rotating
 // the realm's key when there is none, it has another algorithm, or it is due
 // for rotation.
+// forget drops realm's cached keys.
+func (r *keyring) forget(realm iam.Realm) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.realms, realm)
+}
+
 func (r *keyring) active(ctx context.Context, realm iam.Realm, alg string) (*ringKey, error) {
 	if rk, fresh := r.cached(realm); fresh && rk.active != nil && !r.stale(rk.active, alg) {
 		return rk.active, nil

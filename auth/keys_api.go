@@ -26,6 +26,21 @@ func (s *Service) JWKS(ctx context.Context, realm iam.Realm) ([]byte, error) {
 	return raw, iam.Wrap("auth.JWKS", err)
 }
 
+// DeleteRealmKeys deletes every signing key of realm, so that tokens signed
+// before the realm was deleted never verify again, even if a realm of the
+// same name is created later. Other replicas drop their cached keys within
+// WithKeyCacheTTL. Idempotent.
+func (s *Service) DeleteRealmKeys(ctx context.Context, realm iam.Realm) error {
+	if err := realm.Validate(); err != nil {
+		return err
+	}
+	if err := s.keys.store.DeleteRealmKeys(ctx, realm); err != nil {
+		return iam.Wrap("auth.DeleteRealmKeys", err)
+	}
+	s.keys.forget(realm)
+	return nil
+}
+
 // RotateKey replaces realm's active signing key by a new one of the realm's
 // algorithm and returns it. New tokens are signed with the new key at once
 // on this replica (within WithKeyCacheTTL on others); the old key stays in the

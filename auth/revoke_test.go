@@ -261,3 +261,34 @@ func TestHandleEvent(t *testing.T) {
 		t.Fatalf("unrelated topic: %v", err)
 	}
 }
+
+func TestRealmDeletedRetiresEveryKey(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tok := e.passwordLogin("")
+	before, err := e.svc.JWKS(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := iam.NewEvent("/opengate/realms", iam.TopicRealmDeleted, "acme", "acme", nil)
+	for i := 0; i < 2; i++ { // redelivery is harmless
+		if err := e.svc.HandleEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The realm still exists in this test's directory, as a realm created
+	// again under the same name would: its old tokens must not verify.
+	if e.introspect(tok.AccessToken).Active {
+		t.Fatal("token signed before the realm was deleted is still active")
+	}
+	after, err := e.svc.JWKS(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) == string(before) {
+		t.Fatal("the recreated realm publishes the deleted realm's keys")
+	}
+	if fresh := e.passwordLogin(""); !e.introspect(fresh.AccessToken).Active {
+		t.Fatal("a token of the recreated realm is not active")
+	}
+}

@@ -68,6 +68,14 @@ func (s *KeyStore) ActivateKey(_ context.Context, next auth.Key, replaces string
 	return nil
 }
 
+// DeleteRealmKeys deletes every key of realm.
+func (s *KeyStore) DeleteRealmKeys(_ context.Context, realm iam.Realm) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.keys, realm)
+	return nil
+}
+
 // DeleteExpiredKeys deletes realm's retired keys that expired before t.
 func (s *KeyStore) DeleteExpiredKeys(_ context.Context, realm iam.Realm, t time.Time) error {
 	s.mu.Lock()

@@ -147,6 +147,11 @@ func (s *KeyStore) ActivateKey(ctx context.Context, next auth.Key, replaces stri
 	})
 }
 
+// DeleteRealmKeys deletes every key of realm.
+func (s *KeyStore) DeleteRealmKeys(ctx context.Context, realm iam.Realm) error {
+	return iampg.MapError("authpg.DeleteRealmKeys", db.New(s.db).DeleteRealmKeys(ctx, string(realm)))
+}
+
 // DeleteExpiredKeys deletes realm's retired keys that expired before t.
 func (s *KeyStore) DeleteExpiredKeys(ctx context.Context, realm iam.Realm, t time.Time) error {
 	_, err := db.New(s.db).DeleteExpiredKeys(ctx, db.DeleteExpiredKeysParams{RealmName: string(realm), ExpiresAt: &t})

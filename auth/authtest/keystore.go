@@ -49,6 +49,28 @@ func RunKeyStore(t *testing.T, newStore func(t *testing.T) auth.KeyStore) {
 		}
 	})
 
+	t.Run("DeleteRealmKeysDeletesOnlyThatRealm", func(t *testing.T) {
+		s := newStore(t)
+		for _, realm := range []iam.Realm{"acme", "other"} {
+			if err := s.ActivateKey(ctx, mustKey(t, realm, realms.AlgEdDSA, now), "", time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteRealmKeys(ctx, "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if keys, err := s.ListKeys(ctx, "acme"); err != nil || len(keys) != 0 {
+			t.Fatalf("acme keys after delete = %v, %v", keys, err)
+		}
+		onlyKey(t, s, "other")
+		if err := s.DeleteRealmKeys(ctx, "acme"); err != nil {
+			t.Fatalf("second delete: %v", err)
+		}
+		if err := s.ActivateKey(ctx, mustKey(t, "acme", realms.AlgEdDSA, now), "", time.Time{}); err != nil {
+			t.Fatalf("a new first key after delete: %v", err)
+		}
+	})
+
 	t.Run("FirstActivationRequiresNoActiveKey", func(t *testing.T) {
 		s := newStore(t)
 		if err := s.ActivateKey(ctx, mustKey(t, "acme", realms.AlgEdDSA, now), "", time.Time{}); err != nil {

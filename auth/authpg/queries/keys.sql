@@ -16,3 +16,7 @@ VALUES ($1, $2, $3, $4, $5);
 -- name: DeleteExpiredKeys :execrows
 DELETE FROM signing_keys
 WHERE realm_name = $1 AND retired_at IS NOT NULL AND expires_at < $2;
+
+-- name: DeleteRealmKeys :exec
+DELETE FROM signing_keys
+WHERE realm_name = $1;

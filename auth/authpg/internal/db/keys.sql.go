@@ -28,6 +28,16 @@ func (q *Queries) DeleteExpiredKeys(ctx context.Context, arg DeleteExpiredKeysPa
 	return result.RowsAffected(), nil
 }
 
+const deleteRealmKeys = `-- name: DeleteRealmKeys :exec
+DELETE FROM signing_keys
+WHERE realm_name = $1
+`
+
+func (q *Queries) DeleteRealmKeys(ctx context.Context, realmName string) error {
+	_, err := q.db.Exec(ctx, deleteRealmKeys, realmName)
+	return err
+}
+
 const insertKey = `-- name: InsertKey :exec
 INSERT INTO signing_keys (realm_name, kid, algorithm, private_key, created_at)
 VALUES ($1, $2, $3, $4, $5)
