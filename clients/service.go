@@ -161,6 +161,17 @@ func (s *Service) create(ctx context.Context, st Store, realm iam.Realm, c Clien
 	return rec, nil
 }
 
+// ClientID returns the public clientId of the client with UUID id in realm
+// (CodeNotFound if absent), from the cache like Get. It lets rbac name client
+// roles by clientId: rbac.WithClientResolver(clientSvc).
+func (s *Service) ClientID(ctx context.Context, realm iam.Realm, id string) (string, error) {
+	c, err := s.Get(ctx, realm, id)
+	if err != nil {
+		return "", err
+	}
+	return c.ClientID, nil
+}
+
 // Get returns client id of realm, from the cache when it holds it. Writes
 // through this Service invalidate the cache at once, other replicas' writes
 // through Invalidate (clientskafka.RunCacheInvalidation); entries expire

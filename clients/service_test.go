@@ -11,6 +11,7 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientstest"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/rbac"
 )
 
 // countingStore counts the reads that reach the store.
@@ -355,3 +356,18 @@ func TestListCapsPageSize(t *testing.T) {
 		t.Fatalf("negative first: %v", err)
 	}
 }
+
+func TestClientIDResolvesTheUUIDWithinTheRealm(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.create(t, validClient(), "")
+	got, err := f.svc.ClientID(ctx, "acme", c.ID)
+	if err != nil || got != "web" {
+		t.Fatalf("ClientID = %q, %v", got, err)
+	}
+	if _, err := f.svc.ClientID(ctx, "other", c.ID); iam.ErrorCode(err) != iam.CodeNotFound {
+		t.Fatalf("another realm: %v, want not_found", err)
+	}
+}
+
+var _ rbac.ClientResolver = (*clients.Service)(nil)

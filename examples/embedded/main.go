@@ -1,0 +1,163 @@
+// Command embedded shows OpenGate inside your own Go server: the identity
+// provider's packages assembled in memory on one mux, next to your own API,
+// which accepts only tokens OpenGate issued and checks a role in them.
+//
+// It sets up a realm "shop" with a confidential client "orders-cli" whose
+// service account holds the realm role "orders-reader", then serves:
+//
+//	/realms/shop/protocol/openid-connect/token   OpenGate's token endpoint
+//	/api/orders                                  your API: needs orders-reader
+//
+// Try it:
+//
+//	go run ./examples/embedded
+//	curl -s -u orders-cli:orders-secret-change-me -d grant_type=client_credentials \
+//	  http://localhost:8090/realms/shop/protocol/openid-connect/token | jq -r .access_token
+//	curl -s http://localhost:8090/api/orders -H "Authorization: Bearer $TOKEN"
+//
+// For PostgreSQL and Redis, swap the memory stores for realmspg.New(pool),
+// clientspg.New(pool), ..., authredis.New(redisClient) — see cmd/opengate.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/auth/authhttp"
+	"github.com/opengate-iam/opengate/auth/authmem"
+	"github.com/opengate-iam/opengate/auth/authverify"
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/clients/clientsmem"
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iambus"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbacmem"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/realms/realmsmem"
+	"github.com/opengate-iam/opengate/users"
+	"github.com/opengate-iam/opengate/users/usersmem"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, "localhost:8090", os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// The example's fixed setup. A real server reads the secret from its
+// configuration.
+const (
+	realm        iam.Realm = "shop"
+	clientID               = "orders-cli"
+	clientSecret           = "orders-secret-change-me"
+	readerRole             = "orders-reader"
+)
+
+// run serves OpenGate and the orders API on addr until ctx ends.
+func run(ctx context.Context, addr string, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	issuerBase := "http://" + ln.Addr().String()
+
+	// 1. The services, in memory, on an in-process event bus.
+	bus := iambus.New()
+	defer bus.Close()
+	sealer, err := iamcrypto.NewSealer(iamcrypto.GenerateKey())
+	if err != nil {
+		return err
+	}
+	realmSvc := realms.New(realmsmem.New(bus))
+	clientSvc := clients.New(clientsmem.New(bus), sealer)
+	userSvc := users.New(usersmem.New(bus), realmSvc)
+	roleSvc := rbac.New(rbacmem.New(bus), rbac.WithClientResolver(clientSvc))
+	authSvc, err := auth.New(issuerBase, realmSvc, clientSvc, userSvc, roleSvc,
+		authmem.NewKeyStore(), authmem.New(), auth.WithPublisher(bus))
+	if err != nil {
+		return err
+	}
+
+	// 2. The realm, the client and its service account's role.
+	if err := setup(ctx, realmSvc, clientSvc, roleSvc); err != nil {
+		return err
+	}
+
+	// 3. Your API, protected by tokens of the realm.
+	verifier, err := authverify.New(ctx, issuerBase,
+		authverify.WithKeySource(authverify.NewLocalKeys(authSvc.JWKS, 0)))
+	if err != nil {
+		return err
+	}
+	r := chi.NewRouter()
+	authhttp.New(authSvc).OIDCRoutes(r) // discovery, token, certs, userinfo, ...
+	r.With(verifier.Middleware, requireRealmRole(realm, readerRole)).Get("/api/orders", listOrders)
+
+	fmt.Fprintf(stdout, "listening on %s\n", issuerBase)
+	return iamhttp.ServeListener(ctx, ln, r)
+}
+
+// setup creates the realm "shop", the confidential client "orders-cli" with a
+// service account, and gives that account the role "orders-reader".
+func setup(ctx context.Context, realmSvc *realms.Service, clientSvc *clients.Service, roleSvc *rbac.Service) error {
+	if _, err := realmSvc.Create(ctx, realms.Realm{Name: realm, Enabled: true}); err != nil {
+		return err
+	}
+	if err := roleSvc.EnsureRealmDefaults(ctx, realm); err != nil {
+		return err
+	}
+	c, err := clientSvc.Create(ctx, realm, clients.Client{
+		ClientID:               clientID,
+		Enabled:                true,
+		ServiceAccountsEnabled: true,
+	}, clientSecret)
+	if err != nil {
+		return err
+	}
+	if _, err := roleSvc.CreateRole(ctx, realm, rbac.Role{Name: readerRole}); err != nil {
+		return err
+	}
+	return roleSvc.AssignRealmRoles(ctx, realm, auth.ServiceAccountSubject(c.ID), readerRole)
+}
+
+// requireRealmRole admits only principals of realm holding role: 401 without
+// a token, 403 for another realm's token or a token without the role.
+func requireRealmRole(realm iam.Realm, role string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p := iam.PrincipalFrom(r.Context())
+			switch {
+			case p == nil:
+				iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "a bearer token is required"))
+			case p.Realm != realm || !p.HasRole(role):
+				iamhttp.Error(w, r, iam.Errorf(iam.CodeForbidden, "role %s required", role))
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// listOrders is your business logic; it knows who is calling.
+func listOrders(w http.ResponseWriter, r *http.Request) {
+	p := iam.PrincipalFrom(r.Context())
+	iamhttp.JSON(w, http.StatusOK, map[string]any{
+		"caller": p.ClientID,
+		"orders": []string{"A-1001", "A-1002"},
+	})
+}
+
