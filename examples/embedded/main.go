@@ -160,4 +160,3 @@ func listOrders(w http.ResponseWriter, r *http.Request) {
 		"orders": []string{"A-1001", "A-1002"},
 	})
 }
-
