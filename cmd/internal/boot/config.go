@@ -1,0 +1,125 @@
+package boot
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+)
+
+// Binary names a microservice binary and the shared settings it takes.
+type Binary struct {
+	// Name is the binary's name ("realm-service"): its flag set's name and
+	// the first word of the lines it prints.
+	Name string
+	// Addr is the default listen address, e.g. ":8083".
+	Addr string
+	// Instance, when set, gives the binary the -instance flag (default
+	// OPENGATE_INSTANCE, else the host name) with this usage text, e.g.
+	// "this replica's name in its cache consumer group".
+	Instance string
+}
+
+// Config holds the settings every microservice binary shares. Flags override
+// the environment.
+type Config struct {
+	Addr         string   // -addr / OPENGATE_ADDR (default Binary.Addr)
+	MigrateOnly  bool     // -migrate-only: migrate the database and exit
+	PostgresURL  string   // OPENGATE_POSTGRES_URL (required)
+	IssuerBase   string   // OPENGATE_ISSUER_BASE (see RequireIssuer)
+	ServiceToken string   // OPENGATE_SERVICE_TOKEN: secret of the internal APIs
+	Brokers      []string // OPENGATE_KAFKA_BROKERS, comma-separated; none: no Kafka
+	// Instance is -instance / OPENGATE_INSTANCE, else the host name, else
+	// "default". It is empty for a Binary without Instance.
+	Instance string
+}
+
+// Parse reads b's shared settings from args and getenv; flag errors and
+// -h output go to stderr. It fails when OPENGATE_POSTGRES_URL is not set
+// and with the flag package's error (flag.ErrHelp for -h). The binary checks
+// its own settings afterwards, RequireIssuer among them.
+func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet(b.Name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := getenv("OPENGATE_ADDR")
+	if addr == "" {
+		addr = b.Addr
+	}
+	c := Config{
+		PostgresURL:  getenv("OPENGATE_POSTGRES_URL"),
+		IssuerBase:   getenv("OPENGATE_ISSUER_BASE"),
+		ServiceToken: getenv("OPENGATE_SERVICE_TOKEN"),
+		Brokers:      SplitList(getenv("OPENGATE_KAFKA_BROKERS")),
+	}
+	fs.StringVar(&c.Addr, "addr", addr, "listen address (OPENGATE_ADDR)")
+	fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "migrate the database and exit")
+	if b.Instance != "" {
+		instance := getenv("OPENGATE_INSTANCE")
+		if instance == "" {
+			instance, _ = os.Hostname()
+		}
+		fs.StringVar(&c.Instance, "instance", instance, b.Instance+" (OPENGATE_INSTANCE)")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if c.PostgresURL == "" {
+		return Config{}, errors.New("OPENGATE_POSTGRES_URL is required")
+	}
+	if b.Instance != "" && c.Instance == "" {
+		c.Instance = "default"
+	}
+	return c, nil
+}
+
+// RequireIssuer fails when OPENGATE_ISSUER_BASE is not set, with the error
+// "OPENGATE_ISSUER_BASE is required" followed by why, e.g.
+// " (admin calls are authorized by its tokens)".
+func (c Config) RequireIssuer(why string) error {
+	if c.IssuerBase == "" {
+		return errors.New("OPENGATE_ISSUER_BASE is required" + why)
+	}
+	return nil
+}
+
+// SecretKey returns the deployment key OPENGATE_SECRET_KEY (32 bytes, base64
+// or hex), or nil when it is not set. The error for a malformed key names the
+// variable and never repeats the key.
+func SecretKey(getenv func(string) string) ([]byte, error) {
+	s := getenv("OPENGATE_SECRET_KEY")
+	if s == "" {
+		return nil, nil
+	}
+	key, err := iamcrypto.ParseKey(s)
+	if err != nil {
+		return nil, fmt.Errorf("OPENGATE_SECRET_KEY: %s", iam.ErrorMessage(err))
+	}
+	return key, nil
+}
+
+// RequireSecretKey is SecretKey for a binary that cannot run without the key:
+// sealed says what is sealed with it ("client secrets"), for the error when it
+// is not set.
+func RequireSecretKey(getenv func(string) string, sealed string) ([]byte, error) {
+	if getenv("OPENGATE_SECRET_KEY") == "" {
+		return nil, fmt.Errorf("OPENGATE_SECRET_KEY is required: %s are sealed with it at rest (generate one with: openssl rand -base64 32)", sealed)
+	}
+	return SecretKey(getenv)
+}
+
+// SplitList splits a comma-separated setting, trimming spaces and dropping
+// empty items; it returns nil for "".
+func SplitList(s string) []string {
+	var items []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}

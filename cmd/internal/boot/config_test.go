@@ -1,0 +1,153 @@
+package boot_test
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/opengate-iam/opengate/cmd/internal/boot"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+var withInstance = boot.Binary{Name: "test-service", Addr: ":9999", Instance: "this replica's name"}
+
+func TestParse(t *testing.T) {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "default"
+	}
+	pg := map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db"}
+	tests := []struct {
+		name string
+		bin  boot.Binary
+		args []string
+		env  map[string]string
+		want boot.Config
+	}{
+		{"Defaults", withInstance, nil, pg,
+			boot.Config{Addr: ":9999", PostgresURL: "postgres://db", Instance: host}},
+		{"Environment", withInstance, nil, map[string]string{
+			"OPENGATE_POSTGRES_URL": "postgres://db", "OPENGATE_ADDR": ":1", "OPENGATE_ISSUER_BASE": "http://iss",
+			"OPENGATE_SERVICE_TOKEN": "tok", "OPENGATE_KAFKA_BROKERS": " k1:9092, ,k2:9092 ", "OPENGATE_INSTANCE": "a",
+		}, boot.Config{Addr: ":1", PostgresURL: "postgres://db", IssuerBase: "http://iss", ServiceToken: "tok",
+			Brokers: []string{"k1:9092", "k2:9092"}, Instance: "a"}},
+		{"FlagsOverrideEnvironment", withInstance, []string{"-addr", ":2", "-instance", "b", "-migrate-only"},
+			map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db", "OPENGATE_ADDR": ":1", "OPENGATE_INSTANCE": "a"},
+			boot.Config{Addr: ":2", MigrateOnly: true, PostgresURL: "postgres://db", Instance: "b"}},
+		{"EmptyInstanceIsDefault", withInstance, []string{"-instance", ""}, pg,
+			boot.Config{Addr: ":9999", PostgresURL: "postgres://db", Instance: "default"}},
+		{"NoInstanceSetting", boot.Binary{Name: "test-service", Addr: ":9999"}, nil,
+			map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db", "OPENGATE_INSTANCE": "a"},
+			boot.Config{Addr: ":9999", PostgresURL: "postgres://db"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := boot.Parse(tt.bin, tt.args, env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Addr != tt.want.Addr || got.MigrateOnly != tt.want.MigrateOnly || got.PostgresURL != tt.want.PostgresURL ||
+				got.IssuerBase != tt.want.IssuerBase || got.ServiceToken != tt.want.ServiceToken ||
+				!slices.Equal(got.Brokers, tt.want.Brokers) || got.Instance != tt.want.Instance {
+				t.Fatalf("Parse = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Run("NoPostgres", func(t *testing.T) {
+		_, err := boot.Parse(withInstance, nil, env(nil), io.Discard)
+		if err == nil || err.Error() != "OPENGATE_POSTGRES_URL is required" {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("UnknownFlag", func(t *testing.T) {
+		var out strings.Builder
+		_, err := boot.Parse(withInstance, []string{"-nope"}, env(map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db"}), &out)
+		if err == nil || !strings.Contains(out.String(), "-nope") {
+			t.Fatalf("err = %v, output %q", err, out.String())
+		}
+	})
+	t.Run("NoInstanceFlag", func(t *testing.T) {
+		_, err := boot.Parse(boot.Binary{Name: "x"}, []string{"-instance", "a"}, env(map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db"}), io.Discard)
+		if err == nil {
+			t.Fatal("-instance accepted by a binary without it")
+		}
+	})
+	t.Run("Help", func(t *testing.T) {
+		var out strings.Builder
+		_, err := boot.Parse(withInstance, []string{"-h"}, env(nil), &out)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "this replica's name (OPENGATE_INSTANCE)") {
+			t.Fatalf("err = %v, output %q", err, out.String())
+		}
+	})
+}
+
+func TestRequireIssuer(t *testing.T) {
+	if err := (boot.Config{IssuerBase: "http://iss"}).RequireIssuer(" (why)"); err != nil {
+		t.Fatal(err)
+	}
+	err := boot.Config{}.RequireIssuer(" (admin calls are authorized by its tokens)")
+	if err == nil || err.Error() != "OPENGATE_ISSUER_BASE is required (admin calls are authorized by its tokens)" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSecretKey(t *testing.T) {
+	raw := iamcrypto.GenerateKey()
+	good := map[string]string{"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(raw)}
+	bad := map[string]string{"OPENGATE_SECRET_KEY": "too-short"}
+	t.Run("Optional", func(t *testing.T) {
+		if key, err := boot.SecretKey(env(nil)); key != nil || err != nil {
+			t.Fatalf("unset = %v, %v", key, err)
+		}
+		if key, err := boot.SecretKey(env(good)); err != nil || string(key) != string(raw) {
+			t.Fatalf("set = %v, %v", key, err)
+		}
+	})
+	t.Run("Required", func(t *testing.T) {
+		_, err := boot.RequireSecretKey(env(nil), "client secrets")
+		want := "OPENGATE_SECRET_KEY is required: client secrets are sealed with it at rest (generate one with: openssl rand -base64 32)"
+		if err == nil || err.Error() != want {
+			t.Fatalf("unset: %v", err)
+		}
+		if key, err := boot.RequireSecretKey(env(good), "client secrets"); err != nil || string(key) != string(raw) {
+			t.Fatalf("set = %v, %v", key, err)
+		}
+	})
+	for name, parse := range map[string]func(func(string) string) ([]byte, error){
+		"OptionalMalformed": boot.SecretKey,
+		"RequiredMalformed": func(g func(string) string) ([]byte, error) { return boot.RequireSecretKey(g, "x") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := parse(env(bad))
+			if err == nil || !strings.HasPrefix(err.Error(), "OPENGATE_SECRET_KEY: ") {
+				t.Fatalf("err = %v", err)
+			}
+			if strings.Contains(err.Error(), "too-short") {
+				t.Fatalf("error repeats the key: %v", err)
+			}
+		})
+	}
+}
+
+func TestSplitList(t *testing.T) {
+	tests := map[string][]string{
+		"":            nil,
+		" , ,":        nil,
+		"a":           {"a"},
+		" a , b ,,c ": {"a", "b", "c"},
+	}
+	for in, want := range tests {
+		if got := boot.SplitList(in); !slices.Equal(got, want) || (want == nil && got != nil) {
+			t.Errorf("SplitList(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+// Package boot is the plumbing the OpenGate binaries share, so that each
+// binary's run says only what is its own: which settings it adds, which
+// services it builds and what it serves.
+//
+// It parses the shared settings (Parse: -addr, -migrate-only, -instance and
+// the OPENGATE_* variables; RequireIssuer, SecretKey, RequireSecretKey),
+// opens and migrates the database (OpenPostgres), connects to Kafka
+// (OpenKafka, Kafka.Subscriber, Kafka.CacheSubscriber), runs named background
+// tasks (Group), builds the standard router (Router: metrics, /healthz,
+// /readyz, /metrics, public routes, routes behind token verification) and
+// serves it beside the tasks (Server).
+//
+// A microservice's run:
+//
+//	cfg, err := boot.Parse(boot.Binary{Name: "realm-service", Addr: ":8083"}, args, getenv, stderr)
+//	if err != nil {
+//		return err
+//	}
+//	// ... the binary's own settings; cfg.RequireIssuer unless cfg.MigrateOnly
+//	log := boot.NewLogger(stderr, "realm-service")
+//	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, realmspg.Migrate)
+//	if err != nil {
+//		return err
+//	}
+//	defer pool.Close()
+//	// ... -migrate-only stops here; build the verifier and the service
+//	srv := boot.NewServer("realm-service", log)
+//	defer srv.Close()
+//	if len(cfg.Brokers) > 0 {
+//		bus, err := srv.OpenKafka(cfg.Brokers, pool) // adds the outbox relay
+//		if err != nil {
+//			return err
+//		}
+//		srv.Task("realm cache invalidation", func(ctx context.Context) error {
+//			return realmskafka.RunCacheInvalidation(ctx, bus.CacheSubscriber(), group, svc)
+//		})
+//	}
+//	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
+//		Metrics:  "realms",
+//		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
+//		Verifier: verifier,
+//		Verified: realmshttp.NewHandler(svc).Mount,
+//	})
+package boot
