@@ -211,3 +211,28 @@ func TestRequireServiceToken(t *testing.T) {
 		})
 	}
 }
+
+func TestStandardRoutesTrailingSlashLikeKeycloak(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/realms", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
+	h := iamhttp.Standard(mux, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tests := []struct {
+		path   string
+		status int
+	}{
+		{"/admin/realms", 204},
+		{"/admin/realms/", 204},
+		{"/admin/realms//", 204},
+		{"/", 299},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", tt.path, nil))
+			if rec.Code != tt.status {
+				t.Fatalf("GET %s = %d, want %d", tt.path, rec.Code, tt.status)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -140,8 +141,28 @@ func Chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
 	return h
 }
 
+// StripTrailingSlash routes "/admin/realms/" as "/admin/realms", as Keycloak
+// (JAX-RS) does: its admin client calls collection paths with a trailing
+// slash.
+func StripTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			u := *r.URL
+			u.Path = strings.TrimRight(p, "/")
+			if u.Path == "" {
+				u.Path = "/"
+			}
+			u.RawPath = ""
+			r2 := r.Clone(r.Context())
+			r2.URL = &u
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // Standard wraps h with the middlewares every OpenGate listener uses, outermost
-// first: request id, request log, panic recovery.
+// first: request id, request log, panic recovery, trailing-slash stripping.
 func Standard(h http.Handler, log *slog.Logger) http.Handler {
-	return Chain(h, WithRequestID, LogRequests(log), Recover)
+	return Chain(h, WithRequestID, LogRequests(log), Recover, StripTrailingSlash)
 }
