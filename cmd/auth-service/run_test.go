@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,12 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientsmem"
+	"github.com/opengate-iam/opengate/cmd/internal/boottest"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamtest"
 	"github.com/opengate-iam/opengate/rbac"
@@ -42,22 +39,13 @@ var (
 	_ auth.RoleResolver        = (*rbachttp.Client)(nil)
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
 func TestMigrateOnly(t *testing.T) {
 	dsn := iamtest.PostgresURL(t)
-	var out strings.Builder
 	// -migrate-only needs neither Redis, nor the issuer, nor the secret key.
-	if err := run(context.Background(), []string{"-migrate-only"}, env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var n int
-	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM signing_keys WHERE realm_name = 'master'`).Scan(&n); err != nil {
+	if _, err := boottest.Count(t, dsn, `SELECT count(*) FROM signing_keys WHERE realm_name = 'master'`); err != nil {
 		t.Fatalf("signing_keys missing after -migrate-only: %v", err)
 	}
 }
@@ -95,13 +83,13 @@ func TestRequiredConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseConfig(nil, env(tt.env), io.Discard)
+			_, err := parseConfig(nil, boottest.Env(tt.env), io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want mention of %s", err, tt.want)
 			}
 		})
 	}
-	if _, err := parseConfig(nil, env(full), io.Discard); err != nil {
+	if _, err := parseConfig(nil, boottest.Env(full), io.Discard); err != nil {
 		t.Fatalf("full configuration: %v", err)
 	}
 }
@@ -163,45 +151,24 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 	_, prefix := iamtest.Redis(t) // a key prefix that is cleaned up after the test
 	dsn := iamtest.PostgresURL(t)
 	p := startPeers(t, "internal-token")
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, env(map[string]string{
-			"OPENGATE_POSTGRES_URL":  dsn,
-			"OPENGATE_REDIS_URL":     redisURL,
-			"OPENGATE_REDIS_PREFIX":  prefix,
-			"OPENGATE_ISSUER_BASE":   "http://localhost:8080",
-			"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
-			"OPENGATE_SERVICE_TOKEN": "internal-token",
-			"OPENGATE_REALMS_URL":    p.realms.URL,
-			"OPENGATE_CLIENTS_URL":   p.clients.URL,
-			"OPENGATE_USERS_URL":     p.users.URL,
-			"OPENGATE_RBAC_URL":      p.rbac.URL,
-		}), pw, io.Discard)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("run: %v", err)
-		}
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, map[string]string{
+		"OPENGATE_POSTGRES_URL":  dsn,
+		"OPENGATE_REDIS_URL":     redisURL,
+		"OPENGATE_REDIS_PREFIX":  prefix,
+		"OPENGATE_ISSUER_BASE":   "http://localhost:8080",
+		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
+		"OPENGATE_SERVICE_TOKEN": "internal-token",
+		"OPENGATE_REALMS_URL":    p.realms.URL,
+		"OPENGATE_CLIENTS_URL":   p.clients.URL,
+		"OPENGATE_USERS_URL":     p.users.URL,
+		"OPENGATE_RBAC_URL":      p.rbac.URL,
 	})
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no listening line: %v", err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	base := "http://" + strings.TrimSpace(line[strings.LastIndex(line, " ")+1:])
+	base := srv.URL
 
 	get := func(path string) (int, map[string]any) {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		resp, raw := boottest.Call(t, http.MethodGet, base+path, "", "")
 		var body map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&body)
+		_ = json.Unmarshal([]byte(raw), &body)
 		return resp.StatusCode, body
 	}
 	if status, _ := get("/healthz"); status != 200 {
@@ -239,13 +206,7 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 	if status, body := token(url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"wrong"}}); status != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("wrong password: %d %v", status, body)
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/admin/realms/acme/keys/rotate", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
+	if resp, _ := boottest.Call(t, http.MethodPost, base+"/admin/realms/acme/keys/rotate", "", ""); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous key rotation: %d", resp.StatusCode)
 	}
 }

@@ -2,98 +2,48 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"os"
-	"strings"
-
-	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientskafka"
 	"github.com/opengate-iam/opengate/clients/clientspg"
+	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
-	"github.com/opengate-iam/opengate/iam/iamkafka"
-	"github.com/opengate-iam/opengate/iam/iampg"
 )
-
-// defaultAddr is client-service's port in ARCHITECTURE.md.
-const defaultAddr = ":8085"
 
 // serviceName names the service in logs, metrics and consumer groups.
 const serviceName = "client-service"
 
+// binary is client-service's shared settings; :8085 is its port in
+// ARCHITECTURE.md.
+var binary = boot.Binary{Name: serviceName, Addr: ":8085", Instance: "this replica's name in its cache consumer group"}
+
 // config is what run reads from flags and the environment.
 type config struct {
-	addr        string
-	migrateOnly bool
-	postgresURL string
-	issuerBase  string
-	token       string
-	secretKey   []byte
-	brokers     []string
-	instance    string
+	boot.Config
+	secretKey []byte
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	fs := flag.NewFlagSet(serviceName, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := getenv("OPENGATE_ADDR")
-	if addr == "" {
-		addr = defaultAddr
-	}
-	instance := getenv("OPENGATE_INSTANCE")
-	if instance == "" {
-		instance, _ = os.Hostname()
-	}
-	c := config{
-		postgresURL: getenv("OPENGATE_POSTGRES_URL"),
-		issuerBase:  getenv("OPENGATE_ISSUER_BASE"),
-		token:       getenv("OPENGATE_SERVICE_TOKEN"),
-	}
-	fs.StringVar(&c.addr, "addr", addr, "listen address (OPENGATE_ADDR)")
-	fs.BoolVar(&c.migrateOnly, "migrate-only", false, "migrate the database and exit")
-	fs.StringVar(&c.instance, "instance", instance, "this replica's name in its cache consumer group (OPENGATE_INSTANCE)")
-	if err := fs.Parse(args); err != nil {
+	shared, err := boot.Parse(binary, args, getenv, stderr)
+	if err != nil {
 		return config{}, err
 	}
-	if c.postgresURL == "" {
-		return config{}, errors.New("OPENGATE_POSTGRES_URL is required")
-	}
-	if c.instance == "" {
-		c.instance = "default"
-	}
-	for _, b := range strings.Split(getenv("OPENGATE_KAFKA_BROKERS"), ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			c.brokers = append(c.brokers, b)
-		}
-	}
-	if c.migrateOnly {
+	c := config{Config: shared}
+	if c.MigrateOnly {
 		return c, nil
 	}
-	if c.issuerBase == "" {
-		return config{}, errors.New("OPENGATE_ISSUER_BASE is required (admin calls are authorized by its tokens)")
+	if err := c.RequireIssuer(" (admin calls are authorized by its tokens)"); err != nil {
+		return config{}, err
 	}
-	s := getenv("OPENGATE_SECRET_KEY")
-	if s == "" {
-		return config{}, errors.New("OPENGATE_SECRET_KEY is required: client secrets are sealed with it at rest (generate one with: openssl rand -base64 32)")
+	if c.secretKey, err = boot.RequireSecretKey(getenv, "client secrets"); err != nil {
+		return config{}, err
 	}
-	key, err := iamcrypto.ParseKey(s)
-	if err != nil {
-		return config{}, fmt.Errorf("OPENGATE_SECRET_KEY: %s", iam.ErrorMessage(err))
-	}
-	c.secretKey = key
 	return c, nil
 }
 
@@ -104,22 +54,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil)).With("service", serviceName)
-
-	pool, err := pgxpool.New(ctx, cfg.postgresURL)
+	log := boot.NewLogger(stderr, serviceName)
+	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, clientspg.Migrate)
 	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
+		return err
 	}
 	defer pool.Close()
-	if err := clientspg.Migrate(ctx, pool); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if cfg.migrateOnly {
+	if cfg.MigrateOnly {
 		fmt.Fprintln(stdout, serviceName+": database migrated")
 		return nil
 	}
 
-	verifier, err := authverify.New(ctx, cfg.issuerBase)
+	verifier, err := authverify.New(ctx, cfg.IssuerBase)
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
@@ -132,61 +78,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("create master's default clients: %w", err)
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	background := make(chan error, 3)
-	workers := 0
-	if len(cfg.brokers) > 0 {
-		pub, err := iamkafka.OpenPublisher(cfg.brokers, iamkafka.WithLogger(log))
+	srv := boot.NewServer(serviceName, log)
+	defer srv.Close()
+	if len(cfg.Brokers) > 0 {
+		bus, err := srv.OpenKafka(cfg.Brokers, pool)
 		if err != nil {
-			return fmt.Errorf("kafka: %w", err)
+			return err
 		}
-		defer pub.Close()
-		relay := iampg.NewRelay(pool, pub, iampg.WithLogger(log))
-		sub := iamkafka.NewSubscriber(cfg.brokers, iamkafka.WithLogger(log))
-		// A replica's cache group only needs what happens from now on.
-		cacheSub := iamkafka.NewSubscriber(cfg.brokers, iamkafka.WithLogger(log),
-			iamkafka.WithClientOpts(kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd())))
-		group := clientskafka.CacheGroup(serviceName, cfg.instance)
-		workers = 3
-		go func() { background <- relay.Run(ctx) }()
-		go func() { background <- clientskafka.Run(ctx, sub, svc) }()
-		go func() { background <- clientskafka.RunCacheInvalidation(ctx, cacheSub, group, svc) }()
+		sub := bus.Subscriber()
+		group := clientskafka.CacheGroup(serviceName, cfg.Instance)
+		srv.Task("clients consumer", func(ctx context.Context) error { return clientskafka.Run(ctx, sub, svc) })
+		srv.Task("client cache invalidation", func(ctx context.Context) error {
+			return clientskafka.RunCacheInvalidation(ctx, bus.CacheSubscriber(), group, svc)
+		})
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox, none are consumed; run a single replica")
 	}
-	if cfg.token == "" {
+	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call")
 	}
-
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s listening on %s\n", serviceName, ln.Addr())
-	api := clientshttp.NewHandler(svc, clientshttp.WithServiceToken(cfg.token))
-	serveErr := iamhttp.ServeListener(ctx, ln, handler(api, verifier, pool, log))
-	cancel()
-	for range workers {
-		if err := <-background; err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("background worker stopped", "error", err.Error())
-		}
-	}
-	return serveErr
-}
-
-// handler routes the admin and internal API (behind token verification),
-// health, readiness and metrics.
-func handler(api *clientshttp.Handler, verifier *authverify.Verifier, pool *pgxpool.Pool, log *slog.Logger) http.Handler {
-	metrics := iamhttp.NewMetrics("clients")
-	r := chi.NewRouter()
-	r.Use(metrics.Middleware)
-	r.Method(http.MethodGet, "/healthz", iamhttp.Healthz())
-	r.Method(http.MethodGet, "/readyz", iamhttp.Readyz(map[string]iamhttp.Check{"postgres": pool.Ping}))
-	r.Method(http.MethodGet, "/metrics", metrics.Handler())
-	r.Group(func(r chi.Router) {
-		r.Use(verifier.Middleware)
-		api.Mount(r)
+	// The admin and internal API sit behind token verification.
+	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
+		Metrics:  "clients",
+		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
+		Verifier: verifier,
+		Verified: clientshttp.NewHandler(svc, clientshttp.WithServiceToken(cfg.ServiceToken)).Mount,
 	})
-	return iamhttp.Standard(r, log)
 }

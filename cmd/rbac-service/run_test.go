@@ -2,102 +2,25 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
-	"errors"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jwt"
-
+	"github.com/opengate-iam/opengate/cmd/internal/boottest"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamkafka"
 	"github.com/opengate-iam/opengate/iam/iamtest"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 )
 
-// lines is an io.Writer that hands each write to a channel.
-type lines chan string
-
-func (l lines) Write(p []byte) (int, error) { l <- string(p); return len(p), nil }
-
-// issuer serves a JWKS for realm master and signs access tokens with it.
-type issuer struct {
-	srv *httptest.Server
-	key jwk.Key
-}
-
-func newIssuer(t *testing.T) *issuer {
-	t.Helper()
-	raw, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := jwk.FromRaw(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = key.Set(jwk.KeyIDKey, "k1")
-	_ = key.Set(jwk.AlgorithmKey, jwa.RS256)
-	pub, err := key.PublicKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := jwk.NewSet()
-	_ = set.AddKey(pub)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/realms/master/protocol/openid-connect/certs" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(set)
-	}))
-	t.Cleanup(srv.Close)
-	return &issuer{srv: srv, key: key}
-}
-
-// token returns an access token of master with realm roles.
-func (i *issuer) token(t *testing.T, roles ...string) string {
-	t.Helper()
-	tok, err := jwt.NewBuilder().Issuer(i.srv.URL + "/realms/master").Subject("root").
-		IssuedAt(time.Now()).Expiration(time.Now().Add(time.Hour)).JwtID(iam.NewID()).Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = tok.Set("typ", "Bearer")
-	_ = tok.Set("realm_access", map[string]any{"roles": roles})
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, i.key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(signed)
-}
-
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-
 func TestMigrateOnly(t *testing.T) {
 	dsn := iamtest.PostgresURL(t)
-	out := make(lines, 4)
-	err := run(context.Background(), []string{"-migrate-only"}, env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), out, io.Discard)
+	err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var n int
-	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM rbac_roles`).Scan(&n); err != nil {
+	if _, err := boottest.Count(t, dsn, `SELECT count(*) FROM rbac_roles`); err != nil {
 		t.Fatalf("rbac_roles missing after -migrate-only: %v", err)
 	}
 }
@@ -113,7 +36,7 @@ func TestRequiredConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), nil, env(tt.env), io.Discard, io.Discard)
+			err := run(context.Background(), nil, boottest.Env(tt.env), io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("run = %v, want an error naming %s", err, tt.want)
 			}
@@ -124,71 +47,37 @@ func TestRequiredConfiguration(t *testing.T) {
 func TestServes(t *testing.T) {
 	dsn := iamtest.PostgresURL(t)
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRoleCreated)
-	iss := newIssuer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(lines, 4)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, env(map[string]string{
-			"OPENGATE_POSTGRES_URL":  dsn,
-			"OPENGATE_ISSUER_BASE":   iss.srv.URL,
-			"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
-			"OPENGATE_SERVICE_TOKEN": "svc-token",
-		}), out, io.Discard)
-	}()
-	var base string
-	select {
-	case line := <-out:
-		_, addr, ok := strings.Cut(strings.TrimSpace(line), "listening on ")
-		if !ok {
-			t.Fatalf("unexpected output %q", line)
-		}
-		base = "http://" + addr
-	case err := <-done:
-		t.Fatalf("run ended early: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run = %v", err)
-		}
+	iss := boottest.NewIssuer(t)
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, map[string]string{
+		"OPENGATE_POSTGRES_URL":  dsn,
+		"OPENGATE_ISSUER_BASE":   iss.URL(),
+		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
+		"OPENGATE_SERVICE_TOKEN": "svc-token",
 	})
-
-	call := func(method, path, token, body string) *http.Response {
+	if len(srv.Output) != 1 {
+		t.Fatalf("unexpected output %q", srv.Output)
+	}
+	ctx := context.Background()
+	call := func(method, path, token, body string) int {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
+		resp, _ := boottest.Call(t, method, srv.URL+path, token, body)
+		return resp.StatusCode
 	}
-	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
-		if resp := call("GET", path, "", ""); resp.StatusCode != 200 {
-			t.Fatalf("GET %s = %d", path, resp.StatusCode)
-		}
+
+	boottest.GetOK(t, srv.URL, "/healthz", "/readyz", "/metrics")
+	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
+	if status := call("POST", "/admin/realms/acme/roles", "", `{"name":"r"}`); status != 401 {
+		t.Fatalf("anonymous POST = %d, want 401", status)
 	}
-	admin := iss.token(t, iam.RoleAdmin)
-	if resp := call("POST", "/admin/realms/acme/roles", "", `{"name":"r"}`); resp.StatusCode != 401 {
-		t.Fatalf("anonymous POST = %d, want 401", resp.StatusCode)
+	if status := call("POST", "/admin/realms/acme/roles", iss.Token(t, "master", "root", "user"), `{"name":"r"}`); status != 403 {
+		t.Fatalf("non-admin POST = %d, want 403", status)
 	}
-	if resp := call("POST", "/admin/realms/acme/roles", iss.token(t, "user"), `{"name":"r"}`); resp.StatusCode != 403 {
-		t.Fatalf("non-admin POST = %d, want 403", resp.StatusCode)
-	}
-	if resp := call("POST", "/admin/realms/acme/roles", admin, `{"name":"r"}`); resp.StatusCode != 201 {
-		t.Fatalf("admin POST = %d, want 201", resp.StatusCode)
+	if status := call("POST", "/admin/realms/acme/roles", admin, `{"name":"r"}`); status != 201 {
+		t.Fatalf("admin POST = %d, want 201", status)
 	}
 
 	// The internal API answers with the service token.
-	roles := rbachttp.NewClient(base, "svc-token")
+	roles := rbachttp.NewClient(srv.URL, "svc-token")
 	if err := roles.AssignRealmRoles(ctx, "acme", "u1", "r"); err != nil {
 		t.Fatal(err)
 	}
@@ -197,21 +86,8 @@ func TestServes(t *testing.T) {
 	}
 
 	// The outbox relay publishes role.created to Kafka.
-	sub := iamkafka.NewSubscriber(seeds)
-	relayed := make(chan iam.Event, 1)
-	subCtx, stopSub := context.WithCancel(ctx)
-	defer stopSub()
-	go func() {
-		_ = sub.Subscribe(subCtx, "test", []string{iam.TopicRoleCreated}, func(_ context.Context, e iam.Event) error {
-			select {
-			case relayed <- e:
-			default:
-			}
-			return nil
-		})
-	}()
 	select {
-	case e := <-relayed:
+	case e := <-boottest.Events(t, seeds, iam.TopicRoleCreated):
 		if e.Realm != "acme" || e.Source != "/opengate/rbac" {
 			t.Fatalf("relayed event = %+v", e)
 		}
@@ -229,11 +105,7 @@ func TestServes(t *testing.T) {
 	if err := pub.Publish(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for call("GET", "/admin/realms/beta/roles/default-roles-beta", admin, "").StatusCode != 200 {
-		if time.Now().After(deadline) {
-			t.Fatal(errors.New("realm.created was not consumed"))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	boottest.Eventually(t, 60*time.Second, "realm.created was not consumed", func() bool {
+		return call("GET", "/admin/realms/beta/roles/default-roles-beta", admin, "") == 200
+	})
 }
