@@ -4,7 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/opengate-iam/opengate/cmd/internal/boot"
 )
 
 // config is every setting of the all-in-one binary. Each flag defaults to its
@@ -50,11 +51,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	// up in process listings).
 	c.SecretKey = getenv("OPENGATE_SECRET_KEY")
 	c.AdminPassword = getenv("OPENGATE_ADMIN_PASSWORD")
-	for _, b := range strings.Split(brokers, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			c.KafkaBrokers = append(c.KafkaBrokers, b)
-		}
-	}
+	c.KafkaBrokers = boot.SplitList(brokers)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return config{}, fmt.Errorf("log format must be text or json, not %q", c.LogFormat)
 	}

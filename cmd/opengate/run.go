@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/go-chi/chi/v5"
 
@@ -20,10 +18,10 @@ import (
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientskafka"
+	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iambus"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
-	"github.com/opengate-iam/opengate/iam/iamkafka"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbackafka"
@@ -69,27 +67,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	background := func(name string, fn func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := fn(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("background task stopped", "task", name, "error", err)
-			}
-		}()
-	}
+	tasks := boot.NewGroup(ctx, log)
+	defer tasks.Stop()
 	for _, r := range svc.relays {
-		background("outbox relay", r.Run)
+		tasks.Go("outbox relay", r.Run)
 	}
-	background("clients consumer", func(ctx context.Context) error { return clientskafka.Run(ctx, sub, svc.clients) })
-	background("rbac consumer", func(ctx context.Context) error { return rbackafka.Run(ctx, sub, svc.rbac) })
-	background("users consumer", func(ctx context.Context) error { return userskafka.Run(ctx, sub, svc.users) })
-	background("auth consumer", func(ctx context.Context) error { return authkafka.Run(ctx, sub, svc.auth) })
-	defer wg.Wait()
-	defer cancel()
+	tasks.Go("clients consumer", func(ctx context.Context) error { return clientskafka.Run(ctx, sub, svc.clients) })
+	tasks.Go("rbac consumer", func(ctx context.Context) error { return rbackafka.Run(ctx, sub, svc.rbac) })
+	tasks.Go("users consumer", func(ctx context.Context) error { return userskafka.Run(ctx, sub, svc.users) })
+	tasks.Go("auth consumer", func(ctx context.Context) error { return authkafka.Run(ctx, sub, svc.auth) })
 
 	generated, err := svc.bootstrap(ctx, cfg)
 	if err != nil {
@@ -115,24 +101,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // authenticate their callers themselves; everything else sits behind the
 // token verifier, which puts the caller's principal in the context.
 func routes(svc *services, verifier *authverify.Verifier, log *slog.Logger) http.Handler {
-	metrics := iamhttp.NewMetrics("opengate")
-	r := chi.NewRouter()
-	r.Use(metrics.Middleware)
-	r.Method(http.MethodGet, "/healthz", iamhttp.Healthz())
-	r.Method(http.MethodGet, "/readyz", iamhttp.Readyz(svc.checks))
-	r.Method(http.MethodGet, "/metrics", metrics.Handler())
-
 	authHandler := authhttp.New(svc.auth)
-	authHandler.OIDCRoutes(r)
-	r.Group(func(r chi.Router) {
-		r.Use(verifier.Middleware)
-		authHandler.AdminRoutes(r)
-		realmshttp.NewHandler(svc.realms).Mount(r)
-		clientshttp.NewHandler(svc.clients).Mount(r)
-		usershttp.NewHandler(svc.users).Mount(r)
-		rbachttp.NewHandler(svc.rbac).Mount(r)
-	})
-	return iamhttp.Standard(r, log)
+	return boot.Router(boot.Routes{
+		Metrics:  "opengate",
+		Checks:   svc.checks,
+		Public:   authHandler.OIDCRoutes,
+		Verifier: verifier,
+		Verified: func(r chi.Router) {
+			authHandler.AdminRoutes(r)
+			realmshttp.NewHandler(svc.realms).Mount(r)
+			clientshttp.NewHandler(svc.clients).Mount(r)
+			usershttp.NewHandler(svc.users).Mount(r)
+			rbachttp.NewHandler(svc.rbac).Mount(r)
+		},
+	}, log)
 }
 
 // newBus returns Kafka when brokers are configured, else the in-process bus
@@ -140,11 +122,11 @@ func routes(svc *services, verifier *authverify.Verifier, log *slog.Logger) http
 // is lost.
 func newBus(cfg config, log *slog.Logger) (iam.Publisher, iam.Subscriber, func(), error) {
 	if len(cfg.KafkaBrokers) > 0 {
-		p, err := iamkafka.OpenPublisher(cfg.KafkaBrokers, iamkafka.WithLogger(log))
+		k, err := boot.OpenKafka(cfg.KafkaBrokers, log)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("connect to Kafka: %w", err)
 		}
-		return p, iamkafka.NewSubscriber(cfg.KafkaBrokers, iamkafka.WithLogger(log)), func() { _ = p.Close() }, nil
+		return k.Publisher, k.Subscriber(), k.Close, nil
 	}
 	bus := iambus.New(iambus.WithLogger(log))
 	for group, topics := range map[string][]string{

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/opengate-iam/opengate/cmd/internal/boottest"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamtest"
 )
@@ -29,43 +29,14 @@ type started struct {
 // listen.
 func start(t *testing.T, env map[string]string) started {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	getenv := func(k string) string { return env[k] }
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, getenv, pw, io.Discard)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop within 30s of cancellation")
-		}
-	})
-	var s started
-	s.password = env["OPENGATE_ADMIN_PASSWORD"]
-	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, env)
+	s := started{base: srv.URL, password: env["OPENGATE_ADMIN_PASSWORD"]}
 	generated := regexp.MustCompile(`with password (\S+)`)
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if m := generated.FindStringSubmatch(lines.Text()); m != nil {
+	for _, line := range srv.Output {
+		if m := generated.FindStringSubmatch(line); m != nil {
 			s.password = m[1]
 		}
-		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-			s.base = m[1]
-			break
-		}
 	}
-	if s.base == "" {
-		t.Fatalf("binary did not start: %v", <-done)
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	return s
 }
 
@@ -91,18 +62,7 @@ func (s started) token(t *testing.T, realm, client, username, password string) s
 
 func (s started) do(t *testing.T, method, path, token, body string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.base+path, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
+	resp, _ := boottest.Call(t, method, s.base+path, token, body)
 	return resp
 }
 
@@ -130,8 +90,7 @@ func exerciseQuickstart(t *testing.T, s started) {
 	}
 	// admin-cli and the default roles reach the new realm through events.
 	var alice string
-	deadline := time.Now().Add(10 * time.Second)
-	for alice == "" && time.Now().Before(deadline) {
+	boottest.Eventually(t, 10*time.Second, "alice cannot log in to acme", func() bool {
 		resp, err := http.PostForm(s.base+"/realms/acme/protocol/openid-connect/token", url.Values{
 			"grant_type": {"password"}, "client_id": {"admin-cli"}, "username": {"alice"}, "password": {"correct-horse-9"}, "scope": {"openid"},
 		})
@@ -144,13 +103,8 @@ func exerciseQuickstart(t *testing.T, s started) {
 		_ = json.NewDecoder(resp.Body).Decode(&body)
 		resp.Body.Close()
 		alice = body.AccessToken
-		if alice == "" {
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	if alice == "" {
-		t.Fatal("alice cannot log in to acme")
-	}
+		return alice != ""
+	})
 	if resp := s.do(t, "GET", "/admin/realms/acme/users", alice, ""); resp.StatusCode != 403 {
 		t.Fatalf("plain user on the admin API: %d, want 403", resp.StatusCode)
 	}
@@ -223,9 +177,7 @@ func TestRunPostgresAndRedis(t *testing.T) {
 }
 
 func TestRunRefusesPostgresWithoutSecretKey(t *testing.T) {
-	err := run(context.Background(), nil, func(k string) string {
-		return map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}[k]
-	}, io.Discard, io.Discard)
+	err := run(context.Background(), nil, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "OPENGATE_SECRET_KEY") {
 		t.Fatalf("err = %v", err)
 	}
