@@ -163,10 +163,9 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 		"OPENGATE_USERS_URL":     p.users.URL,
 		"OPENGATE_RBAC_URL":      p.rbac.URL,
 	})
-	base := srv.URL
 
 	get := func(path string) (int, map[string]any) {
-		resp, raw := boottest.Call(t, http.MethodGet, base+path, "", "")
+		resp, raw := srv.Call(t, http.MethodGet, path, "", "")
 		var body map[string]any
 		_ = json.Unmarshal([]byte(raw), &body)
 		return resp.StatusCode, body
@@ -181,7 +180,7 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 		t.Fatalf("discovery: %d %v", status, body)
 	}
 	token := func(form url.Values) (int, map[string]any) {
-		req, _ := http.NewRequest(http.MethodPost, base+"/realms/acme/protocol/openid-connect/token", strings.NewReader(form.Encode()))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/realms/acme/protocol/openid-connect/token", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.SetBasicAuth("billing", p.secret)
 		resp, err := http.DefaultClient.Do(req)
@@ -206,7 +205,7 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 	if status, body := token(url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"wrong"}}); status != 400 || body["error"] != "invalid_grant" {
 		t.Fatalf("wrong password: %d %v", status, body)
 	}
-	if resp, _ := boottest.Call(t, http.MethodPost, base+"/admin/realms/acme/keys/rotate", "", ""); resp.StatusCode != http.StatusUnauthorized {
+	if resp, _ := srv.Call(t, http.MethodPost, "/admin/realms/acme/keys/rotate", "", ""); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous key rotation: %d", resp.StatusCode)
 	}
 }

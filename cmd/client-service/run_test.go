@@ -69,23 +69,23 @@ func TestServes(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	boottest.GetOK(t, srv.URL, "/healthz", "/readyz", "/metrics")
+	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
 	// master's admin-cli exists from the first start.
-	if resp, body := boottest.Call(t, "GET", srv.URL+"/admin/realms/master/clients?clientId=admin-cli", admin, ""); resp.StatusCode != 200 || !strings.Contains(body, `"publicClient":true`) {
+	if resp, body := srv.Call(t, "GET", "/admin/realms/master/clients?clientId=admin-cli", admin, ""); resp.StatusCode != 200 || !strings.Contains(body, `"publicClient":true`) {
 		t.Fatalf("admin-cli = %d %s", resp.StatusCode, body)
 	}
 	body := `{"clientId":"web","redirectUris":["https://app.test/cb"],"secret":"the-right-secret-0123456789"}`
-	if resp, _ := boottest.Call(t, "POST", srv.URL+"/admin/realms/acme/clients", "", body); resp.StatusCode != 401 {
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/clients", "", body); resp.StatusCode != 401 {
 		t.Fatalf("anonymous POST = %d, want 401", resp.StatusCode)
 	}
-	if resp, _ := boottest.Call(t, "POST", srv.URL+"/admin/realms/acme/clients", iss.Token(t, "master", "root", "user"), body); resp.StatusCode != 403 {
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/clients", iss.Token(t, "master", "root", "user"), body); resp.StatusCode != 403 {
 		t.Fatalf("non-admin POST = %d, want 403", resp.StatusCode)
 	}
-	if resp, _ := boottest.Call(t, "POST", srv.URL+"/admin/realms/acme/clients", admin, body); resp.StatusCode != 201 {
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/clients", admin, body); resp.StatusCode != 201 {
 		t.Fatalf("admin POST = %d, want 201", resp.StatusCode)
 	}
-	if resp, _ := boottest.Call(t, "POST", srv.URL+"/admin/realms/acme/clients", admin, body); resp.StatusCode != 409 {
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/clients", admin, body); resp.StatusCode != 409 {
 		t.Fatalf("duplicate POST = %d, want 409", resp.StatusCode)
 	}
 

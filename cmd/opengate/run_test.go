@@ -21,7 +21,7 @@ import (
 
 // started is a running all-in-one binary.
 type started struct {
-	base     string // http://127.0.0.1:port
+	boottest.Started
 	password string // the bootstrap admin's password
 }
 
@@ -30,7 +30,7 @@ type started struct {
 func start(t *testing.T, env map[string]string) started {
 	t.Helper()
 	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, env)
-	s := started{base: srv.URL, password: env["OPENGATE_ADMIN_PASSWORD"]}
+	s := started{Started: srv, password: env["OPENGATE_ADMIN_PASSWORD"]}
 	generated := regexp.MustCompile(`with password (\S+)`)
 	for _, line := range srv.Output {
 		if m := generated.FindStringSubmatch(line); m != nil {
@@ -42,7 +42,7 @@ func start(t *testing.T, env map[string]string) started {
 
 func (s started) token(t *testing.T, realm, client, username, password string) string {
 	t.Helper()
-	resp, err := http.PostForm(s.base+"/realms/"+realm+"/protocol/openid-connect/token", url.Values{
+	resp, err := http.PostForm(s.URL+"/realms/"+realm+"/protocol/openid-connect/token", url.Values{
 		"grant_type": {"password"}, "client_id": {client}, "username": {username}, "password": {password},
 	})
 	if err != nil {
@@ -60,12 +60,6 @@ func (s started) token(t *testing.T, realm, client, username, password string) s
 	return body.AccessToken
 }
 
-func (s started) do(t *testing.T, method, path, token, body string) *http.Response {
-	t.Helper()
-	resp, _ := boottest.Call(t, method, s.base+path, token, body)
-	return resp
-}
-
 // exerciseQuickstart is the README's quickstart: a password grant for the
 // bootstrap admin, then the admin API; then a realm with a user who logs in.
 func exerciseQuickstart(t *testing.T, s started) {
@@ -73,17 +67,17 @@ func exerciseQuickstart(t *testing.T, s started) {
 	if s.password == "" {
 		t.Fatal("no admin password")
 	}
-	if resp := s.do(t, "GET", "/admin/realms", "", ""); resp.StatusCode != 401 {
+	if resp, _ := s.Call(t, "GET", "/admin/realms", "", ""); resp.StatusCode != 401 {
 		t.Fatalf("anonymous admin call: %d, want 401", resp.StatusCode)
 	}
 	admin := s.token(t, "master", "admin-cli", "admin", s.password)
-	if resp := s.do(t, "GET", "/admin/realms", admin, ""); resp.StatusCode != 200 {
+	if resp, _ := s.Call(t, "GET", "/admin/realms", admin, ""); resp.StatusCode != 200 {
 		t.Fatalf("GET /admin/realms: %d", resp.StatusCode)
 	}
-	if resp := s.do(t, "POST", "/admin/realms", admin, `{"realm":"acme","enabled":true}`); resp.StatusCode != 201 {
+	if resp, _ := s.Call(t, "POST", "/admin/realms", admin, `{"realm":"acme","enabled":true}`); resp.StatusCode != 201 {
 		t.Fatalf("create realm: %d", resp.StatusCode)
 	}
-	resp := s.do(t, "POST", "/admin/realms/acme/users", admin,
+	resp, _ := s.Call(t, "POST", "/admin/realms/acme/users", admin,
 		`{"username":"alice","enabled":true,"credentials":[{"type":"password","value":"correct-horse-9","temporary":false}]}`)
 	if resp.StatusCode != 201 || !strings.Contains(resp.Header.Get("Location"), "/admin/realms/acme/users/") {
 		t.Fatalf("create user: %d %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -91,7 +85,7 @@ func exerciseQuickstart(t *testing.T, s started) {
 	// admin-cli and the default roles reach the new realm through events.
 	var alice string
 	boottest.Eventually(t, 10*time.Second, "alice cannot log in to acme", func() bool {
-		resp, err := http.PostForm(s.base+"/realms/acme/protocol/openid-connect/token", url.Values{
+		resp, err := http.PostForm(s.URL+"/realms/acme/protocol/openid-connect/token", url.Values{
 			"grant_type": {"password"}, "client_id": {"admin-cli"}, "username": {"alice"}, "password": {"correct-horse-9"}, "scope": {"openid"},
 		})
 		if err != nil {
@@ -105,15 +99,15 @@ func exerciseQuickstart(t *testing.T, s started) {
 		alice = body.AccessToken
 		return alice != ""
 	})
-	if resp := s.do(t, "GET", "/admin/realms/acme/users", alice, ""); resp.StatusCode != 403 {
+	if resp, _ := s.Call(t, "GET", "/admin/realms/acme/users", alice, ""); resp.StatusCode != 403 {
 		t.Fatalf("plain user on the admin API: %d, want 403", resp.StatusCode)
 	}
-	if resp := s.do(t, "GET", "/realms/acme/protocol/openid-connect/userinfo", alice, ""); resp.StatusCode != 200 {
+	if resp, _ := s.Call(t, "GET", "/realms/acme/protocol/openid-connect/userinfo", alice, ""); resp.StatusCode != 200 {
 		t.Fatalf("userinfo: %d", resp.StatusCode)
 	}
 	// Logging out ends the session: its access tokens stop working on the
 	// admin API at once, not when they expire.
-	resp, err := http.PostForm(s.base+"/realms/master/protocol/openid-connect/token", url.Values{
+	resp, err := http.PostForm(s.URL+"/realms/master/protocol/openid-connect/token", url.Values{
 		"grant_type": {"password"}, "client_id": {"admin-cli"}, "username": {"admin"}, "password": {s.password},
 	})
 	if err != nil {
@@ -125,10 +119,10 @@ func exerciseQuickstart(t *testing.T, s started) {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&session)
 	resp.Body.Close()
-	if r := s.do(t, "GET", "/admin/realms", session.AccessToken, ""); r.StatusCode != 200 {
+	if r, _ := s.Call(t, "GET", "/admin/realms", session.AccessToken, ""); r.StatusCode != 200 {
 		t.Fatalf("before logout: %d", r.StatusCode)
 	}
-	resp, err = http.PostForm(s.base+"/realms/master/protocol/openid-connect/logout", url.Values{
+	resp, err = http.PostForm(s.URL+"/realms/master/protocol/openid-connect/logout", url.Values{
 		"client_id": {"admin-cli"}, "refresh_token": {session.RefreshToken},
 	})
 	if err != nil {
@@ -138,11 +132,11 @@ func exerciseQuickstart(t *testing.T, s started) {
 	if resp.StatusCode != 204 {
 		t.Fatalf("logout: %d", resp.StatusCode)
 	}
-	if r := s.do(t, "GET", "/admin/realms", session.AccessToken, ""); r.StatusCode != 401 {
+	if r, _ := s.Call(t, "GET", "/admin/realms", session.AccessToken, ""); r.StatusCode != 401 {
 		t.Fatalf("access token of a logged-out session: %d, want 401", r.StatusCode)
 	}
 	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/realms/acme/.well-known/openid-configuration"} {
-		if resp := s.do(t, "GET", path, "", ""); resp.StatusCode != 200 {
+		if resp, _ := s.Call(t, "GET", path, "", ""); resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %d", path, resp.StatusCode)
 		}
 	}

@@ -60,11 +60,11 @@ func TestServes(t *testing.T) {
 	ctx := context.Background()
 	call := func(method, path, token, body string) int {
 		t.Helper()
-		resp, _ := boottest.Call(t, method, srv.URL+path, token, body)
+		resp, _ := srv.Call(t, method, path, token, body)
 		return resp.StatusCode
 	}
 
-	boottest.GetOK(t, srv.URL, "/healthz", "/readyz", "/metrics")
+	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
 	if status := call("POST", "/admin/realms/acme/roles", "", `{"name":"r"}`); status != 401 {
 		t.Fatalf("anonymous POST = %d, want 401", status)

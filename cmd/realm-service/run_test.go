@@ -69,11 +69,11 @@ func TestServes(t *testing.T) {
 	}
 	call := func(method, path, token, body string) int {
 		t.Helper()
-		resp, _ := boottest.Call(t, method, srv.URL+path, token, body)
+		resp, _ := srv.Call(t, method, path, token, body)
 		return resp.StatusCode
 	}
 
-	boottest.GetOK(t, srv.URL, "/healthz", "/readyz", "/metrics")
+	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
 	// The master realm exists from the first start.
 	if status := call("GET", "/admin/realms/master", admin, ""); status != 200 {

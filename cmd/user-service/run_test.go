@@ -84,17 +84,17 @@ func TestServes(t *testing.T) {
 	ctx := context.Background()
 	call := func(method, path, token, body string) (int, string) {
 		t.Helper()
-		resp, b := boottest.Call(t, method, srv.URL+path, token, body)
+		resp, b := srv.Call(t, method, path, token, body)
 		return resp.StatusCode, b
 	}
 
-	boottest.GetOK(t, srv.URL, "/healthz", "/readyz", "/metrics")
+	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
 	body := `{"username":"alice","email":"alice@example.com","enabled":true,"credentials":[{"type":"password","value":"alice-pw"}]}`
 	if status, _ := call("POST", "/admin/realms/acme/users", "", body); status != 401 {
 		t.Fatalf("anonymous POST = %d, want 401", status)
 	}
-	resp, _ := boottest.Call(t, "POST", srv.URL+"/admin/realms/acme/users", admin, body)
+	resp, _ := srv.Call(t, "POST", "/admin/realms/acme/users", admin, body)
 	if resp.StatusCode != 201 {
 		t.Fatalf("admin POST = %d, want 201", resp.StatusCode)
 	}

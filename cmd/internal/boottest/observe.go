@@ -14,12 +14,12 @@ import (
 	"github.com/opengate-iam/opengate/iam/iamkafka"
 )
 
-// Call sends a request to url with token as its bearer token (none if "")
-// and body as JSON (none if ""), and returns the response with its body read
-// and closed, and the body.
-func Call(t testing.TB, method, url, token, body string) (*http.Response, string) {
+// Call sends a request for path to the binary, with token as its bearer
+// token (none if "") and body as JSON (none if ""), and returns the response
+// with its body read and closed, and the body.
+func (s Started) Call(t testing.TB, method, path, token, body string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,12 +38,12 @@ func Call(t testing.TB, method, url, token, body string) (*http.Response, string
 	return resp, string(raw)
 }
 
-// GetOK fails the test unless GET base+path answers 200 without a token, for
-// every path.
-func GetOK(t testing.TB, base string, paths ...string) {
+// GetOK fails the test unless the binary answers GET path with 200 without a
+// token, for every path.
+func (s Started) GetOK(t testing.TB, paths ...string) {
 	t.Helper()
 	for _, path := range paths {
-		if resp, _ := Call(t, http.MethodGet, base+path, "", ""); resp.StatusCode != http.StatusOK {
+		if resp, _ := s.Call(t, http.MethodGet, path, "", ""); resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s = %d", path, resp.StatusCode)
 		}
 	}
