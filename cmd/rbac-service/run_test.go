@@ -58,22 +58,16 @@ func TestServes(t *testing.T) {
 		t.Fatalf("unexpected output %q", srv.Output)
 	}
 	ctx := context.Background()
-	call := func(method, path, token, body string) int {
-		t.Helper()
-		resp, _ := srv.Call(t, method, path, token, body)
-		return resp.StatusCode
-	}
-
 	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
-	if status := call("POST", "/admin/realms/acme/roles", "", `{"name":"r"}`); status != 401 {
-		t.Fatalf("anonymous POST = %d, want 401", status)
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/roles", "", `{"name":"r"}`); resp.StatusCode != 401 {
+		t.Fatalf("anonymous POST = %d, want 401", resp.StatusCode)
 	}
-	if status := call("POST", "/admin/realms/acme/roles", iss.Token(t, "master", "root", "user"), `{"name":"r"}`); status != 403 {
-		t.Fatalf("non-admin POST = %d, want 403", status)
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/roles", iss.Token(t, "master", "root", "user"), `{"name":"r"}`); resp.StatusCode != 403 {
+		t.Fatalf("non-admin POST = %d, want 403", resp.StatusCode)
 	}
-	if status := call("POST", "/admin/realms/acme/roles", admin, `{"name":"r"}`); status != 201 {
-		t.Fatalf("admin POST = %d, want 201", status)
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/roles", admin, `{"name":"r"}`); resp.StatusCode != 201 {
+		t.Fatalf("admin POST = %d, want 201", resp.StatusCode)
 	}
 
 	// The internal API answers with the service token.
@@ -106,6 +100,7 @@ func TestServes(t *testing.T) {
 		t.Fatal(err)
 	}
 	boottest.Eventually(t, 60*time.Second, "realm.created was not consumed", func() bool {
-		return call("GET", "/admin/realms/beta/roles/default-roles-beta", admin, "") == 200
+		resp, _ := srv.Call(t, "GET", "/admin/realms/beta/roles/default-roles-beta", admin, "")
+		return resp.StatusCode == 200
 	})
 }

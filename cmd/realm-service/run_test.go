@@ -67,30 +67,24 @@ func TestServes(t *testing.T) {
 	if len(srv.Output) != 1 {
 		t.Fatalf("unexpected output %q", srv.Output)
 	}
-	call := func(method, path, token, body string) int {
-		t.Helper()
-		resp, _ := srv.Call(t, method, path, token, body)
-		return resp.StatusCode
-	}
-
 	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
 	// The master realm exists from the first start.
-	if status := call("GET", "/admin/realms/master", admin, ""); status != 200 {
-		t.Fatalf("GET master = %d", status)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master", admin, ""); resp.StatusCode != 200 {
+		t.Fatalf("GET master = %d", resp.StatusCode)
 	}
 	body := `{"realm":"acme","enabled":true,"smtpServer":{"host":"mx","from":"a@acme.test","user":"u","password":"pw"}}`
-	if status := call("POST", "/admin/realms", "", body); status != 401 {
-		t.Fatalf("anonymous POST = %d, want 401", status)
+	if resp, _ := srv.Call(t, "POST", "/admin/realms", "", body); resp.StatusCode != 401 {
+		t.Fatalf("anonymous POST = %d, want 401", resp.StatusCode)
 	}
-	if status := call("POST", "/admin/realms", iss.Token(t, "master", "root", "user"), body); status != 403 {
-		t.Fatalf("non-admin POST = %d, want 403", status)
+	if resp, _ := srv.Call(t, "POST", "/admin/realms", iss.Token(t, "master", "root", "user"), body); resp.StatusCode != 403 {
+		t.Fatalf("non-admin POST = %d, want 403", resp.StatusCode)
 	}
-	if status := call("POST", "/admin/realms", admin, body); status != 201 {
-		t.Fatalf("admin POST = %d, want 201", status)
+	if resp, _ := srv.Call(t, "POST", "/admin/realms", admin, body); resp.StatusCode != 201 {
+		t.Fatalf("admin POST = %d, want 201", resp.StatusCode)
 	}
-	if status := call("DELETE", "/admin/realms/master", admin, ""); status != 400 {
-		t.Fatalf("DELETE master = %d, want 400", status)
+	if resp, _ := srv.Call(t, "DELETE", "/admin/realms/master", admin, ""); resp.StatusCode != 400 {
+		t.Fatalf("DELETE master = %d, want 400", resp.StatusCode)
 	}
 
 	// The internal API answers other services, with the SMTP password.

@@ -82,33 +82,27 @@ func TestServes(t *testing.T) {
 		"OPENGATE_ADMIN_PASSWORD": "bootstrap-pw",
 	})
 	ctx := context.Background()
-	call := func(method, path, token, body string) (int, string) {
-		t.Helper()
-		resp, b := srv.Call(t, method, path, token, body)
-		return resp.StatusCode, b
-	}
-
 	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
 	body := `{"username":"alice","email":"alice@example.com","enabled":true,"credentials":[{"type":"password","value":"alice-pw"}]}`
-	if status, _ := call("POST", "/admin/realms/acme/users", "", body); status != 401 {
-		t.Fatalf("anonymous POST = %d, want 401", status)
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/users", "", body); resp.StatusCode != 401 {
+		t.Fatalf("anonymous POST = %d, want 401", resp.StatusCode)
 	}
 	resp, _ := srv.Call(t, "POST", "/admin/realms/acme/users", admin, body)
 	if resp.StatusCode != 201 {
 		t.Fatalf("admin POST = %d, want 201", resp.StatusCode)
 	}
 	id := resp.Header.Get("Location")[strings.LastIndexByte(resp.Header.Get("Location"), '/')+1:]
-	if status, n := call("GET", "/admin/realms/acme/users/count", admin, ""); status != 200 || strings.TrimSpace(n) != "1" {
-		t.Fatalf("count = %d %q", status, n)
+	if resp, n := srv.Call(t, "GET", "/admin/realms/acme/users/count", admin, ""); resp.StatusCode != 200 || strings.TrimSpace(n) != "1" {
+		t.Fatalf("count = %d %q", resp.StatusCode, n)
 	}
-	if status, _ := call("GET", "/admin/realms/missing/users", admin, ""); status != 404 {
-		t.Fatalf("missing realm = %d, want 404", status)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/missing/users", admin, ""); resp.StatusCode != 404 {
+		t.Fatalf("missing realm = %d, want 404", resp.StatusCode)
 	}
 
 	// The account API answers the user's own token.
-	if status, b := call("GET", "/realms/acme/account", iss.Token(t, "acme", id), ""); status != 200 || !strings.Contains(b, `"alice"`) {
-		t.Fatalf("account = %d %s", status, b)
+	if resp, b := srv.Call(t, "GET", "/realms/acme/account", iss.Token(t, "acme", id), ""); resp.StatusCode != 200 || !strings.Contains(b, `"alice"`) {
+		t.Fatalf("account = %d %s", resp.StatusCode, b)
 	}
 
 	// The internal API authenticates with the service token.
@@ -152,7 +146,7 @@ func TestServes(t *testing.T) {
 		t.Fatal(err)
 	}
 	boottest.Eventually(t, 60*time.Second, "realm.deleted was not consumed", func() bool {
-		_, n := call("GET", "/admin/realms/acme/users/count", admin, "")
+		_, n := srv.Call(t, "GET", "/admin/realms/acme/users/count", admin, "")
 		return strings.TrimSpace(n) == "0"
 	})
 }
