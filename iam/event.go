@@ -39,6 +39,21 @@ const (
 	TopicOTPSent = "mfa.otp_sent"
 )
 
+// Topics returns every topic above, for deployments that create them ahead
+// of time.
+func Topics() []string {
+	return []string{
+		TopicRealmCreated, TopicRealmUpdated, TopicRealmDeleted,
+		TopicUserCreated, TopicUserUpdated, TopicUserDeleted, TopicUserEmailVerified,
+		TopicUserVerifyEmailRequested, TopicUserPasswordResetRequested,
+		TopicRoleCreated, TopicRoleUpdated, TopicRoleDeleted, TopicRoleMappingChanged,
+		TopicClientCreated, TopicClientUpdated, TopicClientDeleted,
+		TopicLoginSuccess, TopicLoginFailure, TopicLogout,
+		TopicSessionTerminated,
+		TopicOTPSent,
+	}
+}
+
 // Event is a CloudEvents 1.0 event in structured JSON mode, with the
 // extension attribute "realm". Its JSON form is the wire format on every bus.
 type Event struct {

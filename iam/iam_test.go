@@ -111,3 +111,20 @@ func TestEventIsCloudEventsJSON(t *testing.T) {
 		t.Fatalf("decode = %+v, %v", data, err)
 	}
 }
+
+func TestTopicsListsEachTopicOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, topic := range iam.Topics() {
+		if seen[topic] {
+			t.Fatalf("%s listed twice", topic)
+		}
+		seen[topic] = true
+	}
+	// The seed's topics keep their names.
+	for _, topic := range []string{"user.created", "user.email_verified", "auth.login.success",
+		"auth.login.failure", "auth.logout", "session.terminated", "mfa.otp_sent"} {
+		if !seen[topic] {
+			t.Errorf("Topics() lacks %s", topic)
+		}
+	}
+}

@@ -148,17 +148,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv := boot.NewServer(serviceName, log)
 	defer srv.Close()
 	if len(cfg.Brokers) > 0 {
-		bus, err := srv.OpenKafka(cfg.Brokers, pool)
+		bus, err := srv.OpenKafka(ctx, cfg.Brokers, pool)
 		if err != nil {
 			return err
 		}
-		sub := bus.Subscriber()
+		// A replica's cache groups only need what happens from now on.
+		sub, cacheSub := bus.Subscriber(), bus.CacheSubscriber()
 		srv.Task("auth consumer", func(ctx context.Context) error { return authkafka.Run(ctx, sub, svc) })
 		srv.Task("realm cache invalidation", func(ctx context.Context) error {
-			return realmskafka.RunCacheInvalidation(ctx, sub, realmskafka.CacheGroup(serviceName, cfg.Instance), realmGetter)
+			return realmskafka.RunCacheInvalidation(ctx, cacheSub, realmskafka.CacheGroup(serviceName, cfg.Instance), realmGetter)
 		})
 		srv.Task("client cache invalidation", func(ctx context.Context) error {
-			return clientskafka.RunCacheInvalidation(ctx, sub, clientskafka.CacheGroup(serviceName, cfg.Instance), clientReader)
+			return clientskafka.RunCacheInvalidation(ctx, cacheSub, clientskafka.CacheGroup(serviceName, cfg.Instance), clientReader)
 		})
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox, none are consumed, caches expire by TTL only; run a single replica")

@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
-	pub, sub, closeBus, err := newBus(cfg, log)
+	pub, sub, closeBus, err := newBus(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -120,9 +120,9 @@ func routes(svc *services, verifier *authverify.Verifier, log *slog.Logger) http
 // newBus returns Kafka when brokers are configured, else the in-process bus
 // with every consumer group declared, so no event published during start-up
 // is lost.
-func newBus(cfg config, log *slog.Logger) (iam.Publisher, iam.Subscriber, func(), error) {
+func newBus(ctx context.Context, cfg config, log *slog.Logger) (iam.Publisher, iam.Subscriber, func(), error) {
 	if len(cfg.KafkaBrokers) > 0 {
-		k, err := boot.OpenKafka(cfg.KafkaBrokers, log)
+		k, err := boot.OpenKafka(ctx, cfg.KafkaBrokers, log)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("connect to Kafka: %w", err)
 		}

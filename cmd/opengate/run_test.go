@@ -170,6 +170,14 @@ func TestRunPostgresAndRedis(t *testing.T) {
 	exerciseQuickstart(t, s)
 }
 
+// With Kafka, the memory stores publish to the brokers and every consumer
+// reads from them: the realm created through the API reaches the clients and
+// rbac consumers (admin-cli and default roles in the new realm) over Kafka.
+func TestRunEmbeddedWithKafka(t *testing.T) {
+	s := start(t, map[string]string{"OPENGATE_KAFKA_BROKERS": strings.Join(iamtest.Kafka(t), ",")})
+	exerciseQuickstart(t, s)
+}
+
 func TestRunRefusesPostgresWithoutSecretKey(t *testing.T) {
 	err := run(context.Background(), nil, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "OPENGATE_SECRET_KEY") {

@@ -51,14 +51,6 @@ func (s *services) Close() {
 	}
 }
 
-// clientIDResolver lets rbac name client roles by public clientId.
-func clientIDResolver(c *clients.Service) rbac.ClientResolver {
-	return rbac.ClientResolverFunc(func(ctx context.Context, realm iam.Realm, id string) (string, error) {
-		cl, err := c.Get(ctx, realm, id)
-		return cl.ClientID, err
-	})
-}
-
 // newServices builds every service over memory or PostgreSQL stores and
 // memory or Redis ephemeral state, publishing on pub.
 func newServices(ctx context.Context, cfg config, pub iam.Publisher, log *slog.Logger) (*services, error) {
@@ -138,7 +130,7 @@ func newServices(ctx context.Context, cfg config, pub iam.Publisher, log *slog.L
 	s.realms = realms.New(realmStore)
 	s.clients = clients.New(clientStore, sealer)
 	s.users = users.New(userStore, s.realms, users.WithPublicURL(cfg.IssuerBase), users.WithLogger(log))
-	s.rbac = rbac.New(rbacStore, rbac.WithClientResolver(clientIDResolver(s.clients)))
+	s.rbac = rbac.New(rbacStore, rbac.WithClientResolver(s.clients))
 	a, err := auth.New(cfg.IssuerBase, s.realms, s.clients, s.users, s.rbac, keyStore, tokenStore,
 		auth.WithPublisher(authEvents))
 	if err != nil {

@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv := boot.NewServer(binary.Name, log)
 	defer srv.Close()
 	if len(cfg.Brokers) > 0 {
-		bus, err := srv.OpenKafka(cfg.Brokers, pool)
+		bus, err := srv.OpenKafka(ctx, cfg.Brokers, pool)
 		if err != nil {
 			return err
 		}

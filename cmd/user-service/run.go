@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv := boot.NewServer(binary.Name, log)
 	defer srv.Close()
 	if len(cfg.Brokers) > 0 {
-		bus, err := srv.OpenKafka(cfg.Brokers, pool)
+		bus, err := srv.OpenKafka(ctx, cfg.Brokers, pool)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		group := realmskafka.CacheGroup(serviceName, cfg.Instance)
 		srv.Task("users consumer", func(ctx context.Context) error { return userskafka.Run(ctx, sub, svc) })
 		srv.Task("realm cache invalidation", func(ctx context.Context) error {
-			return realmskafka.RunCacheInvalidation(ctx, sub, group, realmGetter)
+			return realmskafka.RunCacheInvalidation(ctx, bus.CacheSubscriber(), group, realmGetter)
 		})
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox and no events are consumed")

@@ -1,10 +1,14 @@
 package boot
 
 import (
+	"context"
 	"log/slog"
+	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamkafka"
 )
 
@@ -17,14 +21,36 @@ type Kafka struct {
 	log       *slog.Logger
 }
 
-// OpenKafka connects a publisher to the seed brokers. It returns
-// iamkafka.OpenPublisher's error unwrapped, for the caller to name.
-func OpenKafka(brokers []string, log *slog.Logger) (*Kafka, error) {
+// OpenKafka connects a publisher to the seed brokers and makes sure every
+// OpenGate topic and its dead-letter topic exist (clusters that refuse to let
+// applications create topics only get a warning: their operators create them).
+// It returns iamkafka.OpenPublisher's error unwrapped, for the caller to name.
+func OpenKafka(ctx context.Context, brokers []string, log *slog.Logger) (*Kafka, error) {
 	pub, err := iamkafka.OpenPublisher(brokers, iamkafka.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
+	if err := ensureTopics(ctx, brokers); err != nil {
+		log.Warn("could not create the Kafka topics; create them before use", "error", err.Error())
+	}
 	return &Kafka{Publisher: pub, brokers: brokers, log: log}, nil
+}
+
+// ensureTopics creates iam.Topics() and their dead-letter topics, waiting at
+// most ten seconds.
+func ensureTopics(ctx context.Context, brokers []string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	client, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	var topics []string
+	for _, t := range iam.Topics() {
+		topics = append(topics, t, iamkafka.DLQTopic(t))
+	}
+	return iamkafka.EnsureTopics(ctx, kadm.NewClient(client), topics...)
 }
 
 // Subscriber returns a subscriber whose new consumer groups start at the

@@ -48,8 +48,8 @@ func (s *Server) Task(name string, fn func(context.Context) error) {
 // OpenKafka connects to the seed brokers and adds the "outbox relay" task,
 // which publishes the events of outbox's outbox table to them. The binary's
 // consumers subscribe through the returned Kafka. Close closes it.
-func (s *Server) OpenKafka(brokers []string, outbox *pgxpool.Pool) (*Kafka, error) {
-	k, err := OpenKafka(brokers, s.log)
+func (s *Server) OpenKafka(ctx context.Context, brokers []string, outbox *pgxpool.Pool) (*Kafka, error) {
+	k, err := OpenKafka(ctx, brokers, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
