@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opengate-iam/opengate/iam/iamtest"
+)
+
+// TestKeycloakAdminClient drives the admin API with the official, unmodified
+// @keycloak/keycloak-admin-client (Node.js): realms, users, credentials,
+// realm and client roles, composites, role mappings, clients and secrets,
+// brute-force status — each step asserting what Keycloak would answer.
+// It needs node and npm (and the npm registry for the first install).
+func TestKeycloakAdminClient(t *testing.T) {
+	node, nodeErr := exec.LookPath("node")
+	npm, npmErr := exec.LookPath("npm")
+	if nodeErr != nil || npmErr != nil {
+		if os.Getenv(iamtest.EnvRequire) == "1" {
+			t.Fatalf("node and npm are required with %s=1", iamtest.EnvRequire)
+		}
+		t.Skip("node and npm are not installed")
+	}
+	dir, err := filepath.Abs(filepath.Join("testdata", "keycloak-admin-client"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@keycloak", "keycloak-admin-client")); err != nil {
+		install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
+		install.Dir = dir
+		if out, err := install.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci: %v\n%s", err, out)
+		}
+	}
+
+	s := start(t, map[string]string{"OPENGATE_ADMIN_PASSWORD": "Admin-passw0rd-kc"})
+	cmd := exec.CommandContext(ctx, node, "admin-client.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "BASE="+s.URL, "PW="+s.password)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(string(out), "all steps passed") {
+		t.Fatalf("the Keycloak admin client failed against OpenGate: %v", err)
+	}
+}

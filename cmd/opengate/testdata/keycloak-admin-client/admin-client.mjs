@@ -1,0 +1,90 @@
+// Drives OpenGate's admin API with the official Keycloak admin client,
+// unmodified. Usage: BASE=http://127.0.0.1:8080 PW=<admin password> node admin-client.mjs
+// Prints one line per step and exits 1 if any step failed.
+import assert from 'node:assert/strict';
+import KcAdminClient from '@keycloak/keycloak-admin-client';
+
+const kc = new KcAdminClient({ baseUrl: process.env.BASE, realmName: 'master' });
+let failed = 0;
+const step = async (name, fn) => {
+  try {
+    const r = await fn();
+    console.log('ok  ', name);
+    return r;
+  } catch (e) {
+    failed++;
+    console.log('FAIL', name, e.response?.status ?? '', String(e.message).slice(0, 300));
+  }
+};
+
+await step('auth with admin-cli', () => kc.auth({ username: 'admin', password: process.env.PW, grantType: 'password', clientId: 'admin-cli' }));
+await step('realms.create', () => kc.realms.create({ realm: 'kc', enabled: true }));
+await step('realms.find', async () => assert.ok((await kc.realms.find()).some((r) => r.realm === 'kc')));
+await step('realms.update', () => kc.realms.update({ realm: 'kc' }, { displayName: 'KC', accessTokenLifespan: 600 }));
+await step('realms.findOne', async () => {
+  const r = await kc.realms.findOne({ realm: 'kc' });
+  assert.equal(r.displayName, 'KC');
+  assert.equal(r.accessTokenLifespan, 600);
+});
+await step('realms.findOne of a missing realm is null', async () => assert.equal(await kc.realms.findOne({ realm: 'missing' }), null));
+
+kc.setConfig({ realmName: 'kc' });
+const user = await step('users.create', () => kc.users.create({ username: 'alice', email: 'alice@example.com', enabled: true, firstName: 'Alice', attributes: { dept: ['eng'] } }));
+await step('users.find', async () => assert.deepEqual((await kc.users.find({ search: 'ali' })).map((u) => u.username), ['alice']));
+await step('users.count', async () => assert.equal(await kc.users.count(), 1));
+await step('users.update', () => kc.users.update({ id: user.id }, { lastName: 'Liddell' }));
+await step('users.findOne', async () => {
+  const u = await kc.users.findOne({ id: user.id });
+  assert.equal(u.lastName, 'Liddell');
+  assert.deepEqual(u.attributes.dept, ['eng']);
+});
+await step('users.findOne of a missing user is null', async () => assert.equal(await kc.users.findOne({ id: '0190a6c4-7b8a-7cde-8f00-0123456789ab' }), null));
+await step('users.resetPassword', () => kc.users.resetPassword({ id: user.id, credential: { type: 'password', value: 'Correct-horse-9', temporary: false } }));
+await step('users.getCredentials', async () => assert.deepEqual((await kc.users.getCredentials({ id: user.id })).map((c) => c.type), ['password']));
+
+await step('roles.create', () => kc.roles.create({ name: 'reader', description: 'reads' }));
+const reader = await step('roles.findOneByName', () => kc.roles.findOneByName({ name: 'reader' }));
+await step('roles.updateByName', () => kc.roles.updateByName({ name: 'reader' }, { name: 'reader', description: 'reads all' }));
+await step('users.addRealmRoleMappings', () => kc.users.addRealmRoleMappings({ id: user.id, roles: [{ id: reader.id, name: reader.name }] }));
+await step('users.listRealmRoleMappings', async () => assert.ok((await kc.users.listRealmRoleMappings({ id: user.id })).some((r) => r.name === 'reader')));
+await step('users.listCompositeRealmRoleMappings', async () => {
+  const names = (await kc.users.listCompositeRealmRoleMappings({ id: user.id })).map((r) => r.name);
+  for (const n of ['reader', 'default-roles-kc', 'offline_access', 'uma_authorization']) assert.ok(names.includes(n), n);
+});
+await step('roles.findUsersWithRole', async () => assert.deepEqual((await kc.roles.findUsersWithRole({ name: 'reader' })).map((u) => u.id), [user.id]));
+await step('roles.create parent', () => kc.roles.create({ name: 'parent' }));
+const parent = await step('roles.findOneByName parent', () => kc.roles.findOneByName({ name: 'parent' }));
+await step('roles.createComposite', () => kc.roles.createComposite({ roleId: parent.id }, [reader]));
+await step('roles.getCompositeRoles', async () => assert.deepEqual((await kc.roles.getCompositeRoles({ id: parent.id })).map((r) => r.name), ['reader']));
+
+const client = await step('clients.create', () => kc.clients.create({ clientId: 'app', publicClient: false, serviceAccountsEnabled: true, redirectUris: ['https://app.example.com/cb'] }));
+await step('clients.find', async () => assert.deepEqual((await kc.clients.find({ clientId: 'app' })).map((c) => c.id), [client.id]));
+await step('clients.update', () => kc.clients.update({ id: client.id }, { description: 'my app' }));
+await step('clients.findOne', async () => assert.equal((await kc.clients.findOne({ id: client.id })).description, 'my app'));
+const secret = await step('clients.getClientSecret', () => kc.clients.getClientSecret({ id: client.id }));
+await step('clients.generateNewClientSecret', async () => {
+  const next = await kc.clients.generateNewClientSecret({ id: client.id });
+  assert.equal(next.type, 'secret');
+  assert.notEqual(next.value, secret.value);
+});
+await step('clients.createRole', () => kc.clients.createRole({ id: client.id, name: 'app-admin' }));
+const appAdmin = await step('clients.findRole', () => kc.clients.findRole({ id: client.id, roleName: 'app-admin' }));
+await step('users.addClientRoleMappings', () => kc.users.addClientRoleMappings({ id: user.id, clientUniqueId: client.id, roles: [{ id: appAdmin.id, name: appAdmin.name }] }));
+await step('users.listClientRoleMappings', async () => assert.deepEqual((await kc.users.listClientRoleMappings({ id: user.id, clientUniqueId: client.id })).map((r) => r.name), ['app-admin']));
+await step('users.listRoleMappings', async () => {
+  const m = await kc.users.listRoleMappings({ id: user.id });
+  assert.deepEqual(m.clientMappings.app.mappings.map((r) => r.name), ['app-admin']);
+});
+await step('attackDetection.findOne', async () => assert.equal((await kc.attackDetection.findOne({ id: user.id })).numFailures, 0));
+
+await step('users.delRealmRoleMappings', () => kc.users.delRealmRoleMappings({ id: user.id, roles: [{ id: reader.id, name: reader.name }] }));
+await step('roles.delByName', () => kc.roles.delByName({ name: 'reader' }));
+await step('clients.del', () => kc.clients.del({ id: client.id }));
+await step('users.del', () => kc.users.del({ id: user.id }));
+await step('users.count after delete', async () => assert.equal(await kc.users.count(), 0));
+kc.setConfig({ realmName: 'master' });
+await step('realms.del', () => kc.realms.del({ realm: 'kc' }));
+await step('realms.findOne after delete is null', async () => assert.equal(await kc.realms.findOne({ realm: 'kc' }), null));
+
+console.log(failed === 0 ? 'all steps passed' : `${failed} steps failed`);
+process.exit(failed === 0 ? 0 : 1);
