@@ -60,11 +60,12 @@ func main() {
 
 // The example's fixed setup. A real server reads the secret from its
 // configuration.
+const realm iam.Realm = "shop"
+
 const (
-	realm        iam.Realm = "shop"
-	clientID               = "orders-cli"
-	clientSecret           = "orders-secret-change-me"
-	readerRole             = "orders-reader"
+	clientID     = "orders-cli"
+	clientSecret = "orders-secret-change-me"
+	readerRole   = "orders-reader"
 )
 
 // run serves OpenGate and the orders API on addr until ctx ends.
