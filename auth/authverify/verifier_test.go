@@ -33,7 +33,7 @@ type realmKey struct {
 	raw  *rsa.PrivateKey
 }
 
-func newRSAKey(t *testing.T, kid string) realmKey {
+func newRSAKey(t testing.TB, kid string) realmKey {
 	t.Helper()
 	raw, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -76,7 +76,7 @@ func claims(realm string, mod func(jwt.Token)) jwt.Token {
 	return tok
 }
 
-func sign(t *testing.T, tok jwt.Token, key jwk.Key) string {
+func sign(t testing.TB, tok jwt.Token, key jwk.Key) string {
 	t.Helper()
 	b, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, key))
 	if err != nil {
