@@ -42,9 +42,31 @@ func (s *Service) HandleEvent(ctx context.Context, e iam.Event) error {
 	if e.ID == "" {
 		return iam.Wrap(op, iam.Invalidf("id", "event has no id"))
 	}
-	return iam.Wrap(op, s.store.Once(ctx, Consumer, e.ID, func(st Store) error {
+	err := s.store.Once(ctx, Consumer, e.ID, func(st Store) error {
 		return s.with(st).apply(ctx, e)
-	}))
+	})
+	s.invalidateConsumed(e)
+	return iam.Wrap(op, err)
+}
+
+// invalidateConsumed drops from the effective-roles cache what consuming e
+// may have changed. apply's changes already invalidated, but inside the
+// Store's Once transaction, before it committed: a load between those
+// invalidations and the commit could have cached the old roles again.
+func (s *Service) invalidateConsumed(e iam.Event) {
+	if s.cache == nil {
+		return
+	}
+	switch e.Type {
+	case iam.TopicRealmDeleted, iam.TopicClientCreated, iam.TopicClientUpdated, iam.TopicClientDeleted:
+		s.cache.invalidateRealm(e.Realm)
+	case iam.TopicUserCreated, iam.TopicUserDeleted:
+		var d eventData
+		if len(e.Data) == 0 || e.Decode(&d) != nil || d.ID == "" {
+			d.ID = e.Subject
+		}
+		s.cache.invalidateUser(e.Realm, d.ID)
+	}
 }
 
 // eventData holds the fields rbac reads from other services' payloads;

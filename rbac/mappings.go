@@ -60,16 +60,27 @@ func (s *Service) UserCompositeRoles(ctx context.Context, realm iam.Realm, userI
 // clientId, the client roles userID holds, composites expanded, each list
 // sorted. auth puts them in the realm_access and resource_access claims; for
 // the client-credentials grant it passes ServiceAccountUserID(clientUUID).
-// An unknown user holds no roles (no error).
+// An unknown user holds no roles (no error). The slices and map are the
+// caller's. With WithEffectiveRolesCache the answer may come from the cache;
+// it reflects every change made through this Service that returned before
+// the call.
 func (s *Service) EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error) {
 	const op = "rbac.EffectiveRoles"
 	p, err := s.principal(ctx, realm, userID, false)
 	if err != nil {
 		return nil, nil, iam.Wrap(op, err)
 	}
-	realmRoles, clientRoles, err = s.store.EffectiveRoleNames(ctx, realm, p)
+	realmRoles, clientRoles, err = s.cache.get(ctx, realm, p.UserID(), func(ctx context.Context) ([]string, map[string][]string, error) {
+		return s.effectiveRoles(ctx, realm, p)
+	})
+	return realmRoles, clientRoles, iam.Wrap(op, err)
+}
+
+// effectiveRoles asks the store for the effective role names of p, sorted.
+func (s *Service) effectiveRoles(ctx context.Context, realm iam.Realm, p Principal) ([]string, map[string][]string, error) {
+	realmRoles, clientRoles, err := s.store.EffectiveRoleNames(ctx, realm, p)
 	if err != nil {
-		return nil, nil, iam.Wrap(op, err)
+		return nil, nil, err
 	}
 	if realmRoles == nil {
 		realmRoles = []string{}
@@ -132,7 +143,9 @@ func (s *Service) AddUserRoles(ctx context.Context, realm iam.Realm, userID stri
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	return iam.Wrap(op, notFound(s.store.AddMappings(ctx, realm, p, ids, e), "role not found"))
+	err = notFound(s.store.AddMappings(ctx, realm, p, ids, e), "role not found")
+	s.cache.invalidateUser(realm, p.UserID())
+	return iam.Wrap(op, err)
 }
 
 // RemoveUserRoles unmaps the roles with roleIDs from userID; roles not
@@ -151,7 +164,9 @@ func (s *Service) RemoveUserRoles(ctx context.Context, realm iam.Realm, userID s
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	return iam.Wrap(op, s.store.RemoveMappings(ctx, realm, p, ids, e))
+	err = s.store.RemoveMappings(ctx, realm, p, ids, e)
+	s.cache.invalidateUser(realm, p.UserID())
+	return iam.Wrap(op, err)
 }
 
 // AssignRealmRoles maps the realm roles named roleNames to userID
@@ -182,5 +197,7 @@ func (s *Service) DeleteUser(ctx context.Context, realm iam.Realm, userID string
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	return iam.Wrap(op, s.store.DeletePrincipal(ctx, realm, p, e))
+	err = s.store.DeletePrincipal(ctx, realm, p, e)
+	s.cache.invalidateUser(realm, p.UserID())
+	return iam.Wrap(op, err)
 }

@@ -134,7 +134,8 @@ func (s *Service) UpdateRole(ctx context.Context, realm iam.Realm, id string, u 
 	if err != nil {
 		return Role{}, iam.Wrap(op, err)
 	}
-	if u.Name != nil && *u.Name != r.Name {
+	renamed := u.Name != nil && *u.Name != r.Name
+	if renamed {
 		if protected(realm, r) {
 			return Role{}, iam.Wrap(op, iam.Invalidf("name", "role %q cannot be renamed", r.Name))
 		}
@@ -158,7 +159,11 @@ func (s *Service) UpdateRole(ctx context.Context, realm iam.Realm, id string, u 
 	if err != nil {
 		return Role{}, iam.Wrap(op, err)
 	}
-	if err := s.store.UpdateRole(ctx, r, e); err != nil {
+	err = s.store.UpdateRole(ctx, r, e)
+	if renamed { // tokens carry role names
+		s.cache.invalidateRealm(realm)
+	}
+	if err != nil {
 		return Role{}, iam.Wrap(op, duplicate(notFound(err, "role not found"), r))
 	}
 	return r, nil
@@ -180,7 +185,9 @@ func (s *Service) DeleteRole(ctx context.Context, realm iam.Realm, id string) er
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	return iam.Wrap(op, notFound(s.store.DeleteRole(ctx, realm, id, e), "role not found"))
+	err = s.store.DeleteRole(ctx, realm, id, e)
+	s.cache.invalidateRealm(realm)
+	return iam.Wrap(op, notFound(err, "role not found"))
 }
 
 // Composites returns the roles the role with id directly contains.
@@ -217,7 +224,9 @@ func (s *Service) AddComposites(ctx context.Context, realm iam.Realm, id string,
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	return iam.Wrap(op, notFound(s.store.AddComposites(ctx, realm, id, ids, e), "role not found"))
+	err = s.store.AddComposites(ctx, realm, id, ids, e)
+	s.cache.invalidateRealm(realm) // whoever holds id, through any chain of composites
+	return iam.Wrap(op, notFound(err, "role not found"))
 }
 
 // RemoveComposites makes the role with id stop containing childIDs; roles it
@@ -239,7 +248,9 @@ func (s *Service) RemoveComposites(ctx context.Context, realm iam.Realm, id stri
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	return iam.Wrap(op, notFound(s.store.RemoveComposites(ctx, realm, id, ids, e), "role not found"))
+	err = s.store.RemoveComposites(ctx, realm, id, ids, e)
+	s.cache.invalidateRealm(realm) // whoever holds id, through any chain of composites
+	return iam.Wrap(op, notFound(err, "role not found"))
 }
 
 // RoleUsers returns the ids of the users (and service accounts, as

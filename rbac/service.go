@@ -44,9 +44,31 @@ func WithBootstrapAdmin(username string) Option {
 	return func(s *Service) { s.bootstrapAdmin = strings.ToLower(username) }
 }
 
-// WithClock sets the clock used for timestamps (tests).
+// WithClock sets the clock used for timestamps and for the expiry of the
+// effective-roles cache (tests).
 func WithClock(now func() time.Time) Option {
 	return func(s *Service) { s.now = now }
+}
+
+// WithEffectiveRolesCache makes EffectiveRoles (and HasRole) answer from an
+// in-process cache of up to maxEntries subjects, each served for at most ttl
+// (ttl <= 0: DefaultRolesCacheTTL; maxEntries <= 0: DefaultRolesCacheSize).
+//
+// Every change made through this Service invalidates what it can alter
+// before the call returns: a mapping change (AddUserRoles, RemoveUserRoles,
+// AssignRealmRoles, DeleteUser) the subject; a composite change, a role
+// rename or deletion, a new clientId, a client or realm deletion the whole
+// realm. Consumed events invalidate again once their transaction committed.
+// Changes made by other processes sharing the database reach the cache
+// through their events: run rbackafka.RunCacheInvalidation with this Service
+// in every replica. Creating a role invalidates nothing (no one holds it
+// yet).
+//
+// The cache relies on each Store call having committed when it returns, as
+// rbacpg.New(pool) and rbacmem do: do not enable it on a Service over a
+// caller's transaction.
+func WithEffectiveRolesCache(ttl time.Duration, maxEntries int) Option {
+	return func(s *Service) { s.cacheCfg = &cacheConfig{ttl: ttl, size: maxEntries} }
 }
 
 // Service holds rbac's rules: role and composite management, role mappings,
@@ -60,6 +82,9 @@ type Service struct {
 	clients        ClientResolver
 	now            func() time.Time
 	bootstrapAdmin string // lowercase username; "" for none
+
+	cacheCfg *cacheConfig // set by WithEffectiveRolesCache
+	cache    *rolesCache  // nil: EffectiveRoles is not cached
 }
 
 // New returns a Service over store.
@@ -68,8 +93,30 @@ func New(store Store, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.cacheCfg != nil {
+		s.cache = newRolesCache(s.cacheCfg.ttl, s.cacheCfg.size, s.now)
+	}
 	return s
 }
+
+// InvalidateUser drops the cached effective roles of userID (a user id, or
+// "service-account-{clientUUID}") of realm. Changes made through this
+// Service invalidate by themselves; this is for changes made elsewhere
+// (other replicas, through their role_mapping.changed and user.deleted
+// events: rbackafka.RunCacheInvalidation). No-op without
+// WithEffectiveRolesCache.
+func (s *Service) InvalidateUser(realm iam.Realm, userID string) {
+	s.cache.invalidateUser(realm, userID)
+}
+
+// InvalidateRealm drops the cached effective roles of every subject of realm
+// (on role.*, client.updated, client.deleted and realm.deleted made
+// elsewhere). It deletes nothing else; DeleteRealm deletes the realm's
+// roles. No-op without WithEffectiveRolesCache.
+func (s *Service) InvalidateRealm(realm iam.Realm) { s.cache.invalidateRealm(realm) }
+
+// InvalidateAll empties the effective-roles cache.
+func (s *Service) InvalidateAll() { s.cache.invalidateAll() }
 
 // with returns a copy of s working on st (a transaction's store).
 func (s *Service) with(st Store) *Service {
@@ -126,7 +173,12 @@ func (s *Service) FindClient(ctx context.Context, realm iam.Realm, clientID stri
 }
 
 // PutClient records the public clientId of client id (the client.created and
-// client.updated consumers call it).
+// client.updated consumers call it). When it changes the clientId of a client
+// rbac knew, the client's roles appear under another key of
+// resource_access: it records role.updated for each of them (so that other
+// processes' caches drop the realm after the change committed) and drops
+// the realm from this Service's cache. Recording an unchanged clientId
+// changes nothing.
 func (s *Service) PutClient(ctx context.Context, realm iam.Realm, id, clientID string) error {
 	const op = "rbac.PutClient"
 	if err := realm.Validate(); err != nil {
@@ -138,7 +190,34 @@ func (s *Service) PutClient(ctx context.Context, realm iam.Realm, id, clientID s
 	if clientID == "" || len(clientID) > MaxNameLength {
 		return iam.Wrap(op, iam.Invalidf("clientId", "clientId must be 1 to %d characters", MaxNameLength))
 	}
-	return iam.Wrap(op, s.store.PutClient(ctx, Client{Realm: realm, ID: id, ClientID: clientID}))
+	old, err := s.store.GetClient(ctx, realm, id)
+	switch {
+	case err == nil && old.ClientID == clientID:
+		return nil
+	case err != nil && !errors.Is(err, iam.ErrNotFound):
+		return iam.Wrap(op, err)
+	}
+	renamed := err == nil
+	var events []iam.Event
+	if renamed {
+		roles, err := s.store.ListRoles(ctx, realm, RoleFilter{ClientUUID: id})
+		if err != nil {
+			return iam.Wrap(op, err)
+		}
+		for _, r := range roles {
+			r.ClientID = clientID
+			e, err := roleEvent(iam.TopicRoleUpdated, r)
+			if err != nil {
+				return iam.Wrap(op, err)
+			}
+			events = append(events, e)
+		}
+	}
+	err = s.store.PutClient(ctx, Client{Realm: realm, ID: id, ClientID: clientID}, events...)
+	if renamed {
+		s.cache.invalidateRealm(realm)
+	}
+	return iam.Wrap(op, err)
 }
 
 // DeleteClient removes client id's roles (with their mappings and composite
@@ -168,7 +247,9 @@ func (s *Service) DeleteClient(ctx context.Context, realm iam.Realm, id string) 
 		return iam.Wrap(op, err)
 	}
 	events = append(events, e)
-	return iam.Wrap(op, s.store.DeleteClient(ctx, realm, id, events...))
+	err = s.store.DeleteClient(ctx, realm, id, events...)
+	s.cache.invalidateRealm(realm)
+	return iam.Wrap(op, err)
 }
 
 // DeleteRealm removes everything rbac holds for realm. Idempotent.
@@ -177,5 +258,7 @@ func (s *Service) DeleteRealm(ctx context.Context, realm iam.Realm) error {
 	if err := realm.Validate(); err != nil {
 		return iam.Wrap(op, err)
 	}
-	return iam.Wrap(op, s.store.DeleteRealm(ctx, realm))
+	err := s.store.DeleteRealm(ctx, realm)
+	s.cache.invalidateRealm(realm)
+	return iam.Wrap(op, err)
 }

@@ -31,8 +31,10 @@ import (
 //     nothing changes.
 //   - Roles returned carry ClientID and Composite filled in.
 type Store interface {
-	// PutClient records (or updates) the public clientId of a client.
-	PutClient(ctx context.Context, c Client) error
+	// PutClient records (or updates) the public clientId of a client, with
+	// events (the Service passes role.updated for the client's roles when
+	// the clientId changes).
+	PutClient(ctx context.Context, c Client, events ...iam.Event) error
 	// GetClient returns a client rbac knows, or CodeNotFound.
 	GetClient(ctx context.Context, realm iam.Realm, id string) (Client, error)
 	// FindClient returns the client rbac knows by public clientId, or

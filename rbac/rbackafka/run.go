@@ -8,9 +8,20 @@
 // used in tokens), client.deleted (its roles and service account). Handling
 // is idempotent (rbac.Service.HandleEvent).
 //
+// RunCacheInvalidation keeps effective-roles caches coherent across
+// processes: one per process that caches (each rbac-service replica with
+// rbac.WithEffectiveRolesCache, each service reading through an
+// rbac.CachedResolver), in a group of its own (CacheGroup), on
+// role_mapping.changed, role.*, user.deleted, client.updated/deleted and
+// realm.deleted.
+//
 //	bus := iambus.New()
 //	_ = bus.Declare(rbac.Consumer, rbac.Topics()...) // before anything publishes
 //	go rbackafka.Run(ctx, bus, svc)
+//	go rbackafka.RunCacheInvalidation(ctx, bus, rbackafka.CacheGroup("rbac-service", host), svc)
+//
+//	roles := rbac.NewCachedResolver(rbachttp.NewClient(url, token)) // in auth-service
+//	go rbackafka.RunCacheInvalidation(ctx, sub, rbackafka.CacheGroup("auth-service", host), roles)
 package rbackafka
 
 import (

@@ -100,10 +100,11 @@ func (d *realmData) out(id string) rbac.Role {
 }
 
 // PutClient implements rbac.Store.
-func (s *Store) PutClient(ctx context.Context, c rbac.Client) error {
+func (s *Store) PutClient(ctx context.Context, c rbac.Client, events ...iam.Event) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.realm(c.Realm, true).clients[c.ID] = c
+	s.mu.Unlock()
+	s.publish(ctx, events)
 	return nil
 }
 

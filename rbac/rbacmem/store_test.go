@@ -85,3 +85,32 @@ func TestOnceForgetsTheOldestBeyondItsLimit(t *testing.T) {
 		t.Fatalf("runs = %d, want 4", runs)
 	}
 }
+
+func TestNewClientIDPublishesRoleUpdatedForTheClientsRoles(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	svc := rbac.New(rbacmem.New(rec))
+	if err := svc.PutClient(ctx, "acme", "c-1", "app"); err != nil {
+		t.Fatal(err)
+	}
+	cr, err := svc.CreateRole(ctx, "acme", rbac.Role{Name: "cr", ClientUUID: "c-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateRole(ctx, "acme", rbac.Role{Name: "realm-role"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, clientID := range []string{"app", "app2"} { // unchanged, then new
+		if err := svc.PutClient(ctx, "acme", "c-1", clientID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{iam.TopicRoleCreated, iam.TopicRoleCreated, iam.TopicRoleUpdated}
+	if got := rec.topics(); len(got) != len(want) || got[2] != want[2] {
+		t.Fatalf("topics = %v, want %v", got, want)
+	}
+	var e rbac.RoleEvent
+	if err := rec.events[2].Decode(&e); err != nil || e.ID != cr.ID || e.ClientID != "app2" || !e.ClientRole {
+		t.Fatalf("role.updated = %+v, %v", e, err)
+	}
+}

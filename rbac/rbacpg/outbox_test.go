@@ -136,3 +136,31 @@ func TestEveryQueryIsRealmScoped(t *testing.T) {
 		}
 	}
 }
+
+func TestNewClientIDWritesRoleUpdatedForTheClientsRoles(t *testing.T) {
+	ctx := context.Background()
+	pool := migrated(t)
+	svc := rbac.New(rbacpg.New(pool))
+	if err := svc.PutClient(ctx, "acme", "c-1", "app"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []rbac.Role{{Name: "a", ClientUUID: "c-1"}, {Name: "b", ClientUUID: "c-1"}, {Name: "realm-role"}} {
+		if _, err := svc.CreateRole(ctx, "acme", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.PutClient(ctx, "acme", "c-1", "app"); err != nil { // unchanged: no event
+		t.Fatal(err)
+	}
+	if err := svc.PutClient(ctx, "acme", "c-1", "app2"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{iam.TopicRoleCreated, iam.TopicRoleCreated, iam.TopicRoleCreated, iam.TopicRoleUpdated, iam.TopicRoleUpdated}
+	if got := outboxTopics(t, pool); !slices.Equal(got, want) {
+		t.Fatalf("outbox = %v, want %v", got, want)
+	}
+	c, err := svc.Client(ctx, "acme", "c-1")
+	if err != nil || c.ClientID != "app2" {
+		t.Fatalf("client = %+v, %v", c, err)
+	}
+}

@@ -115,9 +115,14 @@ func limit(max int) pgtype.Int4 {
 func offset(first int) int32 { return int32(min(max(first, 0), 1<<31-1)) }
 
 // PutClient implements rbac.Store.
-func (s *Store) PutClient(ctx context.Context, c rbac.Client) error {
-	err := queries(s.db).PutClient(ctx, db.PutClientParams{RealmName: string(c.Realm), ID: c.ID, ClientID: c.ClientID})
-	return iampg.MapError("rbacpg.PutClient", err)
+func (s *Store) PutClient(ctx context.Context, c rbac.Client, events ...iam.Event) error {
+	if len(events) == 0 {
+		err := queries(s.db).PutClient(ctx, db.PutClientParams{RealmName: string(c.Realm), ID: c.ID, ClientID: c.ClientID})
+		return iampg.MapError("rbacpg.PutClient", err)
+	}
+	return s.tx(ctx, "rbacpg.PutClient", events, func(q *db.Queries, _ pgx.Tx) error {
+		return q.PutClient(ctx, db.PutClientParams{RealmName: string(c.Realm), ID: c.ID, ClientID: c.ClientID})
+	})
 }
 
 // GetClient implements rbac.Store.

@@ -7,7 +7,11 @@
 //
 // newStore must return an empty Store for each call (each subtest gets its
 // own). The suite drives the Store mostly through rbac.Service, the way
-// OpenGate uses it, and checks the guarantees documented on rbac.Store.
+// OpenGate uses it, and checks the guarantees documented on rbac.Store. It
+// runs again through a Service with rbac.WithEffectiveRolesCache, and checks
+// that cache over the Store: changes visible at once (mappings, composites
+// deep in a chain, renames, deletions, consumed events, another replica's
+// events), expiry, bounded size, copies.
 package rbactest
 
 import (
@@ -25,26 +29,29 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *fixture)
+		// readsRoles marks the tests that read effective roles: they run
+		// again through a Service caching them.
+		readsRoles bool
 	}{
-		{"RoleLifecycle", testRoleLifecycle},
-		{"DuplicateRoleNameIsConflict", testDuplicateName},
-		{"ListRolesOrdersSearchesAndPages", testListRoles},
-		{"ClientRolesNeedAKnownClient", testClientRoles},
-		{"CompositeExpansionThreeLevelsDeep", testExpansionThreeLevels},
-		{"CycleRejection", testCycleRejection},
-		{"ConcurrentOppositeEdgesNeverFormACycle", testConcurrentCycle},
-		{"ConcurrentMappingIsIdempotent", testConcurrentMapping},
-		{"ConcurrentCompositeIsIdempotent", testConcurrentComposite},
-		{"UnknownRoleChangesNothing", testUnknownRoleIsAtomic},
-		{"DeleteRoleRemovesItFromCompositesAndMappings", testDeleteRoleCascades},
-		{"DeleteClientRemovesItsRolesAndServiceAccount", testDeleteClient},
-		{"DeleteRealmRemovesEverythingOfTheRealm", testDeleteRealm},
-		{"DeletePrincipalRemovesItsMappings", testDeletePrincipal},
-		{"RealmIsolation", testRealmIsolation},
-		{"RolePrincipalsPages", testRolePrincipals},
-		{"RealmDefaultsAreIdempotent", testRealmDefaults},
-		{"OnceRunsEachEventOnce", testOnce},
-		{"ConsumersApplyEventsOnce", testConsumers},
+		{"RoleLifecycle", testRoleLifecycle, false},
+		{"DuplicateRoleNameIsConflict", testDuplicateName, false},
+		{"ListRolesOrdersSearchesAndPages", testListRoles, false},
+		{"ClientRolesNeedAKnownClient", testClientRoles, true},
+		{"CompositeExpansionThreeLevelsDeep", testExpansionThreeLevels, true},
+		{"CycleRejection", testCycleRejection, false},
+		{"ConcurrentOppositeEdgesNeverFormACycle", testConcurrentCycle, false},
+		{"ConcurrentMappingIsIdempotent", testConcurrentMapping, false},
+		{"ConcurrentCompositeIsIdempotent", testConcurrentComposite, false},
+		{"UnknownRoleChangesNothing", testUnknownRoleIsAtomic, false},
+		{"DeleteRoleRemovesItFromCompositesAndMappings", testDeleteRoleCascades, true},
+		{"DeleteClientRemovesItsRolesAndServiceAccount", testDeleteClient, false},
+		{"DeleteRealmRemovesEverythingOfTheRealm", testDeleteRealm, true},
+		{"DeletePrincipalRemovesItsMappings", testDeletePrincipal, false},
+		{"RealmIsolation", testRealmIsolation, true},
+		{"RolePrincipalsPages", testRolePrincipals, false},
+		{"RealmDefaultsAreIdempotent", testRealmDefaults, true},
+		{"OnceRunsEachEventOnce", testOnce, false},
+		{"ConsumersApplyEventsOnce", testConsumers, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +59,27 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 			tt.fn(t, &fixture{t: t, st: st, svc: rbac.New(st), ctx: context.Background()})
 		})
 	}
+	// The tests reading effective roles again, through a Service caching
+	// them: the cache must not change what they observe.
+	t.Run("ThroughEffectiveRolesCache", func(t *testing.T) {
+		for _, tt := range tests {
+			if !tt.readsRoles {
+				continue
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				st := newStore(t)
+				svc := rbac.New(st, rbac.WithEffectiveRolesCache(0, 0))
+				tt.fn(t, &fixture{t: t, st: st, svc: svc, ctx: context.Background()})
+			})
+		}
+	})
+	t.Run("EffectiveRolesCache", func(t *testing.T) {
+		for _, tt := range cacheTests {
+			t.Run(tt.name, func(t *testing.T) {
+				tt.fn(t, newCacheFixture(t, newStore(t), tt.size))
+			})
+		}
+	})
 }
 
 // fixture bundles a Store, a Service on it and helpers that fail the test.

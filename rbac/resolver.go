@@ -1,0 +1,99 @@
+package rbac
+
+import (
+	"context"
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// RoleResolver answers the effective roles of a subject with the contract of
+// Service.EffectiveRoles. *Service, *CachedResolver and the remote
+// rbachttp.Client implement it.
+type RoleResolver interface {
+	EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error)
+}
+
+var (
+	_ RoleResolver = (*Service)(nil)
+	_ RoleResolver = (*CachedResolver)(nil)
+)
+
+// CachedResolver serves EffectiveRoles from memory in front of another
+// RoleResolver (typically the remote rbachttp.Client in auth-service), so
+// that issuing a token does not cost a call to rbac.
+//
+// Entries are dropped by InvalidateUser, InvalidateRealm and InvalidateAll —
+// wire them to rbac's events with rbackafka.RunCacheInvalidation
+// (role_mapping.changed drops the subject; role.*, client.updated/deleted and
+// realm.deleted the realm; user.deleted the user) — and expire after the TTL
+// in any case (DefaultRolesCacheTTL). An invalidation that returns before a
+// call starts is always honoured: loads in flight when it happens are not
+// cached. Concurrent misses of one subject share one load. Errors are never
+// cached. Callers get their own copies of the slices and map. At most
+// DefaultRolesCacheSize subjects are held (WithCacheSize); a full cache
+// evicts an arbitrary entry. Safe for concurrent use.
+type CachedResolver struct {
+	next  RoleResolver
+	cache *rolesCache
+}
+
+// CacheOption configures a CachedResolver.
+type CacheOption func(*cacheConfig)
+
+type cacheConfig struct {
+	ttl  time.Duration
+	size int
+	now  func() time.Time
+}
+
+// WithCacheTTL sets how long an answer is served without an invalidation
+// (DefaultRolesCacheTTL when ttl <= 0).
+func WithCacheTTL(ttl time.Duration) CacheOption {
+	return func(c *cacheConfig) { c.ttl = ttl }
+}
+
+// WithCacheSize sets the most subjects held (DefaultRolesCacheSize when
+// n <= 0).
+func WithCacheSize(n int) CacheOption {
+	return func(c *cacheConfig) { c.size = n }
+}
+
+// WithCacheClock sets the clock used for expiry (tests).
+func WithCacheClock(now func() time.Time) CacheOption {
+	return func(c *cacheConfig) { c.now = now }
+}
+
+// NewCachedResolver returns a cache in front of next.
+func NewCachedResolver(next RoleResolver, opts ...CacheOption) *CachedResolver {
+	var cfg cacheConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &CachedResolver{next: next, cache: newRolesCache(cfg.ttl, cfg.size, cfg.now)}
+}
+
+// EffectiveRoles returns next's answer for userID of realm, from the cache
+// when it holds it. Errors are next's (CodeUnavailable if ctx ends while
+// waiting for another caller's load of the same subject).
+func (r *CachedResolver) EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error) {
+	return r.cache.get(ctx, realm, userID, func(ctx context.Context) ([]string, map[string][]string, error) {
+		return r.next.EffectiveRoles(ctx, realm, userID)
+	})
+}
+
+// InvalidateUser drops the cached roles of userID (a user id, or
+// "service-account-{clientUUID}") of realm.
+func (r *CachedResolver) InvalidateUser(realm iam.Realm, userID string) {
+	r.cache.invalidateUser(realm, userID)
+}
+
+// InvalidateRealm drops the cached roles of every subject of realm.
+func (r *CachedResolver) InvalidateRealm(realm iam.Realm) { r.cache.invalidateRealm(realm) }
+
+// InvalidateAll empties the cache.
+func (r *CachedResolver) InvalidateAll() { r.cache.invalidateAll() }
+
+// Len returns the number of subjects cached (loads in flight included), for
+// metrics and tests.
+func (r *CachedResolver) Len() int { return r.cache.len() }
