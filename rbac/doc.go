@@ -14,11 +14,22 @@
 // client's service account holds roles as the user id
 // "service-account-{clientUUID}" (ServiceAccountUserID).
 //
+// Effective roles are read for every token issued, so they can be cached:
+// WithEffectiveRolesCache inside the Service (changes made through it
+// invalidate before they return; other replicas' changes arrive by events),
+// and NewCachedResolver in front of a remote rbac (rbachttp.Client). Both are
+// kept coherent across processes by rbackafka.RunCacheInvalidation.
+//
 // Embedded use:
 //
-//	svc := rbac.New(rbacmem.New(bus))
+//	svc := rbac.New(rbacmem.New(bus), rbac.WithEffectiveRolesCache(0, 0)) // default TTL and size
 //	if err := svc.EnsureRealmDefaults(ctx, iam.MasterRealm); err != nil { ... }
 //	if err := svc.AssignRealmRoles(ctx, iam.MasterRealm, adminID, iam.RoleAdmin); err != nil { ... }
 //	realmRoles, clientRoles, err := svc.EffectiveRoles(ctx, iam.MasterRealm, adminID)
 //	// realmRoles == ["admin"], clientRoles == map[]
+//
+// Another service reading roles remotely:
+//
+//	roles := rbac.NewCachedResolver(rbachttp.NewClient(rbacURL, token))
+//	go rbackafka.RunCacheInvalidation(ctx, sub, rbackafka.CacheGroup("auth-service", host), roles)
 package rbac

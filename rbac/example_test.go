@@ -31,3 +31,26 @@ func Example() {
 	// [accountant] map[billing-app:[read-invoices]]
 	// true
 }
+
+func ExampleNewCachedResolver() {
+	ctx := context.Background()
+	svc := rbac.New(rbacmem.New(nil)) // stands for rbachttp.NewClient(url, token)
+	reader, _ := svc.CreateRole(ctx, "acme", rbac.Role{Name: "reader"})
+	roles := rbac.NewCachedResolver(svc)
+
+	_ = svc.AddUserRoles(ctx, "acme", "alice-id", reader.ID)
+	realmRoles, _, _ := roles.EffectiveRoles(ctx, "acme", "alice-id") // loaded, then cached
+	fmt.Println(realmRoles)
+
+	_ = svc.RemoveUserRoles(ctx, "acme", "alice-id", reader.ID)
+	realmRoles, _, _ = roles.EffectiveRoles(ctx, "acme", "alice-id")
+	fmt.Println(realmRoles, "(cached)")
+
+	roles.InvalidateUser("acme", "alice-id") // what role_mapping.changed does
+	realmRoles, _, _ = roles.EffectiveRoles(ctx, "acme", "alice-id")
+	fmt.Println(realmRoles)
+	// Output:
+	// [reader]
+	// [reader] (cached)
+	// []
+}

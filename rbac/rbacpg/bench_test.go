@@ -72,8 +72,9 @@ func benchRealm(b *testing.B, svc *rbac.Service, realm iam.Realm) (string, int) 
 	return user, 50 + 40 + 20 + 10
 }
 
-// benchEffectiveRoles measures EffectiveRoles and reports p50 and p99.
-func benchEffectiveRoles(b *testing.B, svc *rbac.Service, realm iam.Realm, user string, want int) {
+// benchEffectiveRoles measures EffectiveRoles of user through svc and
+// reports p50 and p99.
+func benchEffectiveRoles(b *testing.B, name string, svc *rbac.Service, realm iam.Realm, user string, want int) {
 	ctx := context.Background()
 	realmRoles, clientRoles, err := svc.EffectiveRoles(ctx, realm, user)
 	if err != nil {
@@ -82,8 +83,9 @@ func benchEffectiveRoles(b *testing.B, svc *rbac.Service, realm iam.Realm, user 
 	if got := len(realmRoles) + len(clientRoles["app"]); got != want {
 		b.Fatalf("user holds %d roles, want %d", got, want)
 	}
-	b.Run("EffectiveRoles", func(b *testing.B) {
+	b.Run(name, func(b *testing.B) {
 		durations := make([]time.Duration, 0, b.N)
+		b.ReportAllocs()
 		b.ResetTimer()
 		for b.Loop() {
 			start := time.Now()
@@ -94,25 +96,70 @@ func benchEffectiveRoles(b *testing.B, svc *rbac.Service, realm iam.Realm, user 
 		}
 		b.StopTimer()
 		slices.Sort(durations)
-		b.ReportMetric(float64(durations[len(durations)/2].Microseconds()), "p50-µs")
-		b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds()), "p99-µs")
+		b.ReportMetric(float64(durations[len(durations)/2].Nanoseconds())/1000, "p50-µs")
+		b.ReportMetric(float64(durations[len(durations)*99/100].Nanoseconds())/1000, "p99-µs")
+	})
+	b.Run(name+"Parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, _, err := svc.EffectiveRoles(ctx, realm, user); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	})
 }
 
-// BenchmarkEffectiveRolesPostgres: 50 direct roles, 3 levels of composites.
+// benchServiceAccount gives the service account of client c-svc three
+// realm roles, the shape of a client_credentials token, and returns its
+// user id.
+func benchServiceAccount(b *testing.B, svc *rbac.Service, realm iam.Realm) string {
+	b.Helper()
+	ctx := context.Background()
+	if err := svc.PutClient(ctx, realm, "c-svc", "svc"); err != nil {
+		b.Fatal(err)
+	}
+	sa := rbac.ServiceAccountUserID("c-svc")
+	for _, name := range []string{"orders-read", "orders-write", "reports"} {
+		r, err := svc.CreateRole(ctx, realm, rbac.Role{Name: name})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := svc.AddUserRoles(ctx, realm, sa, r.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return sa
+}
+
+// BenchmarkEffectiveRolesPostgres: a user with 50 direct roles over 3 levels
+// of composites (120 roles), and a service account with 3 roles (a
+// client_credentials token), each uncached (one recursive query) and
+// through WithEffectiveRolesCache (a hit).
 //
 //	OPENGATE_TEST_POSTGRES_URL=... go test -run '^$' -bench EffectiveRoles ./rbac/rbacpg/
 func BenchmarkEffectiveRolesPostgres(b *testing.B) {
-	svc := rbac.New(newStore(b))
-	benchRealm(b, svc, "other") // a neighbour realm of the same shape
-	user, want := benchRealm(b, svc, "acme")
-	benchEffectiveRoles(b, svc, "acme", user, want)
+	store := newStore(b)
+	uncached := rbac.New(store)
+	cached := rbac.New(store, rbac.WithEffectiveRolesCache(time.Hour, 0))
+	benchRealm(b, uncached, "other") // a neighbour realm of the same shape
+	user, want := benchRealm(b, uncached, "acme")
+	sa := benchServiceAccount(b, uncached, "acme")
+	benchEffectiveRoles(b, "User120Roles/Uncached", uncached, "acme", user, want)
+	benchEffectiveRoles(b, "User120Roles/Cached", cached, "acme", user, want)
+	benchEffectiveRoles(b, "ServiceAccount3Roles/Uncached", uncached, "acme", sa, 3)
+	benchEffectiveRoles(b, "ServiceAccount3Roles/Cached", cached, "acme", sa, 3)
 }
 
 // BenchmarkEffectiveRolesMemory is the same graph on rbacmem, for
 // comparison.
 func BenchmarkEffectiveRolesMemory(b *testing.B) {
-	svc := rbac.New(rbacmem.New(nil))
-	user, want := benchRealm(b, svc, "acme")
-	benchEffectiveRoles(b, svc, "acme", user, want)
+	store := rbacmem.New(nil)
+	uncached := rbac.New(store)
+	cached := rbac.New(store, rbac.WithEffectiveRolesCache(time.Hour, 0))
+	user, want := benchRealm(b, uncached, "acme")
+	benchEffectiveRoles(b, "User120Roles/Uncached", uncached, "acme", user, want)
+	benchEffectiveRoles(b, "User120Roles/Cached", cached, "acme", user, want)
 }
