@@ -23,7 +23,9 @@ import (
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
+	"github.com/opengate-iam/opengate/rbac/rbackafka"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
@@ -133,8 +135,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}
+	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.rbacURL, cfg.ServiceToken))
 	svc, err := auth.New(cfg.IssuerBase, realmGetter, clientReader,
-		usershttp.NewClient(cfg.usersURL, cfg.ServiceToken), rbachttp.NewClient(cfg.rbacURL, cfg.ServiceToken),
+		usershttp.NewClient(cfg.usersURL, cfg.ServiceToken), roles,
 		authpg.NewKeyStore(pool, sealer), tokens, opts...)
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
@@ -157,6 +160,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		srv.Task("auth consumer", func(ctx context.Context) error { return authkafka.Run(ctx, sub, svc) })
 		srv.Task("realm cache invalidation", func(ctx context.Context) error {
 			return realmskafka.RunCacheInvalidation(ctx, cacheSub, realmskafka.CacheGroup(serviceName, cfg.Instance), realmGetter)
+		})
+		srv.Task("role cache invalidation", func(ctx context.Context) error {
+			return rbackafka.RunCacheInvalidation(ctx, cacheSub, rbackafka.CacheGroup(serviceName, cfg.Instance), roles)
 		})
 		srv.Task("client cache invalidation", func(ctx context.Context) error {
 			return clientskafka.RunCacheInvalidation(ctx, cacheSub, clientskafka.CacheGroup(serviceName, cfg.Instance), clientReader)

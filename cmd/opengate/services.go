@@ -130,7 +130,7 @@ func newServices(ctx context.Context, cfg config, pub iam.Publisher, log *slog.L
 	s.realms = realms.New(realmStore)
 	s.clients = clients.New(clientStore, sealer)
 	s.users = users.New(userStore, s.realms, users.WithPublicURL(cfg.IssuerBase), users.WithLogger(log))
-	s.rbac = rbac.New(rbacStore, rbac.WithClientResolver(s.clients))
+	s.rbac = rbac.New(rbacStore, rbac.WithClientResolver(s.clients), rbac.WithEffectiveRolesCache(0, 0))
 	a, err := auth.New(cfg.IssuerBase, s.realms, s.clients, s.users, s.rbac, keyStore, tokenStore,
 		auth.WithPublisher(authEvents))
 	if err != nil {

@@ -18,6 +18,8 @@
 //	OPENGATE_KAFKA_BROKERS              comma-separated seed brokers; without
 //	                                    them events stay in the outbox and
 //	                                    nothing is consumed
+//	-instance / OPENGATE_INSTANCE       this replica's name in its role-cache
+//	                                    consumer group (default: the host name)
 //	OPENGATE_ADMIN_USER                 the bootstrap administrator user-service
 //	                                    creates in master: its user.created
 //	                                    event grants it the admin role

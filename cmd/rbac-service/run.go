@@ -16,7 +16,7 @@ import (
 
 // binary is rbac-service's shared settings; :8084 is its port in
 // ARCHITECTURE.md.
-var binary = boot.Binary{Name: "rbac-service", Addr: ":8084"}
+var binary = boot.Binary{Name: "rbac-service", Addr: ":8084", Instance: "this replica's name in its role-cache consumer group"}
 
 // serviceName names the service in logs and metrics.
 const serviceName = "rbac"
@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
-	svc := rbac.New(rbacpg.New(pool), rbac.WithBootstrapAdmin(cfg.adminUser))
+	svc := rbac.New(rbacpg.New(pool), rbac.WithBootstrapAdmin(cfg.adminUser), rbac.WithEffectiveRolesCache(0, 0))
 
 	srv := boot.NewServer(binary.Name, log)
 	defer srv.Close()
@@ -73,6 +73,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		sub := bus.Subscriber()
 		srv.Task("rbac consumer", func(ctx context.Context) error { return rbackafka.Run(ctx, sub, svc) })
+		// Other replicas' changes reach this replica's effective-roles cache.
+		srv.Task("role cache invalidation", func(ctx context.Context) error {
+			return rbackafka.RunCacheInvalidation(ctx, bus.CacheSubscriber(), rbackafka.CacheGroup(binary.Name, cfg.Instance), svc)
+		})
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox and no events are consumed")
 	}
