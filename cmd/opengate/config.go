@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 )
@@ -21,6 +22,7 @@ type config struct {
 	AdminPassword string // OPENGATE_ADMIN_PASSWORD
 	LogFormat     string // OPENGATE_LOG_FORMAT: text or json
 	DBPrefix      string // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
+	Instance      string // OPENGATE_INSTANCE: this replica's name in its cache consumer groups
 	MigrateOnly   bool
 }
 
@@ -43,6 +45,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.AdminUser, "admin-user", env("OPENGATE_ADMIN_USER", "admin"), "bootstrap administrator of the master realm (OPENGATE_ADMIN_USER)")
 	fs.StringVar(&c.LogFormat, "log-format", env("OPENGATE_LOG_FORMAT", "text"), "log format: text or json (OPENGATE_LOG_FORMAT)")
 	fs.StringVar(&c.DBPrefix, "database-prefix", env("OPENGATE_DATABASE_PREFIX", "opengate_"), "prefix of the per-service database names (OPENGATE_DATABASE_PREFIX)")
+	instance := env("OPENGATE_INSTANCE", "")
+	if instance == "" {
+		instance, _ = os.Hostname()
+	}
+	fs.StringVar(&c.Instance, "instance", instance, "this replica's name in its cache-invalidation consumer groups, with Kafka (OPENGATE_INSTANCE; default the host name)")
 	fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "apply database migrations and exit")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -52,6 +59,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.SecretKey = getenv("OPENGATE_SECRET_KEY")
 	c.AdminPassword = getenv("OPENGATE_ADMIN_PASSWORD")
 	c.KafkaBrokers = boot.SplitList(brokers)
+	if c.Instance == "" {
+		c.Instance = "default"
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return config{}, fmt.Errorf("log format must be text or json, not %q", c.LogFormat)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbackafka"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
+	"github.com/opengate-iam/opengate/realms/realmskafka"
 	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/usershttp"
 	"github.com/opengate-iam/opengate/users/userskafka"
@@ -51,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
-	pub, sub, closeBus, err := newBus(ctx, cfg, log)
+	pub, sub, cacheSub, closeBus, err := newBus(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -76,6 +77,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	tasks.Go("rbac consumer", func(ctx context.Context) error { return rbackafka.Run(ctx, sub, svc.rbac) })
 	tasks.Go("users consumer", func(ctx context.Context) error { return userskafka.Run(ctx, sub, svc.users) })
 	tasks.Go("auth consumer", func(ctx context.Context) error { return authkafka.Run(ctx, sub, svc.auth) })
+	if cacheSub != nil {
+		// Replicas sharing the databases drop cached realms, clients and
+		// effective roles when another replica changes them.
+		tasks.Go("realm cache invalidation", func(ctx context.Context) error {
+			return realmskafka.RunCacheInvalidation(ctx, cacheSub, realmskafka.CacheGroup("opengate", cfg.Instance), svc.realms)
+		})
+		tasks.Go("client cache invalidation", func(ctx context.Context) error {
+			return clientskafka.RunCacheInvalidation(ctx, cacheSub, clientskafka.CacheGroup("opengate", cfg.Instance), svc.clients)
+		})
+		tasks.Go("role cache invalidation", func(ctx context.Context) error {
+			return rbackafka.RunCacheInvalidation(ctx, cacheSub, rbackafka.CacheGroup("opengate", cfg.Instance), svc.rbac)
+		})
+	}
 
 	generated, err := svc.bootstrap(ctx, cfg)
 	if err != nil {
@@ -117,16 +131,18 @@ func routes(svc *services, verifier *authverify.Verifier, log *slog.Logger) http
 	}, log)
 }
 
-// newBus returns Kafka when brokers are configured, else the in-process bus
-// with every consumer group declared, so no event published during start-up
-// is lost.
-func newBus(ctx context.Context, cfg config, log *slog.Logger) (iam.Publisher, iam.Subscriber, func(), error) {
+// newBus returns Kafka when brokers are configured, with a subscriber for
+// cache invalidation (starting at the end of the topics); else the in-process
+// bus with every consumer group declared, so no event published during
+// start-up is lost, and no cache subscriber (one process: its own writes
+// invalidate its caches).
+func newBus(ctx context.Context, cfg config, log *slog.Logger) (pub iam.Publisher, sub, cacheSub iam.Subscriber, closeBus func(), err error) {
 	if len(cfg.KafkaBrokers) > 0 {
 		k, err := boot.OpenKafka(ctx, cfg.KafkaBrokers, log)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("connect to Kafka: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("connect to Kafka: %w", err)
 		}
-		return k.Publisher, k.Subscriber(), k.Close, nil
+		return k.Publisher, k.Subscriber(), k.CacheSubscriber(), k.Close, nil
 	}
 	bus := iambus.New(iambus.WithLogger(log))
 	for group, topics := range map[string][]string{
@@ -136,10 +152,10 @@ func newBus(ctx context.Context, cfg config, log *slog.Logger) (iam.Publisher, i
 		auth.Consumer:       auth.Topics(),
 	} {
 		if err := bus.Declare(group, topics...); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 	}
-	return bus, bus, func() { _ = bus.Close() }, nil
+	return bus, bus, nil, func() { _ = bus.Close() }, nil
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -156,18 +157,82 @@ func TestRunPostgresAndRedis(t *testing.T) {
 		}
 		t.Skipf("set %s and %s to run the production configuration", iamtest.EnvPostgresURL, iamtest.EnvRedisURL)
 	}
+	s := start(t, productionEnv(t, serverURL, redisURL))
+	exerciseQuickstart(t, s)
+}
+
+// productionEnv configures fresh per-test databases on serverURL (dropped
+// after the test) and Redis.
+func productionEnv(t *testing.T, serverURL, redisURL string) map[string]string {
+	t.Helper()
 	prefix := "ogtest_" + strings.ToLower(iamcrypto.RandomToken(6)) + "_"
 	prefix = regexp.MustCompile(`[^a-z0-9_]`).ReplaceAllString(prefix, "x")
 	t.Cleanup(func() { dropDatabases(t, serverURL, prefix) })
-	env := map[string]string{
+	return map[string]string{
 		"OPENGATE_POSTGRES_URL":    serverURL,
 		"OPENGATE_REDIS_URL":       redisURL,
 		"OPENGATE_SECRET_KEY":      iamcrypto.RandomToken(32),
 		"OPENGATE_ADMIN_PASSWORD":  "bootstrap-Passw0rd",
 		"OPENGATE_DATABASE_PREFIX": prefix,
 	}
-	s := start(t, env)
-	exerciseQuickstart(t, s)
+}
+
+// Two replicas on one set of databases and one Kafka cluster: a realm
+// changed through one is seen through the other at once, not when the
+// other's realm cache expires (a minute), because the change reaches its
+// cache-invalidation consumer over Kafka.
+func TestRunReplicasInvalidateEachOthersCachesOverKafka(t *testing.T) {
+	serverURL := os.Getenv(iamtest.EnvPostgresURL)
+	redisURL := os.Getenv(iamtest.EnvRedisURL)
+	if serverURL == "" || redisURL == "" {
+		if os.Getenv(iamtest.EnvRequire) == "1" {
+			t.Fatalf("%s and %s are required", iamtest.EnvPostgresURL, iamtest.EnvRedisURL)
+		}
+		t.Skipf("set %s and %s to run replicas", iamtest.EnvPostgresURL, iamtest.EnvRedisURL)
+	}
+	env := productionEnv(t, serverURL, redisURL)
+	env["OPENGATE_KAFKA_BROKERS"] = strings.Join(iamtest.Kafka(t), ",")
+	env["OPENGATE_ISSUER_BASE"] = "http://id.example.test" // one issuer behind a load balancer
+	envA, envB := map[string]string{"OPENGATE_INSTANCE": "a"}, map[string]string{"OPENGATE_INSTANCE": "b"}
+	for k, v := range env {
+		envA[k], envB[k] = v, v
+	}
+	a := start(t, envA)
+	b := start(t, envB)
+	admin := a.token(t, "master", "admin-cli", "admin", "bootstrap-Passw0rd")
+	lifespan := func(s started) int {
+		t.Helper()
+		resp, body := s.Call(t, "GET", "/admin/realms/master", admin, "")
+		var r struct {
+			AccessTokenLifespan int `json:"accessTokenLifespan"`
+		}
+		if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &r) != nil {
+			t.Fatalf("GET realm: %d %s", resp.StatusCode, body)
+		}
+		return r.AccessTokenLifespan
+	}
+	// B caches master now; A then changes it until B's consumer (which
+	// joins its group asynchronously) has seen a change.
+	deadline := time.Now().Add(20 * time.Second)
+	for want := 601; ; want++ {
+		_ = lifespan(b)
+		if resp, _ := a.Call(t, "PUT", "/admin/realms/master", admin, fmt.Sprintf(`{"accessTokenLifespan":%d}`, want)); resp.StatusCode != 204 {
+			t.Fatalf("PUT realm on A: %d", resp.StatusCode)
+		}
+		seen := false
+		for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if lifespan(b) == want {
+				seen = true
+				break
+			}
+		}
+		if seen {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica B still serves a stale realm %ds after A changed it", 20)
+		}
+	}
 }
 
 // With Kafka, the memory stores publish to the brokers and every consumer
