@@ -1,8 +1,9 @@
 // Package iamhttp is the HTTP boundary shared by every OpenGate service: JSON
 // decoding with a size limit and unknown-field rejection, JSON encoding, the
 // one table from iam error codes to HTTP status codes (and its reverse for
-// remote clients), request ids, structured request logs, panic recovery,
-// health and readiness endpoints, Prometheus metrics and graceful serving.
+// remote clients, with the ServiceClient they call /internal routes with),
+// request ids, structured request logs, panic recovery, health and readiness
+// endpoints, Prometheus metrics and graceful serving.
 //
 // A handler decodes, calls the service, and renders the result or the error:
 //
