@@ -1,14 +1,9 @@
 package clientshttp
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
@@ -21,9 +16,8 @@ import (
 // token endpoint does not call the network per request. A Client is safe for
 // concurrent use.
 type Client struct {
-	base  string
-	token string
-	hc    *http.Client
+	hc     *http.Client // set by options, nil for the default
+	remote *iamhttp.ServiceClient
 }
 
 var _ clients.Reader = (*Client)(nil)
@@ -41,11 +35,11 @@ func WithHTTPClient(hc *http.Client) ClientOption {
 // "http://client-service:8085"), authenticating with serviceToken
 // (OPENGATE_SERVICE_TOKEN).
 func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
-	c := &Client{base: strings.TrimSuffix(baseURL, "/"), token: serviceToken,
-		hc: &http.Client{Timeout: 10 * time.Second}}
+	c := &Client{}
 	for _, o := range opts {
 		o(c)
 	}
+	c.remote = iamhttp.NewServiceClient("client service", baseURL, serviceToken, c.hc)
 	return c
 }
 
@@ -76,35 +70,16 @@ func (c *Client) Authenticate(ctx context.Context, realm iam.Realm, clientID, se
 	if realm.Validate() != nil {
 		return clients.Client{}, &iam.Error{Code: iam.CodeUnauthenticated, Op: op, Message: "invalid client credentials"}
 	}
-	body, err := json.Marshal(AuthenticateRequest{ClientID: clientID, Secret: secret})
-	if err != nil {
-		return clients.Client{}, iam.Wrap(op, err)
-	}
 	return c.do(ctx, op, realm, http.MethodPost,
-		"/internal/realms/"+url.PathEscape(string(realm))+"/clients/authenticate", body)
+		"/internal/realms/"+url.PathEscape(string(realm))+"/clients/authenticate",
+		AuthenticateRequest{ClientID: clientID, Secret: secret})
 }
 
-func (c *Client) do(ctx context.Context, op string, realm iam.Realm, method, path string, body []byte) (clients.Client, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
-	if err != nil {
-		return clients.Client{}, iam.Wrap(op, err)
-	}
-	req.Header.Set(iamhttp.ServiceTokenHeader, c.token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return clients.Client{}, &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "client service unavailable", Err: err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return clients.Client{}, iamhttp.ResponseError(op, resp)
-	}
+// do calls the internal API and converts its answer, a client of realm.
+func (c *Client) do(ctx context.Context, op string, realm iam.Realm, method, path string, in any) (clients.Client, error) {
 	var rep ClientRepresentation
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&rep); err != nil {
-		return clients.Client{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed client from client service", Err: err}
+	if err := c.remote.Do(ctx, op, method, path, in, &rep); err != nil {
+		return clients.Client{}, err
 	}
 	cl, _, err := rep.toClient()
 	if err != nil {

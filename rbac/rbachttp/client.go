@@ -1,15 +1,10 @@
 package rbachttp
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -20,9 +15,8 @@ import (
 // AssignRealmRoles) with the signatures and error codes of *rbac.Service, so
 // either satisfies their interfaces. A Client is safe for concurrent use.
 type Client struct {
-	base  string
-	token string
-	hc    *http.Client
+	hc     *http.Client // set by options, nil for the default
+	remote *iamhttp.ServiceClient
 }
 
 // ClientOption configures a Client.
@@ -34,59 +28,26 @@ func WithHTTPClient(hc *http.Client) ClientOption {
 	return func(c *Client) { c.hc = hc }
 }
 
+// maxAnswerBytes bounds an effective-roles answer: a user may hold many
+// roles in many clients.
+const maxAnswerBytes = 8 << 20
+
 // NewClient returns a Client for the rbac-service at baseURL (e.g.
 // "http://rbac-service:8084"), authenticating with serviceToken
 // (OPENGATE_SERVICE_TOKEN).
 func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
-	c := &Client{base: strings.TrimSuffix(baseURL, "/"), token: serviceToken,
-		hc: &http.Client{Timeout: 10 * time.Second}}
+	c := &Client{}
 	for _, o := range opts {
 		o(c)
 	}
+	c.remote = iamhttp.NewServiceClient("rbac service", baseURL, serviceToken, c.hc,
+		iamhttp.WithAnswerLimit(maxAnswerBytes))
 	return c
 }
 
-// userURL returns the internal URL of path under a user.
-func (c *Client) userURL(realm iam.Realm, userID, path string) string {
-	return c.base + "/internal/realms/" + url.PathEscape(string(realm)) + "/users/" + url.PathEscape(userID) + path
-}
-
-// do sends a request with an optional JSON body and decodes a JSON answer
-// into out (if not nil). Non-2xx answers become the *iam.Error the server
-// sent.
-func (c *Client) do(ctx context.Context, op, method, u string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return iam.Wrap(op, err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return iam.Wrap(op, err)
-	}
-	req.Header.Set(iamhttp.ServiceTokenHeader, c.token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "rbac service unavailable", Err: err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return iamhttp.ResponseError(op, resp)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(out); err != nil {
-		return iam.Wrap(op, err)
-	}
-	return nil
+// userPath returns the internal path of path under a user.
+func userPath(realm iam.Realm, userID, path string) string {
+	return "/internal/realms/" + url.PathEscape(string(realm)) + "/users/" + url.PathEscape(userID) + path
 }
 
 // EffectiveRoles is rbac.Service.EffectiveRoles over HTTP (GET
@@ -98,7 +59,7 @@ func (c *Client) EffectiveRoles(ctx context.Context, realm iam.Realm, userID str
 		return nil, nil, iam.Wrap(op, err)
 	}
 	var out EffectiveRolesRepresentation
-	if err := c.do(ctx, op, http.MethodGet, c.userURL(realm, userID, "/effective-roles"), nil, &out); err != nil {
+	if err := c.remote.Do(ctx, op, http.MethodGet, userPath(realm, userID, "/effective-roles"), nil, &out); err != nil {
 		return nil, nil, err
 	}
 	if out.RealmRoles == nil {
@@ -129,5 +90,5 @@ func (c *Client) AssignRealmRoles(ctx context.Context, realm iam.Realm, userID s
 	if len(roleNames) == 0 {
 		return nil
 	}
-	return c.do(ctx, op, http.MethodPost, c.userURL(realm, userID, "/realm-roles"), AssignRequest{Roles: roleNames}, nil)
+	return c.remote.Do(ctx, op, http.MethodPost, userPath(realm, userID, "/realm-roles"), AssignRequest{Roles: roleNames}, nil)
 }

@@ -2,12 +2,8 @@ package realmshttp
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -19,9 +15,8 @@ import (
 // realmskafka.RunCacheInvalidation) so that hot paths do not call the
 // network per request. A Client is safe for concurrent use.
 type Client struct {
-	base  string
-	token string
-	hc    *http.Client
+	hc     *http.Client // set by options, nil for the default
+	remote *iamhttp.ServiceClient
 }
 
 var _ realms.Getter = (*Client)(nil)
@@ -39,11 +34,11 @@ func WithHTTPClient(hc *http.Client) ClientOption {
 // "http://realm-service:8083"), authenticating with serviceToken
 // (OPENGATE_SERVICE_TOKEN).
 func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
-	c := &Client{base: strings.TrimSuffix(baseURL, "/"), token: serviceToken,
-		hc: &http.Client{Timeout: 10 * time.Second}}
+	c := &Client{}
 	for _, o := range opts {
 		o(c)
 	}
+	c.remote = iamhttp.NewServiceClient("realm service", baseURL, serviceToken, c.hc)
 	return c
 }
 
@@ -55,23 +50,9 @@ func (c *Client) Get(ctx context.Context, name iam.Realm) (realms.Realm, error) 
 	if err := name.Validate(); err != nil {
 		return realms.Realm{}, iam.Wrap(op, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/internal/realms/"+url.PathEscape(string(name)), nil)
-	if err != nil {
-		return realms.Realm{}, iam.Wrap(op, err)
-	}
-	req.Header.Set(iamhttp.ServiceTokenHeader, c.token)
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return realms.Realm{}, &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "realm service unavailable", Err: err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return realms.Realm{}, iamhttp.ResponseError(op, resp)
-	}
 	var rep RealmRepresentation
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&rep); err != nil {
-		return realms.Realm{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed realm from realm service", Err: err}
+	if err := c.remote.Do(ctx, op, http.MethodGet, "/internal/realms/"+url.PathEscape(string(name)), nil, &rep); err != nil {
+		return realms.Realm{}, err
 	}
 	r, err := rep.toRealm()
 	if err != nil {
