@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 )
@@ -16,28 +17,36 @@ func TestGroup(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	g := boot.NewGroup(context.Background(), log)
-	failed := make(chan struct{})
-	var stopped atomic.Int32
-	g.Go("failing", func(context.Context) error {
-		defer close(failed)
-		return errors.New("boom")
+	g.SetBackoff(time.Millisecond, 4*time.Millisecond)
+	recovered := make(chan struct{})
+	var runs, stopped, cleanRuns atomic.Int32
+	g.Go("failing twice", func(ctx context.Context) error {
+		if runs.Add(1) <= 2 {
+			return errors.New("boom")
+		}
+		close(recovered)
+		<-ctx.Done()
+		return ctx.Err()
 	})
 	g.Go("until stopped", func(ctx context.Context) error {
 		<-ctx.Done()
 		stopped.Add(1)
 		return ctx.Err()
 	})
-	g.Go("clean", func(context.Context) error { return nil })
-	<-failed
+	g.Go("clean", func(context.Context) error { cleanRuns.Add(1); return nil })
+	<-recovered
 	g.Stop()
 	if stopped.Load() != 1 {
 		t.Fatal("Stop returned before the task that waits for its context")
 	}
 	g.Stop() // a second Stop is harmless
+	if runs.Load() != 3 || cleanRuns.Load() != 1 {
+		t.Fatalf("runs: failing task %d (want 3: two failures, one restart that lasts), clean task %d (want 1)", runs.Load(), cleanRuns.Load())
+	}
 	out := logs.String()
-	if strings.Count(out, "background task stopped") != 1 ||
-		!strings.Contains(out, `"task":"failing"`) || !strings.Contains(out, `"error":"boom"`) {
-		t.Fatalf("want exactly the failing task logged, got %s", out)
+	if strings.Count(out, "background task stopped") != 2 ||
+		!strings.Contains(out, `"task":"failing twice"`) || !strings.Contains(out, `"error":"boom"`) {
+		t.Fatalf("want the two failures logged, got %s", out)
 	}
 }
 
