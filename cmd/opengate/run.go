@@ -73,6 +73,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	for _, r := range svc.relays {
 		tasks.Go("outbox relay", r.Run)
 	}
+	for name, pool := range svc.pools {
+		tasks.Go("processed-events pruning "+name, boot.PruneProcessedEvents(pool, boot.PruneEvery, boot.ProcessedRetention, log))
+	}
 	tasks.Go("clients consumer", func(ctx context.Context) error { return clientskafka.Run(ctx, sub, svc.clients) })
 	tasks.Go("rbac consumer", func(ctx context.Context) error { return rbackafka.Run(ctx, sub, svc.rbac) })
 	tasks.Go("users consumer", func(ctx context.Context) error { return userskafka.Run(ctx, sub, svc.users) })

@@ -41,6 +41,7 @@ type services struct {
 	revoked auth.RevocationStore
 
 	relays []*iampg.Relay
+	pools  map[string]*pgxpool.Pool // by service; empty in memory mode
 	checks map[string]iamhttp.Check
 	close  []func()
 }
@@ -93,6 +94,7 @@ func newServices(ctx context.Context, cfg config, pub iam.Publisher, log *slog.L
 		if err != nil {
 			return nil, err
 		}
+		s.pools = pools
 		for name, pool := range pools {
 			s.close = append(s.close, pool.Close)
 			s.checks["postgres_"+name] = pool.Ping
