@@ -149,6 +149,16 @@ func TestRunEmbeddedDefault(t *testing.T) {
 }
 
 func TestRunPostgresAndRedis(t *testing.T) {
+	s := start(t, productionEnv(t))
+	exerciseQuickstart(t, s)
+}
+
+// productionEnv configures fresh per-test databases (dropped after the test)
+// on the server of OPENGATE_TEST_POSTGRES_URL, and the Redis of
+// OPENGATE_TEST_REDIS_URL. Without them the test is skipped, or fails under
+// OPENGATE_TEST_REQUIRE=1.
+func productionEnv(t *testing.T) map[string]string {
+	t.Helper()
 	serverURL := os.Getenv(iamtest.EnvPostgresURL)
 	redisURL := os.Getenv(iamtest.EnvRedisURL)
 	if serverURL == "" || redisURL == "" {
@@ -157,14 +167,6 @@ func TestRunPostgresAndRedis(t *testing.T) {
 		}
 		t.Skipf("set %s and %s to run the production configuration", iamtest.EnvPostgresURL, iamtest.EnvRedisURL)
 	}
-	s := start(t, productionEnv(t, serverURL, redisURL))
-	exerciseQuickstart(t, s)
-}
-
-// productionEnv configures fresh per-test databases on serverURL (dropped
-// after the test) and Redis.
-func productionEnv(t *testing.T, serverURL, redisURL string) map[string]string {
-	t.Helper()
 	prefix := "ogtest_" + strings.ToLower(iamcrypto.RandomToken(6)) + "_"
 	prefix = regexp.MustCompile(`[^a-z0-9_]`).ReplaceAllString(prefix, "x")
 	t.Cleanup(func() { dropDatabases(t, serverURL, prefix) })
@@ -182,15 +184,7 @@ func productionEnv(t *testing.T, serverURL, redisURL string) map[string]string {
 // other's realm cache expires (a minute), because the change reaches its
 // cache-invalidation consumer over Kafka.
 func TestRunReplicasInvalidateEachOthersCachesOverKafka(t *testing.T) {
-	serverURL := os.Getenv(iamtest.EnvPostgresURL)
-	redisURL := os.Getenv(iamtest.EnvRedisURL)
-	if serverURL == "" || redisURL == "" {
-		if os.Getenv(iamtest.EnvRequire) == "1" {
-			t.Fatalf("%s and %s are required", iamtest.EnvPostgresURL, iamtest.EnvRedisURL)
-		}
-		t.Skipf("set %s and %s to run replicas", iamtest.EnvPostgresURL, iamtest.EnvRedisURL)
-	}
-	env := productionEnv(t, serverURL, redisURL)
+	env := productionEnv(t)
 	env["OPENGATE_KAFKA_BROKERS"] = strings.Join(iamtest.Kafka(t), ",")
 	env["OPENGATE_ISSUER_BASE"] = "http://id.example.test" // one issuer behind a load balancer
 	envA, envB := map[string]string{"OPENGATE_INSTANCE": "a"}, map[string]string{"OPENGATE_INSTANCE": "b"}

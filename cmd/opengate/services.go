@@ -15,6 +15,7 @@ import (
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientsmem"
 	"github.com/opengate-iam/opengate/clients/clientspg"
+	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -161,26 +162,29 @@ func serviceDatabases() []serviceDatabase {
 }
 
 // openServiceDatabases opens (creating and migrating as needed) one database
-// per service on the server of serverURL.
+// per service on the server of serverURL. On error every pool it opened is
+// closed.
 func openServiceDatabases(ctx context.Context, serverURL, prefix string) (map[string]*pgxpool.Pool, error) {
 	pools := map[string]*pgxpool.Pool{}
 	for _, db := range serviceDatabases() {
-		pool, err := openDatabase(ctx, serverURL, prefix+db.name)
+		pool, err := openServiceDatabase(ctx, serverURL, prefix+db.name, db.migrate)
 		if err != nil {
 			for _, p := range pools {
 				p.Close()
 			}
-			return nil, err
+			return nil, fmt.Errorf("database %s%s: %w", prefix, db.name, err)
 		}
 		pools[db.name] = pool
-		if err := db.migrate(ctx, pool); err != nil {
-			for _, p := range pools {
-				p.Close()
-			}
-			return nil, fmt.Errorf("migrate %s%s: %w", prefix, db.name, err)
-		}
 	}
 	return pools, nil
+}
+
+func openServiceDatabase(ctx context.Context, serverURL, name string, migrate func(context.Context, *pgxpool.Pool) error) (*pgxpool.Pool, error) {
+	dbURL, err := createDatabase(ctx, serverURL, name)
+	if err != nil {
+		return nil, err
+	}
+	return boot.OpenPostgres(ctx, dbURL, migrate)
 }
 
 // bootstrap creates the master realm, its default client and roles, and the
