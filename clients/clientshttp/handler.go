@@ -1,6 +1,7 @@
 package clientshttp
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -152,27 +153,22 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getSecret(w http.ResponseWriter, r *http.Request) {
-	realm, err := iamhttp.AdminRealm(r)
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return
-	}
-	secret, err := h.svc.Secret(r.Context(), realm, chi.URLParam(r, "id"))
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	iamhttp.JSON(w, http.StatusOK, CredentialRepresentation{Type: "secret", Value: secret})
+	h.answerSecret(w, r, h.svc.Secret)
 }
 
 func (h *Handler) rotateSecret(w http.ResponseWriter, r *http.Request) {
+	h.answerSecret(w, r, h.svc.RotateSecret)
+}
+
+// answerSecret answers the secret that read (Secret or RotateSecret) returns
+// for client {id}, never cached.
+func (h *Handler) answerSecret(w http.ResponseWriter, r *http.Request, read func(context.Context, iam.Realm, string) (string, error)) {
 	realm, err := iamhttp.AdminRealm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	secret, err := h.svc.RotateSecret(r.Context(), realm, chi.URLParam(r, "id"))
+	secret, err := read(r.Context(), realm, chi.URLParam(r, "id"))
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
