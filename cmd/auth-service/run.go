@@ -36,7 +36,7 @@ import (
 const serviceName = "auth-service"
 
 // binary is auth-service's shared settings; :8081 is its port in
-// ARCHITECTURE.md.
+// docs/architecture.md.
 var binary = boot.Binary{Name: serviceName, Addr: ":8081", Instance: "this replica's name in its cache consumer groups"}
 
 // config is what run reads from flags and the environment.

@@ -20,7 +20,7 @@ import (
 const serviceName = "client-service"
 
 // binary is client-service's shared settings; :8085 is its port in
-// ARCHITECTURE.md.
+// docs/architecture.md.
 var binary = boot.Binary{Name: serviceName, Addr: ":8085", Instance: "this replica's name in its cache consumer group"}
 
 // config is what run reads from flags and the environment.

@@ -15,7 +15,7 @@ import (
 )
 
 // binary is rbac-service's shared settings; :8084 is its port in
-// ARCHITECTURE.md.
+// docs/architecture.md.
 var binary = boot.Binary{Name: "rbac-service", Addr: ":8084", Instance: "this replica's name in its role-cache consumer group"}
 
 // serviceName names the service in logs and metrics.

@@ -19,7 +19,7 @@ import (
 const serviceName = "realm-service"
 
 // binary is realm-service's shared settings; :8083 is its port in
-// ARCHITECTURE.md.
+// docs/architecture.md.
 var binary = boot.Binary{Name: serviceName, Addr: ":8083", Instance: "this replica's name in its cache consumer group"}
 
 // config is what run reads from flags and the environment.

@@ -25,7 +25,7 @@ import (
 const serviceName = "users"
 
 // binary is user-service's shared settings; :8082 is its port in
-// ARCHITECTURE.md.
+// docs/architecture.md.
 var binary = boot.Binary{Name: "user-service", Addr: ":8082", Instance: "this replica's name in its cache consumer group"}
 
 // config is what run reads from flags and the environment.
