@@ -3,7 +3,9 @@
 // one table from iam error codes to HTTP status codes (and its reverse for
 // remote clients, with the ServiceClient they call /internal routes with),
 // request ids, structured request logs, panic recovery, health and readiness
-// endpoints, Prometheus metrics and graceful serving.
+// endpoints and graceful serving. It depends on the standard library and iam
+// only (Prometheus metrics are in iammetrics), so authverify, which every
+// resource server imports, stays light.
 //
 // A handler decodes, calls the service, and renders the result or the error:
 //

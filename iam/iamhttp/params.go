@@ -4,13 +4,13 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// Realm returns the validated {realm} URL parameter.
+// Realm returns the validated {realm} path parameter (r.PathValue, which
+// both http.ServeMux and chi set).
 func Realm(r *http.Request) (iam.Realm, error) {
-	return iam.ParseRealm(chi.URLParam(r, "realm"))
+	return iam.ParseRealm(r.PathValue("realm"))
 }
 
 // AdminRealm returns the {realm} URL parameter after checking that the

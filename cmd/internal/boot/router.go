@@ -8,6 +8,7 @@ import (
 
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/iam/iammetrics"
 )
 
 // Routes is what a binary serves besides health, readiness and metrics.
@@ -31,7 +32,7 @@ type Routes struct {
 // public routes; the verified routes; all wrapped in iamhttp.Standard
 // (request id, request log to log, panic recovery).
 func Router(rt Routes, log *slog.Logger) http.Handler {
-	metrics := iamhttp.NewMetrics(rt.Metrics)
+	metrics := iammetrics.New(rt.Metrics)
 	r := chi.NewRouter()
 	r.Use(metrics.Middleware)
 	r.Method(http.MethodGet, "/healthz", iamhttp.Healthz())
