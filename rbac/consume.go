@@ -24,7 +24,8 @@ func Topics() []string {
 //   - realm.created: EnsureRealmDefaults.
 //   - realm.deleted: DeleteRealm.
 //   - user.created: AssignDefaultRoles (data "id", else the subject), and
-//     the admin role for the bootstrap administrator (WithBootstrapAdmin).
+//     GrantBootstrapAdmin for the bootstrap administrator's username
+//     (WithBootstrapAdmin): only while no one else holds master's admin.
 //   - user.deleted: DeleteUser.
 //   - client.created, client.updated: PutClient (data "id" and "clientId").
 //   - client.deleted: DeleteClient.
@@ -97,10 +98,8 @@ func (s *Service) apply(ctx context.Context, e iam.Event) error {
 			return err
 		}
 		if s.bootstrapAdmin != "" && e.Realm == iam.MasterRealm && strings.ToLower(d.Username) == s.bootstrapAdmin {
-			if err := s.EnsureRealmDefaults(ctx, iam.MasterRealm); err != nil {
-				return err
-			}
-			return s.AssignRealmRoles(ctx, iam.MasterRealm, d.ID, iam.RoleAdmin)
+			_, err := s.GrantBootstrapAdmin(ctx, d.ID)
+			return err
 		}
 		return nil
 	case iam.TopicUserDeleted:

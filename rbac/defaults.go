@@ -57,10 +57,11 @@ func (s *Service) ensureRole(ctx context.Context, realm iam.Realm, r Role, compo
 
 // AssignDefaultRoles maps the realm's default role to userID, creating the
 // realm's defaults first if needed (the user.created consumer calls it).
-// Idempotent.
+// Idempotent. The escalation rule is not applied: what the default role
+// contains was checked when it was composed.
 func (s *Service) AssignDefaultRoles(ctx context.Context, realm iam.Realm, userID string) error {
 	const op = "rbac.AssignDefaultRoles"
-	err := s.AssignRealmRoles(ctx, realm, userID, DefaultRoleName(realm))
+	err := s.assignRealmRole(ctx, realm, userID, DefaultRoleName(realm))
 	if !errors.Is(err, iam.ErrNotFound) {
 		return iam.Wrap(op, err)
 	}
@@ -68,5 +69,19 @@ func (s *Service) AssignDefaultRoles(ctx context.Context, realm iam.Realm, userI
 	if err := s.EnsureRealmDefaults(ctx, realm); err != nil {
 		return iam.Wrap(op, err)
 	}
-	return iam.Wrap(op, s.AssignRealmRoles(ctx, realm, userID, DefaultRoleName(realm)))
+	return iam.Wrap(op, s.assignRealmRole(ctx, realm, userID, DefaultRoleName(realm)))
+}
+
+// assignRealmRole maps the realm role called name to userID without the
+// escalation rule: for the Service's own rules (defaults, bootstrap).
+func (s *Service) assignRealmRole(ctx context.Context, realm iam.Realm, userID, name string) error {
+	p, err := s.principal(ctx, realm, userID, true)
+	if err != nil {
+		return err
+	}
+	r, err := s.GetRoleByName(ctx, realm, "", name)
+	if err != nil {
+		return err
+	}
+	return s.addMappings(ctx, realm, p, []string{r.ID})
 }

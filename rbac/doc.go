@@ -14,6 +14,11 @@
 // client's service account holds roles as the user id
 // "service-account-{clientUUID}" (ServiceAccountUserID).
 //
+// Administrative power cannot be escalated: with a caller in the context
+// (iam.PrincipalFrom, as on every admin API call), granting, revoking,
+// composing, renaming or deleting a role that is or contains admin or
+// realm-admin needs a caller who holds that power now (escalation.go).
+//
 // Effective roles are read for every token issued, so they can be cached:
 // WithEffectiveRolesCache inside the Service (changes made through it
 // invalidate before they return; other replicas' changes arrive by events),

@@ -128,7 +128,8 @@ func (s *Service) HasRole(ctx context.Context, realm iam.Realm, userID, role str
 // AddUserRoles maps the roles with roleIDs to userID. Mapping a role already
 // mapped is no error (idempotent, also under concurrent calls). An unknown
 // role is CodeNotFound and nothing changes. For a service account, the client
-// must be known (CodeNotFound).
+// must be known (CodeNotFound). A role of an admin nature needs a caller who
+// holds its power (CodeForbidden; see escalation.go).
 func (s *Service) AddUserRoles(ctx context.Context, realm iam.Realm, userID string, roleIDList ...string) error {
 	const op = "rbac.AddUserRoles"
 	p, err := s.principal(ctx, realm, userID, true)
@@ -139,17 +140,26 @@ func (s *Service) AddUserRoles(ctx context.Context, realm iam.Realm, userID stri
 	if err != nil || len(ids) == 0 {
 		return iam.Wrap(op, err)
 	}
+	if err := s.mayChangeHolders(ctx, realm, ids, false); err != nil {
+		return iam.Wrap(op, err)
+	}
+	return iam.Wrap(op, s.addMappings(ctx, realm, p, ids))
+}
+
+// addMappings maps ids to p, unchecked, and invalidates p's cached roles.
+func (s *Service) addMappings(ctx context.Context, realm iam.Realm, p Principal, ids []string) error {
 	e, err := mappingEvent(realm, p)
 	if err != nil {
-		return iam.Wrap(op, err)
+		return err
 	}
 	err = notFound(s.store.AddMappings(ctx, realm, p, ids, e), "role not found")
 	s.cache.invalidateUser(realm, p.UserID())
-	return iam.Wrap(op, err)
+	return err
 }
 
 // RemoveUserRoles unmaps the roles with roleIDs from userID; roles not
-// mapped are ignored.
+// mapped are ignored. A role of an admin nature needs a caller who holds its
+// power (CodeForbidden; see escalation.go).
 func (s *Service) RemoveUserRoles(ctx context.Context, realm iam.Realm, userID string, roleIDList ...string) error {
 	const op = "rbac.RemoveUserRoles"
 	p, err := s.principal(ctx, realm, userID, false)
@@ -158,6 +168,9 @@ func (s *Service) RemoveUserRoles(ctx context.Context, realm iam.Realm, userID s
 	}
 	ids, err := roleIDs("roles", roleIDList)
 	if err != nil || len(ids) == 0 {
+		return iam.Wrap(op, err)
+	}
+	if err := s.mayChangeHolders(ctx, realm, ids, true); err != nil {
 		return iam.Wrap(op, err)
 	}
 	e, err := mappingEvent(realm, p)
@@ -170,8 +183,9 @@ func (s *Service) RemoveUserRoles(ctx context.Context, realm iam.Realm, userID s
 }
 
 // AssignRealmRoles maps the realm roles named roleNames to userID
-// (idempotent). An unknown name is CodeNotFound and nothing changes. The
-// bootstrap administrator gets iam.RoleAdmin in master through it.
+// (idempotent), under AddUserRoles' rules. An unknown name is CodeNotFound
+// and nothing changes. The bootstrap administrator gets iam.RoleAdmin in
+// master through it (with no principal in ctx).
 func (s *Service) AssignRealmRoles(ctx context.Context, realm iam.Realm, userID string, roleNames ...string) error {
 	const op = "rbac.AssignRealmRoles"
 	ids := make([]string, 0, len(roleNames))

@@ -29,7 +29,8 @@ func protected(realm iam.Realm, r Role) bool {
 // realm role otherwise — containing the roles with the ids composites, and
 // returns it with its new id. Errors: CodeInvalid naming the field,
 // CodeNotFound for an unknown client or composite, CodeConflict when the
-// container already has a role of that name.
+// container already has a role of that name, CodeForbidden when a composite
+// confers administrative power the caller does not hold (escalation.go).
 func (s *Service) CreateRole(ctx context.Context, realm iam.Realm, r Role, composites ...string) (Role, error) {
 	const op = "rbac.CreateRole"
 	if err := realm.Validate(); err != nil {
@@ -49,6 +50,9 @@ func (s *Service) CreateRole(ctx context.Context, realm iam.Realm, r Role, compo
 	}
 	ids, err := roleIDs("composites", composites)
 	if err != nil {
+		return Role{}, iam.Wrap(op, err)
+	}
+	if err := s.mayChangeHolders(ctx, realm, ids, false); err != nil {
 		return Role{}, iam.Wrap(op, err)
 	}
 	if r.Attributes == nil {
@@ -127,7 +131,10 @@ func (s *Service) ListRoles(ctx context.Context, realm iam.Realm, f RoleFilter) 
 
 // UpdateRole applies u to the role with id and returns the result. The
 // realm's default role and master's admin role cannot be renamed
-// (CodeInvalid); a name taken in the container is CodeConflict.
+// (CodeInvalid); a name taken in the container is CodeConflict. Renaming a
+// role of an admin nature, or a realm role to iam.RoleAdmin or
+// iam.RoleRealmAdmin, needs a caller who holds that power (CodeForbidden;
+// escalation.go).
 func (s *Service) UpdateRole(ctx context.Context, realm iam.Realm, id string, u RoleUpdate) (Role, error) {
 	const op = "rbac.UpdateRole"
 	r, err := s.GetRole(ctx, realm, id)
@@ -138,6 +145,9 @@ func (s *Service) UpdateRole(ctx context.Context, realm iam.Realm, id string, u 
 	if renamed {
 		if protected(realm, r) {
 			return Role{}, iam.Wrap(op, iam.Invalidf("name", "role %q cannot be renamed", r.Name))
+		}
+		if err := s.mayRename(ctx, realm, r, *u.Name); err != nil {
+			return Role{}, iam.Wrap(op, err)
 		}
 		r.Name = *u.Name
 	}
@@ -171,7 +181,8 @@ func (s *Service) UpdateRole(ctx context.Context, realm iam.Realm, id string, u 
 
 // DeleteRole deletes the role with id and removes it from every composite
 // and mapping. The realm's default role and master's admin role cannot be
-// deleted (CodeInvalid).
+// deleted (CodeInvalid); a role of an admin nature only by a caller who holds
+// its power (CodeForbidden; escalation.go).
 func (s *Service) DeleteRole(ctx context.Context, realm iam.Realm, id string) error {
 	const op = "rbac.DeleteRole"
 	r, err := s.GetRole(ctx, realm, id)
@@ -180,6 +191,9 @@ func (s *Service) DeleteRole(ctx context.Context, realm iam.Realm, id string) er
 	}
 	if protected(realm, r) {
 		return iam.Wrap(op, iam.Invalidf("name", "role %q cannot be deleted", r.Name))
+	}
+	if err := s.mayChangeHolders(ctx, realm, []string{r.ID}, false); err != nil {
+		return iam.Wrap(op, err)
 	}
 	e, err := roleEvent(iam.TopicRoleDeleted, r)
 	if err != nil {
@@ -206,7 +220,9 @@ func (s *Service) Composites(ctx context.Context, realm iam.Realm, id string) ([
 // AddComposites makes the role with id contain the roles childIDs. Adding a
 // role already contained is no error. A child that does not exist is
 // CodeNotFound; an edge that would close a cycle is CodeInvalid (field
-// "composites") naming the cycle. Nothing changes on error.
+// "composites") naming the cycle; a child of an admin nature whose power the
+// caller does not hold is CodeForbidden (escalation.go): every holder of the
+// role would get it. Nothing changes on error.
 func (s *Service) AddComposites(ctx context.Context, realm iam.Realm, id string, childIDs ...string) error {
 	const op = "rbac.AddComposites"
 	r, err := s.GetRole(ctx, realm, id)
@@ -220,6 +236,9 @@ func (s *Service) AddComposites(ctx context.Context, realm iam.Realm, id string,
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := s.mayChangeHolders(ctx, realm, ids, false); err != nil {
+		return iam.Wrap(op, err)
+	}
 	e, err := roleEvent(iam.TopicRoleUpdated, r)
 	if err != nil {
 		return iam.Wrap(op, err)
@@ -230,7 +249,8 @@ func (s *Service) AddComposites(ctx context.Context, realm iam.Realm, id string,
 }
 
 // RemoveComposites makes the role with id stop containing childIDs; roles it
-// does not contain are ignored.
+// does not contain are ignored. Removing a child of an admin nature needs a
+// caller who holds its power (CodeForbidden; escalation.go).
 func (s *Service) RemoveComposites(ctx context.Context, realm iam.Realm, id string, childIDs ...string) error {
 	const op = "rbac.RemoveComposites"
 	r, err := s.GetRole(ctx, realm, id)
@@ -243,6 +263,9 @@ func (s *Service) RemoveComposites(ctx context.Context, realm iam.Realm, id stri
 	}
 	if len(ids) == 0 {
 		return nil
+	}
+	if err := s.mayChangeHolders(ctx, realm, ids, true); err != nil {
+		return iam.Wrap(op, err)
 	}
 	e, err := roleEvent(iam.TopicRoleUpdated, r)
 	if err != nil {

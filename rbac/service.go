@@ -38,8 +38,9 @@ func WithClientResolver(r ClientResolver) Option {
 // WithBootstrapAdmin names the bootstrap administrator of the master realm
 // (OPENGATE_ADMIN_USER) in a deployment where the users service creates it
 // in another process: when user.created reports a master user with this
-// username, the consumer grants it the realm role admin. The all-in-one binary
-// grants the role directly and does not need this.
+// username, the consumer grants it the realm role admin while no one else
+// holds it (GrantBootstrapAdmin). The all-in-one binary grants the role
+// directly and does not need this.
 func WithBootstrapAdmin(username string) Option {
 	return func(s *Service) { s.bootstrapAdmin = strings.ToLower(username) }
 }

@@ -188,6 +188,9 @@ func TestBootstrapAdminGetsAdminRoleOnUserCreated(t *testing.T) {
 		{"ConfiguredUsernameInMasterIsAdmin", iam.MasterRealm, "u-admin", "admin", true},
 		{"OtherUserInMasterIsNot", iam.MasterRealm, "u-bob", "bob", false},
 		{"SameUsernameInAnotherRealmIsNot", "acme", "u-acme-admin", "admin", false},
+		// The first administrator renamed itself; a user created (or
+		// imported) later under the configured username is not made admin.
+		{"ConfiguredUsernameTakenLaterIsNot", iam.MasterRealm, "u-impostor", "admin", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,5 +203,41 @@ func TestBootstrapAdminGetsAdminRoleOnUserCreated(t *testing.T) {
 				t.Fatalf("HasRole(admin) = %v, want %v", got, tt.wantAdmin)
 			}
 		})
+	}
+}
+
+func TestGrantBootstrapAdmin(t *testing.T) {
+	ctx := context.Background()
+	svc := rbac.New(rbacmem.New(nil), rbac.WithEffectiveRolesCache(0, 0))
+	grant := func(id string, want bool) {
+		t.Helper()
+		got, err := svc.GrantBootstrapAdmin(ctx, id)
+		if err != nil || got != want {
+			t.Fatalf("GrantBootstrapAdmin(%s) = %v, %v; want %v", id, got, err, want)
+		}
+		if ok, err := svc.HasRole(ctx, iam.MasterRealm, id, iam.RoleAdmin); err != nil || ok != want {
+			t.Fatalf("HasRole(%s, admin) = %v, %v; want %v", id, ok, err, want)
+		}
+	}
+	grant("first", true) // creates master's roles as needed
+	grant("first", true) // idempotent: every start of the all-in-one
+	grant("second", false)
+	// With no administrator left, the bootstrap administrator can be made
+	// again.
+	admin, err := svc.GetRoleByName(ctx, iam.MasterRealm, "", iam.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RemoveUserRoles(ctx, iam.MasterRealm, "first", admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	grant("second", true)
+	// A caller in ctx needs the escalation rule's power.
+	svcCtx := iam.WithPrincipal(ctx, &iam.Principal{Subject: "mra", Realm: iam.MasterRealm, Roles: []string{iam.RoleAdmin}})
+	if err := svc.RemoveUserRoles(ctx, iam.MasterRealm, "second", admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.GrantBootstrapAdmin(svcCtx, "third"); iam.ErrorCode(err) != iam.CodeForbidden {
+		t.Fatalf("GrantBootstrapAdmin by a non-administrator = %v, want forbidden", err)
 	}
 }

@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		})
 	}
 
-	generated, err := svc.bootstrap(ctx, cfg)
+	generated, err := svc.bootstrap(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

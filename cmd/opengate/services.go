@@ -188,9 +188,9 @@ func openServiceDatabase(ctx context.Context, serverURL, name string, migrate fu
 }
 
 // bootstrap creates the master realm, its default client and roles, and the
-// administrator. It returns the generated password when it made one (to be
+// administrator (given the admin role while no one else holds it). It returns the generated password when it made one (to be
 // shown once), else "".
-func (s *services) bootstrap(ctx context.Context, cfg config) (generated string, err error) {
+func (s *services) bootstrap(ctx context.Context, cfg config, log *slog.Logger) (generated string, err error) {
 	if _, err := s.realms.EnsureMaster(ctx); err != nil {
 		return "", fmt.Errorf("bootstrap master realm: %w", err)
 	}
@@ -208,8 +208,14 @@ func (s *services) bootstrap(ctx context.Context, cfg config) (generated string,
 	if err != nil {
 		return "", fmt.Errorf("bootstrap administrator: %w", err)
 	}
-	if err := s.rbac.AssignRealmRoles(ctx, iam.MasterRealm, admin.ID, iam.RoleAdmin); err != nil {
+	// Only while no one else administers master: a user who took the
+	// administrator's username later is not made administrator.
+	granted, err := s.rbac.GrantBootstrapAdmin(ctx, admin.ID)
+	if err != nil {
 		return "", fmt.Errorf("grant admin role: %w", err)
+	}
+	if !granted {
+		log.Warn("the user named by OPENGATE_ADMIN_USER is not given the admin role: other users of master hold it", "user", cfg.AdminUser)
 	}
 	if created && cfg.AdminPassword == "" {
 		return password, nil

@@ -18,9 +18,10 @@ import (
 
 // principals the test middleware puts in the context, by X-Test-Principal.
 var principals = map[string]*iam.Principal{
-	"master-admin": {Subject: "root", Realm: iam.MasterRealm, Roles: []string{iam.RoleAdmin}},
-	"acme-admin":   {Subject: "a1", Realm: "acme", Roles: []string{iam.RoleRealmAdmin}},
-	"acme-user":    {Subject: "u1", Realm: "acme", Roles: []string{"user"}},
+	"master-admin":       {Subject: "root", Realm: iam.MasterRealm, Roles: []string{iam.RoleAdmin}},
+	"acme-admin":         {Subject: "a1", Realm: "acme", Roles: []string{iam.RoleRealmAdmin}},
+	"acme-user":          {Subject: "u1", Realm: "acme", Roles: []string{"user"}},
+	"master-realm-admin": {Subject: "mra", Realm: iam.MasterRealm, Roles: []string{iam.RoleRealmAdmin}},
 }
 
 // withTestPrincipal stands in for the auth middleware.
