@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,22 +18,36 @@ import (
 	"github.com/opengate-iam/opengate/auth/authtest"
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/realms"
 )
 
-// issuer runs OpenGate's token service over a directory holding realm "shop"
-// with two confidential clients: "ops" (realm role admin) and "app" (none).
+// Clients of the issuer: each has a service account with the given realm
+// roles in its realm.
+var testClients = []struct {
+	id, realm, clientID string
+	roles               []string
+}{
+	{"0190a6c4-7b8a-7cde-8f00-000000000001", "shop", "ops", []string{"realm-admin"}},
+	{"0190a6c4-7b8a-7cde-8f00-000000000002", "shop", "app", nil},
+	{"0190a6c4-7b8a-7cde-8f00-000000000003", "evil", "intruder", []string{"admin", "realm-admin"}},
+	{"0190a6c4-7b8a-7cde-8f00-000000000004", "master", "root", []string{"admin"}},
+}
+
+// issuer runs OpenGate's token service over a directory holding realms
+// shop, evil and master with the confidential clients of testClients.
 func issuer(t *testing.T) *httptest.Server {
 	t.Helper()
 	dir := authtest.NewDirectory()
-	dir.PutRealm(realms.Realm{Name: "shop", Enabled: true})
-	for _, c := range []struct{ id, clientID string }{{"0190a6c4-7b8a-7cde-8f00-000000000001", "ops"}, {"0190a6c4-7b8a-7cde-8f00-000000000002", "app"}} {
-		dir.PutClient(clients.Client{ID: c.id, Realm: "shop", ClientID: c.clientID, Enabled: true, ServiceAccountsEnabled: true}, c.clientID+"-secret-0123456789")
+	for _, realm := range []iam.Realm{"shop", "evil", "master"} {
+		dir.PutRealm(realms.Realm{Name: realm, Enabled: true})
 	}
-	dir.SetRoles("shop", auth.ServiceAccountSubject("0190a6c4-7b8a-7cde-8f00-000000000001"), []string{"admin"}, nil)
-	var srv *httptest.Server
+	for _, c := range testClients {
+		dir.PutClient(clients.Client{ID: c.id, Realm: iam.Realm(c.realm), ClientID: c.clientID, Enabled: true, ServiceAccountsEnabled: true}, c.clientID+"-secret-0123456789")
+		dir.SetRoles(iam.Realm(c.realm), auth.ServiceAccountSubject(c.id), c.roles, nil)
+	}
 	r := chi.NewRouter()
-	srv = httptest.NewServer(r)
+	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	svc, err := dir.NewService(srv.URL, authmem.NewKeyStore(), authmem.New())
 	if err != nil {
@@ -42,9 +57,10 @@ func issuer(t *testing.T) *httptest.Server {
 	return srv
 }
 
-func token(t *testing.T, iss, client string) string {
+// token returns an access token of client in realm.
+func token(t *testing.T, iss, realm, client string) string {
 	t.Helper()
-	resp, err := http.PostForm(iss+"/realms/shop/protocol/openid-connect/token", url.Values{
+	resp, err := http.PostForm(iss+"/realms/"+realm+"/protocol/openid-connect/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {client}, "client_secret": {client + "-secret-0123456789"},
 	})
 	if err != nil {
@@ -64,7 +80,7 @@ func TestGateway(t *testing.T) {
 	iss := issuer(t)
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]string{
-			"subject": r.Header.Get(headerSubject), "realm": r.Header.Get(headerRealm),
+			"path": r.URL.Path, "subject": r.Header.Get(headerSubject), "realm": r.Header.Get(headerRealm),
 			"client": r.Header.Get(headerClient), "roles": r.Header.Get(headerRoles),
 		})
 	}))
@@ -74,25 +90,43 @@ func TestGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(gateway(v, []rule{{prefix: "/admin/", role: "admin"}, {prefix: "/"}}, target))
+	gw := httptest.NewServer(gateway(v, defaultPolicy("shop"), target))
 	t.Cleanup(gw.Close)
-	ops, app := token(t, iss.URL, "ops"), token(t, iss.URL, "app")
+	ops, app := token(t, iss.URL, "shop", "ops"), token(t, iss.URL, "shop", "app")
+	intruder, root := token(t, iss.URL, "evil", "intruder"), token(t, iss.URL, "master", "root")
 
 	tests := []struct {
-		name    string
-		path    string
-		token   string
-		spoof   bool
-		status  int
-		client  string
-		isAdmin bool
+		name   string
+		path   string
+		token  string
+		spoof  bool
+		status int
+		client string // the client the backend sees on 200
 	}{
-		{"NoTokenIs401", "/orders", "", false, 401, "", false},
-		{"GarbageTokenIs401", "/orders", "not-a-jwt", false, 401, "", false},
-		{"AnyCallerReachesOrders", "/orders", app, false, 200, "app", false},
-		{"AdminPathNeedsAdminRole", "/admin/users", app, false, 403, "", false},
-		{"AdminReachesAdminPath", "/admin/users", ops, false, 200, "ops", true},
-		{"ForgedIdentityHeadersAreReplaced", "/orders", app, true, 200, "app", false},
+		{"NoTokenIs401", "/orders", "", false, 401, ""},
+		{"GarbageTokenIs401", "/orders", "not-a-jwt", false, 401, ""},
+		{"CallerOfTheRealmReachesOrders", "/orders", app, false, 200, "app"},
+		{"TrailingSlashIsClean", "/orders/", app, false, 200, "app"},
+		{"ForgedIdentityHeadersAreReplaced", "/orders", app, true, 200, "app"},
+		{"CallerOfAnotherRealmIsRefused", "/orders", intruder, false, 403, ""},
+		{"AdminPathNeedsAdministrator", "/admin/realms/shop/users", app, false, 403, ""},
+		{"RealmAdminAdministersItsRealm", "/admin/realms/shop/users", ops, false, 200, "ops"},
+		{"RealmAdminCannotAdministerAnotherRealm", "/admin/realms/evil/users", ops, false, 403, ""},
+		{"AdminOfAnotherRealmIsRefused", "/admin/realms/shop/users", intruder, false, 403, ""},
+		{"MasterAdminAdministersEveryRealm", "/admin/realms/shop/users", root, false, 200, "root"},
+		{"RealmListNeedsMasterAdmin", "/admin/realms", ops, false, 403, ""},
+		{"OtherAdminPathsNeedMasterAdmin", "/admin/metrics", ops, false, 403, ""},
+		{"MasterAdminReachesOtherAdminPaths", "/admin/metrics", root, false, 200, "root"},
+		{"AdminPrefixWithoutSlashIsProtected", "/admin", app, false, 403, ""},
+		{"InvalidRealmInPathIsRefused", "/admin/realms/-/users", ops, false, 403, ""},
+		{"SegmentPrefixIsNotAdmin", "/administrators", app, false, 200, "app"},
+		{"DoubleSlashIsRefused", "//admin/realms/shop/users", app, false, 400, ""},
+		{"DotDotIsRefused", "/x/../admin/realms/shop/users", app, false, 400, ""},
+		{"DotIsRefused", "/admin/./realms/shop/users", app, false, 400, ""},
+		{"EncodedDotDotIsRefused", "/x/%2e%2E/admin/realms/shop/users", app, false, 400, ""},
+		{"EncodedSlashIsRefused", "/admin%2Frealms%2fshop/users", app, false, 400, ""},
+		{"EncodedBackslashIsRefused", "/x%5c..%5cadmin/realms/shop/users", app, false, 400, ""},
+		{"DoubleEncodingIsRefused", "/x/%252e%252e/admin/realms/shop/users", app, false, 400, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,17 +144,35 @@ func TestGateway(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			if resp.StatusCode != tt.status {
-				t.Fatalf("status = %d, want %d", resp.StatusCode, tt.status)
+				t.Fatalf("GET %s = %d, want %d", tt.path, resp.StatusCode, tt.status)
 			}
 			if tt.status != 200 {
 				return
 			}
 			var seen map[string]string
 			_ = json.NewDecoder(resp.Body).Decode(&seen)
-			if seen["client"] != tt.client || seen["realm"] != "shop" || seen["subject"] == "" ||
-				strings.Contains(seen["roles"], "admin") != tt.isAdmin {
-				t.Fatalf("backend saw %+v", seen)
+			var want []string
+			for _, c := range testClients {
+				if c.clientID == tt.client {
+					want = c.roles
+				}
+			}
+			if seen["path"] != tt.path || seen["client"] != tt.client || seen["subject"] == "" ||
+				!sameRoles(seen["roles"], want) {
+				t.Fatalf("backend saw %+v, want client %s with roles %v on %s", seen, tt.client, want, tt.path)
 			}
 		})
 	}
+}
+
+// sameRoles reports whether the comma-separated header holds exactly want
+// (the token may add default roles such as offline_access: only
+// administrative ones are compared).
+func sameRoles(header string, want []string) bool {
+	for _, role := range []string{"admin", "realm-admin"} {
+		if slices.Contains(strings.Split(header, ","), role) != slices.Contains(want, role) {
+			return false
+		}
+	}
+	return true
 }
