@@ -206,10 +206,26 @@ func (s *Service) RevokeUser(ctx context.Context, realm iam.Realm, userID string
 	if err != nil {
 		return err
 	}
-	if _, err := s.tokens.RevokeUserSessions(ctx, realm, userID, ttl); err != nil {
+	if _, err := s.tokens.RevokeUserSessions(ctx, realm, userID, "", ttl); err != nil {
 		return iam.Wrap(op, err)
 	}
 	return iam.Wrap(op, s.tokens.ClearLoginFailures(ctx, realm, userFailureKey(userID)))
+}
+
+// EndUserSessions revokes the refresh and access tokens of every session of
+// user userID except session keep ("" ends all): the user's credentials
+// changed, so whoever held the old ones must lose access. Idempotent.
+func (s *Service) EndUserSessions(ctx context.Context, realm iam.Realm, userID, keep string) error {
+	const op = "auth.EndUserSessions"
+	if userID == "" {
+		return iam.Invalidf("userId", "user id is required")
+	}
+	ttl, err := s.realmRevocationTTL(ctx, realm)
+	if err != nil {
+		return err
+	}
+	_, err = s.tokens.RevokeUserSessions(ctx, realm, userID, keep, ttl)
+	return iam.Wrap(op, err)
 }
 
 // realmRevocationTTL is revocationTTL of realm, or the defaults' when the

@@ -41,6 +41,17 @@ func (s *Service) DeleteRealmKeys(ctx context.Context, realm iam.Realm) error {
 	return nil
 }
 
+// DeleteRealm forgets everything of realm (the realm was deleted): its
+// signing keys (DeleteRealmKeys) and every code, refresh token, session,
+// revocation and failure counter in the token store, so that nothing issued
+// in it works in a realm of the same name created later. Idempotent.
+func (s *Service) DeleteRealm(ctx context.Context, realm iam.Realm) error {
+	if err := s.DeleteRealmKeys(ctx, realm); err != nil {
+		return err
+	}
+	return iam.Wrap("auth.DeleteRealm", s.tokens.DeleteRealm(ctx, realm))
+}
+
 // RotateKey replaces realm's active signing key by a new one of the realm's
 // algorithm and returns it. New tokens are signed with the new key at once
 // on this replica (within WithKeyCacheTTL on others); the old key stays in the

@@ -22,6 +22,11 @@ type TokenStore interface {
 	RefreshStore
 	RevocationStore
 	FailureStore
+	// DeleteRealm deletes every record of realm: codes, refresh tokens,
+	// sessions, revocations and failure counters (the realm was deleted, so
+	// nothing of it may outlive it, even if a realm of the same name is
+	// created later). Idempotent.
+	DeleteRealm(ctx context.Context, realm iam.Realm) error
 }
 
 // AuthCode is an issued authorization code, stored under the hash of its
@@ -114,8 +119,9 @@ type RevocationStore interface {
 	// Revoked report true for access tokens of the session.
 	RevokeSession(ctx context.Context, realm iam.Realm, sid string, ttl time.Duration) error
 	// RevokeUserSessions revokes every session recorded for userID by
-	// SaveRefresh and returns their ids.
-	RevokeUserSessions(ctx context.Context, realm iam.Realm, userID string, ttl time.Duration) ([]string, error)
+	// SaveRefresh, except session keep when keep is not "" (it stays
+	// recorded and alive), and returns the revoked sessions' ids.
+	RevokeUserSessions(ctx context.Context, realm iam.Realm, userID, keep string, ttl time.Duration) ([]string, error)
 	// RevokeAccessToken puts the access token jti on the blacklist.
 	RevokeAccessToken(ctx context.Context, realm iam.Realm, jti string, ttl time.Duration) error
 	// AccessTokenRevoked reports whether access token jti is blacklisted or

@@ -20,6 +20,7 @@ const (
 	TopicUserEmailVerified          = "user.email_verified"
 	TopicUserVerifyEmailRequested   = "user.verify_email_requested"   // sensitive: carries an action link
 	TopicUserPasswordResetRequested = "user.password_reset_requested" // sensitive: carries an action link
+	TopicUserCredentialsChanged     = "user.credentials_changed"      // a password was set, changed, reset or removed
 
 	TopicRoleCreated        = "role.created"
 	TopicRoleUpdated        = "role.updated"
@@ -45,7 +46,7 @@ func Topics() []string {
 	return []string{
 		TopicRealmCreated, TopicRealmUpdated, TopicRealmDeleted,
 		TopicUserCreated, TopicUserUpdated, TopicUserDeleted, TopicUserEmailVerified,
-		TopicUserVerifyEmailRequested, TopicUserPasswordResetRequested,
+		TopicUserVerifyEmailRequested, TopicUserPasswordResetRequested, TopicUserCredentialsChanged,
 		TopicRoleCreated, TopicRoleUpdated, TopicRoleDeleted, TopicRoleMappingChanged,
 		TopicClientCreated, TopicClientUpdated, TopicClientDeleted,
 		TopicLoginSuccess, TopicLoginFailure, TopicLogout,

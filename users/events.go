@@ -52,6 +52,25 @@ type ActionRequestedData struct {
 	RequiredActions []string `json:"requiredActions,omitempty"`
 }
 
+// Reasons of user.credentials_changed.
+const (
+	CredentialsSetByAdmin = "password_set"       // an administrator set the password
+	CredentialsChanged    = "password_changed"   // the user changed their password
+	CredentialsReset      = "password_reset"     // the user reset it with an emailed link
+	CredentialsRemoved    = "credential_removed" // a credential was deleted
+)
+
+// CredentialsChangedData is the payload of user.credentials_changed. The
+// token service ends every session of the user except KeepSessionID (the
+// session the user changed their own password from, if any), so that
+// whoever held the old password loses access at once.
+type CredentialsChangedData struct {
+	ID            string `json:"id"`
+	Username      string `json:"username"`
+	Reason        string `json:"reason"`
+	KeepSessionID string `json:"keepSessionId,omitempty"`
+}
+
 func userData(u User) UserData {
 	return UserData{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified,
 		FirstName: u.FirstName, LastName: u.LastName, Enabled: u.Enabled, RequiredActions: u.RequiredActions}
@@ -71,6 +90,13 @@ func UpdatedEvent(u User) (iam.Event, error) {
 // DeletedEvent returns the user.deleted event of u.
 func DeletedEvent(u User) (iam.Event, error) {
 	return iam.NewEvent(EventSource, iam.TopicUserDeleted, u.Realm, u.ID, DeletedData{ID: u.ID, Username: u.Username})
+}
+
+// CredentialsChangedEvent returns the user.credentials_changed event of u
+// for reason, keeping session keep ("" for none) alive.
+func CredentialsChangedEvent(u User, reason, keep string) (iam.Event, error) {
+	return iam.NewEvent(EventSource, iam.TopicUserCredentialsChanged, u.Realm, u.ID,
+		CredentialsChangedData{ID: u.ID, Username: u.Username, Reason: reason, KeepSessionID: keep})
 }
 
 // EmailVerifiedEvent returns the user.email_verified event of u.

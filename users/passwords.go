@@ -13,7 +13,8 @@ import (
 // reset-password): it must satisfy the realm's policy, including its history
 // rule; temporary requires the user to change it at next login
 // (UPDATE_PASSWORD), otherwise that required action is cleared. Emits
-// user.updated. Errors: CodeNotFound (realm, user), CodeInvalid (field
+// user.updated and user.credentials_changed (every session of the user
+// ends). Errors: CodeNotFound (realm, user), CodeInvalid (field
 // "password", every violated rule named).
 func (s *Service) SetPassword(ctx context.Context, realm iam.Realm, id, pw string, temporary bool) error {
 	const op = "users.SetPassword"
@@ -29,12 +30,15 @@ func (s *Service) SetPassword(ctx context.Context, realm iam.Realm, id, pw strin
 	if temporary {
 		actions = withAction(u.RequiredActions, ActionUpdatePassword)
 	}
-	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, actions))
+	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, actions, CredentialsSetByAdmin))
 }
 
 // ChangePassword is a user's own password change: current must be the
 // user's password (CodeInvalid, field "currentPassword", otherwise), and
-// the new one must satisfy the policy. It clears UPDATE_PASSWORD.
+// the new one must satisfy the policy. It clears UPDATE_PASSWORD and emits
+// user.updated and user.credentials_changed: every other session of the
+// user ends; the caller's own session (iam.PrincipalFrom(ctx), when the
+// caller is the user) stays.
 func (s *Service) ChangePassword(ctx context.Context, realm iam.Realm, id, current, pw string) error {
 	const op = "users.ChangePassword"
 	r, err := s.realm(ctx, realm)
@@ -56,17 +60,17 @@ func (s *Service) ChangePassword(ctx context.Context, realm iam.Realm, id, curre
 	if ok, err := s.hasher.Verify(cred.Hash, current); err != nil || !ok {
 		return iam.Wrap(op, wrong)
 	}
-	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, withoutAction(u.RequiredActions, ActionUpdatePassword)))
+	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, withoutAction(u.RequiredActions, ActionUpdatePassword), CredentialsChanged))
 }
 
 // replacePassword checks pw against r's policy and history, hashes it and
-// stores it with the user's new required actions.
-func (s *Service) replacePassword(ctx context.Context, r realms.Realm, u User, pw string, actions []string) error {
+// stores it with the user's new required actions, for reason.
+func (s *Service) replacePassword(ctx context.Context, r realms.Realm, u User, pw string, actions []string, reason string) error {
 	change, err := s.newPassword(ctx, r, u, pw)
 	if err != nil {
 		return err
 	}
-	return s.storePassword(ctx, u, change, actions)
+	return s.storePassword(ctx, u, change, actions, reason)
 }
 
 // newPassword checks pw against r's policy, including its history rule,
@@ -97,11 +101,14 @@ func (s *Service) newPassword(ctx context.Context, r realms.Realm, u User, pw st
 }
 
 // storePassword stores a prepared password change together with the user's
-// new required actions, emitting user.updated.
-func (s *Service) storePassword(ctx context.Context, u User, change PasswordChange, actions []string) error {
+// new required actions, emitting user.updated and user.credentials_changed
+// for reason.
+func (s *Service) storePassword(ctx context.Context, u User, change PasswordChange, actions []string, reason string) error {
 	u.RequiredActions = actions
 	u.UpdatedAt = s.now().UTC()
-	evs, err := events(func() (iam.Event, error) { return UpdatedEvent(u) })
+	evs, err := events(
+		func() (iam.Event, error) { return UpdatedEvent(u) },
+		func() (iam.Event, error) { return CredentialsChangedEvent(u, reason, callerSession(ctx, u)) })
 	if err != nil {
 		return err
 	}
@@ -158,7 +165,8 @@ func (s *Service) Credentials(ctx context.Context, realm iam.Realm, id string) (
 }
 
 // DeleteCredential removes the user's credential credID and emits
-// user.updated. CodeNotFound if the realm, user or credential does not
+// user.updated and user.credentials_changed (the user's sessions end but the
+// caller's own, when the caller is the user). CodeNotFound if the realm, user or credential does not
 // exist.
 func (s *Service) DeleteCredential(ctx context.Context, realm iam.Realm, id, credID string) error {
 	const op = "users.DeleteCredential"
@@ -169,7 +177,11 @@ func (s *Service) DeleteCredential(ctx context.Context, realm iam.Realm, id, cre
 	if err != nil {
 		return iam.Wrap(op, userNotFound(err))
 	}
-	evs, err := events(func() (iam.Event, error) { return UpdatedEvent(u) })
+	evs, err := events(
+		func() (iam.Event, error) { return UpdatedEvent(u) },
+		func() (iam.Event, error) {
+			return CredentialsChangedEvent(u, CredentialsRemoved, callerSession(ctx, u))
+		})
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
@@ -178,4 +190,15 @@ func (s *Service) DeleteCredential(ctx context.Context, realm iam.Realm, id, cre
 		err = &iam.Error{Code: iam.CodeNotFound, Message: "credential not found", Err: err}
 	}
 	return iam.Wrap(op, err)
+}
+
+// callerSession is the session the request in ctx was made from when its
+// caller is user u themself, else "": a user who changes their own
+// credentials keeps the session they did it from.
+func callerSession(ctx context.Context, u User) string {
+	p := iam.PrincipalFrom(ctx)
+	if p == nil || p.Realm != u.Realm || p.Subject != u.ID {
+		return ""
+	}
+	return p.SessionID
 }

@@ -209,8 +209,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, realm iam.Realm, use
 
 // ResetPassword completes a reset with the emailed token: newPassword must
 // satisfy the realm's policy (CodeInvalid naming every violated rule; the
-// token stays usable), then the token is used up, the password replaced and
-// UPDATE_PASSWORD cleared. CodeInvalid (field "key") for an unknown, used or
+// token stays usable), then the token is used up, the password replaced,
+// UPDATE_PASSWORD cleared and every session of the user ended
+// (user.credentials_changed). CodeInvalid (field "key") for an unknown, used or
 // expired token or a disabled user.
 func (s *Service) ResetPassword(ctx context.Context, realm iam.Realm, key, newPassword string) error {
 	const op = "users.ResetPassword"
@@ -233,5 +234,5 @@ func (s *Service) ResetPassword(ctx context.Context, realm iam.Realm, key, newPa
 	if _, err := s.store.ConsumeToken(ctx, realm, t.Hash); err != nil {
 		return iam.Wrap(op, invalidKey())
 	}
-	return iam.Wrap(op, s.storePassword(ctx, u, change, withoutAction(u.RequiredActions, ActionUpdatePassword)))
+	return iam.Wrap(op, s.storePassword(ctx, u, change, withoutAction(u.RequiredActions, ActionUpdatePassword), CredentialsReset))
 }

@@ -37,8 +37,8 @@ func (s *Store) RevokeSession(_ context.Context, realm iam.Realm, sid string, tt
 	return nil
 }
 
-// RevokeUserSessions revokes every recorded session of userID.
-func (s *Store) RevokeUserSessions(_ context.Context, realm iam.Realm, userID string, ttl time.Duration) ([]string, error) {
+// RevokeUserSessions revokes every recorded session of userID but keep.
+func (s *Store) RevokeUserSessions(_ context.Context, realm iam.Realm, userID, keep string, ttl time.Duration) ([]string, error) {
 	if err := validTTL(ttl); err != nil {
 		return nil, err
 	}
@@ -48,10 +48,16 @@ func (s *Store) RevokeUserSessions(_ context.Context, realm iam.Realm, userID st
 	uk := rkey{realm, userID}
 	var sids []string
 	for sid := range s.userSess[uk] {
+		if sid == keep {
+			continue
+		}
 		revokeLocked(s.sessions, rkey{realm, sid}, now, ttl)
+		delete(s.userSess[uk], sid)
 		sids = append(sids, sid)
 	}
-	delete(s.userSess, uk)
+	if len(s.userSess[uk]) == 0 {
+		delete(s.userSess, uk)
+	}
 	return sids, nil
 }
 
@@ -117,4 +123,26 @@ func (s *Store) ClearLoginFailures(_ context.Context, realm iam.Realm, key strin
 	defer s.mu.Unlock()
 	delete(s.failures, rkey{realm, key})
 	return nil
+}
+
+// DeleteRealm deletes every record of realm.
+func (s *Store) DeleteRealm(_ context.Context, realm iam.Realm) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	deleteRealm(s.codes, realm)
+	deleteRealm(s.refresh, realm)
+	deleteRealm(s.families, realm)
+	deleteRealm(s.sessions, realm)
+	deleteRealm(s.blacklist, realm)
+	deleteRealm(s.userSess, realm)
+	deleteRealm(s.failures, realm)
+	return nil
+}
+
+func deleteRealm[V any](m map[rkey]V, realm iam.Realm) {
+	for k := range m {
+		if k.realm == realm {
+			delete(m, k)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package authredis
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opengate-iam/opengate/auth"
@@ -33,14 +34,14 @@ func (s *Store) RevokeAccessToken(ctx context.Context, realm iam.Realm, jti stri
 	return s.markKey(ctx, "authredis.RevokeAccessToken", s.key(realm, "bl", jti), ttl)
 }
 
-// RevokeUserSessions revokes every recorded session of userID.
-func (s *Store) RevokeUserSessions(ctx context.Context, realm iam.Realm, userID string, ttl time.Duration) ([]string, error) {
+// RevokeUserSessions revokes every recorded session of userID but keep.
+func (s *Store) RevokeUserSessions(ctx context.Context, realm iam.Realm, userID, keep string, ttl time.Duration) ([]string, error) {
 	const op = "authredis.RevokeUserSessions"
 	px, err := ttlMS(ttl)
 	if err != nil {
 		return nil, err
 	}
-	sids, err := s.revokeUser.Exec(ctx, s.client, []string{s.key(realm, "usess", userID)}, []string{s.base(realm), px}).AsStrSlice()
+	sids, err := s.revokeUser.Exec(ctx, s.client, []string{s.key(realm, "usess", userID)}, []string{s.base(realm), px, keep}).AsStrSlice()
 	if err != nil {
 		return nil, mapErr(op, err)
 	}
@@ -98,4 +99,45 @@ func (s *Store) LoginFailures(ctx context.Context, realm iam.Realm, key string) 
 // ClearLoginFailures deletes the record of key.
 func (s *Store) ClearLoginFailures(ctx context.Context, realm iam.Realm, key string) error {
 	return mapErr("authredis.ClearLoginFailures", s.client.Do(ctx, s.client.B().Del().Key(s.key(realm, "lf", key)).Build()).Error())
+}
+
+// DeleteRealm deletes every key of realm ({prefix}auth:{realm}:*) on every
+// node, in batches. Keys written while it runs may survive; the caller runs
+// it after the realm is gone, when nothing writes them any more.
+func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm) error {
+	const op = "authredis.DeleteRealm"
+	if err := realm.Validate(); err != nil {
+		return err
+	}
+	pattern := globEscape(s.base(realm)) + "*"
+	for _, node := range s.client.Nodes() {
+		var cursor uint64
+		for {
+			entry, err := node.Do(ctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(1000).Build()).AsScanEntry()
+			if err != nil {
+				return mapErr(op, err)
+			}
+			if len(entry.Elements) > 0 {
+				if err := node.Do(ctx, node.B().Unlink().Key(entry.Elements...).Build()).Error(); err != nil {
+					return mapErr(op, err)
+				}
+			}
+			if cursor = entry.Cursor; cursor == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// globEscape escapes the glob metacharacters of Redis's MATCH in s.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -76,18 +76,23 @@ if t == -1 then return 0 end
 if t < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
 return 1`
 
-// revokeUser marks every session in the user's set revoked and deletes the
-// set, returning the session ids. KEYS[1] user-session set; ARGV[1] realm
-// key base, ARGV[2] ttl ms.
+// revokeUser marks every session in the user's set but one revoked and
+// removes them from the set, returning their ids. KEYS[1] user-session set;
+// ARGV[1] realm key base, ARGV[2] ttl ms, ARGV[3] the session to keep ("" for
+// none).
 const revokeUser = `
 local sids = redis.call('SMEMBERS', KEYS[1])
+local revoked = {}
 for _, sid in ipairs(sids) do
-  local k = ARGV[1] .. 'sess:' .. sid
-  local t = redis.call('PTTL', k)
-  if t ~= -1 and t < tonumber(ARGV[2]) then redis.call('SET', k, '1', 'PX', ARGV[2]) end
+  if sid ~= ARGV[3] then
+    local k = ARGV[1] .. 'sess:' .. sid
+    local t = redis.call('PTTL', k)
+    if t ~= -1 and t < tonumber(ARGV[2]) then redis.call('SET', k, '1', 'PX', ARGV[2]) end
+    redis.call('SREM', KEYS[1], sid)
+    revoked[#revoked + 1] = sid
+  end
 end
-redis.call('DEL', KEYS[1])
-return sids`
+return revoked`
 
 // recordFailure counts a login failure and returns the new count.
 // KEYS[1] record; ARGV[1] now ms, ARGV[2] reset-after ms (0 = never),

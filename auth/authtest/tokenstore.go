@@ -28,6 +28,8 @@ func RunTokenStore(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
 	t.Run("RefreshTokens", func(t *testing.T) { runRefresh(t, newStore) })
 	t.Run("Revocations", func(t *testing.T) { runRevocations(t, newStore) })
 	t.Run("LoginFailures", func(t *testing.T) { runFailures(t, newStore) })
+	t.Run("UserSessions", func(t *testing.T) { runUserSessions(t, newStore) })
+	t.Run("DeleteRealm", func(t *testing.T) { runDeleteRealm(t, newStore) })
 	t.Run("NonPositiveTTLIsInvalid", func(t *testing.T) {
 		s := newStore(t)
 		ctx := context.Background()
@@ -341,7 +343,7 @@ func runRevocations(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
 		for _, rt := range []auth.RefreshToken{a, b, c} {
 			_ = s.SaveRefresh(ctx, rt, time.Hour)
 		}
-		sids, err := s.RevokeUserSessions(ctx, "acme", "u1", time.Hour)
+		sids, err := s.RevokeUserSessions(ctx, "acme", "u1", "", time.Hour)
 		sort.Strings(sids)
 		if err != nil || !reflect.DeepEqual(sids, []string{"s1", "s2"}) {
 			t.Fatalf("sids = %v, %v", sids, err)
@@ -351,7 +353,7 @@ func runRevocations(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
 				t.Errorf("%s revoked = %v", h, got.Revoked)
 			}
 		}
-		if sids, _ := s.RevokeUserSessions(ctx, "other", "u2", time.Hour); len(sids) != 0 {
+		if sids, _ := s.RevokeUserSessions(ctx, "other", "u2", "", time.Hour); len(sids) != 0 {
 			t.Fatalf("other realm's sessions: %v", sids)
 		}
 	})

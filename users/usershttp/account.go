@@ -106,5 +106,15 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.NoContent(w)
+	iamhttp.JSON(w, http.StatusOK, passwordChanged{
+		OtherSessionsSignedOut: true,
+		Message:                "Your password has been changed. Every other session of your account has been signed out.",
+	})
+}
+
+// passwordChanged is the answer to a password change: the user's other
+// sessions end (users.ChangePassword), and the answer says so.
+type passwordChanged struct {
+	OtherSessionsSignedOut bool   `json:"otherSessionsSignedOut"`
+	Message                string `json:"message"`
 }

@@ -51,8 +51,11 @@ func TestAccount(t *testing.T) {
 			400, iam.CodeInvalid, "currentPassword")
 		wantError(t, f.do(me, "POST", path, map[string]string{"currentPassword": "alice-pw", "newPassword": "n-pw", "confirmation": "other"}),
 			400, iam.CodeInvalid, "confirmation")
-		wantStatus(t, f.do(me, "POST", path, map[string]string{"currentPassword": "alice-pw", "newPassword": "n-pw", "confirmation": "n-pw"}),
-			http.StatusNoContent)
+		res := f.do(me, "POST", path, map[string]string{"currentPassword": "alice-pw", "newPassword": "n-pw", "confirmation": "n-pw"})
+		wantStatus(t, res, http.StatusOK)
+		if got := decode[map[string]any](t, res); got["otherSessionsSignedOut"] != true || got["message"] == "" {
+			t.Fatalf("answer = %v, want it to say the other sessions were signed out", got)
+		}
 		if _, err := f.svc.Authenticate(t.Context(), "acme", "alice", "n-pw"); err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,7 @@ import (
 //
 //	GET    /realms/{realm}/account                                    AccountRepresentation
 //	POST   /realms/{realm}/account                                    update (username immutable) 204
-//	POST   /realms/{realm}/account/credentials/password               {currentPassword, newPassword, confirmation} 204
+//	POST   /realms/{realm}/account/credentials/password               {currentPassword, newPassword, confirmation} 200 {otherSessionsSignedOut, message}
 //
 // Internal API for other services (X-OpenGate-Service-Token; the gateway
 // must not expose it), used by Client:

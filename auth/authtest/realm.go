@@ -1,0 +1,105 @@
+package authtest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// runUserSessions checks RevokeUserSessions' keep: a user who changes their
+// own password keeps the session they did it from, and only that one.
+func runUserSessions(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
+	ctx := context.Background()
+
+	t.Run("KeptSessionStaysAliveAndRecorded", func(t *testing.T) {
+		s := newStore(t)
+		for _, rt := range []auth.RefreshToken{
+			sampleRefresh("acme", "h1", "f1", "s1"),
+			sampleRefresh("acme", "h2", "f2", "s2"),
+		} {
+			if err := s.SaveRefresh(ctx, rt, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sids, err := s.RevokeUserSessions(ctx, "acme", "u1", "s2", time.Hour)
+		if err != nil || !reflect.DeepEqual(sids, []string{"s1"}) {
+			t.Fatalf("revoked = %v, %v; want [s1]", sids, err)
+		}
+		for h, want := range map[string]bool{"h1": true, "h2": false} {
+			if got, _ := s.GetRefresh(ctx, "acme", h); got.Revoked != want {
+				t.Errorf("%s revoked = %v, want %v", h, got.Revoked, want)
+			}
+		}
+		if revoked, _ := s.AccessTokenRevoked(ctx, "acme", "j", "s2"); revoked {
+			t.Error("access tokens of the kept session are revoked")
+		}
+		// The kept session is still the user's: a later revocation of
+		// every session ends it too.
+		sids, err = s.RevokeUserSessions(ctx, "acme", "u1", "", time.Hour)
+		if err != nil || !reflect.DeepEqual(sids, []string{"s2"}) {
+			t.Fatalf("second revocation = %v, %v; want [s2]", sids, err)
+		}
+		if got, _ := s.GetRefresh(ctx, "acme", "h2"); !got.Revoked {
+			t.Error("kept session was forgotten: its token survived a later revocation")
+		}
+	})
+}
+
+// runDeleteRealm checks that nothing of a deleted realm survives it, and
+// that other realms keep theirs.
+func runDeleteRealm(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
+	ctx := context.Background()
+
+	t.Run("ForgetsEveryRecordOfTheRealmOnly", func(t *testing.T) {
+		s := newStore(t)
+		now := ms(time.Now())
+		for _, realm := range []iam.Realm{"acme", "other"} {
+			if err := s.SaveCode(ctx, sampleCode(realm, "c1"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveRefresh(ctx, sampleRefresh(realm, "h1", "f1", "s1"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RevokeAccessToken(ctx, realm, "j1", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.RecordLoginFailure(ctx, realm, "user:u1", "10.0.0.1", now, 0, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteRealm(ctx, "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteRealm(ctx, "acme"); err != nil {
+			t.Fatalf("second DeleteRealm: %v", err)
+		}
+
+		if _, err := s.GetRefresh(ctx, "acme", "h1"); !errors.Is(err, iam.ErrNotFound) {
+			t.Errorf("refresh token survived: %v", err)
+		}
+		if _, err := s.ConsumeCode(ctx, "acme", "c1", auth.CodeRedemption{}, time.Hour); !errors.Is(err, iam.ErrNotFound) {
+			t.Errorf("code survived: %v", err)
+		}
+		if lf, err := s.LoginFailures(ctx, "acme", "user:u1"); err != nil || lf.NumFailures != 0 {
+			t.Errorf("failures survived: %+v, %v", lf, err)
+		}
+		if sids, err := s.RevokeUserSessions(ctx, "acme", "u1", "", time.Hour); err != nil || len(sids) != 0 {
+			t.Errorf("user's sessions survived: %v, %v", sids, err)
+		}
+
+		if _, err := s.GetRefresh(ctx, "other", "h1"); err != nil {
+			t.Errorf("other realm's refresh token: %v", err)
+		}
+		if revoked, err := s.AccessTokenRevoked(ctx, "other", "j1", ""); err != nil || !revoked {
+			t.Errorf("other realm's revocation = %v, %v", revoked, err)
+		}
+		if lf, _ := s.LoginFailures(ctx, "other", "user:u1"); lf.NumFailures != 1 {
+			t.Errorf("other realm's failures = %+v", lf)
+		}
+	})
+}
