@@ -17,7 +17,7 @@ type config struct {
 	PostgresURL   string // OPENGATE_POSTGRES_URL
 	RedisURL      string // OPENGATE_REDIS_URL
 	KafkaBrokers  []string
-	SecretKey     string // OPENGATE_SECRET_KEY
+	SecretKey     []byte // OPENGATE_SECRET_KEY, decoded
 	AdminUser     string // OPENGATE_ADMIN_USER
 	AdminPassword string // OPENGATE_ADMIN_PASSWORD
 	LogFormat     string // OPENGATE_LOG_FORMAT: text or json
@@ -56,7 +56,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	// Secrets come only from the environment, never from flags (which show
 	// up in process listings).
-	c.SecretKey = getenv("OPENGATE_SECRET_KEY")
+	key, err := boot.SecretKey(getenv)
+	if err != nil {
+		return config{}, err
+	}
+	c.SecretKey = key
 	c.AdminPassword = getenv("OPENGATE_ADMIN_PASSWORD")
 	c.KafkaBrokers = boot.SplitList(brokers)
 	if c.Instance == "" {
@@ -68,7 +72,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.MigrateOnly && c.PostgresURL == "" {
 		return config{}, fmt.Errorf("-migrate-only needs OPENGATE_POSTGRES_URL")
 	}
-	if c.PostgresURL != "" && c.SecretKey == "" {
+	if c.PostgresURL != "" && c.SecretKey == nil {
 		return config{}, fmt.Errorf("OPENGATE_SECRET_KEY is required with OPENGATE_POSTGRES_URL: secrets at rest are encrypted with it (generate one with: openssl rand -base64 32)")
 	}
 	return c, nil

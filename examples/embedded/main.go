@@ -1,6 +1,6 @@
 // Command embedded shows OpenGate inside your own Go server: the identity
-// provider's packages assembled in memory on one mux, next to your own API,
-// which accepts only tokens OpenGate issued and checks a role in them.
+// provider assembled by opengate.New, in memory, on one mux next to your own
+// API, which accepts only tokens OpenGate issued and checks a role in them.
 //
 // It sets up a realm "shop" with a confidential client "orders-cli" whose
 // service account holds the realm role "orders-reader", then serves:
@@ -15,38 +15,29 @@
 //	  http://localhost:8090/realms/shop/protocol/openid-connect/token | jq -r .access_token
 //	curl -s http://localhost:8090/api/orders -H "Authorization: Bearer $TOKEN"
 //
-// For PostgreSQL and Redis, swap the memory stores for realmspg.New(pool),
-// clientspg.New(pool), ..., authredis.New(redisClient) — see cmd/opengate.
+// For PostgreSQL, Redis and Kafka, set Databases (opengate.OpenDatabases),
+// SecretKey, Redis, Publisher and Subscriber in opengate.Config — see
+// cmd/opengate.
 package main
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/go-chi/chi/v5"
-
+	"github.com/opengate-iam/opengate"
 	"github.com/opengate-iam/opengate/auth"
-	"github.com/opengate-iam/opengate/auth/authhttp"
-	"github.com/opengate-iam/opengate/auth/authmem"
-	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
-	"github.com/opengate-iam/opengate/clients/clientsmem"
 	"github.com/opengate-iam/opengate/iam"
-	"github.com/opengate-iam/opengate/iam/iambus"
-	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/rbac"
-	"github.com/opengate-iam/opengate/rbac/rbacmem"
 	"github.com/opengate-iam/opengate/realms"
-	"github.com/opengate-iam/opengate/realms/realmsmem"
-	"github.com/opengate-iam/opengate/users"
-	"github.com/opengate-iam/opengate/users/usersmem"
 )
 
 func main() {
@@ -76,40 +67,32 @@ func run(ctx context.Context, addr string, stdout io.Writer) error {
 	}
 	issuerBase := "http://" + ln.Addr().String()
 
-	// 1. The services, in memory, on an in-process event bus.
-	bus := iambus.New()
-	defer bus.Close()
-	sealer, err := iamcrypto.NewSealer(iamcrypto.GenerateKey())
+	// 1. OpenGate: every service in memory, an in-process event bus, and
+	// the consumers that keep the services consistent (Run).
+	srv, err := opengate.New(ctx, opengate.Config{IssuerBase: issuerBase, Logger: slog.Default()})
 	if err != nil {
 		return err
 	}
-	realmSvc := realms.New(realmsmem.New(bus))
-	clientSvc := clients.New(clientsmem.New(bus), sealer)
-	userSvc := users.New(usersmem.New(bus), realmSvc)
-	roleSvc := rbac.New(rbacmem.New(bus), rbac.WithClientResolver(clientSvc))
-	authSvc, err := auth.New(issuerBase, realmSvc, clientSvc, userSvc, roleSvc,
-		authmem.NewKeyStore(), authmem.New(), auth.WithPublisher(bus))
-	if err != nil {
-		return err
-	}
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- srv.Run(ctx) }()
+	defer func() { cancel(); <-ran }()
 
 	// 2. The realm, the client and its service account's role.
-	if err := setup(ctx, realmSvc, clientSvc, roleSvc); err != nil {
+	if err := setup(ctx, srv.Realms, srv.Clients, srv.RBAC); err != nil {
 		return err
 	}
 
-	// 3. Your API, protected by tokens of the realm.
-	verifier, err := authverify.New(ctx, issuerBase,
-		authverify.WithKeySource(authverify.NewLocalKeys(authSvc.JWKS, 0)))
-	if err != nil {
-		return err
-	}
-	r := chi.NewRouter()
-	authhttp.New(authSvc).OIDCRoutes(r) // discovery, token, certs, userinfo, ...
-	r.With(verifier.Middleware, requireRealmRole(realm, readerRole)).Get("/api/orders", listOrders)
+	// 3. OpenGate's API at the root, your API beside it, protected by
+	// tokens of the realm.
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler()) // discovery, token, certs, userinfo, admin API, ...
+	mux.Handle("GET /api/orders", srv.Verifier.Middleware(requireRealmRole(realm, readerRole)(http.HandlerFunc(listOrders))))
 
 	fmt.Fprintf(stdout, "listening on %s\n", issuerBase)
-	return iamhttp.ServeListener(ctx, ln, r)
+	return iamhttp.ServeListener(ctx, ln, mux)
 }
 
 // setup creates the realm "shop", the confidential client "orders-cli" with a

@@ -6,9 +6,10 @@
 // the OPENGATE_* variables; RequireIssuer, SecretKey, RequireSecretKey),
 // opens and migrates the database (OpenPostgres), connects to Kafka
 // (OpenKafka, Kafka.Subscriber, Kafka.CacheSubscriber), runs named background
-// tasks (Group), builds the standard router (Router: metrics, /healthz,
-// /readyz, /metrics, public routes, routes behind token verification) and
-// serves it beside the tasks (Server).
+// tasks (Server.Task, on internal/tasks.Group), builds the standard router
+// (Router, on internal/routing: metrics, /healthz, /readyz, /metrics, public
+// routes, routes behind token verification) and serves it beside the tasks
+// (Server).
 //
 // A microservice's run:
 //

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/iam/iampg"
+	"github.com/opengate-iam/opengate/internal/tasks"
 )
 
 // NewLogger returns the JSON logger of a microservice: every record carries
@@ -40,7 +41,7 @@ func NewServer(name string, log *slog.Logger) *Server {
 	return &Server{name: name, log: log}
 }
 
-// Task adds a background task that Serve runs beside the API (see Group).
+// Task adds a background task that Serve runs beside the API (see tasks.Group).
 func (s *Server) Task(name string, fn func(context.Context) error) {
 	s.tasks = append(s.tasks, task{name: name, fn: fn})
 }
@@ -56,7 +57,7 @@ func (s *Server) OpenKafka(ctx context.Context, brokers []string, outbox *pgxpoo
 	}
 	s.kafka = k
 	s.Task("outbox relay", iampg.NewRelay(outbox, k.Publisher, iampg.WithLogger(s.log)).Run)
-	s.Task("processed-events pruning", PruneProcessedEvents(outbox, PruneEvery, ProcessedRetention, s.log))
+	s.Task("processed-events pruning", tasks.PruneProcessedEvents(outbox, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
 	return k, nil
 }
 
@@ -69,10 +70,10 @@ func (s *Server) Serve(ctx context.Context, addr string, stdout io.Writer, rt Ro
 	if err != nil {
 		return err
 	}
-	tasks := NewGroup(ctx, s.log)
-	defer tasks.Stop()
+	group := tasks.NewGroup(ctx, s.log)
+	defer group.Stop()
 	for _, t := range s.tasks {
-		tasks.Go(t.name, t.fn)
+		group.Go(t.name, t.fn)
 	}
 	fmt.Fprintf(stdout, "%s listening on %s\n", s.name, ln.Addr())
 	return iamhttp.ServeListener(ctx, ln, Router(rt, s.log))

@@ -1,4 +1,4 @@
-package boot_test
+package tasks_test
 
 import (
 	"bytes"
@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opengate-iam/opengate/cmd/internal/boot"
+	"github.com/opengate-iam/opengate/internal/tasks"
 )
 
 func TestGroup(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	g := boot.NewGroup(context.Background(), log)
+	g := tasks.NewGroup(context.Background(), log)
 	g.SetBackoff(time.Millisecond, 4*time.Millisecond)
 	recovered := make(chan struct{})
 	var runs, stopped, cleanRuns atomic.Int32
@@ -52,7 +52,7 @@ func TestGroup(t *testing.T) {
 
 func TestGroupEndsWithItsParent(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	g := boot.NewGroup(ctx, slog.New(slog.DiscardHandler))
+	g := tasks.NewGroup(ctx, slog.New(slog.DiscardHandler))
 	ended := make(chan struct{})
 	g.Go("until cancelled", func(ctx context.Context) error {
 		<-ctx.Done()

@@ -1,4 +1,4 @@
-package boot_test
+package tasks_test
 
 import (
 	"context"
@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/iam/iamtest"
+	"github.com/opengate-iam/opengate/internal/tasks"
 )
 
 func TestPruneProcessedEventsDeletesOnlyOldRows(t *testing.T) {
@@ -26,7 +26,7 @@ func TestPruneProcessedEventsDeletesOnlyOldRows(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- boot.PruneProcessedEvents(pool, 10*time.Millisecond, time.Hour, slog.New(slog.DiscardHandler))(ctx)
+		done <- tasks.PruneProcessedEvents(pool, 10*time.Millisecond, time.Hour, slog.New(slog.DiscardHandler))(ctx)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

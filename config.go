@@ -1,0 +1,109 @@
+package opengate
+
+import (
+	"log/slog"
+	"net/netip"
+
+	"github.com/redis/rueidis"
+
+	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/auth/authhttp"
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/users"
+)
+
+// Config is everything New needs. Only IssuerBase is required: the zero
+// value of every other field is the embedded default (memory stores, memory
+// ephemeral state, an in-process event bus, no administrator). Adding a
+// service to OpenGate adds fields here whose zero value keeps the earlier
+// behaviour.
+type Config struct {
+	// IssuerBase is the public base URL clients reach OpenGate at, e.g.
+	// "https://id.example.com": the issuer of realm r is
+	// IssuerBase/realms/r. Required; never derived from requests.
+	IssuerBase string
+
+	// Databases holds one PostgreSQL pool per service (OpenDatabases opens
+	// them). Nil keeps every service's data in memory, for this process
+	// only. New migrates the databases; the caller keeps owning the pools.
+	Databases *Databases
+
+	// SecretKey is the 32-byte deployment key (OPENGATE_SECRET_KEY) that
+	// seals secrets at rest: client secrets, signing keys, SMTP passwords.
+	// Required with Databases, and the same for every replica. Without
+	// Databases, nil means a random key for this process, whose secrets
+	// die with it anyway.
+	SecretKey []byte
+
+	// Redis holds ephemeral state (authorization codes, refresh tokens,
+	// revocations, login-failure counters), under the key prefix
+	// RedisPrefix (default "opengate:"). Nil keeps it in memory. The caller
+	// keeps owning the client.
+	Redis       rueidis.Client
+	RedisPrefix string
+
+	// Publisher and Subscriber are the event bus (iamkafka in production),
+	// both or neither. Nil means an in-process bus on which every consumer
+	// group is declared before anything publishes, so no event of the
+	// start-up is lost. Subscriber's new consumer groups must start at the
+	// earliest retained event: consumers must see every event.
+	Publisher  iam.Publisher
+	Subscriber iam.Subscriber
+
+	// CacheSubscriber, with an external bus, runs this replica's cache
+	// invalidation (realms, clients, effective roles) in consumer groups of
+	// its own named after Instance, so a change made through another
+	// replica sharing the databases is seen here at once rather than when
+	// the cache expires. Its new groups should start at the end of their
+	// topics. Nil: no cross-replica invalidation (a single process needs
+	// none: its own changes invalidate its caches).
+	CacheSubscriber iam.Subscriber
+	// Instance names this replica in its cache consumer groups (default
+	// "default"); each replica needs its own.
+	Instance string
+
+	// Admin, when set, is the bootstrap administrator New makes sure
+	// exists in the master realm, with the admin role while no other user
+	// of master holds it (so a user who later takes the username gets
+	// nothing). Nil creates none (the master realm, its admin-cli client
+	// and its roles are created either way).
+	Admin *Admin
+
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
+	// OIDC endpoints believe when they need the client's address (per-IP
+	// brute-force counting). Empty: the connection's address is the
+	// client's, and X-Forwarded-For is ignored.
+	TrustedProxies []netip.Prefix
+
+	// Logger receives the services' and background tasks' logs and the
+	// request log (default slog.Default()).
+	Logger *slog.Logger
+
+	// Options are extra options of each service, applied after New's own.
+	Options Options
+}
+
+// Admin is the bootstrap administrator of the master realm.
+type Admin struct {
+	// Username defaults to "admin".
+	Username string
+	// Password is set only when New creates the user; an existing
+	// administrator keeps theirs. Empty: New generates one and reports it
+	// once through Server.GeneratedAdminPassword.
+	Password string
+}
+
+// Options are per-service options, applied after those New sets itself
+// (realm-scoped logging, the public URL, the effective-roles cache, the
+// event publisher), so they can override them.
+type Options struct {
+	Realms   []realms.Option
+	Clients  []clients.Option
+	Users    []users.Option
+	RBAC     []rbac.Option
+	Auth     []auth.Option
+	AuthHTTP []authhttp.Option
+}

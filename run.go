@@ -1,0 +1,71 @@
+package opengate
+
+import (
+	"context"
+
+	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/clients/clientskafka"
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iampg"
+	"github.com/opengate-iam/opengate/internal/tasks"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbackafka"
+	"github.com/opengate-iam/opengate/realms/realmskafka"
+	"github.com/opengate-iam/opengate/users"
+)
+
+// consumer is one service's event consumer: its group, its topics and its
+// handler. Adding a consuming service adds one to eventConsumers.
+type consumer struct {
+	name   string
+	group  string
+	topics []string
+	handle iam.Handler
+}
+
+// eventConsumers returns the services' work-sharing consumers: each event of
+// their topics is handled by one replica.
+func (s *Server) eventConsumers() []consumer {
+	return []consumer{
+		{"clients consumer", clients.Consumer, clients.Topics(), s.Clients.HandleEvent},
+		{"rbac consumer", rbac.Consumer, rbac.Topics(), s.RBAC.HandleEvent},
+		{"users consumer", users.ConsumerGroup, users.ConsumedTopics, s.Users.HandleRealmDeleted},
+		{"auth consumer", auth.Consumer, auth.Topics(), s.Auth.HandleEvent},
+	}
+}
+
+// Run does the background work until ctx ends, then returns nil once all of
+// it has stopped: the outbox relay of each database (publishing committed
+// events to the bus), the event consumers (a deleted realm takes its users,
+// clients, roles and keys with it; a new realm gets its admin-cli client and
+// default roles), processed-events pruning and, with Config.CacheSubscriber,
+// cross-replica cache invalidation. A task that fails is logged and started
+// again after a backoff (one second doubling to a minute). Call Run once;
+// without it the API works but events pile up unconsumed.
+func (s *Server) Run(ctx context.Context) error {
+	group := tasks.NewGroup(ctx, s.log)
+	defer group.Stop()
+	for name, pool := range s.pools() {
+		group.Go("outbox relay "+name, iampg.NewRelay(pool, s.pub, iampg.WithLogger(s.log.With("relay", name))).Run)
+		group.Go("processed-events pruning "+name, tasks.PruneProcessedEvents(pool, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
+	}
+	for _, c := range s.consumers {
+		group.Go(c.name, func(ctx context.Context) error { return s.sub.Subscribe(ctx, c.group, c.topics, c.handle) })
+	}
+	if s.cacheSub != nil {
+		// Replicas sharing the databases drop cached realms, clients and
+		// effective roles when another replica changes them.
+		group.Go("realm cache invalidation", func(ctx context.Context) error {
+			return realmskafka.RunCacheInvalidation(ctx, s.cacheSub, realmskafka.CacheGroup("opengate", s.instance), s.Realms)
+		})
+		group.Go("client cache invalidation", func(ctx context.Context) error {
+			return clientskafka.RunCacheInvalidation(ctx, s.cacheSub, clientskafka.CacheGroup("opengate", s.instance), s.Clients)
+		})
+		group.Go("role cache invalidation", func(ctx context.Context) error {
+			return rbackafka.RunCacheInvalidation(ctx, s.cacheSub, rbackafka.CacheGroup("opengate", s.instance), s.RBAC)
+		})
+	}
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,285 @@
+package opengate
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/auth/authhttp"
+	"github.com/opengate-iam/opengate/auth/authmem"
+	"github.com/opengate-iam/opengate/auth/authpg"
+	"github.com/opengate-iam/opengate/auth/authredis"
+	"github.com/opengate-iam/opengate/auth/authverify"
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/clients/clientshttp"
+	"github.com/opengate-iam/opengate/clients/clientsmem"
+	"github.com/opengate-iam/opengate/clients/clientspg"
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iambus"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/internal/routing"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/rbac/rbachttp"
+	"github.com/opengate-iam/opengate/rbac/rbacmem"
+	"github.com/opengate-iam/opengate/rbac/rbacpg"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/realms/realmshttp"
+	"github.com/opengate-iam/opengate/realms/realmsmem"
+	"github.com/opengate-iam/opengate/realms/realmspg"
+	"github.com/opengate-iam/opengate/users"
+	"github.com/opengate-iam/opengate/users/usershttp"
+	"github.com/opengate-iam/opengate/users/usersmem"
+	"github.com/opengate-iam/opengate/users/userspg"
+)
+
+// Server is OpenGate assembled: every service, its HTTP API and the
+// background work that keeps the services consistent (outbox relays, event
+// consumers, pruning). Serve Handler, call Run, and use the services for
+// custom code; do not change the fields.
+type Server struct {
+	// The services, for custom code: they enforce the same rules and emit
+	// the same events as the HTTP API.
+	Realms  *realms.Service
+	Clients *clients.Service
+	Users   *users.Service
+	RBAC    *rbac.Service
+	Auth    *auth.Service
+
+	// Verifier checks bearer tokens issued by Auth; its Middleware
+	// protects custom routes (it puts the caller's iam.Principal in the
+	// request context).
+	Verifier *authverify.Verifier
+
+	log       *slog.Logger
+	dbs       *Databases     // nil in memory mode
+	pub       iam.Publisher  // where relays publish
+	sub       iam.Subscriber // where consumers subscribe
+	cacheSub  iam.Subscriber // nil: no cross-replica cache invalidation
+	instance  string
+	bus       *iambus.Bus // the in-process bus New made, if any
+	consumers []consumer
+	checks    map[string]iamhttp.Check
+	authHTTP  *authhttp.Handler
+	handler   http.Handler
+	generated string
+}
+
+// New builds every service over the stores cfg selects, declares the
+// consumer groups on an in-process bus when cfg has none, migrates the
+// databases and bootstraps the master realm (its admin-cli client, its roles
+// and cfg.Admin). It starts nothing in the background: call Run. ctx bounds
+// the start-up work only. Close releases what New made.
+//
+// Errors name the setting at fault: a missing IssuerBase, a Databases
+// without some pool or without SecretKey, a malformed SecretKey, a
+// Publisher without Subscriber or the reverse.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	log := cmp.Or(cfg.Logger, slog.Default())
+	s := &Server{
+		log:      log,
+		dbs:      cfg.Databases,
+		pub:      cfg.Publisher,
+		sub:      cfg.Subscriber,
+		cacheSub: cfg.CacheSubscriber,
+		instance: cmp.Or(cfg.Instance, "default"),
+		checks:   map[string]iamhttp.Check{},
+	}
+	if s.pub == nil {
+		s.bus = iambus.New(iambus.WithLogger(log))
+		s.pub, s.sub = s.bus, s.bus
+	}
+	if err := s.build(ctx, cfg); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.bus != nil {
+		// Before anything publishes, so the consumers, once Run starts
+		// them, see every event since start-up (the bootstrap's among
+		// them).
+		for _, c := range s.consumers {
+			if err := s.bus.Declare(c.group, c.topics...); err != nil {
+				s.Close()
+				return nil, err
+			}
+		}
+	}
+	if err := s.bootstrap(ctx, cfg.Admin); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// check validates cfg's combinations.
+func (cfg Config) check() error {
+	if cfg.IssuerBase == "" {
+		return errors.New("opengate: Config.IssuerBase is required: it is the public URL in every token's iss (e.g. https://id.example.com)")
+	}
+	if (cfg.Publisher == nil) != (cfg.Subscriber == nil) {
+		return errors.New("opengate: set both Config.Publisher and Config.Subscriber, or neither for the in-process bus")
+	}
+	if cfg.CacheSubscriber != nil && cfg.Subscriber == nil {
+		return errors.New("opengate: Config.CacheSubscriber needs an external bus (Publisher and Subscriber)")
+	}
+	if cfg.Databases != nil {
+		if err := cfg.Databases.check(); err != nil {
+			return err
+		}
+		if cfg.SecretKey == nil {
+			return errors.New("opengate: Config.SecretKey is required with Databases: secrets at rest are sealed with it (generate one with: openssl rand -base64 32)")
+		}
+	}
+	return nil
+}
+
+// build makes the stores and services, the consumers and the HTTP handler.
+func (s *Server) build(ctx context.Context, cfg Config) error {
+	key := cfg.SecretKey
+	if key == nil {
+		// Memory mode: the secrets live only in this process's memory.
+		key = iamcrypto.GenerateKey()
+	}
+	sealer, err := iamcrypto.NewSealer(key)
+	if err != nil {
+		return fmt.Errorf("opengate: Config.SecretKey: %s", iam.ErrorMessage(err))
+	}
+	var (
+		realmStore  realms.Store
+		clientStore clients.Store
+		userStore   users.Store
+		rbacStore   rbac.Store
+		keyStore    auth.KeyStore
+		tokenStore  auth.TokenStore
+		authEvents  = s.pub
+	)
+	if d := s.dbs; d == nil {
+		realmStore = realmsmem.New(s.pub, realmsmem.WithLogger(s.log))
+		clientStore = clientsmem.New(s.pub, clientsmem.WithLogger(s.log))
+		userStore = usersmem.New(s.pub, usersmem.WithLogger(s.log))
+		rbacStore = rbacmem.New(s.pub, rbacmem.WithLogger(s.log))
+		keyStore = authmem.NewKeyStore()
+	} else {
+		if err := d.Migrate(ctx); err != nil {
+			return err
+		}
+		for _, db := range d.list() {
+			s.checks["postgres_"+db.name] = (*db.pool).Ping
+		}
+		realmStore = realmspg.New(d.Realms, realmspg.WithSealer(sealer))
+		clientStore = clientspg.New(d.Clients)
+		userStore = userspg.New(d.Users)
+		rbacStore = rbacpg.New(d.RBAC)
+		keyStore = authpg.NewKeyStore(d.Auth, sealer)
+		authEvents = authpg.NewOutbox(d.Auth)
+	}
+	if rc := cfg.Redis; rc == nil {
+		tokenStore = authmem.New()
+	} else {
+		s.checks["redis"] = func(ctx context.Context) error { return rc.Do(ctx, rc.B().Ping().Build()).Error() }
+		tokenStore = authredis.New(rc, authredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")))
+	}
+
+	opts := cfg.Options
+	s.Realms = realms.New(realmStore, opts.Realms...)
+	s.Clients = clients.New(clientStore, sealer, opts.Clients...)
+	s.Users = users.New(userStore, s.Realms, append([]users.Option{
+		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log),
+	}, opts.Users...)...)
+	s.RBAC = rbac.New(rbacStore, append([]rbac.Option{
+		rbac.WithClientResolver(s.Clients), rbac.WithEffectiveRolesCache(0, 0),
+	}, opts.RBAC...)...)
+	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
+		append([]auth.Option{auth.WithPublisher(authEvents)}, opts.Auth...)...)
+	if err != nil {
+		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
+	}
+	s.Verifier, err = authverify.New(ctx, cfg.IssuerBase,
+		authverify.WithKeySource(authverify.NewLocalKeys(s.Auth.JWKS, 0)),
+		authverify.WithRevocationChecker(auth.Revocations{Store: tokenStore}))
+	if err != nil {
+		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
+	}
+	s.consumers = s.eventConsumers()
+
+	hopts := opts.AuthHTTP
+	if len(cfg.TrustedProxies) > 0 {
+		hopts = append([]authhttp.Option{authhttp.WithClientIP(authhttp.TrustForwardedFor(cfg.TrustedProxies...))}, hopts...)
+	}
+	s.authHTTP = authhttp.New(s.Auth, hopts...)
+	s.handler = routing.Router(routing.Routes{
+		Metrics:  "opengate",
+		Checks:   s.checks,
+		Public:   s.public,
+		Verifier: s.Verifier,
+		Verified: s.verified,
+	}, s.log)
+	return nil
+}
+
+// Handler returns the whole HTTP API: the OIDC endpoints under
+// /realms/{realm}/, the admin API under /admin/realms (every request's bearer
+// token verified; admin routes authorize the caller), /healthz, /readyz
+// (the databases and Redis) and /metrics (Prometheus), behind request ids,
+// the request log and panic recovery. Its paths are absolute
+// (Keycloak's), so mount it at the root of a mux: mux.Handle("/", h). The
+// same handler is returned on every call.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Mount registers the API routes of Handler on r, without /healthz, /readyz,
+// /metrics and the standard middleware (wrap r in iamhttp.Standard): for a
+// custom chi router, or to walk the route table.
+func (s *Server) Mount(r chi.Router) {
+	s.public(r)
+	r.Group(func(r chi.Router) {
+		r.Use(s.Verifier.Middleware)
+		s.verified(r)
+	})
+}
+
+// public mounts the routes that authenticate their callers themselves.
+func (s *Server) public(r chi.Router) { s.authHTTP.OIDCRoutes(r) }
+
+// verified mounts the routes that sit behind token verification.
+func (s *Server) verified(r chi.Router) {
+	s.authHTTP.AdminRoutes(r)
+	realmshttp.NewHandler(s.Realms).Mount(r)
+	clientshttp.NewHandler(s.Clients).Mount(r)
+	usershttp.NewHandler(s.Users).Mount(r)
+	rbachttp.NewHandler(s.RBAC).Mount(r)
+}
+
+// GeneratedAdminPassword returns the password New generated for the
+// bootstrap administrator it created, to be shown once; "" when New created
+// no administrator or Config.Admin had a password.
+func (s *Server) GeneratedAdminPassword() string { return s.generated }
+
+// Close releases what New made (the in-process bus, if any). It closes
+// neither the databases nor the Redis client: their opener does. Call it
+// after Run has returned.
+func (s *Server) Close() {
+	if s.bus != nil {
+		_ = s.bus.Close()
+	}
+}
+
+// pools returns the database pools by service name (none in memory mode).
+func (s *Server) pools() map[string]*pgxpool.Pool {
+	pools := map[string]*pgxpool.Pool{}
+	if s.dbs != nil {
+		for _, db := range s.dbs.list() {
+			pools[db.name] = *db.pool
+		}
+	}
+	return pools
+}
