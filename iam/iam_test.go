@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/opengate-iam/opengate/iam"
 )
@@ -126,5 +127,19 @@ func TestTopicsListsEachTopicOnce(t *testing.T) {
 		if !seen[topic] {
 			t.Errorf("Topics() lacks %s", topic)
 		}
+	}
+}
+
+func TestRetryAfterFindsTheHintInTheChain(t *testing.T) {
+	hint := &iam.RetryAfterError{After: 2 * time.Second, Err: errors.New("queue full")}
+	err := fmt.Errorf("login: %w", iam.Wrap("users.Authenticate", &iam.Error{Code: iam.CodeUnavailable, Err: hint}))
+	if got := iam.RetryAfter(err); got != 2*time.Second {
+		t.Fatalf("RetryAfter = %v, want 2s", got)
+	}
+	if iam.ErrorCode(err) != iam.CodeUnavailable {
+		t.Fatalf("code = %s", iam.ErrorCode(err))
+	}
+	if iam.RetryAfter(iam.Errorf(iam.CodeUnavailable, "down")) != 0 || iam.RetryAfter(nil) != 0 {
+		t.Fatal("an error without a hint has a retry delay")
 	}
 }

@@ -47,7 +47,8 @@ func noStore(w http.ResponseWriter) {
 // oauthError writes err as an RFC 6749 error. A client that tried HTTP
 // basic authentication gets 401 with WWW-Authenticate: Basic on
 // invalid_client; a bearer-token failure gets WWW-Authenticate: Bearer
-// (RFC 6750 §3). Server errors are logged; their details never reach the
+// (RFC 6750 §3); an error with a retry hint (a busy password hasher) sets
+// Retry-After. Server errors are logged; their details never reach the
 // caller.
 func (h *Handler) oauthError(w http.ResponseWriter, r *http.Request, err error, challenge string) {
 	code := auth.OAuthCode(err)
@@ -72,6 +73,7 @@ func (h *Handler) oauthError(w http.ResponseWriter, r *http.Request, err error, 
 			w.Header().Set("WWW-Authenticate", v)
 		}
 	}
+	iamhttp.SetRetryAfter(w, err)
 	noStore(w)
 	iamhttp.JSON(w, status, oauthBody{Error: code, ErrorDescription: msg})
 }

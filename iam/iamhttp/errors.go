@@ -74,7 +74,8 @@ type ErrorBody struct {
 }
 
 // Error renders err as an ErrorBody with the status of its code. Internal
-// errors are logged with their cause and shown only as "internal error".
+// errors are logged with their cause and shown only as "internal error". An
+// error with a retry hint (iam.RetryAfterError) also sets Retry-After.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := iam.ErrorCode(err)
 	status := Status(code)
@@ -86,12 +87,16 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer`)
 	}
+	SetRetryAfter(w, err)
 	JSON(w, status, ErrorBody{Error: string(code), ErrorDescription: msg, ErrorMessage: msg, Field: iam.ErrorField(err)})
 }
 
 // ResponseError turns a non-2xx response into an *iam.Error with the code the
-// server sent (or the one its status implies), for remote clients. It reads
-// and closes nothing but a bounded part of the body; the caller closes it.
+// server sent (or the one its status implies), for remote clients; a
+// Retry-After header in seconds becomes the error's retry hint
+// (iam.RetryAfter), so a caller passing the error on passes the hint on. It
+// reads and closes nothing but a bounded part of the body; the caller closes
+// it.
 func ResponseError(op string, resp *http.Response) error {
 	var body ErrorBody
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body)
@@ -103,6 +108,9 @@ func ResponseError(op string, resp *http.Response) error {
 	if msg == "" {
 		msg = body.ErrorMessage
 	}
-	return &iam.Error{Code: code, Op: op, Message: msg, Field: body.Field,
-		Err: errors.New(resp.Status)}
+	var cause error = errors.New(resp.Status)
+	if d := retryAfterHeader(resp.Header); d > 0 {
+		cause = &iam.RetryAfterError{After: d, Err: cause}
+	}
+	return &iam.Error{Code: code, Op: op, Message: msg, Field: body.Field, Err: cause}
 }
