@@ -22,14 +22,25 @@ const (
 	policyHashMemory      = "hashMemory"
 )
 
-// Limits of a password policy. They bound the work one login may cost.
+// Limits of a password policy. They bound the work one login may cost; the
+// hash limits equal package users/password's bounds (which the users
+// service enforces again):
+//
+//   - MaxHashMemoryKiB (64 MiB): RFC 9106's second recommended argon2id
+//     memory, above every OWASP setting (19 MiB with t=2 by default).
+//   - MaxHashIterations (10): twice OWASP's highest argon2id time cost.
+//   - MaxHashMemoryPasses (256 MiB): hashMemory × hashIterations, which
+//     bounds the time of one hash (64 MiB allows at most t=4); about 7 times
+//     the OWASP default's.
+//   - MinHashMemoryKiB (7 MiB): OWASP's lowest argon2id memory (with t=5).
 const (
 	MaxPolicyLength         = 1024
 	MaxPolicyCharClassCount = 256
 	MaxPasswordHistory      = 100
-	MaxHashIterations       = 20
+	MaxHashIterations       = 10
 	MinHashMemoryKiB        = 7 * 1024
-	MaxHashMemoryKiB        = 1024 * 1024
+	MaxHashMemoryKiB        = 64 * 1024
+	MaxHashMemoryPasses     = 256 * 1024
 )
 
 // ParsePasswordPolicy parses Keycloak's password policy string, e.g.
@@ -160,7 +171,8 @@ func (p PasswordPolicy) String() string {
 }
 
 // Validate checks the policy's bounds: CodeInvalid with field
-// "passwordPolicy", naming the policy, for a negative or too large value.
+// "passwordPolicy", naming the policy, for a negative or too large value,
+// and for hashMemory × hashIterations above MaxHashMemoryPasses.
 func (p PasswordPolicy) Validate() error {
 	checks := []struct {
 		name     string
@@ -182,6 +194,10 @@ func (p PasswordPolicy) Validate() error {
 	}
 	if p.HashMemoryKiB > 0 && p.HashMemoryKiB < MinHashMemoryKiB {
 		return invalidPolicy("password policy %q must be at least %d (KiB)", policyHashMemory, MinHashMemoryKiB)
+	}
+	if p.HashMemoryKiB > 0 && p.HashIterations > 0 && p.HashMemoryKiB*p.HashIterations > MaxHashMemoryPasses {
+		return invalidPolicy("password policies %q × %q must be at most %d (KiB × iterations): each login would cost too much",
+			policyHashMemory, policyHashIterations, MaxHashMemoryPasses)
 	}
 	return nil
 }

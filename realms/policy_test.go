@@ -66,6 +66,11 @@ func TestParsePasswordPolicyRejects(t *testing.T) {
 		{"IterationsNeedValue", "hashIterations", "hashIterations"},
 		{"TooManyIterations", "hashIterations(1000)", "hashIterations"},
 		{"TooLittleMemory", "hashMemory(1024)", "hashMemory"},
+		// The review's policy: 1 GiB and 5.8 s per login.
+		{"OneGiBOfMemory", "hashMemory(1048576) and hashIterations(3)", "hashMemory"},
+		{"MemoryJustAboveTheBound", "hashMemory(65537)", "hashMemory"},
+		{"ElevenIterations", "hashIterations(11)", "hashIterations"},
+		{"MemoryTimesIterations", "hashMemory(65536) and hashIterations(5)", "hashMemory\" × \"hashIterations"},
 		{"EmptyEntry", "length(8) and  and digits(1)", ""},
 		{"WrongSeparator", "length(8), digits(1)", ""},
 	}

@@ -44,7 +44,8 @@ func authFailed(reason error) error {
 // parameters. After a successful login, a hash that is not argon2id or is
 // below the realm's current parameters is replaced by a fresh argon2id hash
 // (a failed replacement is logged, not returned). CodeNotFound if the realm
-// does not exist. Required actions are the caller's concern: they are in
+// does not exist; CodeUnavailable with a retry hint when password hashing is
+// at its bound (WithHashLimit). Required actions are the caller's concern: they are in
 // the returned user.
 func (s *Service) Authenticate(ctx context.Context, realm iam.Realm, usernameOrEmail, pw string) (User, error) {
 	const op = "users.Authenticate"
@@ -56,7 +57,9 @@ func (s *Service) Authenticate(ctx context.Context, realm iam.Realm, usernameOrE
 	u, err := s.lookup(ctx, realm, r, usernameOrEmail)
 	switch {
 	case errors.Is(err, iam.ErrNotFound):
-		s.verifyDummy(params, pw)
+		if err := s.verifyDummy(ctx, params, pw); err != nil {
+			return User{}, iam.Wrap(op, err)
+		}
 		return User{}, iam.Wrap(op, authFailed(ErrUnknownUser))
 	case err != nil:
 		return User{}, iam.Wrap(op, err)
@@ -64,15 +67,20 @@ func (s *Service) Authenticate(ctx context.Context, realm iam.Realm, usernameOrE
 	cred, err := s.store.GetPassword(ctx, realm, u.ID)
 	switch {
 	case errors.Is(err, iam.ErrNotFound):
-		s.verifyDummy(params, pw)
+		if err := s.verifyDummy(ctx, params, pw); err != nil {
+			return User{}, iam.Wrap(op, err)
+		}
 		return User{}, iam.Wrap(op, authFailed(ErrBadCredentials))
 	case err != nil:
 		return User{}, iam.Wrap(op, err)
 	}
-	ok, err := s.hasher.Verify(cred.Hash, pw)
-	if err != nil {
+	ok, err := s.verify(ctx, cred.Hash, pw)
+	switch {
+	case errors.Is(err, errUnusableHash):
 		s.log.ErrorContext(ctx, "stored password hash is unusable", slog.String("realm", string(realm)),
 			slog.String("user", u.ID), slog.String("error", err.Error()))
+	case err != nil:
+		return User{}, iam.Wrap(op, err)
 	}
 	if !ok {
 		return User{}, iam.Wrap(op, authFailed(ErrBadCredentials))
@@ -101,13 +109,23 @@ func (s *Service) lookup(ctx context.Context, realm iam.Realm, r realms.Realm, l
 
 // verifyDummy verifies pw against a hash of a random password made with p,
 // so that a login for an unknown user takes as long as a wrong password.
-func (s *Service) verifyDummy(p password.Params, pw string) {
+// It holds a hashing slot like any verification (and while it makes the
+// dummy hash on first use), so unknown users cannot bypass the bound; its
+// only error is the bound's CodeUnavailable.
+func (s *Service) verifyDummy(ctx context.Context, p password.Params, pw string) error {
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if h := s.dummyHash(p); h != "" {
 		_, _ = s.hasher.Verify(h, pw)
 	}
+	return nil
 }
 
-// dummyHash returns the dummy hash for p, making it on first use.
+// dummyHash returns the dummy hash for p, making it on first use. The caller
+// holds a hashing slot.
 func (s *Service) dummyHash(p password.Params) string {
 	s.dummyMu.Lock()
 	defer s.dummyMu.Unlock()
@@ -126,7 +144,7 @@ func (s *Service) dummyHash(p password.Params) string {
 // rehash replaces oldHash by an argon2id hash of pw under p, unless the
 // password changed meanwhile.
 func (s *Service) rehash(ctx context.Context, u User, oldHash, pw string, p password.Params) {
-	h, err := s.hasher.Hash(pw, p)
+	h, err := s.hash(ctx, pw, p)
 	if err == nil {
 		err = s.store.RehashPassword(ctx, u.Realm, u.ID, oldHash, h)
 	}

@@ -57,7 +57,7 @@ func (s *Service) Create(ctx context.Context, realm iam.Realm, u User, creds ...
 	if err != nil {
 		return User{}, iam.Wrap(op, err)
 	}
-	cred, temporary, err := s.credential(r, u, creds)
+	cred, temporary, err := s.credential(ctx, r, u, creds)
 	if err != nil {
 		return User{}, iam.Wrap(op, err)
 	}
@@ -301,7 +301,7 @@ func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error 
 
 // credential turns the credentials given at creation into at most one
 // stored password credential, reporting whether it is temporary.
-func (s *Service) credential(r realms.Realm, u User, creds []NewCredential) (*Credential, bool, error) {
+func (s *Service) credential(ctx context.Context, r realms.Realm, u User, creds []NewCredential) (*Credential, bool, error) {
 	var out *Credential
 	temporary := false
 	for _, c := range creds {
@@ -317,6 +317,11 @@ func (s *Service) credential(r realms.Realm, u User, creds []NewCredential) (*Cr
 			return nil, false, iam.Invalidf("credentials", "give either a value or a hash, not both")
 		case c.Hash != "":
 			if _, err := password.Decode(c.Hash); err != nil {
+				if errors.Is(err, password.ErrParams) {
+					// Name the parameter and its bound (never the hash).
+					return nil, false, iam.Invalidf("credentials", "credential hash parameters are out of bounds: %s",
+						strings.TrimPrefix(err.Error(), password.ErrParams.Error()+": "))
+				}
 				return nil, false, iam.Invalidf("credentials", "credential hash is not in a supported format")
 			}
 			hash = c.Hash
@@ -324,9 +329,9 @@ func (s *Service) credential(r realms.Realm, u User, creds []NewCredential) (*Cr
 			if err := CheckPolicy(r.PasswordPolicy, u, c.Value); err != nil {
 				return nil, false, err
 			}
-			h, err := s.hasher.Hash(c.Value, s.HashParams(r))
+			h, err := s.hash(ctx, c.Value, s.HashParams(r))
 			if err != nil {
-				return nil, false, iam.Wrap("users.hash", err)
+				return nil, false, err
 			}
 			hash = h
 		}

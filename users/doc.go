@@ -12,6 +12,12 @@
 // service: their topics are sensitive and their payloads must never be
 // logged.
 //
+// Password hashing is bounded (WithHashLimit; by default as many hashes at
+// once as the process has CPUs, and a short queue): a login, password change
+// or import beyond the bound answers CodeUnavailable with a retry hint
+// (iam.RetryAfter; 503 with Retry-After over HTTP) instead of taking more
+// memory, and a login for an unknown user is counted like any other.
+//
 // The Service reads realm settings through RealmGetter (satisfied by
 // *realms.Service); a realm that does not exist is not found on every call.
 //

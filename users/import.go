@@ -57,7 +57,7 @@ func (s *Service) Import(ctx context.Context, realm iam.Realm, mode ImportMode, 
 		if err == nil {
 			var temporary bool
 			var cred *Credential
-			cred, temporary, err = s.credential(r, u, iu.Credentials)
+			cred, temporary, err = s.credential(ctx, r, u, iu.Credentials)
 			if temporary {
 				u.RequiredActions = withAction(u.RequiredActions, ActionUpdatePassword)
 			}

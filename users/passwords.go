@@ -57,7 +57,11 @@ func (s *Service) ChangePassword(ctx context.Context, realm iam.Realm, id, curre
 	case err != nil:
 		return iam.Wrap(op, err)
 	}
-	if ok, err := s.hasher.Verify(cred.Hash, current); err != nil || !ok {
+	ok, err := s.verify(ctx, cred.Hash, current)
+	if err != nil && !errors.Is(err, errUnusableHash) {
+		return iam.Wrap(op, err)
+	}
+	if !ok {
 		return iam.Wrap(op, wrong)
 	}
 	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, withoutAction(u.RequiredActions, ActionUpdatePassword), CredentialsChanged))
@@ -90,9 +94,9 @@ func (s *Service) newPassword(ctx context.Context, r realms.Realm, u User, pw st
 	if err := policyError(broken); err != nil {
 		return PasswordChange{}, err
 	}
-	hash, err := s.hasher.Hash(pw, s.HashParams(r))
+	hash, err := s.hash(ctx, pw, s.HashParams(r))
 	if err != nil {
-		return PasswordChange{}, iam.Wrap("users.hash", err)
+		return PasswordChange{}, err
 	}
 	return PasswordChange{
 		Credential:  Credential{ID: iam.NewID(), Type: CredentialPassword, CreatedAt: s.now().UTC(), Hash: hash},
@@ -136,7 +140,11 @@ func (s *Service) reused(ctx context.Context, u User, pw string, n int) (bool, e
 		hashes = append(hashes, old...)
 	}
 	for _, h := range hashes {
-		if ok, err := s.hasher.Verify(h, pw); err == nil && ok {
+		ok, err := s.verify(ctx, h, pw)
+		if err != nil && !errors.Is(err, errUnusableHash) {
+			return false, err
+		}
+		if ok {
 			return true, nil
 		}
 	}

@@ -57,13 +57,15 @@ const (
 
 // Service is the users service: validation, password policy and hashing,
 // authentication, action tokens and events over a Store. It is safe for
-// concurrent use.
+// concurrent use. Its password hashing runs under a bound (WithHashLimit):
+// beyond it, calls that hash answer CodeUnavailable with a retry hint.
 type Service struct {
 	store     Store
 	realms    RealmGetter
 	now       func() time.Time
 	publicURL string
 	hasher    Hasher
+	hashing   *password.Limiter
 	params    password.Params
 	verifyTTL time.Duration
 	resetTTL  time.Duration
@@ -124,6 +126,7 @@ func New(store Store, rs RealmGetter, opts ...Option) *Service {
 		now:       time.Now,
 		publicURL: "http://localhost:8080",
 		hasher:    DefaultHasher{},
+		hashing:   password.NewLimiter(0, -1),
 		params:    password.DefaultParams(),
 		verifyTTL: DefaultVerifyEmailLifespan,
 		resetTTL:  DefaultResetLifespan,
@@ -155,16 +158,26 @@ func (s *Service) realm(ctx context.Context, name iam.Realm) (realms.Realm, erro
 
 // HashParams returns the argon2id parameters of new hashes in realm r: the
 // service's parameters with the realm policy's HashIterations and
-// HashMemoryKiB when they are set and usable (Keycloak-style PBKDF2 iteration
-// counts above password.MaxArgon2Iterations are ignored, as Keycloak's own
-// argon2 provider does).
+// HashMemoryKiB when they are set and within package password's bounds
+// (memory, iterations and their product). The realm service refuses
+// policies beyond them; an override stored before a bound was lowered is
+// ignored, as are Keycloak-style PBKDF2 iteration counts above
+// password.MaxArgon2Iterations (as Keycloak's own argon2 provider does).
 func (s *Service) HashParams(r realms.Realm) password.Params {
 	p := s.params
 	if t := r.PasswordPolicy.HashIterations; t > 0 && t <= password.MaxArgon2Iterations {
-		p.Iterations = uint32(t)
+		q := p
+		q.Iterations = uint32(t)
+		if q.Validate() == nil {
+			p = q
+		}
 	}
 	if m := r.PasswordPolicy.HashMemoryKiB; m >= 8*int(p.Parallelism) && m <= password.MaxMemoryKiB {
-		p.Memory = uint32(m)
+		q := p
+		q.Memory = uint32(m)
+		if q.Validate() == nil {
+			p = q
+		}
 	}
 	return p
 }

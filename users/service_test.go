@@ -294,6 +294,9 @@ func TestHashParamsFollowRealmPolicy(t *testing.T) {
 		{"Overrides", realms.PasswordPolicy{HashIterations: 3, HashMemoryKiB: 65536}, 3, 65536},
 		{"KeycloakPBKDF2IterationsIgnored", realms.PasswordPolicy{HashIterations: 27500}, def.Iterations, def.Memory},
 		{"TooLittleMemoryIgnored", realms.PasswordPolicy{HashMemoryKiB: 4}, def.Iterations, def.Memory},
+		// Policies stored before the bounds were lowered.
+		{"OneGiBIgnored", realms.PasswordPolicy{HashMemoryKiB: 1 << 20, HashIterations: 3}, 3, def.Memory},
+		{"CostlyProductKeepsIterationsOnly", realms.PasswordPolicy{HashMemoryKiB: 65536, HashIterations: 10}, 10, def.Memory},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -302,6 +305,18 @@ func TestHashParamsFollowRealmPolicy(t *testing.T) {
 				t.Fatalf("params = %+v", p)
 			}
 		})
+	}
+}
+
+// TestRealmHashLimitsArePasswordBounds keeps the realm policy's limits (the
+// realms package cannot import package password) equal to the bounds the
+// hashing enforces.
+func TestRealmHashLimitsArePasswordBounds(t *testing.T) {
+	if realms.MaxHashMemoryKiB != password.MaxMemoryKiB || realms.MaxHashIterations != password.MaxArgon2Iterations ||
+		realms.MaxHashMemoryPasses != password.MaxArgon2MemoryPasses {
+		t.Fatalf("realms limits (%d KiB, t=%d, %d) differ from package password's (%d KiB, t=%d, %d)",
+			realms.MaxHashMemoryKiB, realms.MaxHashIterations, realms.MaxHashMemoryPasses,
+			password.MaxMemoryKiB, password.MaxArgon2Iterations, password.MaxArgon2MemoryPasses)
 	}
 }
 

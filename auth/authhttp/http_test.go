@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
+	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
 	"github.com/opengate-iam/opengate/iam"
 )
@@ -328,5 +330,28 @@ func TestTrustForwardedFor(t *testing.T) {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestBusyPasswordHashingAnswers503WithRetryAfter: when the user service
+// turns a login away because password hashing is at its bound
+// (CodeUnavailable with a retry hint), the token endpoint answers 503
+// temporarily_unavailable with Retry-After, not invalid_grant and not 500.
+func TestBusyPasswordHashingAnswers503WithRetryAfter(t *testing.T) {
+	s := newServer(t, "RS256")
+	s.dir.Fail = func(m string) error {
+		if m != "users.Authenticate" {
+			return nil
+		}
+		return &iam.Error{Code: iam.CodeUnavailable, Message: "too many password checks in progress, retry later",
+			Err: &iam.RetryAfterError{After: time.Second}}
+	}
+	r := s.post(s.oidc("acme", "/token"), url.Values{"grant_type": {"password"}, "client_id": {"spa"},
+		"username": {"nobody"}, "password": {"guess"}}, "", "")
+	if r.status != http.StatusServiceUnavailable || r.str("error") != auth.ErrorTemporarilyUnavailable {
+		t.Fatalf("answer = %d %s", r.status, r.raw)
+	}
+	if got := r.header.Get("Retry-After"); got != "1" {
+		t.Fatalf("Retry-After = %q, want 1", got)
 	}
 }

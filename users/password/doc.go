@@ -11,6 +11,16 @@
 // replaced by a fresh argon2id hash at the current parameters (after a
 // successful login, when the plaintext is at hand).
 //
+// Cost parameters are bounded (MaxMemoryKiB, MaxArgon2Iterations,
+// MaxPBKDF2Iterations, MaxBcryptCost, ...): a hash beyond them is refused
+// before any work. A Limiter bounds how many hashes run at once in a
+// process:
+//
+//	limit := password.NewLimiter(0, -1) // GOMAXPROCS slots, a short queue
+//	release, err := limit.Acquire(ctx)   // ErrBusy: answer "retry later"
+//	if err != nil { ... }
+//	defer release()
+//
 // The package depends only on the standard library and golang.org/x/crypto.
 // Comparisons are constant-time. Errors never contain the password or the
 // hash.

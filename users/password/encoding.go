@@ -121,6 +121,9 @@ func decodeBcrypt(encoded string) (Decoded, error) {
 	if err != nil {
 		return Decoded{}, fmt.Errorf("%w: bcrypt cost", ErrMalformed)
 	}
+	if cost > MaxBcryptCost {
+		return Decoded{}, fmt.Errorf("%w: bcrypt cost must be at most %d", ErrParams, MaxBcryptCost)
+	}
 	return Decoded{Algorithm: Bcrypt, Iterations: cost, Key: []byte(encoded)}, nil
 }
 

@@ -141,9 +141,17 @@ func (c KeycloakCredential) encodeArgon2() (string, error) {
 	if len(key) != ints["hashLength"] {
 		return "", fmt.Errorf("%w: argon2 value is not hashLength bytes", ErrMalformed)
 	}
-	if ints["parallelism"] > MaxParallelism || c.Iterations < 1 || c.Iterations > MaxArgon2Iterations ||
-		ints["memory"] > MaxMemoryKiB || ints["hashLength"] > MaxKeyLength {
-		return "", fmt.Errorf("%w: argon2 parameters", ErrParams)
+	// Bound the values before they are narrowed to Params' integer types;
+	// Validate then checks the rest.
+	switch {
+	case c.Iterations < 1 || c.Iterations > MaxArgon2Iterations:
+		return "", fmt.Errorf("%w: argon2 iterations must be 1..%d", ErrParams, MaxArgon2Iterations)
+	case ints["parallelism"] < 1 || ints["parallelism"] > MaxParallelism:
+		return "", fmt.Errorf("%w: argon2 parallelism must be 1..%d", ErrParams, MaxParallelism)
+	case ints["memory"] > MaxMemoryKiB:
+		return "", fmt.Errorf("%w: argon2 memory must be at most %d KiB", ErrParams, MaxMemoryKiB)
+	case ints["hashLength"] > MaxKeyLength:
+		return "", fmt.Errorf("%w: argon2 hashLength must be at most %d bytes", ErrParams, MaxKeyLength)
 	}
 	p := Params{Memory: uint32(ints["memory"]), Iterations: uint32(c.Iterations),
 		Parallelism: uint8(ints["parallelism"]), SaltLength: uint32(len(c.Salt)), KeyLength: uint32(len(key))}

@@ -165,6 +165,13 @@ func TestKeycloakImportRejects(t *testing.T) {
 		{"PBKDF2ZeroIterations", password.KeycloakPBKDF2SHA256, 0, key, nil, password.ErrParams},
 		{"PBKDF2HugeIterations", password.KeycloakPBKDF2SHA256, 1 << 40, key, nil, password.ErrParams},
 		{"BcryptNotModularCrypt", password.KeycloakBcrypt, 10, []byte("not-a-bcrypt-hash"), nil, password.ErrMalformed},
+		// The review's imports: each beyond the package's cost bounds.
+		{"PBKDF2TenMillionIterations", password.KeycloakPBKDF2SHA512, 10_000_000, key, nil, password.ErrParams},
+		{"PBKDF2JustAboveTheBound", password.KeycloakPBKDF2, password.MaxPBKDF2Iterations + 1, key, nil, password.ErrParams},
+		{"Argon2OneGiB", password.KeycloakArgon2, 3, key, map[string][]string{"memory": {"1048576"}}, password.ErrParams},
+		{"Argon2MemoryTimesIterations", password.KeycloakArgon2, 5, key, map[string][]string{"memory": {"65536"}}, password.ErrParams},
+		{"Argon2ManyLanes", password.KeycloakArgon2, 3, key, map[string][]string{"parallelism": {"16"}}, password.ErrParams},
+		{"BcryptCost31", password.KeycloakBcrypt, 31, []byte("$2a$31$m0CrhHm10qJ3lXRY.5zDGO3rS2KdeeWLuGmsfGlMfOxih58VYVfxe"), nil, password.ErrParams},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

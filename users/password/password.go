@@ -37,16 +37,37 @@ var (
 	ErrParams = errors.New("password: hash parameters out of bounds")
 )
 
-// Bounds on cost parameters, so that a stored or imported hash cannot make a
-// single verification exhaust the machine.
+// Bounds on cost parameters, so that no stored, imported or configured hash
+// can make one verification exhaust the machine: each maximum costs at most
+// 64 MiB and roughly a second of one CPU core. Decode, Validate and
+// KeycloakCredential.Encode refuse anything beyond them (ErrParams), so a
+// hash above a bound never reaches the hashing primitives.
+//
+//   - MaxMemoryKiB (64 MiB): RFC 9106's second recommended argon2id setting
+//     (m=64 MiB, t=3, p=4) and above every OWASP setting (19 MiB with t=2
+//     by default, at most 46 MiB). With a Limiter, hashing holds at most
+//     Slots × 64 MiB.
+//   - MaxArgon2Iterations (10) and MaxArgon2MemoryPasses (256 MiB: memory ×
+//     iterations): twice OWASP's highest t (5, at 7 MiB); 64 MiB allows t≤4,
+//     19 MiB t≤10. The product bounds the time of one hash to about 7 times
+//     the OWASP default's.
+//   - MaxParallelism (8): one hash uses at most 8 threads (RFC 9106
+//     recommends p=4, OWASP and Keycloak p=1).
+//   - MaxPBKDF2Iterations (1,300,000): OWASP's highest PBKDF2 figure
+//     (HMAC-SHA1; it recommends 600,000 for SHA-256 and 210,000 for
+//     SHA-512, Keycloak's default since version 24).
+//   - MaxBcryptCost (14): 2^14 rounds; OWASP asks for at least 10, and
+//     bcrypt allows up to 31 (2^31 rounds: hours per check).
 const (
-	MaxMemoryKiB        = 1 << 20 // 1 GiB
-	MaxArgon2Iterations = 100
-	MaxParallelism      = 64
-	MaxPBKDF2Iterations = 10_000_000
-	MinKeyLength        = 16
-	MaxKeyLength        = 512
-	MaxSaltLength       = 1024
+	MaxMemoryKiB          = 64 * 1024
+	MaxArgon2Iterations   = 10
+	MaxArgon2MemoryPasses = 256 * 1024 // KiB × iterations
+	MaxParallelism        = 8
+	MaxPBKDF2Iterations   = 1_300_000
+	MaxBcryptCost         = 14
+	MinKeyLength          = 16
+	MaxKeyLength          = 512
+	MaxSaltLength         = 1024
 )
 
 // Params are argon2id cost parameters.
@@ -65,7 +86,8 @@ func DefaultParams() Params {
 }
 
 // Validate reports (wrapping ErrParams) parameters argon2id cannot use or
-// that exceed the package's bounds: memory must be at least 8 KiB per lane.
+// that exceed the package's bounds: memory must be at least 8 KiB per lane,
+// and memory × iterations at most MaxArgon2MemoryPasses.
 func (p Params) Validate() error {
 	switch {
 	case p.Iterations < 1 || p.Iterations > MaxArgon2Iterations:
@@ -74,6 +96,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: parallelism must be 1..%d", ErrParams, MaxParallelism)
 	case p.Memory < 8*uint32(p.Parallelism) || p.Memory > MaxMemoryKiB:
 		return fmt.Errorf("%w: memory must be %d..%d KiB", ErrParams, 8*uint32(p.Parallelism), MaxMemoryKiB)
+	case uint64(p.Memory)*uint64(p.Iterations) > MaxArgon2MemoryPasses:
+		return fmt.Errorf("%w: memory × iterations must be at most %d KiB", ErrParams, MaxArgon2MemoryPasses)
 	case p.SaltLength < 8 || p.SaltLength > MaxSaltLength:
 		return fmt.Errorf("%w: salt length must be 8..%d bytes", ErrParams, MaxSaltLength)
 	case p.KeyLength < MinKeyLength || p.KeyLength > MaxKeyLength:

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -174,6 +175,14 @@ func TestDecodeRejects(t *testing.T) {
 		{"ShortKey", "$pbkdf2-sha256$i=10$" + salt + "$AAAA", password.ErrParams},
 		{"TruncatedBcrypt", "$2a$06$m0CrhHm10qJ3lXRY.5zDGO3rS2KdeeWLuGmsfGlMfOxih58VY", password.ErrMalformed},
 		{"BcryptBadCost", "$2a$99$m0CrhHm10qJ3lXRY.5zDGO3rS2KdeeWLuGmsfGlMfOxih58VYVfxe", password.ErrMalformed},
+		// The review's costs: 1 GiB, 10 million iterations, bcrypt's maximum.
+		{"ArgonOneGiB", "$argon2id$v=19$m=1048576,t=3,p=1$" + salt + "$" + key, password.ErrParams},
+		{"ArgonMemoryTimesIterations", "$argon2id$v=19$m=65536,t=5,p=1$" + salt + "$" + key, password.ErrParams},
+		{"ArgonElevenIterations", "$argon2id$v=19$m=8192,t=11,p=1$" + salt + "$" + key, password.ErrParams},
+		{"ArgonSixteenLanes", "$argon2id$v=19$m=8192,t=1,p=16$" + salt + "$" + key, password.ErrParams},
+		{"PBKDF2TenMillion", "$pbkdf2-sha512$i=10000000$" + salt + "$" + key, password.ErrParams},
+		{"BcryptCost15", "$2a$15$m0CrhHm10qJ3lXRY.5zDGO3rS2KdeeWLuGmsfGlMfOxih58VYVfxe", password.ErrParams},
+		{"BcryptCost31", "$2a$31$m0CrhHm10qJ3lXRY.5zDGO3rS2KdeeWLuGmsfGlMfOxih58VYVfxe", password.ErrParams},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,6 +191,24 @@ func TestDecodeRejects(t *testing.T) {
 				t.Fatalf("Verify = %v, %v; want %v", ok, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestDecodeAcceptsTheBounds checks that each bound is inclusive: a hash at
+// the maximum cost decodes (and would verify), one step beyond does not
+// (TestDecodeRejects).
+func TestDecodeAcceptsTheBounds(t *testing.T) {
+	salt, key := "c29tZXNhbHQ", "BojRstfUZCgEEJ8lMcBs6ZY6PepEAgXo"
+	for _, encoded := range []string{
+		fmt.Sprintf("$argon2id$v=19$m=%d,t=4,p=1$%s$%s", password.MaxMemoryKiB, salt, key),
+		fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", password.MaxArgon2MemoryPasses/password.MaxArgon2Iterations,
+			password.MaxArgon2Iterations, password.MaxParallelism, salt, key),
+		fmt.Sprintf("$pbkdf2-sha256$i=%d$%s$%s", password.MaxPBKDF2Iterations, salt, key),
+		fmt.Sprintf("$2a$%d$m0CrhHm10qJ3lXRY.5zDGO3rS2KdeeWLuGmsfGlMfOxih58VYVfxe", password.MaxBcryptCost),
+	} {
+		if _, err := password.Decode(encoded); err != nil {
+			t.Errorf("Decode(%s) = %v", encoded, err)
+		}
 	}
 }
 

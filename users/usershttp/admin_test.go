@@ -67,6 +67,13 @@ func TestCreateUserErrors(t *testing.T) {
 		{"UnsupportedHash", map[string]any{"username": "x", "credentials": []any{map[string]any{"type": "password",
 			"secretData": `{"value":"c2VjcmV0","salt":""}`, "credentialData": `{"algorithm":"md5","hashIterations":1}`}}}, 400, iam.CodeInvalid, "credentials"},
 		{"MalformedJSON", `{"username":`, 400, iam.CodeInvalid, ""},
+		// The review's import: PBKDF2 with 10 million iterations.
+		{"PBKDF2TenMillionIterations", map[string]any{"username": "x", "credentials": []any{map[string]any{"type": "password",
+			"secretData":     `{"value":"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=","salt":"c2FsdA=="}`,
+			"credentialData": `{"algorithm":"pbkdf2-sha512","hashIterations":10000000}`}}}, 400, iam.CodeInvalid, "credentials"},
+		{"Argon2OneGiB", map[string]any{"username": "x", "credentials": []any{map[string]any{"type": "password",
+			"secretData":     `{"value":"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=","salt":"c2FsdHNhbHQ="}`,
+			"credentialData": `{"algorithm":"argon2","hashIterations":3,"additionalParameters":{"memory":["1048576"]}}`}}}, 400, iam.CodeInvalid, "credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
