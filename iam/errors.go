@@ -39,7 +39,7 @@ type Error struct {
 	Code    Code
 	Op      string // operation, e.g. "users.Create"; for logs
 	Message string // human-readable, safe for callers; never contains secrets
-	Field   string // the offending input field for CodeInvalid, if any
+	Field   string // the offending input field (CodeInvalid) or the field whose value is taken (CodeConflict), if any
 	Err     error  // underlying cause; for logs
 }
 
@@ -139,6 +139,14 @@ func NotFoundf(format string, args ...any) *Error {
 // Conflictf returns a CodeConflict error.
 func Conflictf(format string, args ...any) *Error {
 	return Errorf(CodeConflict, format, args...)
+}
+
+// Duplicatef returns a CodeConflict error naming the field whose value
+// another object already has ("username", "email", "clientId"). Stores
+// return it so that callers tell conflicts apart by ErrorField, never by
+// message.
+func Duplicatef(field, format string, args ...any) *Error {
+	return &Error{Code: CodeConflict, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // Wrap returns err annotated with op. An *Error keeps its code and message; any

@@ -70,7 +70,7 @@ func (s *Service) Create(ctx context.Context, realm iam.Realm, u User, creds ...
 	}
 	opts := CreateOptions{UniqueEmail: !r.DuplicateEmailsAllowed, Password: cred}
 	if err := s.store.Create(ctx, u, opts, evs...); err != nil {
-		return User{}, iam.Wrap(op, conflictMessage(err))
+		return User{}, iam.Wrap(op, err)
 	}
 	return u, nil
 }
@@ -99,21 +99,6 @@ func (s *Service) newUser(realm iam.Realm, u User) (User, error) {
 	u.CreatedAt = u.CreatedAt.UTC()
 	u.UpdatedAt = now
 	return u, nil
-}
-
-// conflictMessage keeps a store's conflict code but gives it a message that
-// names what is taken, without echoing the value.
-func conflictMessage(err error) error {
-	if !errors.Is(err, iam.ErrConflict) {
-		return err
-	}
-	msg := "a user with this username or email already exists"
-	if m := iam.ErrorMessage(err); strings.Contains(m, "email") {
-		msg = "a user with this email already exists"
-	} else if strings.Contains(m, "username") {
-		msg = "a user with this username already exists"
-	}
-	return &iam.Error{Code: iam.CodeConflict, Message: msg, Err: err}
 }
 
 // Get returns the user with id in realm: CodeNotFound if the realm or the
@@ -224,30 +209,28 @@ func normalizeFilter(f Filter) (Filter, error) {
 	return f, nil
 }
 
-// Update applies p to the user id of realm and emits user.updated. A changed
-// email becomes unverified unless p sets EmailVerified. Errors as Create,
-// plus CodeNotFound for a missing user.
+// Update applies p to the user id of realm and emits user.updated. p is
+// applied to the user as stored when the change is written, so concurrent
+// updates of other fields are kept. A changed email becomes unverified
+// unless p sets EmailVerified. Errors as Create, plus CodeNotFound for a
+// missing user.
 func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, p Patch) (User, error) {
 	const op = "users.Update"
 	r, err := s.realm(ctx, realm)
 	if err != nil {
 		return User{}, iam.Wrap(op, err)
 	}
-	u, err := s.store.Get(ctx, realm, id)
+	opts := UpdateOptions{UniqueEmail: !r.DuplicateEmailsAllowed}
+	u, err := s.store.Update(ctx, realm, id, opts, func(u *User) ([]iam.Event, error) {
+		*u = applyPatch(*u, p)
+		if err := normalize(u); err != nil {
+			return nil, err
+		}
+		u.UpdatedAt = s.now().UTC()
+		return events(func() (iam.Event, error) { return UpdatedEvent(*u) })
+	})
 	if err != nil {
 		return User{}, iam.Wrap(op, userNotFound(err))
-	}
-	u = applyPatch(u, p)
-	if err := normalize(&u); err != nil {
-		return User{}, iam.Wrap(op, err)
-	}
-	u.UpdatedAt = s.now().UTC()
-	evs, err := events(func() (iam.Event, error) { return UpdatedEvent(u) })
-	if err != nil {
-		return User{}, iam.Wrap(op, err)
-	}
-	if err := s.store.Update(ctx, u, !r.DuplicateEmailsAllowed, evs...); err != nil {
-		return User{}, iam.Wrap(op, conflictMessage(userNotFound(err)))
 	}
 	return u, nil
 }

@@ -126,6 +126,14 @@ func wantField(t *testing.T, err error, field string) {
 	}
 }
 
+func wantConflict(t *testing.T, err error, field string) {
+	t.Helper()
+	wantCode(t, err, iam.CodeConflict)
+	if got := iam.ErrorField(err); got != field {
+		t.Fatalf("field = %q, want %q (%v)", got, field, err)
+	}
+}
+
 func contains(t *testing.T, s string, parts ...string) {
 	t.Helper()
 	for _, p := range parts {

@@ -74,7 +74,7 @@ func (s *Service) Import(ctx context.Context, realm iam.Realm, mode ImportMode, 
 	}
 	outcomes, err := s.store.Import(ctx, realm, batch)
 	if err != nil {
-		return ImportResult{}, iam.Wrap(op, conflictMessage(err))
+		return ImportResult{}, iam.Wrap(op, err)
 	}
 	res := ImportResult{Outcomes: outcomes}
 	for _, o := range outcomes {

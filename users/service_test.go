@@ -72,11 +72,21 @@ func TestCreateConflicts(t *testing.T) {
 	e := newEnv(t)
 	e.alice(t, "pw")
 	_, err := e.svc.Create(bg(), "acme", users.User{Username: "ALICE"})
-	wantCode(t, err, iam.CodeConflict)
+	wantConflict(t, err, "username")
 	contains(t, iam.ErrorMessage(err), "username")
 	_, err = e.svc.Create(bg(), "acme", users.User{Username: "alice2", Email: "ALICE@example.com"})
-	wantCode(t, err, iam.CodeConflict)
+	wantConflict(t, err, "email")
 	contains(t, iam.ErrorMessage(err), "email")
+	bob, err := e.svc.Create(bg(), "acme", users.User{Username: "bob", Email: "bob@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := "Alice"
+	_, err = e.svc.Update(bg(), "acme", bob.ID, users.Patch{Username: &taken})
+	wantConflict(t, err, "username")
+	takenEmail := "alice@example.com"
+	_, err = e.svc.UpdateAccount(bg(), "acme", bob.ID, users.AccountPatch{Email: &takenEmail})
+	wantConflict(t, err, "email")
 	t.Run("DuplicateEmailsAllowedByRealm", func(t *testing.T) {
 		r := userstest.Realm("acme")
 		r.DuplicateEmailsAllowed = true

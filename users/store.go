@@ -20,7 +20,10 @@ import (
 //     publishes them after applying the change, best-effort).
 //   - Uniqueness: usernames are unique per realm, and so are the emails of
 //     users written with UniqueEmail; a write that would break this fails
-//     with CodeConflict, also when two writes race.
+//     with CodeConflict whose Field names what is taken ("username",
+//     "email" or "id"), also when two writes race.
+//   - No lost updates: Update changes the user as it is when the change is
+//     written, never a copy read earlier; concurrent updates all apply.
 //   - Values are copied in and out: callers may keep and modify what they
 //     passed or got.
 //
@@ -54,11 +57,16 @@ type UserStore interface {
 	List(ctx context.Context, realm iam.Realm, f Filter) ([]User, error)
 	// Count returns how many users match f, ignoring f.First and f.Max.
 	Count(ctx context.Context, realm iam.Realm, f Filter) (int, error)
-	// Update replaces every field of the user u.ID in u.Realm except ID,
-	// Realm and CreatedAt. uniqueEmail says whether its email must be unique
-	// from now on. CodeNotFound if the user does not exist, CodeConflict on
-	// a taken username or email.
-	Update(ctx context.Context, u User, uniqueEmail bool, events ...iam.Event) error
+	// Update reads the user id of realm, lets fn change the copy, and
+	// stores it with the events fn returns, atomically: no other change to
+	// the user happens in between (Postgres: one transaction holding the
+	// row lock; memory: under the store's lock, so fn must not call the
+	// store). fn's error aborts the update unchanged and is returned as is.
+	// ID, Realm and CreatedAt cannot change. opts.UniqueEmail says whether
+	// the email must be unique from now on. CodeNotFound if the user does
+	// not exist (fn is not called), CodeConflict with Field "username" or
+	// "email" if the new one is taken. Returns the stored user.
+	Update(ctx context.Context, realm iam.Realm, id string, opts UpdateOptions, fn func(*User) ([]iam.Event, error)) (User, error)
 	// Delete removes the user with its credentials, password history and
 	// tokens. CodeNotFound if it does not exist.
 	Delete(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error
@@ -127,6 +135,13 @@ type CreateOptions struct {
 	UniqueEmail bool
 	// Password, if set, becomes the user's password credential.
 	Password *Credential
+}
+
+// UpdateOptions are the store-level details of Update.
+type UpdateOptions struct {
+	// UniqueEmail enforces, atomically, that no other user of the realm
+	// written with UniqueEmail has the same email.
+	UniqueEmail bool
 }
 
 // Credential types.

@@ -164,21 +164,23 @@ func (s *Service) VerifyEmail(ctx context.Context, realm iam.Realm, key string) 
 	if _, err := s.store.ConsumeToken(ctx, realm, t.Hash); err != nil {
 		return User{}, iam.Wrap(op, invalidKey())
 	}
-	u, err := s.store.Get(ctx, realm, t.UserID)
-	if err != nil || u.Email != t.Email {
+	opts := UpdateOptions{UniqueEmail: !r.DuplicateEmailsAllowed}
+	u, err := s.store.Update(ctx, realm, t.UserID, opts, func(u *User) ([]iam.Event, error) {
+		if u.Email != t.Email {
+			return nil, invalidKey()
+		}
+		u.EmailVerified = true
+		u.RequiredActions = withoutAction(u.RequiredActions, ActionVerifyEmail)
+		u.UpdatedAt = s.now().UTC()
+		return events(
+			func() (iam.Event, error) { return EmailVerifiedEvent(*u) },
+			func() (iam.Event, error) { return UpdatedEvent(*u) })
+	})
+	if errors.Is(err, iam.ErrNotFound) {
 		return User{}, iam.Wrap(op, invalidKey())
 	}
-	u.EmailVerified = true
-	u.RequiredActions = withoutAction(u.RequiredActions, ActionVerifyEmail)
-	u.UpdatedAt = s.now().UTC()
-	evs, err := events(
-		func() (iam.Event, error) { return EmailVerifiedEvent(u) },
-		func() (iam.Event, error) { return UpdatedEvent(u) })
 	if err != nil {
 		return User{}, iam.Wrap(op, err)
-	}
-	if err := s.store.Update(ctx, u, !r.DuplicateEmailsAllowed, evs...); err != nil {
-		return User{}, iam.Wrap(op, userNotFound(err))
 	}
 	return u, nil
 }

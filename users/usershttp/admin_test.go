@@ -60,7 +60,7 @@ func TestCreateUserErrors(t *testing.T) {
 		code   iam.Code
 		field  string
 	}{
-		{"Duplicate", map[string]any{"username": "ALICE"}, 409, iam.CodeConflict, ""},
+		{"Duplicate", map[string]any{"username": "ALICE"}, 409, iam.CodeConflict, "username"},
 		{"InvalidUsername", map[string]any{"username": "a b"}, 400, iam.CodeInvalid, "username"},
 		{"UnknownField", map[string]any{"username": "x", "isAdmin": true}, 400, iam.CodeInvalid, "isAdmin"},
 		{"OTPCredential", map[string]any{"username": "x", "credentials": []any{map[string]any{"type": "otp", "value": "1"}}}, 400, iam.CodeInvalid, "credentials"},
@@ -261,7 +261,7 @@ func TestPartialImport(t *testing.T) {
 				"credentials": []any{keycloakCredentials(t, "bob-pw")["pbkdf2-sha256"]}, "realmRoles": []string{"user"}},
 		}}
 	}
-	wantError(t, f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport", body("FAIL")), 409, iam.CodeConflict, "")
+	wantError(t, f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport", body("FAIL")), 409, iam.CodeConflict, "username")
 	rec := f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport", body("SKIP"))
 	wantStatus(t, rec, http.StatusOK)
 	res := decode[usershttp.PartialImportResults](t, rec)

@@ -103,6 +103,12 @@ func (s *Store) get(realm iam.Realm, id string) *record {
 
 func notFound() error { return iam.NotFoundf("user not found") }
 
+func errUsernameTaken() error {
+	return iam.Duplicatef("username", "a user with this username already exists")
+}
+
+func errIDTaken() error { return iam.Duplicatef("id", "a user with this id already exists") }
+
 // checkCase enforces the Store's contract that usernames and emails arrive
 // lowercase.
 func checkCase(u users.User) error {
@@ -118,11 +124,11 @@ func checkCase(u users.User) error {
 // taken reports a conflict of u (id u.ID) with another user of r.
 func (r *realmData) taken(u users.User, uniqueEmail bool) error {
 	if id, ok := r.byName[u.Username]; ok && id != u.ID {
-		return iam.Conflictf("username already exists")
+		return errUsernameTaken()
 	}
 	if uniqueEmail && u.Email != "" {
 		if id, ok := r.byEmail[u.Email]; ok && id != u.ID {
-			return iam.Conflictf("email already exists")
+			return iam.Duplicatef("email", "a user with this email already exists")
 		}
 	}
 	return nil
@@ -170,7 +176,7 @@ func (s *Store) Create(ctx context.Context, u users.User, opts users.CreateOptio
 	r := s.realm(u.Realm, true)
 	if _, ok := r.users[u.ID]; ok {
 		s.mu.Unlock()
-		return iam.Conflictf("id already exists")
+		return errIDTaken()
 	}
 	if err := r.taken(u, opts.UniqueEmail); err != nil {
 		s.mu.Unlock()
@@ -236,29 +242,36 @@ func (s *Store) GetByEmail(_ context.Context, realm iam.Realm, email string) (us
 	return found.user.Clone(), nil
 }
 
-// Update implements users.Store.
-func (s *Store) Update(ctx context.Context, u users.User, uniqueEmail bool, events ...iam.Event) error {
-	if err := checkCase(u); err != nil {
-		return err
-	}
+// Update implements users.Store: fn runs under the store's write lock.
+func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, opts users.UpdateOptions, fn func(*users.User) ([]iam.Event, error)) (users.User, error) {
 	s.mu.Lock()
-	r := s.realm(u.Realm, false)
-	old := s.get(u.Realm, u.ID)
+	old := s.get(realm, id)
 	if old == nil {
 		s.mu.Unlock()
-		return notFound()
+		return users.User{}, notFound()
 	}
-	if err := r.taken(u, uniqueEmail); err != nil {
+	u := old.user.Clone()
+	events, err := fn(&u)
+	if err != nil {
 		s.mu.Unlock()
-		return err
+		return users.User{}, err
+	}
+	u.ID, u.Realm, u.CreatedAt = old.user.ID, old.user.Realm, old.user.CreatedAt
+	if err := checkCase(u); err != nil {
+		s.mu.Unlock()
+		return users.User{}, err
+	}
+	r := s.realm(realm, false)
+	if err := r.taken(u, opts.UniqueEmail); err != nil {
+		s.mu.Unlock()
+		return users.User{}, err
 	}
 	next := *old
 	next.user = u.Clone()
-	next.user.CreatedAt = old.user.CreatedAt
-	next.uniqueEmail = uniqueEmail
+	next.uniqueEmail = opts.UniqueEmail
 	r.put(&next)
 	s.unlockAndPublish(ctx, events)
-	return nil
+	return u, nil
 }
 
 // Delete implements users.Store.
@@ -326,11 +339,11 @@ func (s *Store) Import(ctx context.Context, realm iam.Realm, b users.ImportBatch
 				action = users.ImportOverwritten
 			default:
 				s.mu.Unlock()
-				return nil, iam.Conflictf("username already exists")
+				return nil, errUsernameTaken()
 			}
 		} else if _, idTaken := planned.users[it.User.ID]; idTaken {
 			s.mu.Unlock()
-			return nil, iam.Conflictf("id already exists")
+			return nil, errIDTaken()
 		}
 		if err := planned.taken(rec.user, b.UniqueEmail); err != nil {
 			s.mu.Unlock()

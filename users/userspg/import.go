@@ -71,7 +71,7 @@ func importOne(ctx context.Context, q *db.Queries, realm iam.Realm, b users.Impo
 		return users.ImportOutcome{Action: users.ImportSkipped, User: old}, nil
 	case users.ImportOverwrite:
 	default:
-		return users.ImportOutcome{}, iam.Conflictf("username already exists")
+		return users.ImportOutcome{}, errUsernameTaken()
 	}
 	u.ID, u.CreatedAt = old.ID, old.CreatedAt
 	p, err := updateParams(u, b.UniqueEmail)

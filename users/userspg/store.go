@@ -64,12 +64,37 @@ func (s *Store) tx(ctx context.Context, op string, events []iam.Event, fn func(q
 	return mapError(op, err)
 }
 
-// mapError maps database errors once, naming the user in not-found errors.
+// Constraints whose violations name a field.
+const (
+	constraintPrimaryKey = "users_pkey"
+	constraintUsername   = "users_username_key"
+	constraintEmail      = "users_email_key"
+)
+
+// mapError maps database errors once: a taken username, email or id is a
+// conflict naming that field.
 func mapError(op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return &iam.Error{Code: iam.CodeNotFound, Op: op, Message: "not found", Err: err}
 	}
+	var taken *iam.Error
+	switch iampg.ConstraintName(err) {
+	case constraintUsername:
+		taken = errUsernameTaken()
+	case constraintEmail:
+		taken = iam.Duplicatef("email", "a user with this email already exists")
+	case constraintPrimaryKey:
+		taken = iam.Duplicatef("id", "a user with this id already exists")
+	}
+	if taken != nil && iampg.SQLState(err) == "23505" {
+		taken.Op, taken.Err = op, err
+		return taken
+	}
 	return iampg.MapError(op, err)
+}
+
+func errUsernameTaken() *iam.Error {
+	return iam.Duplicatef("username", "a user with this username already exists")
 }
 
 // notFound is the error of a write that matched no row.
@@ -207,24 +232,46 @@ func (s *Store) GetByEmail(ctx context.Context, realm iam.Realm, email string) (
 	case len(rows) == 0:
 		return users.User{}, notFound("user")
 	case len(rows) > 1:
-		return users.User{}, iam.Conflictf("several users have this email")
+		return users.User{}, iam.Duplicatef("email", "several users have this email")
 	}
 	return userFromRow(rows[0])
 }
 
-// Update implements users.Store.
-func (s *Store) Update(ctx context.Context, u users.User, uniqueEmail bool, events ...iam.Event) error {
-	p, err := updateParams(u, uniqueEmail)
-	if err != nil {
-		return iam.Wrap("userspg.Update", err)
-	}
-	return s.tx(ctx, "userspg.Update", events, func(q *db.Queries) error {
-		n, err := q.UpdateUser(ctx, p)
-		if err == nil && n == 0 {
-			return notFound("user")
+// Update implements users.Store: the row is locked (SELECT ... FOR UPDATE)
+// while fn runs.
+func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, opts users.UpdateOptions, fn func(*users.User) ([]iam.Event, error)) (users.User, error) {
+	const op = "userspg.Update"
+	var out users.User
+	err := iampg.WithTx(ctx, s.db, func(tx pgx.Tx) error {
+		q := queries(tx)
+		row, err := q.GetUserForUpdate(ctx, db.GetUserForUpdateParams{RealmName: string(realm), ID: id})
+		if err != nil {
+			return err
 		}
-		return err
+		cur, err := userFromRow(row)
+		if err != nil {
+			return err
+		}
+		next := cur.Clone()
+		events, err := fn(&next)
+		if err != nil {
+			return err
+		}
+		next.ID, next.Realm, next.CreatedAt = cur.ID, cur.Realm, cur.CreatedAt
+		p, err := updateParams(next, opts.UniqueEmail)
+		if err != nil {
+			return err
+		}
+		if _, err := q.UpdateUser(ctx, p); err != nil {
+			return err
+		}
+		out = next
+		return iampg.Write(ctx, tx, events...)
 	})
+	if err != nil {
+		return users.User{}, mapError(op, err)
+	}
+	return out, nil
 }
 
 // Delete implements users.Store.

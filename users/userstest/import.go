@@ -46,7 +46,7 @@ func testImport(t *testing.T, newStore func(t *testing.T) users.Store) {
 		s := newStore(t)
 		existing(t, s)
 		_, err := s.Import(ctx(t), "acme", batch(users.ImportFail))
-		wantCode(t, err, iam.CodeConflict)
+		wantConflict(t, err, "username")
 		if n, _ := s.Count(ctx(t), "acme", users.Filter{}); n != 1 {
 			t.Fatalf("%d users after failed import, want 1", n)
 		}
@@ -106,7 +106,7 @@ func testImport(t *testing.T, newStore func(t *testing.T) users.Store) {
 		dup.Email = "alice@example.com"
 		_, err := s.Import(ctx(t), "acme", users.ImportBatch{Mode: users.ImportSkip, UniqueEmail: true,
 			Items: []users.ImportItem{{User: newUser("acme", "bob")}, {User: dup}}})
-		wantCode(t, err, iam.CodeConflict)
+		wantConflict(t, err, "email")
 		if _, err := s.GetByUsername(ctx(t), "acme", "bob"); iam.ErrorCode(err) != iam.CodeNotFound {
 			t.Fatalf("bob was imported by a failed batch: %v", err)
 		}

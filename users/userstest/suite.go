@@ -22,6 +22,7 @@ import (
 //	}
 func Run(t *testing.T, newStore func(t *testing.T) users.Store) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, newStore) })
+	t.Run("Update", func(t *testing.T) { testUpdate(t, newStore) })
 	t.Run("RealmIsolation", func(t *testing.T) { testIsolation(t, newStore) })
 	t.Run("List", func(t *testing.T) { testList(t, newStore) })
 	t.Run("Passwords", func(t *testing.T) { testPasswords(t, newStore) })
