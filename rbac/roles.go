@@ -72,15 +72,15 @@ func (s *Service) CreateRole(ctx context.Context, realm iam.Realm, r Role, compo
 	return r, nil
 }
 
-// duplicate turns a conflict into a message naming the role.
+// duplicate gives a taken role name a message naming the role.
 func duplicate(err error, r Role) error {
-	if !errors.Is(err, iam.ErrConflict) {
+	if iam.ErrorCode(err) != iam.CodeConflict || iam.ErrorField(err) != "name" {
 		return err
 	}
 	if r.IsClientRole() {
-		return iam.Conflictf("client %s already has a role named %q", r.ClientID, r.Name)
+		return iam.Duplicatef("name", "client %s already has a role named %q", r.ClientID, r.Name)
 	}
-	return iam.Conflictf("realm already has a role named %q", r.Name)
+	return iam.Duplicatef("name", "realm already has a role named %q", r.Name)
 }
 
 // GetRole returns the role with id in realm, or CodeNotFound.
@@ -129,52 +129,62 @@ func (s *Service) ListRoles(ctx context.Context, realm iam.Realm, f RoleFilter) 
 	return roles, iam.Wrap(op, err)
 }
 
-// UpdateRole applies u to the role with id and returns the result. The
-// realm's default role and master's admin role cannot be renamed
-// (CodeInvalid); a name taken in the container is CodeConflict. Renaming a
-// role of an admin nature, or a realm role to iam.RoleAdmin or
-// iam.RoleRealmAdmin, needs a caller who holds that power (CodeForbidden;
-// escalation.go).
+// UpdateRole applies u to the role with id and returns the result. u is
+// applied to the role as stored when the change is written, so concurrent
+// updates of other fields are kept. The realm's default role and master's
+// admin role cannot be renamed (CodeInvalid); a name taken in the container
+// is CodeConflict (Field "name"). Renaming a role of an admin nature, or a
+// realm role to iam.RoleAdmin or iam.RoleRealmAdmin, needs a caller who
+// holds that power (CodeForbidden; escalation.go).
 func (s *Service) UpdateRole(ctx context.Context, realm iam.Realm, id string, u RoleUpdate) (Role, error) {
 	const op = "rbac.UpdateRole"
-	r, err := s.GetRole(ctx, realm, id)
+	cur, err := s.GetRole(ctx, realm, id)
 	if err != nil {
 		return Role{}, iam.Wrap(op, err)
 	}
-	renamed := u.Name != nil && *u.Name != r.Name
-	if renamed {
-		if protected(realm, r) {
-			return Role{}, iam.Wrap(op, iam.Invalidf("name", "role %q cannot be renamed", r.Name))
-		}
-		if err := s.mayRename(ctx, realm, r, *u.Name); err != nil {
+	// The escalation check reads the store, so it runs before the update,
+	// on the role read above: it depends only on the role's id and
+	// container, which never change.
+	if u.Name != nil && *u.Name != cur.Name && !protected(realm, cur) {
+		if err := s.mayRename(ctx, realm, cur, *u.Name); err != nil {
 			return Role{}, iam.Wrap(op, err)
 		}
-		r.Name = *u.Name
 	}
-	if u.Description != nil {
-		r.Description = *u.Description
-	}
-	if u.Attributes != nil {
-		r.Attributes = *u.Attributes
-		if r.Attributes == nil {
-			r.Attributes = map[string][]string{}
+	renamed := false
+	var wanted Role // the role as fn left it, to name it in a conflict
+	r, err := s.store.UpdateRole(ctx, realm, id, func(r *Role) ([]iam.Event, error) {
+		if u.Name != nil && *u.Name != r.Name {
+			if protected(realm, *r) {
+				return nil, iam.Invalidf("name", "role %q cannot be renamed", r.Name)
+			}
+			r.Name = *u.Name
+			renamed = true
 		}
-	}
-	if err := validateRole(r); err != nil {
-		return Role{}, iam.Wrap(op, err)
-	}
-	r = r.Clone()
-	r.UpdatedAt = s.now().UTC()
-	e, err := roleEvent(iam.TopicRoleUpdated, r)
-	if err != nil {
-		return Role{}, iam.Wrap(op, err)
-	}
-	err = s.store.UpdateRole(ctx, r, e)
+		if u.Description != nil {
+			r.Description = *u.Description
+		}
+		if u.Attributes != nil {
+			r.Attributes = Role{Attributes: *u.Attributes}.Clone().Attributes
+			if r.Attributes == nil {
+				r.Attributes = map[string][]string{}
+			}
+		}
+		if err := validateRole(*r); err != nil {
+			return nil, err
+		}
+		r.UpdatedAt = s.now().UTC()
+		wanted = *r
+		e, err := roleEvent(iam.TopicRoleUpdated, *r)
+		if err != nil {
+			return nil, err
+		}
+		return []iam.Event{e}, nil
+	})
 	if renamed { // tokens carry role names
 		s.cache.invalidateRealm(realm)
 	}
 	if err != nil {
-		return Role{}, iam.Wrap(op, duplicate(notFound(err, "role not found"), r))
+		return Role{}, iam.Wrap(op, duplicate(notFound(err, "role not found"), wanted))
 	}
 	return r, nil
 }

@@ -16,7 +16,9 @@ import (
 //     the change (Postgres: the outbox in the same transaction; memory:
 //     published after the change, best effort).
 //   - Role names are unique per container (realm, or client): CreateRole and
-//     UpdateRole fail with CodeConflict on a duplicate.
+//     UpdateRole fail with CodeConflict (Field "name") on a duplicate.
+//   - No lost updates: UpdateRole changes the role as it is when the change
+//     is written, never a copy read earlier; concurrent updates all apply.
 //   - The composite graph stays acyclic: AddComposites fails with
 //     CodeInvalid (field "composites") and a message naming the cycle when an
 //     edge would close one, even under concurrent calls.
@@ -55,9 +57,15 @@ type Store interface {
 	GetRoleByName(ctx context.Context, realm iam.Realm, clientUUID, name string) (Role, error)
 	// ListRoles returns the roles of a container ordered by name.
 	ListRoles(ctx context.Context, realm iam.Realm, f RoleFilter) ([]Role, error)
-	// UpdateRole replaces the name, description and attributes of the role
-	// with r.ID (CodeNotFound if none) and sets UpdatedAt.
-	UpdateRole(ctx context.Context, r Role, events ...iam.Event) error
+	// UpdateRole reads the role id of realm, lets fn change the copy, and
+	// stores its name, description, attributes and UpdatedAt with the
+	// events fn returns, atomically: no other change to the role happens in
+	// between (Postgres: one transaction holding the row lock; memory: under
+	// the store's lock, so fn must not call the store). fn's error aborts
+	// the update unchanged and is returned as is. CodeNotFound if the role
+	// does not exist (fn is not called), CodeConflict (Field "name") if the
+	// new name is taken in the container. Returns the stored role.
+	UpdateRole(ctx context.Context, realm iam.Realm, id string, fn func(*Role) ([]iam.Event, error)) (Role, error)
 	// DeleteRole deletes a role, its edges and its mappings (CodeNotFound if
 	// none).
 	DeleteRole(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error

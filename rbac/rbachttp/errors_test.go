@@ -44,9 +44,9 @@ func TestErrors(t *testing.T) {
 		{"MapMissingRole", "master-admin", "POST", "/admin/realms/acme/users/u1/role-mappings/realm", `[{"name":"nope"}]`, 404, "not_found", ""},
 		{"ComposeMissingRole", "master-admin", "POST", "/admin/realms/acme/roles/top/composites", `[{"id":"nope"}]`, 404, "not_found", ""},
 		{"MappingsOfMissingClient", "master-admin", "GET", "/admin/realms/acme/users/u1/role-mappings/clients/nope", nil, 404, "not_found", ""},
-		{"DuplicateRole", "master-admin", "POST", "/admin/realms/acme/roles", `{"name":"low"}`, 409, "conflict", ""},
-		{"DuplicateClientRole", "master-admin", "POST", "/admin/realms/acme/clients/c-1/roles", `{"name":"read"}`, 409, "conflict", ""},
-		{"RenameOntoExisting", "master-admin", "PUT", "/admin/realms/acme/roles/low", `{"name":"mid"}`, 409, "conflict", ""},
+		{"DuplicateRole", "master-admin", "POST", "/admin/realms/acme/roles", `{"name":"low"}`, 409, "conflict", "name"},
+		{"DuplicateClientRole", "master-admin", "POST", "/admin/realms/acme/clients/c-1/roles", `{"name":"read"}`, 409, "conflict", "name"},
+		{"RenameOntoExisting", "master-admin", "PUT", "/admin/realms/acme/roles/low", `{"name":"mid"}`, 409, "conflict", "name"},
 		{"DeleteDefaultRole", "master-admin", "DELETE", "/admin/realms/acme/roles/default-roles-acme", nil, 400, "invalid", "name"},
 	}
 	if err := e.svc.EnsureRealmDefaults(t.Context(), "acme"); err != nil {

@@ -17,6 +17,10 @@ func (d *realmData) nameTaken(r rbac.Role) bool {
 	return false
 }
 
+func errNameTaken() error {
+	return iam.Duplicatef("name", "a role with this name already exists")
+}
+
 // CreateRole implements rbac.Store.
 func (s *Store) CreateRole(ctx context.Context, r rbac.Role, composites []string, events ...iam.Event) error {
 	s.mu.Lock()
@@ -27,9 +31,13 @@ func (s *Store) CreateRole(ctx context.Context, r rbac.Role, composites []string
 			return iam.NotFoundf("client not found")
 		}
 	}
-	if _, ok := d.roles[r.ID]; ok || d.nameTaken(r) {
+	if _, ok := d.roles[r.ID]; ok {
 		s.mu.Unlock()
-		return iam.Conflictf("role already exists")
+		return iam.Duplicatef("id", "a role with this id already exists")
+	}
+	if d.nameTaken(r) {
+		s.mu.Unlock()
+		return errNameTaken()
 	}
 	for _, c := range composites {
 		if _, ok := d.roles[c]; !ok {
@@ -96,30 +104,37 @@ func (s *Store) ListRoles(ctx context.Context, realm iam.Realm, f rbac.RoleFilte
 	return roles[lo:hi], nil
 }
 
-// UpdateRole implements rbac.Store.
-func (s *Store) UpdateRole(ctx context.Context, r rbac.Role, events ...iam.Event) error {
+// UpdateRole implements rbac.Store: fn runs under the store's write lock.
+func (s *Store) UpdateRole(ctx context.Context, realm iam.Realm, id string, fn func(*rbac.Role) ([]iam.Event, error)) (rbac.Role, error) {
 	s.mu.Lock()
-	d := s.realm(r.Realm, false)
+	d := s.realm(realm, false)
 	if d == nil {
 		s.mu.Unlock()
-		return iam.NotFoundf("role not found")
+		return rbac.Role{}, iam.NotFoundf("role not found")
 	}
-	old, ok := d.roles[r.ID]
+	old, ok := d.roles[id]
 	if !ok {
 		s.mu.Unlock()
-		return iam.NotFoundf("role not found")
+		return rbac.Role{}, iam.NotFoundf("role not found")
 	}
-	r.ClientUUID = old.ClientUUID
-	if d.nameTaken(r) {
+	r := d.out(id)
+	events, err := fn(&r)
+	if err != nil {
 		s.mu.Unlock()
-		return iam.Conflictf("role already exists")
+		return rbac.Role{}, err
 	}
-	old.Name, old.Description, old.UpdatedAt = r.Name, r.Description, r.UpdatedAt
-	old.Attributes = r.Clone().Attributes
-	d.roles[r.ID] = old
+	next := old.Clone()
+	next.Name, next.Description, next.UpdatedAt = r.Name, r.Description, r.UpdatedAt
+	next.Attributes = r.Clone().Attributes
+	if d.nameTaken(next) {
+		s.mu.Unlock()
+		return rbac.Role{}, errNameTaken()
+	}
+	d.roles[id] = next
+	out := d.out(id)
 	s.mu.Unlock()
 	s.publish(ctx, events)
-	return nil
+	return out, nil
 }
 
 // DeleteRole implements rbac.Store.

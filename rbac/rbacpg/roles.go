@@ -75,25 +75,52 @@ func (s *Store) ListRoles(ctx context.Context, realm iam.Realm, f rbac.RoleFilte
 	return roles, nil
 }
 
-// UpdateRole implements rbac.Store.
-func (s *Store) UpdateRole(ctx context.Context, r rbac.Role, events ...iam.Event) error {
-	attrs, err := attributes(r.Attributes)
-	if err != nil {
-		return iam.Wrap("rbacpg.UpdateRole", err)
-	}
-	return s.tx(ctx, "rbacpg.UpdateRole", events, func(q *db.Queries, _ pgx.Tx) error {
-		n, err := q.UpdateRole(ctx, db.UpdateRoleParams{
-			RealmName: string(r.Realm), ID: r.ID, Name: r.Name, Description: r.Description,
-			Attributes: attrs, UpdatedAt: r.UpdatedAt,
-		})
+// UpdateRole implements rbac.Store: the role's row is locked (SELECT ...
+// FOR UPDATE) while fn runs.
+func (s *Store) UpdateRole(ctx context.Context, realm iam.Realm, id string, fn func(*rbac.Role) ([]iam.Event, error)) (rbac.Role, error) {
+	const op = "rbacpg.UpdateRole"
+	var out rbac.Role
+	err := iampg.WithTx(ctx, s.db, func(tx pgx.Tx) error {
+		q := queries(tx)
+		if err := q.LockRole(ctx, db.LockRoleParams{RealmName: string(realm), ID: id}); err != nil {
+			return err
+		}
+		row, err := q.GetRole(ctx, db.GetRoleParams{RealmName: string(realm), ID: id})
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return iam.NotFoundf("role not found")
+		cur, err := roleFromRow(row)
+		if err != nil {
+			return err
 		}
-		return nil
+		next := cur.Clone()
+		events, err := fn(&next)
+		if err != nil {
+			return err
+		}
+		attrs, err := attributes(next.Attributes)
+		if err != nil {
+			return err
+		}
+		if _, err := q.UpdateRole(ctx, db.UpdateRoleParams{
+			RealmName: string(realm), ID: id, Name: next.Name, Description: next.Description,
+			Attributes: attrs, UpdatedAt: next.UpdatedAt,
+		}); err != nil {
+			return err
+		}
+		row, err = q.GetRole(ctx, db.GetRoleParams{RealmName: string(realm), ID: id})
+		if err != nil {
+			return err
+		}
+		if out, err = roleFromRow(row); err != nil {
+			return err
+		}
+		return iampg.Write(ctx, tx, events...)
 	})
+	if err != nil {
+		return rbac.Role{}, mapError(op, err)
+	}
+	return out, nil
 }
 
 // DeleteRole implements rbac.Store.

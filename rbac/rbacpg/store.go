@@ -56,6 +56,31 @@ func (s *Store) tx(ctx context.Context, op string, events []iam.Event, fn func(q
 		}
 		return iampg.Write(ctx, tx, events...)
 	})
+	return mapError(op, err)
+}
+
+// Constraints whose violations name a field.
+const (
+	constraintRolePrimaryKey = "rbac_roles_pkey"
+	constraintRoleName       = "rbac_roles_name_key"
+)
+
+// mapError maps database errors once: a taken role name or id is a conflict
+// naming that field.
+func mapError(op string, err error) error {
+	if iampg.SQLState(err) == "23505" {
+		var taken *iam.Error
+		switch iampg.ConstraintName(err) {
+		case constraintRoleName:
+			taken = iam.Duplicatef("name", "a role with this name already exists")
+		case constraintRolePrimaryKey:
+			taken = iam.Duplicatef("id", "a role with this id already exists")
+		}
+		if taken != nil {
+			taken.Op, taken.Err = op, err
+			return taken
+		}
+	}
 	return iampg.MapError(op, err)
 }
 

@@ -130,10 +130,14 @@ func testRealmIsolation(t *testing.T, f *fixture) {
 	code(t, "map another realm's role", f.svc.AddUserRoles(f.ctx, "other", "u1", acmeRole.ID), iam.CodeNotFound)
 	code(t, "compose another realm's role", f.svc.AddComposites(f.ctx, "other", otherRole.ID, acmeClientRole.ID), iam.CodeNotFound)
 	code(t, "store: compose across realms", f.st.AddComposites(f.ctx, "acme", acmeRole.ID, []string{otherRole.ID}), iam.CodeNotFound)
-	code(t, "update another realm's role", f.st.UpdateRole(f.ctx, rbac.Role{ID: acmeRole.ID, Realm: "other", Name: "x"}), iam.CodeNotFound)
+	_, err := f.st.UpdateRole(f.ctx, "other", acmeRole.ID, func(r *rbac.Role) ([]iam.Event, error) {
+		r.Name = "hijacked"
+		return nil, nil
+	})
+	code(t, "update another realm's role", err, iam.CodeNotFound)
 	code(t, "delete another realm's role", f.svc.DeleteRole(f.ctx, "other", acmeRole.ID), iam.CodeNotFound)
 	code(t, "store: delete another realm's role", f.st.DeleteRole(f.ctx, "other", acmeRole.ID), iam.CodeNotFound)
-	_, err := f.svc.RoleUsers(f.ctx, "other", acmeRole.ID, rbac.Page{})
+	_, err = f.svc.RoleUsers(f.ctx, "other", acmeRole.ID, rbac.Page{})
 	code(t, "users of another realm's role", err, iam.CodeNotFound)
 	equal(t, "u1 in other", f.mapped("other", "u1"), nil)
 	if rr, _ := f.effective("other", "u1"); len(rr) != 0 {

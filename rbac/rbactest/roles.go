@@ -74,6 +74,9 @@ func testDuplicateName(t *testing.T, f *fixture) {
 	name := "b"
 	_, err = f.svc.UpdateRole(f.ctx, "acme", a.ID, rbac.RoleUpdate{Name: &name})
 	code(t, "rename onto existing", err, iam.CodeConflict)
+	if iam.ErrorField(err) != "name" {
+		t.Fatalf("rename onto existing: field %q, want name", iam.ErrorField(err))
+	}
 
 	// Containers are separate namespaces, and so are realms.
 	f.role("acme", "c-1", "a")

@@ -35,6 +35,9 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 	}{
 		{"RoleLifecycle", testRoleLifecycle, false},
 		{"DuplicateRoleNameIsConflict", testDuplicateName, false},
+		{"UpdateRoleAppliesChangeAndKeepsIdentity", testUpdateRoleThroughStore, false},
+		{"UpdateRoleErrorChangesNothing", testUpdateRoleErrorChangesNothing, false},
+		{"ConcurrentRoleUpdatesDoNotLoseChanges", testConcurrentRoleUpdates, false},
 		{"ListRolesOrdersSearchesAndPages", testListRoles, false},
 		{"ClientRolesNeedAKnownClient", testClientRoles, true},
 		{"CompositeExpansionThreeLevelsDeep", testExpansionThreeLevels, true},

@@ -5,6 +5,11 @@ VALUES (@realm_name, @id, @client_uuid, @name, @description, @attributes, @creat
 -- name: GetRole :one
 SELECT * FROM rbac_role_view WHERE realm_name = @realm_name AND id = @id;
 
+-- LockRole locks the role's row until the transaction ends (UpdateRole reads
+-- it through the view afterwards).
+-- name: LockRole :exec
+SELECT id FROM rbac_roles WHERE realm_name = @realm_name AND id = @id FOR UPDATE;
+
 -- name: GetRoleByName :one
 SELECT * FROM rbac_role_view
 WHERE realm_name = @realm_name AND client_uuid = @client_uuid AND name = @name;

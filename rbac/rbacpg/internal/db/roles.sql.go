@@ -225,6 +225,22 @@ func (q *Queries) ListRoles(ctx context.Context, arg ListRolesParams) ([]RbacRol
 	return items, nil
 }
 
+const lockRole = `-- name: LockRole :exec
+SELECT id FROM rbac_roles WHERE realm_name = $1 AND id = $2 FOR UPDATE
+`
+
+type LockRoleParams struct {
+	RealmName string
+	ID        string
+}
+
+// LockRole locks the role's row until the transaction ends (UpdateRole reads
+// it through the view afterwards).
+func (q *Queries) LockRole(ctx context.Context, arg LockRoleParams) error {
+	_, err := q.db.Exec(ctx, lockRole, arg.RealmName, arg.ID)
+	return err
+}
+
 const updateRole = `-- name: UpdateRole :execrows
 UPDATE rbac_roles
 SET name = $1, description = $2, attributes = $3, updated_at = $4
