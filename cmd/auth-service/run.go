@@ -79,12 +79,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.secretKey, err = boot.RequireSecretKey(getenv, "signing keys"); err != nil {
 		return config{}, err
 	}
-	for _, p := range boot.SplitList(getenv("OPENGATE_TRUSTED_PROXIES")) {
-		prefix, err := netip.ParsePrefix(p)
-		if err != nil {
-			return config{}, fmt.Errorf("OPENGATE_TRUSTED_PROXIES: %q is not a CIDR", p)
-		}
-		c.proxies = append(c.proxies, prefix)
+	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
+		return config{}, err
 	}
 	if v := getenv("OPENGATE_KEY_ROTATION"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
@@ -17,12 +18,13 @@ type config struct {
 	PostgresURL   string // OPENGATE_POSTGRES_URL
 	RedisURL      string // OPENGATE_REDIS_URL
 	KafkaBrokers  []string
-	SecretKey     []byte // OPENGATE_SECRET_KEY, decoded
-	AdminUser     string // OPENGATE_ADMIN_USER
-	AdminPassword string // OPENGATE_ADMIN_PASSWORD
-	LogFormat     string // OPENGATE_LOG_FORMAT: text or json
-	DBPrefix      string // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
-	Instance      string // OPENGATE_INSTANCE: this replica's name in its cache consumer groups
+	SecretKey     []byte         // OPENGATE_SECRET_KEY, decoded
+	AdminUser     string         // OPENGATE_ADMIN_USER
+	AdminPassword string         // OPENGATE_ADMIN_PASSWORD
+	LogFormat     string         // OPENGATE_LOG_FORMAT: text or json
+	DBPrefix      string         // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
+	Instance      string         // OPENGATE_INSTANCE: this replica's name in its cache consumer groups
+	Proxies       []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
 	MigrateOnly   bool
 }
 
@@ -61,6 +63,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	c.SecretKey = key
+	if c.Proxies, err = boot.TrustedProxies(getenv); err != nil {
+		return config{}, err
+	}
 	c.AdminPassword = getenv("OPENGATE_ADMIN_PASSWORD")
 	c.KafkaBrokers = boot.SplitList(brokers)
 	if c.Instance == "" {

@@ -27,8 +27,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IssuerBase: cfg.IssuerBase,
 		SecretKey:  cfg.SecretKey,
 		Instance:   cfg.Instance,
-		Admin:      &opengate.Admin{Username: cfg.AdminUser, Password: cfg.AdminPassword},
-		Logger:     log,
+		// Per-IP lockout counts the client behind a trusted proxy, not
+		// the proxy (which would lock out everyone behind it).
+		TrustedProxies: cfg.Proxies,
+		Admin:          &opengate.Admin{Username: cfg.AdminUser, Password: cfg.AdminPassword},
+		Logger:         log,
 	}
 	if cfg.PostgresURL != "" {
 		dbs, err := opengate.OpenDatabases(ctx, cfg.PostgresURL, cfg.DBPrefix)

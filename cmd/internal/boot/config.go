@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -122,4 +123,20 @@ func SplitList(s string) []string {
 		}
 	}
 	return items
+}
+
+// TrustedProxies reads OPENGATE_TRUSTED_PROXIES, a comma-separated list of
+// CIDRs ("10.0.0.0/8, 192.168.1.10/32") of the reverse proxies whose
+// X-Forwarded-For the OIDC endpoints believe; nil when it is not set. The
+// error names the variable and the item that is not a CIDR.
+func TrustedProxies(getenv func(string) string) ([]netip.Prefix, error) {
+	var proxies []netip.Prefix
+	for _, p := range SplitList(getenv("OPENGATE_TRUSTED_PROXIES")) {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("OPENGATE_TRUSTED_PROXIES: %q is not a CIDR", p)
+		}
+		proxies = append(proxies, prefix)
+	}
+	return proxies, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -150,4 +151,25 @@ func TestSplitList(t *testing.T) {
 			t.Errorf("SplitList(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	t.Run("Unset", func(t *testing.T) {
+		if got, err := boot.TrustedProxies(env(nil)); got != nil || err != nil {
+			t.Fatalf("unset = %v, %v", got, err)
+		}
+	})
+	t.Run("List", func(t *testing.T) {
+		got, err := boot.TrustedProxies(env(map[string]string{"OPENGATE_TRUSTED_PROXIES": " 10.0.0.0/8, ,::1/128 "}))
+		want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("got %v, %v; want %v", got, err, want)
+		}
+	})
+	t.Run("NotACIDR", func(t *testing.T) {
+		_, err := boot.TrustedProxies(env(map[string]string{"OPENGATE_TRUSTED_PROXIES": "10.0.0.0/8,10.0.0.1"}))
+		if err == nil || err.Error() != `OPENGATE_TRUSTED_PROXIES: "10.0.0.1" is not a CIDR` {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }
