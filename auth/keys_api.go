@@ -49,6 +49,7 @@ func (s *Service) DeleteRealm(ctx context.Context, realm iam.Realm) error {
 	if err := s.DeleteRealmKeys(ctx, realm); err != nil {
 		return err
 	}
+	s.forgetEpoch(realm)
 	return iam.Wrap("auth.DeleteRealm", s.tokens.DeleteRealm(ctx, realm))
 }
 

@@ -24,7 +24,7 @@ func TestRevokingAnAccessTokenBlacklistsItsID(t *testing.T) {
 	}
 	_, err := e.svc.UserInfo(context.Background(), "acme", tok.AccessToken)
 	wantOAuth(t, err, auth.ErrorInvalidToken)
-	revoked, err := auth.Revocations{Store: e.tokens}.Revoked(context.Background(), "acme", jwtPart(t, tok.AccessToken, 1)["jti"].(string), "")
+	revoked, err := auth.Revocations{Store: e.tokens}.Revoked(context.Background(), "acme", jwtPart(t, tok.AccessToken, 1)["jti"].(string), "", e.clock.Now())
 	if err != nil || !revoked {
 		t.Fatalf("Revocations.Revoked = %v, %v", revoked, err)
 	}

@@ -39,6 +39,7 @@ type Service struct {
 	now        func() time.Time
 	maxToken   time.Duration // cap of every token lifetime
 	ipFactor   int           // per-IP failure factor multiplier
+	epochs     epochs
 }
 
 // Option configures a Service.

@@ -124,9 +124,21 @@ type RevocationStore interface {
 	RevokeUserSessions(ctx context.Context, realm iam.Realm, userID, keep string, ttl time.Duration) ([]string, error)
 	// RevokeAccessToken puts the access token jti on the blacklist.
 	RevokeAccessToken(ctx context.Context, realm iam.Realm, jti string, ttl time.Duration) error
-	// AccessTokenRevoked reports whether access token jti is blacklisted or
-	// its session sid (if not "") is revoked.
-	AccessTokenRevoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error)
+	// AccessTokenRevoked reports whether access token jti, issued at
+	// issuedAt, is blacklisted, or its session sid (if not "") is revoked,
+	// or it was issued before the realm's revocation epoch (see
+	// EnsureEpoch): revocations are a denylist, so a store that lost its
+	// state (Redis flushed, restarted without persistence, or a new process
+	// with a memory store) cannot tell which older tokens were revoked and
+	// refuses them all. Tokens issued in the epoch's second are accepted.
+	AccessTokenRevoked(ctx context.Context, realm iam.Realm, jti, sid string, issuedAt time.Time) (bool, error)
+	// EnsureEpoch records, unless already recorded, that the revocation
+	// state of realm starts now (at whole-second precision). The token
+	// service calls it before it issues a token, so a token can exist only
+	// while its realm's epoch does; an epoch found missing when a token is
+	// checked means the state was lost, and a new one is recorded then.
+	// DeleteRealm forgets the epoch too.
+	EnsureEpoch(ctx context.Context, realm iam.Realm) error
 }
 
 // Revocations adapts a RevocationStore to the check resource servers make
@@ -136,10 +148,11 @@ type Revocations struct {
 	Store RevocationStore
 }
 
-// Revoked reports whether access token jti of realm is blacklisted or its
-// session sid (if not "") was revoked.
-func (r Revocations) Revoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error) {
-	return r.Store.AccessTokenRevoked(ctx, realm, jti, sid)
+// Revoked reports whether access token jti of realm, issued at issuedAt, is
+// blacklisted, its session sid (if not "") was revoked, or it predates the
+// realm's revocation epoch (RevocationStore.AccessTokenRevoked).
+func (r Revocations) Revoked(ctx context.Context, realm iam.Realm, jti, sid string, issuedAt time.Time) (bool, error) {
+	return r.Store.AccessTokenRevoked(ctx, realm, jti, sid, issuedAt)
 }
 
 // LoginFailures is the failed-login record of one user or IP address.

@@ -58,7 +58,7 @@ func (s *Service) VerifyAccessToken(ctx context.Context, realm iam.Realm, raw st
 	case c.ID == "" || c.Subject == "":
 		return nil, errMalformedToken()
 	}
-	revoked, err := s.tokens.AccessTokenRevoked(ctx, realm, c.ID, c.SessionID)
+	revoked, err := s.tokens.AccessTokenRevoked(ctx, realm, c.ID, c.SessionID, time.Unix(c.IssuedAt, 0))
 	if err != nil {
 		return nil, iam.Wrap(op, err)
 	}

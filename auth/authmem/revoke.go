@@ -72,14 +72,35 @@ func (s *Store) RevokeAccessToken(_ context.Context, realm iam.Realm, jti string
 	return nil
 }
 
-// AccessTokenRevoked reports whether jti is blacklisted or session sid
-// revoked.
-func (s *Store) AccessTokenRevoked(_ context.Context, realm iam.Realm, jti, sid string) (bool, error) {
+// AccessTokenRevoked reports whether jti is blacklisted, session sid
+// revoked, or issuedAt before the realm's epoch.
+func (s *Store) AccessTokenRevoked(_ context.Context, realm iam.Realm, jti, sid string, issuedAt time.Time) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	return live(s.blacklist, rkey{realm, jti}, now) ||
+	return issuedAt.Unix() < s.epochLocked(realm, now) ||
+		live(s.blacklist, rkey{realm, jti}, now) ||
 		(sid != "" && live(s.sessions, rkey{realm, sid}, now)), nil
+}
+
+// EnsureEpoch records realm's epoch unless it has one. A memory store's
+// state begins with the store, so an epoch is never earlier than New.
+func (s *Store) EnsureEpoch(_ context.Context, realm iam.Realm) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.epochLocked(realm, s.now())
+	return nil
+}
+
+// epochLocked returns realm's epoch in Unix seconds, recording now as the
+// epoch if it has none.
+func (s *Store) epochLocked(realm iam.Realm, now time.Time) int64 {
+	e, ok := s.epochs[realm]
+	if !ok {
+		e = now.Unix()
+		s.epochs[realm] = e
+	}
+	return e
 }
 
 // RecordLoginFailure counts a failure; see auth.FailureStore.
@@ -136,6 +157,7 @@ func (s *Store) DeleteRealm(_ context.Context, realm iam.Realm) error {
 	deleteRealm(s.blacklist, realm)
 	deleteRealm(s.userSess, realm)
 	deleteRealm(s.failures, realm)
+	delete(s.epochs, realm)
 	return nil
 }
 

@@ -12,8 +12,9 @@ import (
 // Store is an in-memory auth.TokenStore for the embedded default and tests:
 // codes, refresh tokens, revocations and failure counters live in maps
 // guarded by one mutex, expire lazily and are swept at most once a minute.
-// State is lost on restart (every refresh token with it). Safe for concurrent
-// use.
+// State is lost on restart (every refresh token with it, and every access
+// token issued before: see auth.RevocationStore.AccessTokenRevoked). Safe for
+// concurrent use.
 type Store struct {
 	now func() time.Time
 
@@ -25,6 +26,7 @@ type Store struct {
 	blacklist map[rkey]time.Time // revoked access-token ids, until
 	userSess  map[rkey]map[string]time.Time
 	failures  map[rkey]expiring[auth.LoginFailures]
+	epochs    map[iam.Realm]int64 // revocation epoch by realm, Unix seconds
 	sweptAt   time.Time
 }
 
@@ -58,6 +60,7 @@ func New(opts ...Option) *Store {
 		blacklist: make(map[rkey]time.Time),
 		userSess:  make(map[rkey]map[string]time.Time),
 		failures:  make(map[rkey]expiring[auth.LoginFailures]),
+		epochs:    make(map[iam.Realm]int64),
 	}
 	for _, o := range opts {
 		o(s)

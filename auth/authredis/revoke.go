@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/rueidis"
+
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/iam"
 )
@@ -48,19 +50,36 @@ func (s *Store) RevokeUserSessions(ctx context.Context, realm iam.Realm, userID,
 	return sids, nil
 }
 
-// AccessTokenRevoked reports whether jti is blacklisted or session sid
-// revoked, in one round trip.
-func (s *Store) AccessTokenRevoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error) {
-	keys := []string{s.key(realm, "bl", jti)}
+// AccessTokenRevoked reports whether jti is blacklisted, session sid
+// revoked, or issuedAt before the realm's epoch, in one round trip (a
+// script that records the epoch if it is missing).
+func (s *Store) AccessTokenRevoked(ctx context.Context, realm iam.Realm, jti, sid string, issuedAt time.Time) (bool, error) {
+	keys := []string{s.epochKey(realm), s.key(realm, "bl", jti)}
 	if sid != "" {
 		keys = append(keys, s.key(realm, "sess", sid))
 	}
-	n, err := s.client.Do(ctx, s.client.B().Exists().Key(keys...).Build()).AsInt64()
+	n, err := s.revoked.Exec(ctx, s.client, keys, []string{strconv.FormatInt(time.Now().Unix(), 10),
+		strconv.FormatInt(issuedAt.Unix(), 10)}).AsInt64()
 	if err != nil {
 		return false, mapErr("authredis.AccessTokenRevoked", err)
 	}
 	return n > 0, nil
 }
+
+// EnsureEpoch records realm's epoch (SET NX) unless it has one.
+func (s *Store) EnsureEpoch(ctx context.Context, realm iam.Realm) error {
+	cmd := s.client.B().Set().Key(s.epochKey(realm)).Value(strconv.FormatInt(time.Now().Unix(), 10)).Nx().Build()
+	err := s.client.Do(ctx, cmd).Error()
+	if rueidis.IsRedisNil(err) { // NX: the epoch exists
+		err = nil
+	}
+	return mapErr("authredis.EnsureEpoch", err)
+}
+
+// epochKey is the key of realm's revocation epoch. It has no TTL: with an
+// eviction policy that may evict keys without one (allkeys-*), an evicted
+// epoch refuses every token of the realm — fail closed.
+func (s *Store) epochKey(realm iam.Realm) string { return s.base(realm) + "epoch" }
 
 // RecordLoginFailure counts a failure; see auth.FailureStore.
 func (s *Store) RecordLoginFailure(ctx context.Context, realm iam.Realm, key, ip string, now time.Time, resetAfter, ttl time.Duration) (auth.LoginFailures, error) {

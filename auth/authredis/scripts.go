@@ -108,3 +108,17 @@ n = n + 1
 redis.call('HSET', KEYS[1], 'n', n, 'last', ARGV[1], 'ip', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return n`
+
+// revoked reports whether an access token is refused: 1 if it was issued
+// before the realm's epoch (recorded as now if missing: the state was lost)
+// or any of the revocation markers exists, else 0.
+// KEYS[1] epoch, KEYS[2..] markers; ARGV[1] now s, ARGV[2] issued-at s.
+const revoked = `
+local e = redis.call('GET', KEYS[1])
+if not e then
+  redis.call('SET', KEYS[1], ARGV[1])
+  e = ARGV[1]
+end
+if tonumber(ARGV[2]) < tonumber(e) then return 1 end
+if #KEYS > 1 and redis.call('EXISTS', unpack(KEYS, 2)) > 0 then return 1 end
+return 0`

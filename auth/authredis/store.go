@@ -22,7 +22,7 @@ type Store struct {
 	client rueidis.Client
 	prefix string
 
-	saveNX, consumeCode, getRefresh, rotateRefresh, mark, revokeUser, recordFailure *rueidis.Lua
+	saveNX, consumeCode, getRefresh, rotateRefresh, mark, revokeUser, recordFailure, revoked *rueidis.Lua
 }
 
 var _ auth.TokenStore = (*Store)(nil)
@@ -46,6 +46,7 @@ func New(client rueidis.Client, opts ...Option) *Store {
 		mark:          rueidis.NewLuaScript(mark),
 		revokeUser:    rueidis.NewLuaScript(revokeUser),
 		recordFailure: rueidis.NewLuaScript(recordFailure),
+		revoked:       rueidis.NewLuaScript(revoked),
 	}
 	for _, o := range opts {
 		o(s)

@@ -35,7 +35,7 @@ func runUserSessions(t *testing.T, newStore func(t *testing.T) auth.TokenStore) 
 				t.Errorf("%s revoked = %v, want %v", h, got.Revoked, want)
 			}
 		}
-		if revoked, _ := s.AccessTokenRevoked(ctx, "acme", "j", "s2"); revoked {
+		if revoked, _ := s.AccessTokenRevoked(ctx, "acme", "j", "s2", time.Now()); revoked {
 			t.Error("access tokens of the kept session are revoked")
 		}
 		// The kept session is still the user's: a later revocation of
@@ -95,11 +95,83 @@ func runDeleteRealm(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
 		if _, err := s.GetRefresh(ctx, "other", "h1"); err != nil {
 			t.Errorf("other realm's refresh token: %v", err)
 		}
-		if revoked, err := s.AccessTokenRevoked(ctx, "other", "j1", ""); err != nil || !revoked {
+		if revoked, err := s.AccessTokenRevoked(ctx, "other", "j1", "", time.Now()); err != nil || !revoked {
 			t.Errorf("other realm's revocation = %v, %v", revoked, err)
 		}
 		if lf, _ := s.LoginFailures(ctx, "other", "user:u1"); lf.NumFailures != 1 {
 			t.Errorf("other realm's failures = %+v", lf)
+		}
+	})
+}
+
+// runEpoch checks the revocation epoch: tokens issued before the store's
+// revocation state began are refused, since the store cannot know whether
+// they were revoked.
+func runEpoch(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
+	ctx := context.Background()
+	revoked := func(t *testing.T, s auth.TokenStore, realm iam.Realm, issuedAt time.Time) bool {
+		t.Helper()
+		got, err := s.AccessTokenRevoked(ctx, realm, "j-"+iam.NewID(), "", issuedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+
+	t.Run("TokensIssuedSinceTheEpochAreAccepted", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.EnsureEpoch(ctx, "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EnsureEpoch(ctx, "acme"); err != nil { // idempotent
+			t.Fatal(err)
+		}
+		if revoked(t, s, "acme", time.Now()) {
+			t.Fatal("a token issued now is refused")
+		}
+	})
+	t.Run("TokensIssuedBeforeTheEpochAreRefused", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.EnsureEpoch(ctx, "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if !revoked(t, s, "acme", time.Now().Add(-time.Hour)) {
+			t.Fatal("a token issued an hour before the epoch is accepted")
+		}
+	})
+	t.Run("AMissingEpochMeansLostStateAndRefusesOlderTokens", func(t *testing.T) {
+		s := newStore(t)
+		// No token was issued through this store: whatever was revoked
+		// before is unknown to it.
+		if !revoked(t, s, "acme", time.Now().Add(-time.Hour)) {
+			t.Fatal("a token older than the store's state is accepted")
+		}
+		if revoked(t, s, "acme", time.Now()) {
+			t.Fatal("the epoch recorded on the check refuses new tokens")
+		}
+	})
+	t.Run("DeleteRealmStartsANewEpoch", func(t *testing.T) {
+		s := newStore(t)
+		for _, realm := range []iam.Realm{"acme", "other"} {
+			if err := s.EnsureEpoch(ctx, realm); err != nil {
+				t.Fatal(err)
+			}
+		}
+		issued := time.Now()
+		if revoked(t, s, "acme", issued) {
+			t.Fatal("a token issued after the epoch is refused")
+		}
+		// Epochs have whole-second precision: the new one must be a later
+		// second than issued.
+		time.Sleep(1500 * time.Millisecond)
+		if err := s.DeleteRealm(ctx, "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if !revoked(t, s, "acme", issued) {
+			t.Fatal("a token issued before the realm's deletion is accepted")
+		}
+		if revoked(t, s, "other", issued) {
+			t.Fatal("another realm's epoch moved")
 		}
 	})
 }

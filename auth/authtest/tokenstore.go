@@ -30,6 +30,7 @@ func RunTokenStore(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
 	t.Run("LoginFailures", func(t *testing.T) { runFailures(t, newStore) })
 	t.Run("UserSessions", func(t *testing.T) { runUserSessions(t, newStore) })
 	t.Run("DeleteRealm", func(t *testing.T) { runDeleteRealm(t, newStore) })
+	t.Run("Epoch", func(t *testing.T) { runEpoch(t, newStore) })
 	t.Run("NonPositiveTTLIsInvalid", func(t *testing.T) {
 		s := newStore(t)
 		ctx := context.Background()
@@ -329,7 +330,7 @@ func runRevocations(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
 			jti, sid string
 			want     bool
 		}{{"acme", "j", "s1", true}, {"acme", "j", "s2", false}, {"acme", "j", "", false}, {"other", "j", "s1", false}} {
-			if got, err := s.AccessTokenRevoked(ctx, c.realm, c.jti, c.sid); err != nil || got != c.want {
+			if got, err := s.AccessTokenRevoked(ctx, c.realm, c.jti, c.sid, time.Now()); err != nil || got != c.want {
 				t.Errorf("AccessTokenRevoked(%s, %s, %s) = %v, %v", c.realm, c.jti, c.sid, got, err)
 			}
 		}
@@ -369,7 +370,7 @@ func runRevocations(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
 			jti   string
 			want  bool
 		}{{"acme", "j1", true}, {"acme", "j2", false}, {"other", "j1", false}, {"acme", "short", false}} {
-			if got, err := s.AccessTokenRevoked(ctx, c.realm, c.jti, ""); err != nil || got != c.want {
+			if got, err := s.AccessTokenRevoked(ctx, c.realm, c.jti, "", time.Now()); err != nil || got != c.want {
 				t.Errorf("AccessTokenRevoked(%s, %s) = %v, %v", c.realm, c.jti, got, err)
 			}
 		}
@@ -379,7 +380,7 @@ func runRevocations(t *testing.T, newStore func(t *testing.T) auth.TokenStore) {
 		_ = s.RevokeSession(ctx, "acme", "s1", time.Hour)
 		_ = s.RevokeSession(ctx, "acme", "s1", 10*time.Millisecond)
 		time.Sleep(50 * time.Millisecond)
-		if got, _ := s.AccessTokenRevoked(ctx, "acme", "j", "s1"); !got {
+		if got, _ := s.AccessTokenRevoked(ctx, "acme", "j", "s1", time.Now()); !got {
 			t.Fatal("a shorter second revocation shortened the first")
 		}
 	})

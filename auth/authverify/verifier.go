@@ -25,9 +25,12 @@ type KeySource interface {
 
 // RevocationChecker reports whether an access token was revoked, either by
 // its own id (jti) or because its session (sid, "" for tokens without one)
-// was ended by logout or by the session service.
+// was ended by logout or by the session service, or whether it was issued
+// (issuedAt, the iat claim) before the revocation state it is checked
+// against began, so that losing that state revokes every older token
+// instead of resurrecting revoked ones (auth.Revocations).
 type RevocationChecker interface {
-	Revoked(ctx context.Context, realm iam.Realm, jti, sid string) (bool, error)
+	Revoked(ctx context.Context, realm iam.Realm, jti, sid string, issuedAt time.Time) (bool, error)
 }
 
 // Verifier verifies access tokens. It is safe for concurrent use.
@@ -248,7 +251,7 @@ func (v *Verifier) principal(ctx context.Context, realm iam.Realm, tok jwt.Token
 		if jti == "" {
 			return nil, errors.New("token has no jti")
 		}
-		revoked, err := v.revoked.Revoked(ctx, realm, jti, str("sid"))
+		revoked, err := v.revoked.Revoked(ctx, realm, jti, str("sid"), tok.IssuedAt())
 		if err != nil {
 			return nil, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "revocation list unavailable", Err: err}
 		}

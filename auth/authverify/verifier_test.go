@@ -193,7 +193,7 @@ func TestVerifyForRealmRejectsOtherRealm(t *testing.T) {
 
 type revoked map[string]bool
 
-func (r revoked) Revoked(_ context.Context, _ iam.Realm, jti, sid string) (bool, error) {
+func (r revoked) Revoked(_ context.Context, _ iam.Realm, jti, sid string, _ time.Time) (bool, error) {
 	return r[jti] || r["sid:"+sid], nil
 }
 
