@@ -216,7 +216,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	if len(cfg.TrustedProxies) > 0 {
 		hopts = append([]authhttp.Option{authhttp.WithClientIP(authhttp.TrustForwardedFor(cfg.TrustedProxies...))}, hopts...)
 	}
-	s.authHTTP = authhttp.New(s.Auth, hopts...)
+	s.authHTTP = authhttp.NewHandler(s.Auth, hopts...)
 	s.handler = routing.Router(routing.Routes{
 		Metrics:  "opengate",
 		Checks:   s.checks,
@@ -248,11 +248,11 @@ func (s *Server) Mount(r chi.Router) {
 }
 
 // public mounts the routes that authenticate their callers themselves.
-func (s *Server) public(r chi.Router) { s.authHTTP.OIDCRoutes(r) }
+func (s *Server) public(r chi.Router) { s.authHTTP.MountPublic(r) }
 
 // verified mounts the routes that sit behind token verification.
 func (s *Server) verified(r chi.Router) {
-	s.authHTTP.AdminRoutes(r)
+	s.authHTTP.Mount(r)
 	realmshttp.NewHandler(s.Realms).Mount(r)
 	clientshttp.NewHandler(s.Clients).Mount(r)
 	usershttp.NewHandler(s.Users).Mount(r)

@@ -1,7 +1,6 @@
 package iam_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -22,15 +21,9 @@ func ExampleErrorCode() {
 	// internal internal error
 }
 
-func ExampleAuthorizeAdmin() {
-	ctx := iam.WithPrincipal(context.Background(), &iam.Principal{
-		Subject: "u1", Realm: "acme", Roles: []string{iam.RoleRealmAdmin},
-	})
-	fmt.Println(iam.AuthorizeAdmin(ctx, "acme") == nil)
-	fmt.Println(iam.ErrorCode(iam.AuthorizeAdmin(ctx, "other")))
-	fmt.Println(iam.ErrorCode(iam.AuthorizeAdmin(context.Background(), "acme")))
+func ExamplePrincipal_CanAdminister() {
+	p := &iam.Principal{Subject: "u1", Realm: "acme", Roles: []string{iam.RoleRealmAdmin}}
+	fmt.Println(p.CanAdminister("acme"), p.CanAdminister("other"))
 	// Output:
-	// true
-	// forbidden
-	// unauthenticated
+	// true false
 }

@@ -1,7 +1,6 @@
 package iam_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,27 +61,29 @@ func TestRealmValidate(t *testing.T) {
 	}
 }
 
-func TestAuthorizeAdmin(t *testing.T) {
+func TestCanAdminister(t *testing.T) {
 	tests := []struct {
-		name  string
-		p     *iam.Principal
-		realm iam.Realm
-		code  iam.Code
+		name   string
+		p      *iam.Principal
+		realm  iam.Realm
+		want   bool
+		master bool
 	}{
-		{"AnonymousIsUnauthenticated", nil, "acme", iam.CodeUnauthenticated},
-		{"MasterAdminAdministersEveryRealm", &iam.Principal{Realm: "master", Roles: []string{"admin"}}, "acme", ""},
-		{"RealmAdminAdministersOwnRealm", &iam.Principal{Realm: "acme", Roles: []string{"realm-admin"}}, "acme", ""},
-		{"RealmAdminCannotAdministerOtherRealm", &iam.Principal{Realm: "acme", Roles: []string{"realm-admin", "admin"}}, "other", iam.CodeForbidden},
-		{"PlainUserIsForbidden", &iam.Principal{Realm: "acme", Roles: []string{"user"}}, "acme", iam.CodeForbidden},
+		{"Anonymous", nil, "acme", false, false},
+		{"MasterAdminAdministersEveryRealm", &iam.Principal{Realm: "master", Roles: []string{"admin"}}, "acme", true, true},
+		{"MasterRealmAdminAdministersMasterOnly", &iam.Principal{Realm: "master", Roles: []string{"realm-admin"}}, "acme", false, false},
+		{"RealmAdminAdministersOwnRealm", &iam.Principal{Realm: "acme", Roles: []string{"realm-admin"}}, "acme", true, false},
+		{"AdminOfARealmAdministersOwnRealm", &iam.Principal{Realm: "acme", Roles: []string{"admin"}}, "acme", true, false},
+		{"AdminOfARealmIsNoMasterAdmin", &iam.Principal{Realm: "acme", Roles: []string{"realm-admin", "admin"}}, "other", false, false},
+		{"PlainUser", &iam.Principal{Realm: "acme", Roles: []string{"user"}}, "acme", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			if tt.p != nil {
-				ctx = iam.WithPrincipal(ctx, tt.p)
+			if got := tt.p.CanAdminister(tt.realm); got != tt.want {
+				t.Fatalf("CanAdminister(%s) = %v, want %v", tt.realm, got, tt.want)
 			}
-			if got := iam.ErrorCode(iam.AuthorizeAdmin(ctx, tt.realm)); got != tt.code {
-				t.Fatalf("code = %q, want %q", got, tt.code)
+			if got := tt.p.IsMasterAdmin(); got != tt.master {
+				t.Fatalf("IsMasterAdmin() = %v, want %v", got, tt.master)
 			}
 		})
 	}

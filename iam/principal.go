@@ -69,16 +69,3 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
 }
-
-// AuthorizeAdmin returns nil if the principal in ctx may administer realm,
-// CodeUnauthenticated if there is none, and CodeForbidden otherwise.
-func AuthorizeAdmin(ctx context.Context, realm Realm) error {
-	p := PrincipalFrom(ctx)
-	if p == nil {
-		return Errorf(CodeUnauthenticated, "authentication required")
-	}
-	if !p.CanAdminister(realm) {
-		return Errorf(CodeForbidden, "administrator role required for realm %q", realm)
-	}
-	return nil
-}

@@ -26,7 +26,7 @@ type bruteForceRepresentation struct {
 // rotateKey serves POST /admin/realms/{realm}/keys/rotate: 200 with the new
 // key's id and algorithm.
 func (h *Handler) rotateKey(w http.ResponseWriter, r *http.Request) {
-	name, err := iamhttp.AdminRealm(r)
+	name, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -42,7 +42,7 @@ func (h *Handler) rotateKey(w http.ResponseWriter, r *http.Request) {
 // bruteForceStatus serves GET
 // /admin/realms/{realm}/attack-detection/brute-force/users/{id}.
 func (h *Handler) bruteForceStatus(w http.ResponseWriter, r *http.Request) {
-	name, err := iamhttp.AdminRealm(r)
+	name, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -66,7 +66,7 @@ func (h *Handler) bruteForceStatus(w http.ResponseWriter, r *http.Request) {
 // clearBruteForce serves DELETE
 // /admin/realms/{realm}/attack-detection/brute-force/users/{id}: 204.
 func (h *Handler) clearBruteForce(w http.ResponseWriter, r *http.Request) {
-	name, err := iamhttp.AdminRealm(r)
+	name, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return

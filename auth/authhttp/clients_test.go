@@ -245,7 +245,7 @@ func TestAdminAPIBehindTheVerifier(t *testing.T) {
 	s := newServer(t, "RS256")
 	ctx := context.Background()
 	v, _ := authverify.New(ctx, s.url)
-	front := httptest.NewServer(v.Middleware(authhttp.New(s.svc)))
+	front := httptest.NewServer(v.Middleware(authhttp.NewHandler(s.svc)))
 	t.Cleanup(front.Close)
 	at := s.passwordLogin("").str("access_token")
 	call := func(realm, token string) int {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
 // Handler serves auth's HTTP API (see routes.go). It is safe for concurrent
@@ -18,6 +19,7 @@ type Handler struct {
 	clientIP      func(*http.Request) string
 	authEndpoint  bool
 	issParameter  bool
+	admin         *iamhttp.AdminGuard
 	router        chi.Router
 	maxFormBytes  int64
 	maxAgentBytes int
@@ -42,18 +44,28 @@ func WithAuthorizationEndpoint(withIss bool) Option {
 	return func(h *Handler) { h.authEndpoint, h.issParameter = true, withIss }
 }
 
-// New returns a Handler for svc.
-func New(svc *auth.Service, opts ...Option) *Handler {
-	h := &Handler{svc: svc, clientIP: RemoteIP, maxFormBytes: 64 << 10, maxAgentBytes: 256}
+// WithAdminGuard sets the guard of the admin routes (default: one that
+// trusts the token's roles, iamhttp.NewAdminGuard(nil)). Give every handler
+// of a deployment the same guard, with an iamhttp.Standing.
+func WithAdminGuard(g *iamhttp.AdminGuard) Option {
+	return func(h *Handler) { h.admin = g }
+}
+
+// NewHandler returns a Handler for svc.
+func NewHandler(svc *auth.Service, opts ...Option) *Handler {
+	h := &Handler{svc: svc, clientIP: RemoteIP, maxFormBytes: 64 << 10, maxAgentBytes: 256,
+		admin: iamhttp.NewAdminGuard(nil)}
 	for _, o := range opts {
 		o(h)
 	}
 	h.router = chi.NewRouter()
-	h.Routes(h.router)
+	h.MountPublic(h.router)
+	h.Mount(h.router)
 	return h
 }
 
-// ServeHTTP serves the routes of Routes.
+// ServeHTTP serves the routes of MountPublic and Mount (the admin routes
+// answer 401 unless a token-verifying middleware sits in front).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
 
 // RemoteIP returns the host part of r.RemoteAddr.

@@ -80,7 +80,7 @@ func newServer(t testing.TB, alg string, opts ...auth.Option) *server {
 		t.Fatal(err)
 	}
 	s.svc = svc
-	handler = authhttp.New(svc)
+	handler = authhttp.NewHandler(svc)
 	return s
 }
 

@@ -2,17 +2,19 @@ package authhttp
 
 import "github.com/go-chi/chi/v5"
 
-// Routes registers auth's whole HTTP API on r: OIDCRoutes and AdminRoutes.
-func (h *Handler) Routes(r chi.Router) {
-	h.OIDCRoutes(r)
-	h.AdminRoutes(r)
-}
-
-// OIDCRoutes registers the public OAuth 2.0 / OpenID Connect endpoints, on
+// MountPublic registers the public OAuth 2.0 / OpenID Connect endpoints, on
 // Keycloak's paths. They authenticate their callers themselves (client
-// credentials, or the bearer token of userinfo): do not put a token-verifying
-// middleware in front of them.
-func (h *Handler) OIDCRoutes(r chi.Router) {
+// credentials, or the bearer token of userinfo): mount them outside the
+// token-verifying middleware.
+//
+//	GET  /realms/{realm}/.well-known/openid-configuration
+//	GET  /realms/{realm}/protocol/openid-connect/certs
+//	POST /realms/{realm}/protocol/openid-connect/token
+//	POST /realms/{realm}/protocol/openid-connect/token/introspect
+//	POST /realms/{realm}/protocol/openid-connect/revoke
+//	GET  /realms/{realm}/protocol/openid-connect/userinfo (and POST)
+//	POST /realms/{realm}/protocol/openid-connect/logout
+func (h *Handler) MountPublic(r chi.Router) {
 	const oidc = "/realms/{realm}/protocol/openid-connect"
 	r.Get("/realms/{realm}/.well-known/openid-configuration", h.discovery)
 	r.Get(oidc+"/certs", h.certs)
@@ -24,11 +26,20 @@ func (h *Handler) OIDCRoutes(r chi.Router) {
 	r.Post(oidc+"/logout", h.logout)
 }
 
-// AdminRoutes registers the admin endpoints. They need an iam.Principal in
-// the request context (put there by auth/authverify's middleware) that may
+// Mount registers the admin endpoints, behind the admin guard's RealmAdmin
+// (WithAdminGuard): they need an iam.Principal in the request context (put
+// there by auth/authverify's middleware, which must sit in front) that may
 // administer the realm.
-func (h *Handler) AdminRoutes(r chi.Router) {
-	r.Post("/admin/realms/{realm}/keys/rotate", h.rotateKey)
-	r.Get("/admin/realms/{realm}/attack-detection/brute-force/users/{id}", h.bruteForceStatus)
-	r.Delete("/admin/realms/{realm}/attack-detection/brute-force/users/{id}", h.clearBruteForce)
+//
+//	POST   /admin/realms/{realm}/keys/rotate
+//	GET    /admin/realms/{realm}/attack-detection/brute-force/users/{id}
+//	DELETE /admin/realms/{realm}/attack-detection/brute-force/users/{id}
+func (h *Handler) Mount(r chi.Router) {
+	const admin = "/admin/realms/{realm}"
+	r.Group(func(r chi.Router) {
+		r.Use(h.admin.RealmAdmin)
+		r.Post(admin+"/keys/rotate", h.rotateKey)
+		r.Get(admin+"/attack-detection/brute-force/users/{id}", h.bruteForceStatus)
+		r.Delete(admin+"/attack-detection/brute-force/users/{id}", h.clearBruteForce)
+	})
 }

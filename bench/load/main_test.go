@@ -32,7 +32,7 @@ func server(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authhttp.New(svc).OIDCRoutes(r)
+	authhttp.NewHandler(svc).MountPublic(r)
 	return srv.URL
 }
 

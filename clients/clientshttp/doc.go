@@ -5,9 +5,10 @@
 // ClientRepresentation, and Client, the remote clients.Reader.
 //
 // Server side, mount the handler behind the middleware that verifies tokens
-// and puts the iam.Principal in the context:
+// and puts the iam.Principal in the context; its admin routes sit behind the
+// admin guard:
 //
-//	h := clientshttp.NewHandler(svc, clientshttp.WithServiceToken(token))
+//	h := clientshttp.NewHandler(svc, clientshttp.WithServiceToken(token), clientshttp.WithAdminGuard(guard))
 //	router.Group(func(r chi.Router) { r.Use(verify); h.Mount(r) })
 //
 // Client side, in the auth service:

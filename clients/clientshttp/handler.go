@@ -16,6 +16,7 @@ import (
 type Handler struct {
 	svc          *clients.Service
 	serviceToken string
+	admin        *iamhttp.AdminGuard
 	router       chi.Router
 }
 
@@ -31,9 +32,16 @@ func WithServiceToken(token string) Option {
 	return func(h *Handler) { h.serviceToken = token }
 }
 
+// WithAdminGuard sets the guard of the admin routes (default: one that
+// trusts the token's roles, iamhttp.NewAdminGuard(nil)). Give every handler
+// of a deployment the same guard, with an iamhttp.Standing.
+func WithAdminGuard(g *iamhttp.AdminGuard) Option {
+	return func(h *Handler) { h.admin = g }
+}
+
 // NewHandler returns the clients API over svc.
 func NewHandler(svc *clients.Service, opts ...Option) *Handler {
-	h := &Handler{svc: svc}
+	h := &Handler{svc: svc, admin: iamhttp.NewAdminGuard(nil)}
 	for _, o := range opts {
 		o(h)
 	}
@@ -48,7 +56,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	realm, err := iamhttp.AdminRealm(r)
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -78,7 +86,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	realm, err := iamhttp.AdminRealm(r)
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -102,7 +110,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
-	realm, err := iamhttp.AdminRealm(r)
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -116,7 +124,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
-	realm, err := iamhttp.AdminRealm(r)
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -140,7 +148,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
-	realm, err := iamhttp.AdminRealm(r)
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -163,7 +171,7 @@ func (h *Handler) rotateSecret(w http.ResponseWriter, r *http.Request) {
 // answerSecret answers the secret that read (Secret or RotateSecret) returns
 // for client {id}, never cached.
 func (h *Handler) answerSecret(w http.ResponseWriter, r *http.Request, read func(context.Context, iam.Realm, string) (string, error)) {
-	realm, err := iamhttp.AdminRealm(r)
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return

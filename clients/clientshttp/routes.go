@@ -22,16 +22,21 @@ import (
 //	GET    /internal/realms/{realm}/clients?clientId=                 ClientRepresentation (exact clientId) or 404
 //	POST   /internal/realms/{realm}/clients/authenticate              {"clientId","secret"} → ClientRepresentation or 401
 //
-// The admin routes read the caller from iam.PrincipalFrom (put there by the
-// token-verifying middleware in front) and need admin rights on the realm.
+// The admin routes sit behind the admin guard's RealmAdmin (WithAdminGuard):
+// the caller, read from iam.PrincipalFrom (put there by the token-verifying
+// middleware in front), must administer {realm}.
 func (h *Handler) Mount(r chi.Router) {
-	r.Get("/admin/realms/{realm}/clients", h.list)
-	r.Post("/admin/realms/{realm}/clients", h.create)
-	r.Get("/admin/realms/{realm}/clients/{id}", h.get)
-	r.Put("/admin/realms/{realm}/clients/{id}", h.update)
-	r.Delete("/admin/realms/{realm}/clients/{id}", h.delete)
-	r.Get("/admin/realms/{realm}/clients/{id}/client-secret", h.getSecret)
-	r.Post("/admin/realms/{realm}/clients/{id}/client-secret", h.rotateSecret)
+	const admin = "/admin/realms/{realm}/clients"
+	r.Group(func(r chi.Router) {
+		r.Use(h.admin.RealmAdmin)
+		r.Get(admin, h.list)
+		r.Post(admin, h.create)
+		r.Get(admin+"/{id}", h.get)
+		r.Put(admin+"/{id}", h.update)
+		r.Delete(admin+"/{id}", h.delete)
+		r.Get(admin+"/{id}/client-secret", h.getSecret)
+		r.Post(admin+"/{id}/client-secret", h.rotateSecret)
+	})
 
 	r.Group(func(r chi.Router) {
 		r.Use(iamhttp.RequireServiceToken(h.serviceToken))

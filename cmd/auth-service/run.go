@@ -174,7 +174,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(cfg.proxies) > 0 {
 		hopts = append(hopts, authhttp.WithClientIP(authhttp.TrustForwardedFor(cfg.proxies...)))
 	}
-	api := authhttp.New(svc, hopts...)
+	api := authhttp.NewHandler(svc, hopts...)
 	// The OIDC endpoints authenticate their callers themselves; the admin
 	// endpoints sit behind token verification.
 	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
@@ -183,8 +183,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			"postgres": pool.Ping,
 			"redis":    func(ctx context.Context) error { return rdb.Do(ctx, rdb.B().Ping().Build()).Error() },
 		},
-		Public:   api.OIDCRoutes,
+		Public:   api.MountPublic,
 		Verifier: verifier,
-		Verified: api.AdminRoutes,
+		Verified: api.Mount,
 	})
 }

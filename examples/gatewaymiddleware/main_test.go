@@ -53,7 +53,7 @@ func issuer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authhttp.New(svc).OIDCRoutes(r)
+	authhttp.NewHandler(svc).MountPublic(r)
 	return srv
 }
 

@@ -31,7 +31,7 @@ func TestSignsInWithUnmodifiedOIDCLibraries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authhttp.New(svc).OIDCRoutes(r)
+	authhttp.NewHandler(svc).MountPublic(r)
 
 	env := map[string]string{
 		"ISSUER": srv.URL + "/realms/acme", "CLIENT_ID": "cli", "USERNAME": "alice", "PASSWORD": "correct-horse-9",

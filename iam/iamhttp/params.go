@@ -13,19 +13,6 @@ func Realm(r *http.Request) (iam.Realm, error) {
 	return iam.ParseRealm(r.PathValue("realm"))
 }
 
-// AdminRealm returns the {realm} URL parameter after checking that the
-// principal in the request context may administer it (401/403 otherwise).
-func AdminRealm(r *http.Request) (iam.Realm, error) {
-	realm, err := Realm(r)
-	if err != nil {
-		return "", err
-	}
-	if err := iam.AuthorizeAdmin(r.Context(), realm); err != nil {
-		return "", err
-	}
-	return realm, nil
-}
-
 // Page holds Keycloak's paging parameters.
 type Page struct {
 	First int // offset, >= 0

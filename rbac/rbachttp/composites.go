@@ -79,7 +79,7 @@ func (h *Handler) clientComposites(lookup roleLookup) http.HandlerFunc {
 // composites lists the direct composites of a role that keep passes.
 func (h *Handler) composites(lookup roleLookup, keep func(*http.Request, rbac.Role) bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, role, err := adminRole(r, lookup)
+		realm, role, err := pathRole(r, lookup)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -111,7 +111,7 @@ func (h *Handler) removeComposites(lookup roleLookup) http.HandlerFunc {
 func (h *Handler) changeComposites(lookup roleLookup,
 	change func(*rbac.Service, context.Context, iam.Realm, string, ...string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, role, err := adminRole(r, lookup)
+		realm, role, err := pathRole(r, lookup)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return

@@ -14,9 +14,10 @@
 //	GET|POST|DELETE     /users/{id}/role-mappings/clients/{client}  (+ /available, /composite)
 //
 // A user {id} is a user id, or "service-account-{clientUUID}" for a
-// client's service account. Every admin route needs a principal allowed to
-// administer the realm in the request context (put there by the
-// token-verifying middleware in front).
+// client's service account. Every admin route sits behind the admin guard's
+// RealmAdmin (WithAdminGuard): it needs a principal allowed to administer the
+// realm in the request context (put there by the token-verifying middleware
+// in front). Granting roles follows rbac's escalation rule.
 //
 // Internal routes, for other services (X-OpenGate-Service-Token; the gateway
 // must not expose /internal), used by Client:
@@ -26,7 +27,7 @@
 //
 // Wiring:
 //
-//	h := rbachttp.NewHandler(svc, rbachttp.WithServiceToken(token))
+//	h := rbachttp.NewHandler(svc, rbachttp.WithServiceToken(token), rbachttp.WithAdminGuard(guard))
 //	h.Mount(router) // on a router shared with other services, behind the verifier
 //	roles := rbachttp.NewClient("http://rbac-service:8084", token) // in another service
 package rbachttp

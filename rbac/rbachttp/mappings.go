@@ -19,11 +19,11 @@ func inContainer(roles []rbac.Role, clientUUID string) []rbac.Role {
 	return kept
 }
 
-// adminUser authorizes the caller for the path's realm and returns the
-// {id} parameter (a user id, or "service-account-{clientUUID}"). rbac does
-// not check that the user exists.
-func adminUser(r *http.Request) (iam.Realm, string, error) {
-	realm, err := iamhttp.AdminRealm(r)
+// pathUser returns the path's realm (whose caller the admin guard
+// authorized) and the {id} parameter (a user id, or
+// "service-account-{clientUUID}"). rbac does not check that the user exists.
+func pathUser(r *http.Request) (iam.Realm, string, error) {
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		return "", "", err
 	}
@@ -35,7 +35,7 @@ func adminUser(r *http.Request) (iam.Realm, string, error) {
 }
 
 func (h *Handler) getMappings(w http.ResponseWriter, r *http.Request) {
-	realm, user, err := adminUser(r)
+	realm, user, err := pathUser(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -62,9 +62,9 @@ func (h *Handler) getMappings(w http.ResponseWriter, r *http.Request) {
 	iamhttp.JSON(w, http.StatusOK, out)
 }
 
-// userContainer authorizes the caller and resolves {user} and the container.
+// userContainer resolves the path's realm, {id} and the container.
 func (h *Handler) userContainer(r *http.Request, c container) (iam.Realm, string, string, error) {
-	realm, user, err := adminUser(r)
+	realm, user, err := pathUser(r)
 	if err != nil {
 		return "", "", "", err
 	}

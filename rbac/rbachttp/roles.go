@@ -64,9 +64,10 @@ func param(r *http.Request, name string) string {
 	return v
 }
 
-// adminRole authorizes the caller for the path's realm and looks up the role.
-func adminRole(r *http.Request, lookup roleLookup) (iam.Realm, rbac.Role, error) {
-	realm, err := iamhttp.AdminRealm(r)
+// pathRole returns the path's realm (whose caller the admin guard
+// authorized) and looks up the role.
+func pathRole(r *http.Request, lookup roleLookup) (iam.Realm, rbac.Role, error) {
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		return "", rbac.Role{}, err
 	}
@@ -76,7 +77,7 @@ func adminRole(r *http.Request, lookup roleLookup) (iam.Realm, rbac.Role, error)
 
 func (h *Handler) listRoles(c container) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, err := iamhttp.AdminRealm(r)
+		realm, err := iamhttp.Realm(r)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -104,7 +105,7 @@ func (h *Handler) listRoles(c container) http.HandlerFunc {
 
 func (h *Handler) createRole(c container) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, err := iamhttp.AdminRealm(r)
+		realm, err := iamhttp.Realm(r)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -168,7 +169,7 @@ func (h *Handler) compositeIDs(ctx context.Context, realm iam.Realm, c *RoleComp
 
 func (h *Handler) getRole(lookup roleLookup) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		_, role, err := adminRole(r, lookup)
+		_, role, err := pathRole(r, lookup)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -179,7 +180,7 @@ func (h *Handler) getRole(lookup roleLookup) http.HandlerFunc {
 
 func (h *Handler) updateRole(lookup roleLookup) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, role, err := adminRole(r, lookup)
+		realm, role, err := pathRole(r, lookup)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -210,7 +211,7 @@ func (h *Handler) updateRole(lookup roleLookup) http.HandlerFunc {
 
 func (h *Handler) deleteRole(lookup roleLookup) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, role, err := adminRole(r, lookup)
+		realm, role, err := pathRole(r, lookup)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -225,7 +226,7 @@ func (h *Handler) deleteRole(lookup roleLookup) http.HandlerFunc {
 
 func (h *Handler) roleUsers(lookup roleLookup) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, role, err := adminRole(r, lookup)
+		realm, role, err := pathRole(r, lookup)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return

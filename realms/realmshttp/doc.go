@@ -4,9 +4,10 @@
 // token), RealmRepresentation, and Client, the remote realms.Getter.
 //
 // Server side, mount the handler behind the middleware that verifies tokens
-// and puts the iam.Principal in the context:
+// and puts the iam.Principal in the context; its admin routes sit behind the
+// admin guard's middlewares:
 //
-//	h := realmshttp.NewHandler(svc, realmshttp.WithServiceToken(token))
+//	h := realmshttp.NewHandler(svc, realmshttp.WithServiceToken(token), realmshttp.WithAdminGuard(guard))
 //	router.Group(func(r chi.Router) { r.Use(verify); h.Mount(r) })
 //
 // Client side, in another service:

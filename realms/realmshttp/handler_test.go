@@ -23,6 +23,8 @@ var (
 	masterAdmin = &iam.Principal{Subject: "root", Realm: iam.MasterRealm, Roles: []string{iam.RoleAdmin}}
 	acmeAdmin   = &iam.Principal{Subject: "a1", Realm: "acme", Roles: []string{iam.RoleRealmAdmin}}
 	acmeUser    = &iam.Principal{Subject: "u1", Realm: "acme", Roles: []string{"user"}}
+	// masterRealmAdmin administers the master realm, not every realm.
+	masterRealmAdmin = &iam.Principal{Subject: "mra", Realm: iam.MasterRealm, Roles: []string{iam.RoleRealmAdmin}}
 )
 
 // fixture is a handler over a memory-backed service with master and acme.
@@ -160,6 +162,7 @@ func TestCreateErrors(t *testing.T) {
 	}{
 		{"AnonymousIs401", nil, map[string]any{"realm": "beta"}, 401, iam.CodeUnauthenticated, ""},
 		{"RealmAdminIs403", acmeAdmin, map[string]any{"realm": "beta"}, 403, iam.CodeForbidden, ""},
+		{"MasterRealmAdminIs403", masterRealmAdmin, map[string]any{"realm": "beta"}, 403, iam.CodeForbidden, ""},
 		{"PlainUserIs403", acmeUser, map[string]any{"realm": "beta"}, 403, iam.CodeForbidden, ""},
 		{"DuplicateIs409", masterAdmin, map[string]any{"realm": "acme"}, 409, iam.CodeConflict, ""},
 		{"MissingNameIs400", masterAdmin, map[string]any{"enabled": true}, 400, iam.CodeInvalid, "realm"},
@@ -275,6 +278,8 @@ func TestDeleteRealm(t *testing.T) {
 		t.Fatalf("message = %q", b.ErrorDescription)
 	}
 	wantError(t, f.do(acmeAdmin, "DELETE", "/admin/realms/acme", nil), 403, iam.CodeForbidden, "")
+	// master's realm-admin administers master, not the realms it would delete.
+	wantError(t, f.do(masterRealmAdmin, "DELETE", "/admin/realms/acme", nil), 403, iam.CodeForbidden, "")
 	wantError(t, f.do(nil, "DELETE", "/admin/realms/acme", nil), 401, iam.CodeUnauthenticated, "")
 	wantError(t, f.do(masterAdmin, "DELETE", "/admin/realms/nope", nil), 404, iam.CodeNotFound, "")
 	if rec := f.do(masterAdmin, "DELETE", "/admin/realms/acme", nil); rec.Code != 204 {

@@ -21,7 +21,7 @@ type passwordRepresentation struct {
 }
 
 func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -43,7 +43,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) credentials(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -60,7 +60,7 @@ func (h *Handler) credentials(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deleteCredential(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -87,7 +87,7 @@ func lifespan(r *http.Request) (time.Duration, error) {
 // sendVerifyEmail accepts Keycloak's client_id and redirect_uri parameters
 // and ignores them: the link leads to OpenGate's own confirmation page.
 func (h *Handler) sendVerifyEmail(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -104,7 +104,7 @@ func (h *Handler) sendVerifyEmail(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) executeActionsEmail(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}

@@ -18,6 +18,7 @@ import (
 type Handler struct {
 	svc          *users.Service
 	serviceToken string
+	admin        *iamhttp.AdminGuard
 	router       chi.Router
 	pages        *template.Template
 }
@@ -34,9 +35,16 @@ func WithServiceToken(token string) Option {
 	return func(h *Handler) { h.serviceToken = token }
 }
 
+// WithAdminGuard sets the guard of the admin routes (default: one that
+// trusts the token's roles, iamhttp.NewAdminGuard(nil)). Give every handler
+// of a deployment the same guard, with an iamhttp.Standing.
+func WithAdminGuard(g *iamhttp.AdminGuard) Option {
+	return func(h *Handler) { h.admin = g }
+}
+
 // NewHandler returns the users API over svc.
 func NewHandler(svc *users.Service, opts ...Option) *Handler {
-	h := &Handler{svc: svc, pages: newPages()}
+	h := &Handler{svc: svc, pages: newPages(), admin: iamhttp.NewAdminGuard(nil)}
 	for _, o := range opts {
 		o(h)
 	}
@@ -50,9 +58,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.router.ServeHTTP(w, r)
 }
 
-// adminRealm authorizes an admin call, rendering the error if it fails.
-func adminRealm(w http.ResponseWriter, r *http.Request) (iam.Realm, bool) {
-	realm, err := iamhttp.AdminRealm(r)
+// pathRealm returns the {realm} of an admin route (whose caller the admin
+// guard authorized), rendering the error if it is malformed.
+func pathRealm(w http.ResponseWriter, r *http.Request) (iam.Realm, bool) {
+	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return "", false
@@ -61,7 +70,7 @@ func adminRealm(w http.ResponseWriter, r *http.Request) (iam.Realm, bool) {
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -89,7 +98,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) count(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -137,7 +146,7 @@ func parseFilter(r *http.Request) (users.Filter, error) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -173,7 +182,7 @@ func newCredentials(reps []CredentialRepresentation) ([]users.NewCredential, err
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -186,7 +195,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
@@ -223,7 +232,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}

@@ -50,7 +50,7 @@ func empty(raw json.RawMessage) bool {
 }
 
 func (h *Handler) partialImport(w http.ResponseWriter, r *http.Request) {
-	realm, ok := adminRealm(w, r)
+	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}

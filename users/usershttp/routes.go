@@ -7,7 +7,8 @@ import (
 
 // Mount registers the users API on r, with absolute paths.
 //
-// Admin API (Keycloak-compatible; the caller must administer {realm}):
+// Admin API (Keycloak-compatible; behind the admin guard's RealmAdmin, see
+// WithAdminGuard: the caller must administer {realm}):
 //
 //	GET    /admin/realms/{realm}/users                 search: search, username, email, firstName,
 //	                                                   lastName, exact, enabled, emailVerified,
@@ -48,22 +49,25 @@ import (
 // The admin and account routes read the caller from iam.PrincipalFrom (put
 // there by the token-verifying middleware in front).
 //
-// Routes are registered one by one (no sub-routers), so several services can
-// share one chi router in the all-in-one binary.
+// Routes are registered with absolute paths in groups (no sub-routers), so
+// several services can share one chi router in the all-in-one binary.
 func (h *Handler) Mount(r chi.Router) {
 	const admin = "/admin/realms/{realm}"
-	r.Get(admin+"/users", h.list)
-	r.Post(admin+"/users", h.create)
-	r.Get(admin+"/users/count", h.count)
-	r.Get(admin+"/users/{id}", h.get)
-	r.Put(admin+"/users/{id}", h.update)
-	r.Delete(admin+"/users/{id}", h.delete)
-	r.Put(admin+"/users/{id}/reset-password", h.resetPassword)
-	r.Get(admin+"/users/{id}/credentials", h.credentials)
-	r.Delete(admin+"/users/{id}/credentials/{credId}", h.deleteCredential)
-	r.Put(admin+"/users/{id}/send-verify-email", h.sendVerifyEmail)
-	r.Put(admin+"/users/{id}/execute-actions-email", h.executeActionsEmail)
-	r.Post(admin+"/partialImport", h.partialImport)
+	r.Group(func(r chi.Router) {
+		r.Use(h.admin.RealmAdmin)
+		r.Get(admin+"/users", h.list)
+		r.Post(admin+"/users", h.create)
+		r.Get(admin+"/users/count", h.count)
+		r.Get(admin+"/users/{id}", h.get)
+		r.Put(admin+"/users/{id}", h.update)
+		r.Delete(admin+"/users/{id}", h.delete)
+		r.Put(admin+"/users/{id}/reset-password", h.resetPassword)
+		r.Get(admin+"/users/{id}/credentials", h.credentials)
+		r.Delete(admin+"/users/{id}/credentials/{credId}", h.deleteCredential)
+		r.Put(admin+"/users/{id}/send-verify-email", h.sendVerifyEmail)
+		r.Put(admin+"/users/{id}/execute-actions-email", h.executeActionsEmail)
+		r.Post(admin+"/partialImport", h.partialImport)
+	})
 
 	const public = "/realms/{realm}"
 	r.Get(public+"/login-actions/verify-email", h.verifyEmail)
@@ -75,8 +79,11 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Post(public+"/account/credentials/password", h.changePassword)
 
 	const internal = "/internal/realms/{realm}/users"
-	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Post(internal+"/authenticate", h.internalAuthenticate)
-	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Post(internal+"/find", h.internalFind)
-	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Post(internal+"/by-username", h.internalByUsername)
-	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Get(internal+"/{id}", h.internalGet)
+	r.Group(func(r chi.Router) {
+		r.Use(iamhttp.RequireServiceToken(h.serviceToken))
+		r.Post(internal+"/authenticate", h.internalAuthenticate)
+		r.Post(internal+"/find", h.internalFind)
+		r.Post(internal+"/by-username", h.internalByUsername)
+		r.Get(internal+"/{id}", h.internalGet)
+	})
 }
