@@ -26,7 +26,7 @@ var oauthErrorCodes = []string{"invalid_request", "invalid_client", "invalid_gra
 // code.
 func FuzzForm(f *testing.F) {
 	s := newServer(f, realms.AlgRS256)
-	h := authhttp.New(s.svc)
+	h := authhttp.NewHandler(s.svc)
 	paths := []string{"/token", "/token/introspect", "/revoke"}
 	for _, seed := range []struct {
 		path                     byte
