@@ -41,7 +41,7 @@ func benchService(b *testing.B, alg string, users auth.UserAuthenticator) (*auth
 	dir.PutUser(u, "alice-password")
 	roles := []string{"default-roles-bench", "offline_access"}
 	clientRoles := map[string][]string{"api": {"read", "write"}}
-	dir.SetRoles("bench", auth.ServiceAccountSubject("c-svc"), roles, clientRoles)
+	dir.SetRoles("bench", iam.ServiceAccountSubject("c-svc"), roles, clientRoles)
 	dir.SetRoles("bench", alice.ID, roles, clientRoles)
 	if users == nil {
 		users = dir.Users()

@@ -60,7 +60,7 @@ type UserFinder interface {
 // RoleResolver returns the effective (composite-expanded) roles of a subject:
 // realm role names, and client role names keyed by public clientId. The
 // subject is a user id or, for a client's service account,
-// ServiceAccountSubject(client.ID). An unknown subject has no roles (not an
+// iam.ServiceAccountSubject(client.ID). An unknown subject has no roles (not an
 // error).
 type RoleResolver interface {
 	EffectiveRoles(ctx context.Context, realm iam.Realm, subject string) (realmRoles []string, clientRoles map[string][]string, err error)
@@ -74,15 +74,8 @@ type SessionChecker interface {
 	Alive(ctx context.Context, realm iam.Realm, sessionID string) (bool, error)
 }
 
-// ServiceAccountSubject is the subject (sub claim, and the subject passed to
-// RoleResolver) of the service account of the client with UUID clientUUID.
-// It is the one place that spells it.
-func ServiceAccountSubject(clientUUID string) string {
-	return "service-account-" + clientUUID
-}
-
 // serviceAccountUsername is Keycloak's preferred_username of a service
 // account: "service-account-" + the public clientId.
 func serviceAccountUsername(clientID string) string {
-	return "service-account-" + clientID
+	return iam.ServiceAccountPrefix + clientID
 }

@@ -30,7 +30,7 @@ func TestNewRequiresAnIssuerBase(t *testing.T) {
 
 func TestClientCredentialsIssuesAServiceAccountToken(t *testing.T) {
 	e := newEnv(t)
-	e.dir.SetRoles("acme", auth.ServiceAccountSubject("c-svc-acme"), []string{"offline_access"},
+	e.dir.SetRoles("acme", iam.ServiceAccountSubject("c-svc-acme"), []string{"offline_access"},
 		map[string][]string{"api": {"reader"}, "svc": {"self"}})
 	tok := e.mustToken(auth.TokenRequest{GrantType: auth.GrantClientCredentials,
 		Client: auth.ClientCredentials{ClientID: "svc", Secret: "svc-secret"}})

@@ -57,7 +57,7 @@ func (s *Service) mintWith(ctx context.Context, p mintParams) (*Tokens, minted, 
 	if err := s.ensureEpoch(ctx, p.realm.Name); err != nil {
 		return nil, minted{}, iam.Wrap(op, err)
 	}
-	subject := ServiceAccountSubject(p.client.ID)
+	subject := iam.ServiceAccountSubject(p.client.ID)
 	if p.user != nil {
 		subject = p.user.ID
 	}

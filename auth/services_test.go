@@ -87,7 +87,7 @@ func TestWithTheRealServices(t *testing.T) {
 	if err != nil {
 		t.Fatalf("client credentials: %v", err)
 	}
-	if c, _ := svc.VerifyAccessToken(ctx, "acme", cc.AccessToken); c == nil || c.Subject != auth.ServiceAccountSubject(billing.ID) {
+	if c, _ := svc.VerifyAccessToken(ctx, "acme", cc.AccessToken); c == nil || c.Subject != iam.ServiceAccountSubject(billing.ID) {
 		t.Fatalf("service-account subject = %+v", c)
 	}
 

@@ -12,7 +12,7 @@
 // it learns clients' public clientIds from client.* events (or a
 // ClientResolver) so that client roles are keyed by clientId in tokens. A
 // client's service account holds roles as the user id
-// "service-account-{clientUUID}" (ServiceAccountUserID).
+// "service-account-{clientUUID}" (iam.ServiceAccountSubject).
 //
 // Administrative power cannot be escalated: with a caller in the context
 // (iam.PrincipalFrom, as on every admin API call), granting, revoking,

@@ -97,7 +97,7 @@ func TestEscalationRule(t *testing.T) {
 			return e.svc.AddUserRoles(mra, master, "mra", e.id(master, "c-tool", "wrapper"))
 		}, iam.CodeForbidden},
 		{"ServiceAccountMapping", func(e *escalation) error {
-			return e.svc.AddUserRoles(mra, master, rbac.ServiceAccountUserID("c-tool"), e.id(master, "", iam.RoleAdmin))
+			return e.svc.AddUserRoles(mra, master, iam.ServiceAccountSubject("c-tool"), e.id(master, "", iam.RoleAdmin))
 		}, iam.CodeForbidden},
 		{"ComposingAdminIntoTheDefaultRole", func(e *escalation) error {
 			return e.svc.AddComposites(mra, master, e.id(master, "", rbac.DefaultRoleName(master)), e.id(master, "", iam.RoleAdmin))

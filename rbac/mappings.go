@@ -59,7 +59,7 @@ func (s *Service) UserCompositeRoles(ctx context.Context, realm iam.Realm, userI
 // EffectiveRoles returns the names of the realm roles and, by public
 // clientId, the client roles userID holds, composites expanded, each list
 // sorted. auth puts them in the realm_access and resource_access claims; for
-// the client-credentials grant it passes ServiceAccountUserID(clientUUID).
+// the client-credentials grant it passes iam.ServiceAccountSubject(clientUUID).
 // An unknown user holds no roles (no error). The slices and map are the
 // caller's. With WithEffectiveRolesCache the answer may come from the cache;
 // it reflects every change made through this Service that returned before

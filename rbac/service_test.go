@@ -127,7 +127,7 @@ func TestServiceAccountHoldsItsOwnRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sa := rbac.ServiceAccountUserID("c-1")
+	sa := iam.ServiceAccountSubject("c-1")
 	if err := svc.AddUserRoles(ctx, "acme", sa, r.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestServiceAccountHoldsItsOwnRoles(t *testing.T) {
 	if rr, _, _ := svc.EffectiveRoles(ctx, "acme", "c-1"); len(rr) != 0 {
 		t.Fatalf("a user with the client's UUID as id shares the service account's roles: %v", rr)
 	}
-	err = svc.AddUserRoles(ctx, "acme", rbac.ServiceAccountUserID("c-unknown"), r.ID)
+	err = svc.AddUserRoles(ctx, "acme", iam.ServiceAccountSubject("c-unknown"), r.ID)
 	if iam.ErrorCode(err) != iam.CodeNotFound {
 		t.Fatalf("service account of unknown client: %v", err)
 	}

@@ -52,7 +52,7 @@ func TestUnmodifiedOAuthAndOIDCClients(t *testing.T) {
 					t.Fatalf("client credentials (style %d): %v", style, err)
 				}
 				info, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
-				if err != nil || info.Subject != auth.ServiceAccountSubject("c-svc-acme") {
+				if err != nil || info.Subject != iam.ServiceAccountSubject("c-svc-acme") {
 					t.Fatalf("service-account userinfo = %+v, %v", info, err)
 				}
 			}

@@ -130,7 +130,7 @@ func (d *Directory) DeleteUser(realm iam.Realm, id string) {
 }
 
 // SetRoles sets the effective roles of subject (a user id or
-// auth.ServiceAccountSubject(client.ID)).
+// iam.ServiceAccountSubject(client.ID)).
 func (d *Directory) SetRoles(realm iam.Realm, subject string, realmRoles []string, clientRoles map[string][]string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

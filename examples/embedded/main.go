@@ -32,7 +32,6 @@ import (
 	"syscall"
 
 	"github.com/opengate-iam/opengate"
-	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -115,7 +114,7 @@ func setup(ctx context.Context, realmSvc *realms.Service, clientSvc *clients.Ser
 	if _, err := roleSvc.CreateRole(ctx, realm, rbac.Role{Name: readerRole}); err != nil {
 		return err
 	}
-	return roleSvc.AssignRealmRoles(ctx, realm, auth.ServiceAccountSubject(c.ID), readerRole)
+	return roleSvc.AssignRealmRoles(ctx, realm, iam.ServiceAccountSubject(c.ID), readerRole)
 }
 
 // requireRealmRole admits only principals of realm holding role: 401 without

@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
 	"github.com/opengate-iam/opengate/auth/authmem"
 	"github.com/opengate-iam/opengate/auth/authtest"
@@ -44,7 +43,7 @@ func issuer(t *testing.T) *httptest.Server {
 	}
 	for _, c := range testClients {
 		dir.PutClient(clients.Client{ID: c.id, Realm: iam.Realm(c.realm), ClientID: c.clientID, Enabled: true, ServiceAccountsEnabled: true}, c.clientID+"-secret-0123456789")
-		dir.SetRoles(iam.Realm(c.realm), auth.ServiceAccountSubject(c.id), c.roles, nil)
+		dir.SetRoles(iam.Realm(c.realm), iam.ServiceAccountSubject(c.id), c.roles, nil)
 	}
 	r := chi.NewRouter()
 	srv := httptest.NewServer(r)

@@ -51,7 +51,7 @@ func TestClientAgainstHandler(t *testing.T) {
 		t.Fatalf("assigning acme's role in another realm: %v", err)
 	}
 	// Service accounts go through the same calls.
-	sa := rbac.ServiceAccountUserID("c-1")
+	sa := iam.ServiceAccountSubject("c-1")
 	if err := c.AssignRealmRoles(ctx, "acme", sa, "low"); err != nil {
 		t.Fatal(err)
 	}

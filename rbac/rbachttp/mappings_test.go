@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 )
 
@@ -75,7 +75,7 @@ func TestUserRoleMappings(t *testing.T) {
 func TestServiceAccountMappings(t *testing.T) {
 	e := newEnv(t)
 	seed(t, e)
-	sa := rbac.ServiceAccountUserID("c-1")
+	sa := iam.ServiceAccountSubject("c-1")
 	e.must(http.StatusNoContent, "POST", "/admin/realms/acme/users/"+sa+"/role-mappings/realm", `[{"name":"mid"}]`)
 	realmRoles, _, err := e.svc.EffectiveRoles(t.Context(), "acme", sa)
 	if err != nil || !slices.Equal(realmRoles, []string{"low", "mid"}) {

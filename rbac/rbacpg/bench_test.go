@@ -121,7 +121,7 @@ func benchServiceAccount(b *testing.B, svc *rbac.Service, realm iam.Realm) strin
 	if err := svc.PutClient(ctx, realm, "c-svc", "svc"); err != nil {
 		b.Fatal(err)
 	}
-	sa := rbac.ServiceAccountUserID("c-svc")
+	sa := iam.ServiceAccountSubject("c-svc")
 	for _, name := range []string{"orders-read", "orders-write", "reports"} {
 		r, err := svc.CreateRole(ctx, realm, rbac.Role{Name: name})
 		if err != nil {

@@ -174,7 +174,7 @@ func testCacheMappingChanges(t *testing.T, f *cacheFixture) {
 		{"DeleteUser", "u1", func(realm iam.Realm, u string, _, _ rbac.Role) error {
 			return f.svc.DeleteUser(f.ctx, realm, u)
 		}, nil},
-		{"AddUserRolesToAServiceAccount", rbac.ServiceAccountUserID("c-1"), func(realm iam.Realm, u string, _, r2 rbac.Role) error {
+		{"AddUserRolesToAServiceAccount", iam.ServiceAccountSubject("c-1"), func(realm iam.Realm, u string, _, r2 rbac.Role) error {
 			return f.svc.AddUserRoles(f.ctx, realm, u, r2.ID)
 		}, []string{"r1", "r2"}},
 	}
@@ -264,10 +264,10 @@ func testCacheGraphChanges(t *testing.T, f *cacheFixture) {
 			g.mid = f.role(realm, "", "mid", g.leaf)
 			g.top = f.role(realm, "", "top", g.mid)
 			f.grant(realm, "u1", g.top)
-			f.grant(realm, rbac.ServiceAccountUserID("c-1"), g.top)
+			f.grant(realm, iam.ServiceAccountSubject("c-1"), g.top)
 			before := []string{"app/cr", "leaf", "mid", "top"}
 			equal(t, "u1 before", f.cached(realm, "u1"), before)
-			equal(t, "service account before", f.cached(realm, rbac.ServiceAccountUserID("c-1")), before)
+			equal(t, "service account before", f.cached(realm, iam.ServiceAccountSubject("c-1")), before)
 
 			if err := tt.change(realm, g); err != nil {
 				t.Fatal(err)
@@ -277,7 +277,7 @@ func testCacheGraphChanges(t *testing.T, f *cacheFixture) {
 			if tt.name == "DeleteClient" { // the service account's mappings went with its client
 				wantSA = nil
 			}
-			equal(t, "service account after", f.roles(realm, rbac.ServiceAccountUserID("c-1")), wantSA)
+			equal(t, "service account after", f.roles(realm, iam.ServiceAccountSubject("c-1")), wantSA)
 		})
 	}
 }

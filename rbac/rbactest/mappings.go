@@ -51,7 +51,7 @@ func testDeleteClient(t *testing.T, f *fixture) {
 	gone := f.role("acme", "c-1", "gone")
 	stays := f.role("acme", "c-2", "stays")
 	realmRole := f.role("acme", "", "realm-role", gone)
-	sa := rbac.ServiceAccountUserID("c-1")
+	sa := iam.ServiceAccountSubject("c-1")
 	f.grant("acme", sa, realmRole)
 	f.grant("acme", "u1", gone, stays)
 

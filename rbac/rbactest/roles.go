@@ -210,7 +210,7 @@ func testRolePrincipals(t *testing.T, f *fixture) {
 	for i := range 5 {
 		f.grant("acme", fmt.Sprintf("u%d", i), r)
 	}
-	f.grant("acme", rbac.ServiceAccountUserID("c-1"), r)
+	f.grant("acme", iam.ServiceAccountSubject("c-1"), r)
 	all, err := f.svc.RoleUsers(f.ctx, "acme", r.ID, rbac.Page{})
 	if err != nil {
 		t.Fatal(err)
