@@ -11,6 +11,7 @@ const Source = "/opengate/realms"
 // realm's name.
 type CreatedEvent struct {
 	Name        iam.Realm `json:"name"`
+	ID          string    `json:"id"` // the realm's immutable id
 	DisplayName string    `json:"displayName,omitempty"`
 	Enabled     bool      `json:"enabled"`
 }
@@ -23,14 +24,17 @@ type UpdatedEvent struct {
 }
 
 // DeletedEvent is the data of realm.deleted. Every service deletes the
-// realm's objects when it sees it. Subject and realm are its name.
+// realm's objects when it sees it, and token verifiers refuse the tokens of
+// realm ID from then on. Subject and realm are its name. ID is "" in events
+// recorded before realms had ids.
 type DeletedEvent struct {
 	Name iam.Realm `json:"name"`
+	ID   string    `json:"id,omitempty"`
 }
 
 func createdEvent(r Realm) (iam.Event, error) {
 	return iam.NewEvent(Source, iam.TopicRealmCreated, r.Name, string(r.Name),
-		CreatedEvent{Name: r.Name, DisplayName: r.DisplayName, Enabled: r.Enabled})
+		CreatedEvent{Name: r.Name, ID: r.ID, DisplayName: r.DisplayName, Enabled: r.Enabled})
 }
 
 func updatedEvent(r Realm) (iam.Event, error) {
@@ -38,6 +42,6 @@ func updatedEvent(r Realm) (iam.Event, error) {
 		UpdatedEvent{Name: r.Name, Enabled: r.Enabled})
 }
 
-func deletedEvent(name iam.Realm) (iam.Event, error) {
-	return iam.NewEvent(Source, iam.TopicRealmDeleted, name, string(name), DeletedEvent{Name: name})
+func deletedEvent(r Realm) (iam.Event, error) {
+	return iam.NewEvent(Source, iam.TopicRealmDeleted, r.Name, string(r.Name), DeletedEvent{Name: r.Name, ID: r.ID})
 }

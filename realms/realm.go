@@ -6,10 +6,17 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// Realm is a tenant and its settings. Name is its immutable id. Every other
+// Realm is a tenant and its settings. Name is its key in every API and
+// store; ID tells apart the realms that bore one name in turn. Every other
 // service reads realms through Service.Get (cached).
 type Realm struct {
-	Name        iam.Realm
+	Name iam.Realm
+	// ID is the realm's immutable id, assigned by Service.Create: a realm
+	// deleted and created again under the same name gets another one.
+	// Tokens carry it (the realm_id claim), so that those of a deleted realm
+	// never work in its successor. Stores keep it as given and never change
+	// it on Update.
+	ID          string
 	DisplayName string
 	Enabled     bool
 

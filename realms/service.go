@@ -62,8 +62,9 @@ func (s *Service) timestamp() time.Time {
 	return s.now().UTC().Truncate(time.Microsecond)
 }
 
-// Create creates realm r: zero-valued settings take their defaults (see
-// Default), then every setting is validated. It records realm.created.
+// Create creates realm r with a new ID (any ID in r is replaced): zero-valued
+// settings take their defaults (see Default), then every setting is
+// validated. It records realm.created.
 // Errors: CodeInvalid naming the field, CodeConflict if the name is taken.
 func (s *Service) Create(ctx context.Context, r Realm) (Realm, error) {
 	const op = "realms.Create"
@@ -72,6 +73,7 @@ func (s *Service) Create(ctx context.Context, r Realm) (Realm, error) {
 	if err := r.Validate(); err != nil {
 		return Realm{}, iam.Wrap(op, err)
 	}
+	r.ID = iam.NewID()
 	r.CreatedAt = s.timestamp()
 	r.UpdatedAt = r.CreatedAt
 	e, err := createdEvent(r)
@@ -131,8 +133,9 @@ func (s *Service) Update(ctx context.Context, name iam.Realm, u Update) (Realm, 
 	return r, nil
 }
 
-// Delete deletes realm name and records realm.deleted, on which every other
-// service deletes the realm's objects. The master realm cannot be deleted:
+// Delete deletes realm name and records realm.deleted (with the realm's ID),
+// on which every other service deletes the realm's objects and every token
+// verifier forgets the realm's keys. The master realm cannot be deleted:
 // CodeInvalid with field "realm". CodeNotFound if it does not exist.
 func (s *Service) Delete(ctx context.Context, name iam.Realm) error {
 	const op = "realms.Delete"
@@ -142,7 +145,11 @@ func (s *Service) Delete(ctx context.Context, name iam.Realm) error {
 	if name == iam.MasterRealm {
 		return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "realm", Message: "the master realm cannot be deleted"}
 	}
-	e, err := deletedEvent(name)
+	cur, err := s.store.Get(ctx, name)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	e, err := deletedEvent(cur)
 	if err != nil {
 		return iam.Wrap(op, err)
 	}

@@ -55,8 +55,48 @@ func TestCreateAppliesDefaultsAndRecordsEvent(t *testing.T) {
 		t.Fatalf("events = %+v", events)
 	}
 	var data realms.CreatedEvent
-	if err := events[0].Decode(&data); err != nil || data.Name != "acme" || !data.Enabled {
+	if err := events[0].Decode(&data); err != nil || data.Name != "acme" || !data.Enabled || data.ID != r.ID {
 		t.Fatalf("event data = %+v, %v", data, err)
+	}
+}
+
+func TestARealmCreatedAgainUnderItsNameGetsAnotherID(t *testing.T) {
+	svc, _, rec := newService(t)
+	ctx := context.Background()
+	first, err := svc.Create(ctx, realms.Realm{Name: "acme", ID: "chosen-by-caller"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.ID == "" || first.ID == "chosen-by-caller" {
+		t.Fatalf("ID = %q, want one assigned by Create", first.ID)
+	}
+	if got, _ := svc.Get(ctx, "acme"); got.ID != first.ID {
+		t.Fatalf("Get ID = %q, want %q", got.ID, first.ID)
+	}
+	name := "Renamed"
+	if updated, err := svc.Update(ctx, "acme", realms.Update{DisplayName: &name}); err != nil || updated.ID != first.ID {
+		t.Fatalf("Update = %q, %v; the ID must not change", updated.ID, err)
+	}
+	if err := svc.Delete(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.Create(ctx, realms.Realm{Name: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.ID == "" || second.ID == first.ID {
+		t.Fatalf("re-created realm ID = %q, first was %q", second.ID, first.ID)
+	}
+	var deleted realms.DeletedEvent
+	for _, e := range rec.Events(t) {
+		if e.Type == iam.TopicRealmDeleted {
+			if err := e.Decode(&deleted); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if deleted.Name != "acme" || deleted.ID != first.ID {
+		t.Fatalf("realm.deleted data = %+v, want the deleted realm's ID %q", deleted, first.ID)
 	}
 }
 

@@ -42,7 +42,7 @@ func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
 	return c
 }
 
-// Get returns realm name, with its SMTP password. Errors: the server's code
+// Get returns realm name, with its SMTP password and ID. Errors: the server's code
 // (CodeNotFound, CodeInvalid, CodeForbidden for a wrong service
 // token), CodeUnavailable when the service cannot be reached.
 func (c *Client) Get(ctx context.Context, name iam.Realm) (realms.Realm, error) {
@@ -57,6 +57,9 @@ func (c *Client) Get(ctx context.Context, name iam.Realm) (realms.Realm, error) 
 	r, err := rep.toRealm()
 	if err != nil {
 		return realms.Realm{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed realm from realm service", Err: err}
+	}
+	if rep.RealmID != nil {
+		r.ID = *rep.RealmID
 	}
 	return r, nil
 }

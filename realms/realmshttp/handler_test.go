@@ -131,6 +131,9 @@ func TestCreateRealm(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", k, m[k], want)
 		}
 	}
+	if _, ok := m["realmId"]; ok {
+		t.Errorf("the admin API shows realmId: %v", m["realmId"])
+	}
 	smtp := m["smtpServer"].(map[string]any)
 	if smtp["password"] != realms.SecretMask || smtp["host"] != "mx.beta.test" || smtp["port"] != "587" {
 		t.Fatalf("smtpServer = %v", smtp)

@@ -17,8 +17,11 @@ import (
 type RealmRepresentation struct {
 	// ID is the realm name, as Keycloak returns it; on input it is ignored
 	// unless it differs from the name.
-	ID          *string `json:"id,omitempty"`
-	Realm       *string `json:"realm,omitempty"`
+	ID    *string `json:"id,omitempty"`
+	Realm *string `json:"realm,omitempty"`
+	// RealmID is the realm's immutable id (realms.Realm.ID, not Keycloak's
+	// id): only the internal API sends it; it is ignored on input.
+	RealmID     *string `json:"realmId,omitempty"`
 	DisplayName *string `json:"displayName,omitempty"`
 	Enabled     *bool   `json:"enabled,omitempty"`
 
@@ -63,7 +66,8 @@ const (
 )
 
 // fromRealm returns the representation of r. The SMTP password is shown as
-// realms.SecretMask unless withSecrets (the internal API for other services).
+// realms.SecretMask, and the realm's ID left out, unless withSecrets (the
+// internal API for other services).
 func fromRealm(r realms.Realm, withSecrets bool) RealmRepresentation {
 	name := string(r.Name)
 	smtp := smtpMap(r.SMTP, withSecrets)
@@ -75,8 +79,13 @@ func fromRealm(r realms.Realm, withSecrets bool) RealmRepresentation {
 	if cors == nil {
 		cors = []string{}
 	}
+	var realmID *string
+	if withSecrets {
+		realmID = &r.ID
+	}
 	return RealmRepresentation{
 		ID:                        &name,
+		RealmID:                   realmID,
 		Realm:                     &name,
 		DisplayName:               &r.DisplayName,
 		Enabled:                   &r.Enabled,

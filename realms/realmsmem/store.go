@@ -88,7 +88,7 @@ func (s *Store) Update(ctx context.Context, name iam.Realm, fn func(*realms.Real
 		s.mu.Unlock()
 		return realms.Realm{}, err
 	}
-	next.Name = name
+	next.Name, next.ID = name, cur.ID
 	next.CreatedAt = cur.CreatedAt
 	s.realms[name] = next.Clone()
 	s.mu.Unlock()

@@ -139,7 +139,7 @@ func (s *Store) Update(ctx context.Context, name iam.Realm, fn func(*realms.Real
 		if err != nil {
 			return nil, err
 		}
-		next.Name, next.CreatedAt = cur.Name, cur.CreatedAt
+		next.Name, next.ID, next.CreatedAt = cur.Name, cur.ID, cur.CreatedAt
 		p, err := s.toRow(next)
 		if err != nil {
 			return nil, err
@@ -245,6 +245,7 @@ func (s *Store) toRow(r realms.Realm) (db.CreateRealmParams, error) {
 	}
 	return db.CreateRealmParams{
 		Name:                   string(r.Name),
+		ID:                     r.ID,
 		DisplayName:            r.DisplayName,
 		Enabled:                r.Enabled,
 		AccessTokenLifespanS:   seconds(r.AccessTokenLifespan),
@@ -313,6 +314,7 @@ func (s *Store) fromRow(row db.Realm) (realms.Realm, error) {
 	}
 	r := realms.Realm{
 		Name:                  iam.Realm(row.Name),
+		ID:                    row.ID,
 		DisplayName:           row.DisplayName,
 		Enabled:               row.Enabled,
 		AccessTokenLifespan:   duration(row.AccessTokenLifespanS),

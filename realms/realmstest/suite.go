@@ -33,7 +33,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"CreateDuplicateIsConflict", testCreateDuplicate},
 		{"GetMissingIsNotFound", testGetMissing},
 		{"ListIsOrderedByName", testList},
-		{"UpdateAppliesChangeAndKeepsName", testUpdate},
+		{"UpdateAppliesChangeAndKeepsNameAndID", testUpdate},
 		{"UpdateErrorChangesNothing", testUpdateError},
 		{"UpdateMissingIsNotFound", testUpdateMissing},
 		{"ConcurrentUpdatesDoNotLoseChanges", testConcurrentUpdates},
@@ -55,6 +55,7 @@ func full(name iam.Realm) realms.Realm {
 	at := time.Date(2025, 3, 4, 5, 6, 7, 123456000, time.UTC)
 	return realms.Realm{
 		Name:                  name,
+		ID:                    "id-of-" + string(name),
 		DisplayName:           "Acme Corp ✓",
 		Enabled:               true,
 		AccessTokenLifespan:   7 * time.Minute,
@@ -194,6 +195,7 @@ func testUpdate(t *testing.T, h Harness) {
 	later := full("acme").UpdatedAt.Add(time.Hour)
 	got, err := h.Store.Update(ctx(t), "acme", func(r *realms.Realm) ([]iam.Event, error) {
 		r.Name = "renamed"
+		r.ID = "another-id"
 		r.DisplayName = "New"
 		r.CORSOrigins = []string{"https://new.test"}
 		r.SMTP = realms.SMTP{}

@@ -1,12 +1,12 @@
 -- name: CreateRealm :exec
 INSERT INTO realms (
-	name, display_name, enabled,
+	name, id, display_name, enabled,
 	access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s,
 	password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s,
 	mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins,
 	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at
 ) VALUES (
-	@name, @display_name, @enabled,
+	@name, @id, @display_name, @enabled,
 	@access_token_lifespan_s, @sso_session_idle_timeout_s, @sso_session_max_lifespan_s, @access_code_lifespan_s,
 	@password_policy, @brute_force_enabled, @failure_factor, @wait_increment_s, @max_wait_s, @reset_after_s,
 	@mfa_policy, @signing_algorithm, @smtp, @smtp_password_sealed, @cors_origins,

@@ -32,4 +32,5 @@ type Realm struct {
 	Attributes             []byte
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
+	ID                     string
 }

@@ -12,22 +12,23 @@ import (
 
 const createRealm = `-- name: CreateRealm :exec
 INSERT INTO realms (
-	name, display_name, enabled,
+	name, id, display_name, enabled,
 	access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s,
 	password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s,
 	mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins,
 	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at
 ) VALUES (
-	$1, $2, $3,
-	$4, $5, $6, $7,
-	$8, $9, $10, $11, $12, $13,
-	$14, $15, $16, $17, $18,
-	$19, $20, $21, $22, $23
+	$1, $2, $3, $4,
+	$5, $6, $7, $8,
+	$9, $10, $11, $12, $13, $14,
+	$15, $16, $17, $18, $19,
+	$20, $21, $22, $23, $24
 )
 `
 
 type CreateRealmParams struct {
 	Name                   string
+	ID                     string
 	DisplayName            string
 	Enabled                bool
 	AccessTokenLifespanS   int64
@@ -55,6 +56,7 @@ type CreateRealmParams struct {
 func (q *Queries) CreateRealm(ctx context.Context, arg CreateRealmParams) error {
 	_, err := q.db.Exec(ctx, createRealm,
 		arg.Name,
+		arg.ID,
 		arg.DisplayName,
 		arg.Enabled,
 		arg.AccessTokenLifespanS,
@@ -94,7 +96,7 @@ func (q *Queries) DeleteRealm(ctx context.Context, name string) (int64, error) {
 }
 
 const getRealm = `-- name: GetRealm :one
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at FROM realms WHERE name = $1
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id FROM realms WHERE name = $1
 `
 
 func (q *Queries) GetRealm(ctx context.Context, name string) (Realm, error) {
@@ -124,12 +126,13 @@ func (q *Queries) GetRealm(ctx context.Context, name string) (Realm, error) {
 		&i.Attributes,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ID,
 	)
 	return i, err
 }
 
 const listRealms = `-- name: ListRealms :many
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at FROM realms ORDER BY name COLLATE "C"
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id FROM realms ORDER BY name COLLATE "C"
 `
 
 func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
@@ -165,6 +168,7 @@ func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
 			&i.Attributes,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ID,
 		); err != nil {
 			return nil, err
 		}
@@ -177,7 +181,7 @@ func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
 }
 
 const lockRealm = `-- name: LockRealm :one
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at FROM realms WHERE name = $1 FOR UPDATE
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id FROM realms WHERE name = $1 FOR UPDATE
 `
 
 func (q *Queries) LockRealm(ctx context.Context, name string) (Realm, error) {
@@ -207,6 +211,7 @@ func (q *Queries) LockRealm(ctx context.Context, name string) (Realm, error) {
 		&i.Attributes,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ID,
 	)
 	return i, err
 }
