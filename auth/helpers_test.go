@@ -66,7 +66,7 @@ func (l *eventLog) ofType(topic string) []iam.Event {
 
 // env is a Service over a Directory and memory stores, with a fake clock.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	dir    *authtest.Directory
 	svc    *auth.Service
 	tokens *authmem.Store
@@ -81,7 +81,7 @@ var alice = users.User{ID: "u-alice", Realm: "acme", Username: "alice", Email: "
 // newEnv returns an env with realm acme (brute force: 3 failures, 1 minute
 // increments) and realm other, and the clients svc, app, spa, plain, none
 // and the user alice.
-func newEnv(t *testing.T, opts ...auth.Option) *env {
+func newEnv(t testing.TB, opts ...auth.Option) *env {
 	t.Helper()
 	e := &env{t: t, dir: authtest.NewDirectory(), clock: &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 		keys: authmem.NewKeyStore(), events: &eventLog{}}
@@ -159,7 +159,7 @@ func wantOAuth(t *testing.T, err error, code string) {
 }
 
 // jwtPart decodes part i (0 header, 1 payload) of a JWT into a map.
-func jwtPart(t *testing.T, token string, i int) map[string]any {
+func jwtPart(t testing.TB, token string, i int) map[string]any {
 	t.Helper()
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {

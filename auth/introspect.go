@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/opengate-iam/opengate/auth/authjwt"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/realms"
@@ -55,7 +56,7 @@ func (s *Service) Introspect(ctx context.Context, req TokenRequestBase) (*Intros
 	if req.Token == "" {
 		return nil, oauthErr(ErrorInvalidRequest, "Missing parameter: token")
 	}
-	if looksLikeJWT(req.Token) {
+	if authjwt.LooksLikeJWS(req.Token) {
 		claims, err := s.VerifyAccessToken(ctx, realm.Name, req.Token)
 		if err != nil {
 			if inactive(err) {
@@ -119,7 +120,7 @@ func (s *Service) Revoke(ctx context.Context, req TokenRequestBase) error {
 	if req.Token == "" {
 		return oauthErr(ErrorInvalidRequest, "Missing parameter: token")
 	}
-	if !looksLikeJWT(req.Token) {
+	if !authjwt.LooksLikeJWS(req.Token) {
 		rt, err := s.tokens.GetRefresh(ctx, realm.Name, hashSecret(req.Token))
 		if errors.Is(err, iam.ErrNotFound) {
 			return nil

@@ -3,35 +3,18 @@ package auth
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"math/big"
-	"strings"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/realms"
 )
 
-// Compact JWS (RFC 7515) signing and verification over the standard library.
-// OpenGate signs and verifies only its own tokens, with its own keys, so the
-// code supports exactly three algorithms, picks the key by kid from the
-// realm's key set and requires the header's alg to equal that key's
-// algorithm: "none", HMAC and algorithm confusion cannot be expressed.
-
-// maxTokenBytes bounds the size of a token accepted for verification.
-const maxTokenBytes = 16 << 10
-
-var b64url = base64.RawURLEncoding.Strict()
-
-// Header types of the tokens OpenGate signs.
-const (
-	typJWT   = "JWT"    // ID tokens, and access tokens by default
-	typATJWT = "at+jwt" // access tokens of clients with AttrAccessTokenJWTType
-)
+// Compact JWS (RFC 7515) signing over the standard library, with exactly the
+// three algorithms of realms.Alg*. Verification is authjwt's, shared with
+// authverify.
 
 // encodedHeader returns the base64url JOSE header {"alg","kid","typ"}.
 func encodedHeader(alg, kid, typ string) string {
@@ -83,87 +66,4 @@ func sign(alg string, priv crypto.Signer, input []byte) ([]byte, error) {
 		return priv.Sign(rand.Reader, input, crypto.Hash(0))
 	}
 	return nil, iam.Errorf(iam.CodeInternal, "unsupported algorithm %q", alg)
-}
-
-// verifySignature reports whether sig is a valid alg signature of input under
-// pub.
-func verifySignature(alg string, pub crypto.PublicKey, input, sig []byte) bool {
-	switch alg {
-	case realms.AlgRS256:
-		k, ok := pub.(*rsa.PublicKey)
-		if !ok {
-			return false
-		}
-		digest := sha256.Sum256(input)
-		return rsa.VerifyPKCS1v15(k, crypto.SHA256, digest[:], sig) == nil
-	case realms.AlgES256:
-		k, ok := pub.(*ecdsa.PublicKey)
-		if !ok || len(sig) != 64 {
-			return false
-		}
-		digest := sha256.Sum256(input)
-		r := new(big.Int).SetBytes(sig[:32])
-		s := new(big.Int).SetBytes(sig[32:])
-		return ecdsa.Verify(k, digest[:], r, s)
-	case realms.AlgEdDSA:
-		k, ok := pub.(ed25519.PublicKey)
-		if !ok || len(sig) != ed25519.SignatureSize {
-			return false
-		}
-		return ed25519.Verify(k, input, sig)
-	}
-	return false
-}
-
-// jwsHeader is the part of a JOSE header OpenGate reads.
-type jwsHeader struct {
-	Alg  string          `json:"alg"`
-	Kid  string          `json:"kid"`
-	Typ  string          `json:"typ"`
-	Crit json.RawMessage `json:"crit"`
-}
-
-// parsedJWS is a compact JWS split into its parts, not yet verified.
-type parsedJWS struct {
-	header  jwsHeader
-	input   []byte // the signing input: header.payload as sent
-	payload []byte
-	sig     []byte
-}
-
-// errMalformedToken is returned for any token that cannot be parsed; the
-// message says no more than that.
-func errMalformedToken() error { return oauthErr(ErrorInvalidToken, "Malformed token") }
-
-// parseJWS splits and decodes a compact JWS without verifying it. It refuses
-// oversized tokens, bad base64url (padding or non-canonical bits included)
-// and headers with "crit" (no extension is understood).
-func parseJWS(token string) (parsedJWS, error) {
-	if len(token) == 0 || len(token) > maxTokenBytes {
-		return parsedJWS{}, errMalformedToken()
-	}
-	h, rest, ok := strings.Cut(token, ".")
-	if !ok {
-		return parsedJWS{}, errMalformedToken()
-	}
-	p, s, ok := strings.Cut(rest, ".")
-	if !ok || strings.Contains(s, ".") {
-		return parsedJWS{}, errMalformedToken()
-	}
-	var out parsedJWS
-	rawHeader, err := b64url.DecodeString(h)
-	if err != nil {
-		return parsedJWS{}, errMalformedToken()
-	}
-	if err := json.Unmarshal(rawHeader, &out.header); err != nil || out.header.Crit != nil {
-		return parsedJWS{}, errMalformedToken()
-	}
-	if out.payload, err = b64url.DecodeString(p); err != nil {
-		return parsedJWS{}, errMalformedToken()
-	}
-	if out.sig, err = b64url.DecodeString(s); err != nil {
-		return parsedJWS{}, errMalformedToken()
-	}
-	out.input = []byte(token[:len(h)+1+len(p)])
-	return out, nil
 }

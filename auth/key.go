@@ -114,9 +114,13 @@ type JWK struct {
 	Y   string `json:"y,omitempty"`
 }
 
-// JWKS is a JSON Web Key Set.
+// JWKS is a JSON Web Key Set. RealmID, an additional member (RFC 7517 §5
+// lets readers ignore it), is the realm's immutable id: verifiers that
+// learn a realm's keys from its JWKS check the tokens' realm_id claim
+// against it.
 type JWKS struct {
-	Keys []JWK `json:"keys"`
+	Keys    []JWK  `json:"keys"`
+	RealmID string `json:"realm_id,omitempty"`
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

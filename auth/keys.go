@@ -2,12 +2,11 @@ package auth
 
 import (
 	"context"
-	"crypto"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
 
+	"github.com/opengate-iam/opengate/auth/authjwt"
 	"github.com/opengate-iam/opengate/iam"
 )
 
@@ -33,16 +32,16 @@ type keyring struct {
 // ringKey is a usable key: parsed, with its JOSE headers encoded.
 type ringKey struct {
 	Key
-	public   crypto.PublicKey
-	hdrJWT   string // base64url header with typ JWT
-	hdrATJWT string // base64url header with typ at+jwt
+	verify   authjwt.Key // the public key, as the verification policy takes it
+	hdrJWT   string      // base64url header with typ JWT
+	hdrATJWT string      // base64url header with typ at+jwt
 }
 
 // realmKeys is the cached key set of one realm.
 type realmKeys struct {
 	active   *ringKey
 	byKID    map[string]*ringKey
-	jwks     []byte // rendered JWKS of every published key
+	jwks     JWKS // every published key
 	loadedAt time.Time
 }
 
@@ -112,14 +111,15 @@ func (r *keyring) lookup(ctx context.Context, realm iam.Realm, alg, kid string) 
 	return rk.byKID[kid], nil
 }
 
-// jwks returns the rendered JWKS of realm (creating its first key if needed).
-func (r *keyring) jwks(ctx context.Context, realm iam.Realm, alg string) ([]byte, error) {
+// jwks returns the JWKS of realm (creating its first key if needed). The
+// caller must not modify it.
+func (r *keyring) jwks(ctx context.Context, realm iam.Realm, alg string) (JWKS, error) {
 	if rk, fresh := r.cached(realm); fresh && rk.active != nil {
 		return rk.jwks, nil
 	}
 	rk, err := r.load(ctx, realm, alg, false)
 	if err != nil {
-		return nil, err
+		return JWKS{}, err
 	}
 	return rk.jwks, nil
 }
@@ -210,19 +210,15 @@ func (r *keyring) cache(ctx context.Context, realm iam.Realm, keys []Key) (*real
 		}
 		jwk.Kid = k.ID
 		set.Keys = append(set.Keys, jwk)
-		rkey := &ringKey{Key: k, public: pub,
-			hdrJWT:   encodedHeader(k.Algorithm, k.ID, typJWT),
-			hdrATJWT: encodedHeader(k.Algorithm, k.ID, typATJWT)}
+		rkey := &ringKey{Key: k, verify: authjwt.Key{ID: k.ID, Algorithm: k.Algorithm, Public: pub},
+			hdrJWT:   encodedHeader(k.Algorithm, k.ID, authjwt.HeaderTypeJWT),
+			hdrATJWT: encodedHeader(k.Algorithm, k.ID, authjwt.HeaderTypeATJWT)}
 		rk.byKID[k.ID] = rkey
 		if k.Active() && rk.active == nil {
 			rk.active = rkey
 		}
 	}
-	raw, err := json.Marshal(set)
-	if err != nil {
-		return nil, iam.Wrap("auth.keys.cache", err)
-	}
-	rk.jwks = raw
+	rk.jwks = set
 	if expired {
 		// Best effort: an expired key is already unpublished; a failed delete
 		// is retried on the next load.

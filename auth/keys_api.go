@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -15,15 +16,33 @@ type KeyInfo struct {
 }
 
 // JWKS returns the JSON Web Key Set of realm: its active key and the retired
-// keys whose tokens may still be valid. A realm's first key is created on
-// first use. CodeNotFound for an unknown realm.
+// keys whose tokens may still be valid, and the realm's immutable id
+// (member realm_id). A realm's first key is created on first use.
+// CodeNotFound for an unknown realm.
 func (s *Service) JWKS(ctx context.Context, realm iam.Realm) ([]byte, error) {
+	const op = "auth.JWKS"
 	r, err := s.Realm(ctx, realm)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.keys.jwks(ctx, realm, signingAlg(r))
-	return raw, iam.Wrap("auth.JWKS", err)
+	set, err := s.keys.jwks(ctx, realm, signingAlg(r))
+	if err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	set.RealmID = r.ID
+	raw, err := json.Marshal(set)
+	return raw, iam.Wrap(op, err)
+}
+
+// RealmID returns the immutable id of realm as auth sees it (the id its
+// tokens carry); CodeNotFound for an unknown realm. A verifier in the same
+// process checks the realm_id claim against it (authverify.WithRealmIDs).
+func (s *Service) RealmID(ctx context.Context, realm iam.Realm) (string, error) {
+	r, err := s.Realm(ctx, realm)
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
 }
 
 // DeleteRealmKeys deletes every signing key of realm, so that tokens signed

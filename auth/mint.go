@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/json"
+	"errors"
 	"hash"
 	"slices"
 	"strconv"
@@ -50,6 +51,12 @@ func (s *Service) mint(ctx context.Context, p mintParams) (*Tokens, error) {
 
 func (s *Service) mintWith(ctx context.Context, p mintParams) (*Tokens, minted, error) {
 	const op = "auth.mint"
+	if p.realm.ID == "" {
+		// Every verifier requires realm_id: a token without it would be
+		// refused everywhere.
+		return nil, minted{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "realm has no id",
+			Err: errors.New("realm " + string(p.realm.Name) + " read without its immutable id")}
+	}
 	key, err := s.keys.active(ctx, p.realm.Name, signingAlg(p.realm))
 	if err != nil {
 		return nil, minted{}, iam.Wrap(op, err)
@@ -85,6 +92,7 @@ func (s *Service) mintWith(ctx context.Context, p mintParams) (*Tokens, minted, 
 		SessionID:       p.sessionID,
 		Scope:           p.scope.claim,
 		Realm:           string(p.realm.Name),
+		RealmID:         p.realm.ID,
 	}
 	if len(realmRoles) > 0 {
 		ac.RealmAccess = &Roles{Roles: realmRoles}

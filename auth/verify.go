@@ -2,75 +2,55 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
-	"time"
+	"errors"
 
+	"github.com/opengate-iam/opengate/auth/authjwt"
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// maxIssuedAtSkew is how far in the future an iat may lie (clock skew
-// between replicas).
-const maxIssuedAtSkew = time.Minute
-
-// VerifyAccessToken returns the claims of raw if it is a current access token
-// of realm: signed by one of the realm's published keys (chosen by kid, with
-// the header's alg equal to that key's algorithm — "none", HMAC and other
-// algorithms are refused), issued by the realm's issuer, of typ Bearer, not
-// expired, and neither revoked itself nor of a revoked session. Every
-// rejection is an invalid_token error that says no more than needed;
-// CodeNotFound for an unknown realm, dependency failures pass through.
+// VerifyAccessToken returns the claims of raw if it is a current access
+// token of realm under authjwt's policy (the one authverify applies): signed
+// by one of the realm's published keys, issued by the realm's issuer to the
+// realm's current id, of typ Bearer, not expired, and neither revoked itself
+// nor of a revoked session. Every rejection is an invalid_token error whose
+// description says no more than needed; CodeNotFound for an unknown realm,
+// dependency failures pass through.
 func (s *Service) VerifyAccessToken(ctx context.Context, realm iam.Realm, raw string) (*AccessClaims, error) {
 	const op = "auth.VerifyAccessToken"
 	r, err := s.Realm(ctx, realm)
 	if err != nil {
 		return nil, err
 	}
-	jws, err := parseJWS(raw)
+	tok, err := authjwt.Parse(raw)
 	if err != nil {
-		return nil, err
+		return nil, refusal(err)
 	}
-	if jws.header.Kid == "" {
-		return nil, oauthErr(ErrorInvalidToken, "Token has no key id")
-	}
-	key, err := s.keys.lookup(ctx, realm, signingAlg(r), jws.header.Kid)
+	keys := authjwt.KeyFunc(func(ctx context.Context, kid string) (authjwt.Key, bool, error) {
+		k, err := s.keys.lookup(ctx, realm, signingAlg(r), kid)
+		if err != nil || k == nil {
+			return authjwt.Key{}, false, err
+		}
+		return k.verify, true, nil
+	})
+	c, err := tok.Verify(ctx, keys, authjwt.Expect{
+		Issuer: s.Issuer(realm), Realm: realm, RealmID: r.ID, Now: s.now(),
+		Revoked: s.tokens.AccessTokenRevoked,
+	})
 	if err != nil {
-		return nil, iam.Wrap(op, err)
+		return nil, iam.Wrap(op, refusal(err))
 	}
-	if key == nil || jws.header.Alg != key.Algorithm ||
-		!verifySignature(key.Algorithm, key.public, jws.input, jws.sig) {
-		return nil, oauthErr(ErrorInvalidToken, "Invalid token signature")
-	}
-	var c AccessClaims
-	if err := json.Unmarshal(jws.payload, &c); err != nil {
-		return nil, errMalformedToken()
-	}
-	now := s.now()
-	switch {
-	case c.Issuer != s.Issuer(realm) || c.Realm != string(realm):
-		return nil, oauthErr(ErrorInvalidToken, "Invalid token issuer")
-	case c.Type != TypeBearer:
-		return nil, oauthErr(ErrorInvalidToken, "Token is not an access token")
-	case c.ExpiresAt <= now.Unix():
-		return nil, oauthErr(ErrorInvalidToken, "Token is expired")
-	case c.IssuedAt > now.Add(maxIssuedAtSkew).Unix():
-		return nil, oauthErr(ErrorInvalidToken, "Token is not valid yet")
-	case c.ID == "" || c.Subject == "":
-		return nil, errMalformedToken()
-	}
-	revoked, err := s.tokens.AccessTokenRevoked(ctx, realm, c.ID, c.SessionID, time.Unix(c.IssuedAt, 0))
-	if err != nil {
-		return nil, iam.Wrap(op, err)
-	}
-	if revoked {
-		return nil, oauthErr(ErrorInvalidToken, "Token has been revoked")
-	}
-	return &c, nil
+	return c, nil
 }
 
-// looksLikeJWT reports whether token has the shape of a compact JWS; refresh
-// tokens never do.
-func looksLikeJWT(token string) bool { return strings.Count(token, ".") == 2 }
+// refusal turns an authjwt refusal into an invalid_token error with its
+// caller-safe description; other errors pass.
+func refusal(err error) error {
+	var re *authjwt.Error
+	if errors.As(err, &re) {
+		return oauthErr(ErrorInvalidToken, "%s", re.Message())
+	}
+	return err
+}
 
 // UserInfo returns the claims of the user an access token was issued to, by
 // the token's scope (profile, email); it requires the openid scope. sub

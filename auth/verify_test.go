@@ -23,7 +23,7 @@ import (
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-func b64JSON(t *testing.T, v any) string {
+func b64JSON(t testing.TB, v any) string {
 	t.Helper()
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -58,7 +58,7 @@ func (e *env) jwks(realm string) auth.JWKS {
 
 // forgedTokens returns tokens an attacker could build, by name, from a
 // genuine access token of alice (RS256).
-func forgedTokens(t *testing.T, e *env, genuine string) map[string]string {
+func forgedTokens(t testing.TB, e *env, genuine string) map[string]string {
 	t.Helper()
 	parts := strings.Split(genuine, ".")
 	var claims map[string]any

@@ -95,11 +95,23 @@ func NewDirectory() *Directory {
 
 func k(realm iam.Realm, id string) string { return string(realm) + "/" + id }
 
-// PutRealm adds or replaces a realm.
+// PutRealm adds or replaces a realm. A realm without an ID gets
+// "id-of-" + its name; give another ID to stand for a realm created again
+// under the same name.
 func (d *Directory) PutRealm(r realms.Realm) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if r.ID == "" {
+		r.ID = "id-of-" + string(r.Name)
+	}
 	d.realms[r.Name] = r
+}
+
+// DeleteRealm removes a realm.
+func (d *Directory) DeleteRealm(name iam.Realm) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.realms, name)
 }
 
 // PutClient adds or replaces a client with its secret ("" for public

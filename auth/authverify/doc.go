@@ -1,20 +1,39 @@
-// Package authverify verifies OpenGate (and Keycloak-format) access tokens for
-// resource servers: the gateway, every OpenGate service, and your own APIs.
+// Package authverify verifies OpenGate access tokens for resource servers:
+// the gateway, every OpenGate service, and your own APIs. It applies
+// authjwt's policy, the very one the issuer's introspection and userinfo
+// apply, so a token valid here is active there and the reverse:
 //
-// A token is accepted only if its issuer is {issuerBase}/realms/{realm} for a
-// well-formed realm, its signature verifies with a key of that realm's JWKS
-// whose kid matches and whose alg equals the token's alg (no "none", no
-// algorithm confusion), it is an access token (typ "Bearer"), exp/nbf/iat hold
-// within a bounded clock skew, the audience matches when one is required, and
-// its jti is not revoked when a revocation checker is configured.
+//   - the issuer is {issuerBase}/realms/{realm} for a well-formed realm, and
+//     the realm and realm_id claims are that realm's name and current
+//     immutable id (a realm deleted and created again under its name has
+//     another id, so the old realm's tokens die with it);
+//   - the signature verifies with the key of that realm's JWKS whose kid
+//     matches, and the token's alg equals the key's (RS256, ES256 or EdDSA;
+//     no "none", no HMAC, no algorithm confusion);
+//   - it is an access token (typ "Bearer"), not expired (no leeway on exp),
+//     with iat and nbf at most authjwt.Leeway in the future;
+//   - the audience matches when one is required (WithAudience), and neither
+//     the token's jti nor its session is revoked when a revocation checker
+//     is configured (WithRevocationChecker; fail closed).
 //
-// The JWKS of each realm is fetched from
-// {issuer}/protocol/openid-connect/certs and cached with auto-refresh (jwx
-// jwk.Cache); an unknown kid forces at most one refresh per realm every ten
-// seconds, so forged kids cannot flood the issuer.
+// Keys and realm ids come from a KeySource. The default, HTTPKeySource,
+// fetches each realm's JWKS (with OpenGate's realm_id member) from
+// {issuer}/protocol/openid-connect/certs and refreshes it every
+// RefreshInterval in the background; an unknown kid forces at most one
+// refresh per realm every ten seconds, so forged kids cannot flood the
+// issuer. A verifier that follows the realm events (Follow, or HandleEvent
+// from your own consumer) drops a realm's keys on realm.created, updated
+// and deleted, and from realm.deleted on refuses the deleted realm's tokens
+// whatever a cache still holds. In the issuer's process, NewLocalKeys over
+// (*auth.Service).JWKS and WithRealmIDs(authService) read the realm's
+// current id on every token.
+//
+// The package depends only on the standard library, jwx, google/uuid and
+// OpenGate's light packages (iam, iam/iamhttp, auth/authjwt).
 //
 //	v, err := authverify.New(ctx, "https://id.example.com")
 //	...
+//	go v.Follow(ctx, kafkaSubscriber, authverify.CacheGroup("orders-api", hostname))
 //	api := v.Middleware(mux) // puts the iam.Principal in the request context
 //	// in a handler:
 //	p := iam.PrincipalFrom(r.Context()) // nil for anonymous requests

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/opengate-iam/opengate/iam"
 )
 
@@ -14,18 +13,20 @@ import (
 type JWKSFunc func(ctx context.Context, realm iam.Realm) ([]byte, error)
 
 // LocalKeys is a KeySource over a JWKSFunc that keeps each realm's parsed set
-// for ttl; Refresh (after an unknown kid) re-reads at once.
+// for ttl; Refresh (after an unknown kid) re-reads at once, Invalidate (on
+// realm events) drops the realm's set.
 type LocalKeys struct {
 	fetch JWKSFunc
 	ttl   time.Duration
 	now   func() time.Time
 
-	mu   sync.Mutex
-	sets map[iam.Realm]localSet
+	mu    sync.Mutex
+	sets  map[iam.Realm]localSet
+	epoch uint64 // bumped by Invalidate, so a read that raced it is not cached
 }
 
 type localSet struct {
-	set     jwk.Set
+	set     *KeySet
 	fetched time.Time
 }
 
@@ -40,7 +41,7 @@ func NewLocalKeys(fetch JWKSFunc, ttl time.Duration) *LocalKeys {
 }
 
 // KeySet returns the cached set of realm, reading it when absent or stale.
-func (l *LocalKeys) KeySet(ctx context.Context, realm iam.Realm) (jwk.Set, error) {
+func (l *LocalKeys) KeySet(ctx context.Context, realm iam.Realm) (*KeySet, error) {
 	l.mu.Lock()
 	cached, ok := l.sets[realm]
 	l.mu.Unlock()
@@ -51,20 +52,34 @@ func (l *LocalKeys) KeySet(ctx context.Context, realm iam.Realm) (jwk.Set, error
 }
 
 // Refresh reads realm's set now.
-func (l *LocalKeys) Refresh(ctx context.Context, realm iam.Realm) (jwk.Set, error) {
+func (l *LocalKeys) Refresh(ctx context.Context, realm iam.Realm) (*KeySet, error) {
+	l.mu.Lock()
+	epoch := l.epoch
+	l.mu.Unlock()
 	raw, err := l.fetch(ctx, realm)
 	if err != nil {
 		return nil, err
 	}
-	set, err := jwk.Parse(raw)
+	set, err := ParseJWKS(raw)
 	if err != nil {
 		return nil, iam.Wrap("authverify.LocalKeys", err)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.epoch != epoch {
+		return set, nil
+	}
 	if len(l.sets) >= maxRealms {
 		clear(l.sets)
 	}
 	l.sets[realm] = localSet{set: set, fetched: l.now()}
 	return set, nil
+}
+
+// Invalidate drops realm's cached set.
+func (l *LocalKeys) Invalidate(realm iam.Realm) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.sets, realm)
+	l.epoch++
 }

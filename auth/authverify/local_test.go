@@ -14,7 +14,7 @@ import (
 func TestLocalKeysCachesAndRefreshesOnUnknownKid(t *testing.T) {
 	k1, k2 := newRSAKey(t, "k1"), newRSAKey(t, "k2")
 	var current atomic.Value
-	current.Store(setOf(k1.pub))
+	current.Store(jwkSet("id-of-acme", k1.pub))
 	var reads atomic.Int32
 	keys := authverify.NewLocalKeys(func(_ context.Context, realm iam.Realm) ([]byte, error) {
 		if realm != "acme" {
@@ -33,7 +33,7 @@ func TestLocalKeysCachesAndRefreshesOnUnknownKid(t *testing.T) {
 	if reads.Load() != 1 {
 		t.Fatalf("%d reads for five verifications; want 1 (cached)", reads.Load())
 	}
-	current.Store(setOf(k1.pub, k2.pub))
+	current.Store(jwkSet("id-of-acme", k1.pub, k2.pub))
 	if _, err := v.Verify(ctx, sign(t, claims("acme", nil), k2.priv)); err != nil {
 		t.Fatalf("new key not picked up: %v", err)
 	}

@@ -2,73 +2,81 @@ package authverify
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jwt"
+	"github.com/opengate-iam/opengate/auth/authjwt"
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// KeySource returns the public signing keys of a realm. Every key must carry
-// "kid" and "alg". Refresh asks for fresh keys after an unknown kid; it may be
-// a no-op for sources that are always current.
+// KeySource returns the verification keys and current immutable id of a
+// realm. Refresh asks for fresh ones after an unknown kid; it may be a no-op
+// for sources that are always current. A source that caches may also
+// implement Invalidate(iam.Realm), which the Verifier calls on realm events.
 type KeySource interface {
-	KeySet(ctx context.Context, realm iam.Realm) (jwk.Set, error)
-	Refresh(ctx context.Context, realm iam.Realm) (jwk.Set, error)
+	KeySet(ctx context.Context, realm iam.Realm) (*KeySet, error)
+	Refresh(ctx context.Context, realm iam.Realm) (*KeySet, error)
+}
+
+// invalidator is a KeySource that can drop a realm's cached keys.
+type invalidator interface {
+	Invalidate(realm iam.Realm)
 }
 
 // RevocationChecker reports whether an access token was revoked, either by
 // its own id (jti) or because its session (sid, "" for tokens without one)
-// was ended by logout or by the session service, or whether it was issued
+// was ended by logout or by the session service, or because it was issued
 // (issuedAt, the iat claim) before the revocation state it is checked
-// against began, so that losing that state revokes every older token
-// instead of resurrecting revoked ones (auth.Revocations).
+// against began (auth.Revocations: the realm's revocation epoch).
 type RevocationChecker interface {
 	Revoked(ctx context.Context, realm iam.Realm, jti, sid string, issuedAt time.Time) (bool, error)
 }
 
-// Verifier verifies access tokens. It is safe for concurrent use.
+// RealmIDs returns the current immutable id of a realm, CodeNotFound for a
+// realm that does not exist. (*auth.Service).RealmID is one, for a verifier
+// in the issuer's process.
+type RealmIDs interface {
+	RealmID(ctx context.Context, realm iam.Realm) (string, error)
+}
+
+// Verifier verifies access tokens under authjwt's policy, the one the
+// issuer's introspection applies. It is safe for concurrent use.
 type Verifier struct {
 	base     string // issuer base without trailing slash
 	keys     KeySource
 	revoked  RevocationChecker
+	realmIDs RealmIDs
 	audience string
-	skew     time.Duration
 	clock    func() time.Time
 
 	mu          sync.Mutex
 	lastRefresh map[iam.Realm]time.Time
+	deleted     map[string]time.Time // realm id → when its realm.deleted was seen
 }
 
 // Option configures a Verifier.
 type Option func(*Verifier)
 
 // WithKeySource replaces the default HTTP JWKS source, e.g. with the auth
-// service's keys in the same process.
+// service's keys in the same process (NewLocalKeys).
 func WithKeySource(ks KeySource) Option { return func(v *Verifier) { v.keys = ks } }
 
-// WithRevocationChecker rejects tokens whose jti the checker reports revoked.
-// A checker error rejects the token (fail closed).
+// WithRevocationChecker rejects tokens whose jti or session the checker
+// reports revoked. A checker error rejects the token (fail closed) with
+// CodeUnavailable.
 func WithRevocationChecker(rc RevocationChecker) Option { return func(v *Verifier) { v.revoked = rc } }
+
+// WithRealmIDs takes each realm's current id from ids on every token instead
+// of from the key set, so a deleted or re-created realm's tokens are refused
+// at once, without waiting for the key cache. For verifiers in the issuer's
+// process.
+func WithRealmIDs(ids RealmIDs) Option { return func(v *Verifier) { v.realmIDs = ids } }
 
 // WithAudience requires aud to contain audience.
 func WithAudience(audience string) Option { return func(v *Verifier) { v.audience = audience } }
-
-// WithSkew sets the accepted clock skew for exp, nbf and iat (default 30s,
-// at most 5 minutes).
-func WithSkew(d time.Duration) Option {
-	return func(v *Verifier) {
-		if d >= 0 && d <= 5*time.Minute {
-			v.skew = d
-		}
-	}
-}
 
 // WithClock sets the time source (tests).
 func WithClock(now func() time.Time) Option { return func(v *Verifier) { v.clock = now } }
@@ -92,9 +100,9 @@ func New(ctx context.Context, issuerBase string, opts ...Option) (*Verifier, err
 	}
 	v := &Verifier{
 		base:        base,
-		skew:        30 * time.Second,
 		clock:       time.Now,
 		lastRefresh: map[iam.Realm]time.Time{},
+		deleted:     map[string]time.Time{},
 	}
 	v.keys = NewHTTPKeySource(ctx, base, http.DefaultClient)
 	for _, o := range opts {
@@ -106,9 +114,11 @@ func New(ctx context.Context, issuerBase string, opts ...Option) (*Verifier, err
 // Issuer returns the issuer of realm under this verifier's base.
 func (v *Verifier) Issuer(realm iam.Realm) string { return v.base + "/realms/" + string(realm) }
 
-// Verify checks raw and returns its principal. Every failure is a
+// Verify checks raw and returns its principal. Every refusal is a
 // CodeUnauthenticated *iam.Error whose message says only "invalid token" or
-// "token expired"; the reason is in the log-only cause.
+// "token expired"; the reason (an *authjwt.Error) is its log-only cause.
+// Failing dependencies (keys, realm ids, revocation list) are
+// CodeUnavailable.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*iam.Principal, error) {
 	p, err := v.verify(ctx, raw)
 	if err != nil {
@@ -117,7 +127,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*iam.Principal, erro
 			return nil, err
 		}
 		msg := "invalid token"
-		if errors.Is(err, jwt.ErrTokenExpired()) {
+		var re *authjwt.Error
+		if errors.As(err, &re) && re.Reason == authjwt.ReasonExpired {
 			msg = "token expired"
 		}
 		return nil, &iam.Error{Code: iam.CodeUnauthenticated, Op: "authverify.Verify", Message: msg, Err: err}
@@ -139,80 +150,90 @@ func (v *Verifier) VerifyForRealm(ctx context.Context, raw string, realm iam.Rea
 	return p, nil
 }
 
+// errUnknownRealm refuses a token whose issuer names a realm without keys
+// (or, with RealmIDs, a realm that does not exist).
+var errUnknownRealm = &authjwt.Error{Reason: authjwt.ReasonIssuer}
+
 func (v *Verifier) verify(ctx context.Context, raw string) (*iam.Principal, error) {
-	if raw == "" || len(raw) > 16<<10 {
-		return nil, errors.New("empty or oversized token")
-	}
-	iss, err := unverifiedIssuer(raw)
+	tok, err := authjwt.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
-	prefix := v.base + "/realms/"
-	if !strings.HasPrefix(iss, prefix) {
-		return nil, errors.New("issuer not under the configured base")
+	// The realm comes from the unverified issuer; Verify then requires the
+	// issuer to be exactly this realm's, under this verifier's base.
+	name, ok := strings.CutPrefix(tok.Claims.Issuer, v.base+"/realms/")
+	if !ok {
+		return nil, &authjwt.Error{Reason: authjwt.ReasonIssuer}
 	}
-	realm, err := iam.ParseRealm(strings.TrimPrefix(iss, prefix))
+	realm, err := iam.ParseRealm(name)
 	if err != nil {
-		return nil, errors.New("issuer names a malformed realm")
+		return nil, &authjwt.Error{Reason: authjwt.ReasonIssuer}
 	}
+	set, err := v.keySet(ctx, realm, tok.Header.Kid)
+	if err != nil {
+		return nil, err
+	}
+	realmID, err := v.realmID(ctx, realm, set)
+	if err != nil {
+		return nil, err
+	}
+	want := authjwt.Expect{Issuer: v.Issuer(realm), Realm: realm, RealmID: realmID,
+		Audience: v.audience, Now: v.clock()}
+	if v.revoked != nil {
+		want.Revoked = v.revoked.Revoked
+	}
+	keys := authjwt.KeyFunc(func(_ context.Context, kid string) (authjwt.Key, bool, error) {
+		k, ok := set.Key(kid)
+		return k, ok, nil
+	})
+	c, err := tok.Verify(ctx, keys, want)
+	if err != nil {
+		var re *authjwt.Error
+		if !errors.As(err, &re) {
+			return nil, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "revocation list unavailable", Err: err}
+		}
+		return nil, err
+	}
+	return c.Principal(), nil
+}
+
+// keySet returns realm's keys, refreshed first (at most once per realm
+// every ten seconds) when they lack kid.
+func (v *Verifier) keySet(ctx context.Context, realm iam.Realm, kid string) (*KeySet, error) {
 	set, err := v.keys.KeySet(ctx, realm)
 	if iam.ErrorCode(err) == iam.CodeNotFound {
-		return nil, errors.New("no keys for the realm: " + err.Error())
+		return nil, errUnknownRealm
 	}
 	if err != nil {
 		return nil, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "signing keys unavailable", Err: err}
 	}
-	tok, err := v.parse(raw, set, iss)
-	if err != nil && v.mayRefresh(realm) {
-		if fresh, rerr := v.keys.Refresh(ctx, realm); rerr == nil {
-			tok, err = v.parse(raw, fresh, iss)
+	if _, ok := set.Key(kid); !ok && kid != "" && v.mayRefresh(realm) {
+		if fresh, err := v.keys.Refresh(ctx, realm); err == nil {
+			set = fresh
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return v.principal(ctx, realm, tok)
+	return set, nil
 }
 
-// unverifiedIssuer reads the iss claim of a compact JWS without verifying
-// it: only to pick the realm whose keys then verify the whole token.
-func unverifiedIssuer(raw string) (string, error) {
-	first := strings.IndexByte(raw, '.')
-	if first < 0 {
-		return "", errors.New("not a compact JWS")
+// realmID returns realm's current id: from RealmIDs when configured, else
+// from its key set; "" (every token refused) when that id belongs to a realm
+// this verifier saw deleted.
+func (v *Verifier) realmID(ctx context.Context, realm iam.Realm, set *KeySet) (string, error) {
+	id := set.RealmID
+	if v.realmIDs != nil {
+		var err error
+		id, err = v.realmIDs.RealmID(ctx, realm)
+		if iam.ErrorCode(err) == iam.CodeNotFound {
+			return "", errUnknownRealm
+		}
+		if err != nil {
+			return "", &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "realm unavailable", Err: err}
+		}
 	}
-	rest := raw[first+1:]
-	second := strings.IndexByte(rest, '.')
-	if second < 0 {
-		return "", errors.New("not a compact JWS")
+	if v.wasDeleted(id) {
+		return "", nil
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(rest[:second])
-	if err != nil {
-		return "", errors.New("payload is not base64url")
-	}
-	var claims struct {
-		Issuer string `json:"iss"`
-	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return "", errors.New("payload is not a JSON object")
-	}
-	return claims.Issuer, nil
-}
-
-func (v *Verifier) parse(raw string, set jwk.Set, iss string) (jwt.Token, error) {
-	opts := []jwt.ParseOption{
-		jwt.WithKeySet(set), // requires kid; the token's alg must equal the key's alg
-		jwt.WithValidate(true),
-		jwt.WithIssuer(iss),
-		jwt.WithAcceptableSkew(v.skew),
-		jwt.WithClock(jwt.ClockFunc(v.clock)),
-		jwt.WithRequiredClaim("exp"),
-		jwt.WithRequiredClaim("sub"),
-	}
-	if v.audience != "" {
-		opts = append(opts, jwt.WithAudience(v.audience))
-	}
-	return jwt.Parse([]byte(raw), opts...)
+	return id, nil
 }
 
 // mayRefresh allows one forced key refresh per realm every ten seconds.
@@ -223,78 +244,9 @@ func (v *Verifier) mayRefresh(realm iam.Realm) bool {
 	if last, ok := v.lastRefresh[realm]; ok && now.Sub(last) < 10*time.Second {
 		return false
 	}
-	if len(v.lastRefresh) > 10000 {
+	if len(v.lastRefresh) > maxRealms {
 		clear(v.lastRefresh)
 	}
 	v.lastRefresh[realm] = now
 	return true
-}
-
-type roles struct {
-	Roles []string `json:"roles"`
-}
-
-func (v *Verifier) principal(ctx context.Context, realm iam.Realm, tok jwt.Token) (*iam.Principal, error) {
-	str := func(name string) string {
-		val, _ := tok.Get(name)
-		s, _ := val.(string)
-		return s
-	}
-	if typ := str("typ"); typ != "" && typ != "Bearer" {
-		return nil, errors.New("not an access token: typ " + typ)
-	}
-	if claimed := str("realm"); claimed != "" && claimed != string(realm) {
-		return nil, errors.New("realm claim differs from issuer")
-	}
-	if v.revoked != nil {
-		jti := tok.JwtID()
-		if jti == "" {
-			return nil, errors.New("token has no jti")
-		}
-		revoked, err := v.revoked.Revoked(ctx, realm, jti, str("sid"), tok.IssuedAt())
-		if err != nil {
-			return nil, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "revocation list unavailable", Err: err}
-		}
-		if revoked {
-			return nil, errors.New("token revoked")
-		}
-	}
-	p := &iam.Principal{
-		Subject:   tok.Subject(),
-		Realm:     realm,
-		ClientID:  str("azp"),
-		SessionID: str("sid"),
-		Username:  str("preferred_username"),
-	}
-	if p.ClientID == "" {
-		p.ClientID = str("client_id")
-	}
-	if s := str("scope"); s != "" {
-		p.Scopes = strings.Fields(s)
-	}
-	if ra, ok := tok.Get("realm_access"); ok {
-		var r roles
-		if remarshal(ra, &r) == nil {
-			p.Roles = r.Roles
-		}
-	}
-	if rs, ok := tok.Get("resource_access"); ok {
-		var m map[string]roles
-		if remarshal(rs, &m) == nil && len(m) > 0 {
-			p.ClientRoles = make(map[string][]string, len(m))
-			for c, r := range m {
-				p.ClientRoles[c] = r.Roles
-			}
-		}
-	}
-	return p, nil
-}
-
-// remarshal converts a decoded private claim (a map) into dst.
-func remarshal(src, dst any) error {
-	b, err := json.Marshal(src)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, dst)
 }

@@ -46,12 +46,25 @@ func newRSAKey(t testing.TB, kid string) realmKey {
 	return realmKey{priv: priv, pub: pub, raw: raw}
 }
 
-func setOf(keys ...jwk.Key) jwk.Set {
+// jwkSet returns a JWKS of keys with the realm id member, as auth
+// publishes it.
+func jwkSet(realmID string, keys ...jwk.Key) jwk.Set {
 	s := jwk.NewSet()
 	for _, k := range keys {
 		_ = s.AddKey(k)
 	}
+	_ = s.Set(authverify.RealmIDMember, realmID)
 	return s
+}
+
+// setOf returns the key set of realm acme (id "id-of-acme").
+func setOf(keys ...jwk.Key) *authverify.KeySet {
+	return authverify.FromJWKSet(jwkSet("id-of-acme", keys...))
+}
+
+// realmSet returns the key set of realm (id "id-of-<realm>").
+func realmSet(realm string, keys ...jwk.Key) *authverify.KeySet {
+	return authverify.FromJWKSet(jwkSet("id-of-"+realm, keys...))
 }
 
 func claims(realm string, mod func(jwt.Token)) jwt.Token {
@@ -67,6 +80,7 @@ func claims(realm string, mod func(jwt.Token)) jwt.Token {
 	_ = tok.Set("sid", "s-1")
 	_ = tok.Set("scope", "openid profile")
 	_ = tok.Set("realm", realm)
+	_ = tok.Set("realm_id", "id-of-"+realm)
 	_ = tok.Set("preferred_username", "alice")
 	_ = tok.Set("realm_access", map[string]any{"roles": []string{"admin", "user"}})
 	_ = tok.Set("resource_access", map[string]any{"app": map[string]any{"roles": []string{"reader"}}})
@@ -93,7 +107,7 @@ func b64(v any) string {
 func TestVerify(t *testing.T) {
 	acme := newRSAKey(t, "acme-1")
 	other := newRSAKey(t, "other-1")
-	keys := authverify.StaticKeys{"acme": setOf(acme.pub), "other": setOf(other.pub)}
+	keys := authverify.StaticKeys{"acme": setOf(acme.pub), "other": realmSet("other", other.pub)}
 	ctx := context.Background()
 	v, err := authverify.New(ctx, base, authverify.WithKeySource(keys))
 	if err != nil {
@@ -239,7 +253,7 @@ func TestVerifyRequiresAudienceWhenConfigured(t *testing.T) {
 func TestHTTPKeySourceFetchesJWKSAndRefreshesOnNewKid(t *testing.T) {
 	k1, k2 := newRSAKey(t, "k1"), newRSAKey(t, "k2")
 	var current atomic.Value
-	current.Store(setOf(k1.pub))
+	current.Store(jwkSet("id-of-acme", k1.pub))
 	var fetches, requests atomic.Int32
 	var srvURL string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -266,7 +280,7 @@ func TestHTTPKeySourceFetchesJWKSAndRefreshesOnNewKid(t *testing.T) {
 	if _, err := v.Verify(ctx, issue(k1)); err != nil {
 		t.Fatalf("k1: %v", err)
 	}
-	current.Store(setOf(k1.pub, k2.pub)) // rotation publishes k2
+	current.Store(jwkSet("id-of-acme", k1.pub, k2.pub)) // rotation publishes k2
 	if _, err := v.Verify(ctx, issue(k2)); err != nil {
 		t.Fatalf("k2 after rotation: %v", err)
 	}

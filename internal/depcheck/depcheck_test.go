@@ -34,8 +34,9 @@ var verifierAllowed = []string{
 	"github.com/lestrrat-go/",
 	"golang.org/x/crypto/",
 	"github.com/google/uuid",
-	module + "/iam",         // the shared kernel, exactly
-	module + "/iam/iamhttp", // light: standard library and iam only
+	module + "/iam",          // the shared kernel, exactly
+	module + "/iam/iamhttp",  // light: standard library and iam only
+	module + "/auth/authjwt", // the verification policy: standard library and iam only
 	module + "/auth/authverify",
 }
 

@@ -17,9 +17,9 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// Issuer stands in for the auth service: it serves one RS256 JWKS as the
-// certs of every realm ({URL}/realms/{realm}/protocol/openid-connect/certs)
-// and signs access tokens with its key.
+// Issuer stands in for the auth service: it serves one RS256 key as the
+// certs of every realm ({URL}/realms/{realm}/protocol/openid-connect/certs),
+// with the realm's id RealmID(realm), and signs access tokens with it.
 type Issuer struct {
 	srv *httptest.Server
 	key jwk.Key
@@ -42,15 +42,14 @@ func NewIssuer(t testing.TB) *Issuer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := jwk.NewSet()
-	_ = set.AddKey(pub)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, "/protocol/openid-connect/certs") {
+		realm, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/realms/"), "/protocol/openid-connect/certs")
+		if !ok || strings.Contains(realm, "/") {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(set)
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []jwk.Key{pub}, "realm_id": RealmID(realm)})
 	}))
 	t.Cleanup(srv.Close)
 	return &Issuer{srv: srv, key: key}
@@ -58,6 +57,9 @@ func NewIssuer(t testing.TB) *Issuer {
 
 // URL is the issuer base: the OPENGATE_ISSUER_BASE of the binary under test.
 func (i *Issuer) URL() string { return i.srv.URL }
+
+// RealmID is the immutable id the Issuer gives realm.
+func RealmID(realm string) string { return "id-of-" + realm }
 
 // Token returns a signed access token of realm for subject, valid for an
 // hour, with roles as its realm roles (realm_access.roles).
@@ -69,6 +71,8 @@ func (i *Issuer) Token(t testing.TB, realm, subject string, roles ...string) str
 		t.Fatal(err)
 	}
 	_ = tok.Set("typ", "Bearer")
+	_ = tok.Set("realm", realm)
+	_ = tok.Set("realm_id", RealmID(realm))
 	_ = tok.Set("realm_access", map[string]any{"roles": roles})
 	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, i.key))
 	if err != nil {
