@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientskafka"
 	"github.com/opengate-iam/opengate/iam"
@@ -25,14 +26,21 @@ type consumer struct {
 }
 
 // eventConsumers returns the services' work-sharing consumers: each event of
-// their topics is handled by one replica.
+// their topics is handled by one replica. Without a cache subscriber the
+// token verifier follows the realm events here too, in a group of its own
+// per instance (with one, Run subscribes it there).
 func (s *Server) eventConsumers() []consumer {
-	return []consumer{
+	cs := []consumer{
 		{"clients consumer", clients.Consumer, clients.Topics(), s.Clients.HandleEvent},
 		{"rbac consumer", rbac.Consumer, rbac.Topics(), s.RBAC.HandleEvent},
 		{"users consumer", users.ConsumerGroup, users.ConsumedTopics, s.Users.HandleRealmDeleted},
 		{"auth consumer", auth.Consumer, auth.Topics(), s.Auth.HandleEvent},
 	}
+	if s.cacheSub == nil {
+		cs = append(cs, consumer{"token verifier realm events", authverify.CacheGroup("opengate", s.instance),
+			authverify.Topics(), s.Verifier.HandleEvent})
+	}
+	return cs
 }
 
 // Run does the background work until ctx ends, then returns nil once all of
@@ -64,6 +72,9 @@ func (s *Server) Run(ctx context.Context) error {
 		})
 		group.Go("role cache invalidation", func(ctx context.Context) error {
 			return rbackafka.RunCacheInvalidation(ctx, s.cacheSub, rbackafka.CacheGroup("opengate", s.instance), s.RBAC)
+		})
+		group.Go("token verifier realm events", func(ctx context.Context) error {
+			return s.Verifier.Follow(ctx, s.cacheSub, authverify.CacheGroup("opengate", s.instance))
 		})
 	}
 	<-ctx.Done()

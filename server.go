@@ -204,8 +204,12 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
 	}
+	// The realm's current id comes from the realms service on every token,
+	// so a deleted or re-created realm's old tokens are refused at once;
+	// realm events drop the cached keys (see eventConsumers and Run).
 	s.Verifier, err = authverify.New(ctx, cfg.IssuerBase,
 		authverify.WithKeySource(authverify.NewLocalKeys(s.Auth.JWKS, 0)),
+		authverify.WithRealmIDs(s.Auth),
 		authverify.WithRevocationChecker(auth.Revocations{Store: tokenStore}))
 	if err != nil {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
