@@ -105,7 +105,7 @@ func newIssuerAt(t testing.TB, base string) *issuer {
 	}
 	is.svc = svc
 	r := chi.NewRouter()
-	authhttp.New(svc).OIDCRoutes(r)
+	authhttp.NewHandler(svc).MountPublic(r)
 	handler = r
 
 	ctx, cancel := context.WithCancel(context.Background())
