@@ -1,0 +1,199 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/opengate-iam/opengate/cmd/internal/boottest"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
+)
+
+// The high findings of the security review (issue 10 §1–3), replayed
+// against the all-in-one binary on PostgreSQL and Redis as an attacker
+// would: only through its HTTP API. Realm names are unique per run because
+// the Redis of the test environment is shared.
+
+// grant is the answer of a token request.
+type grant struct {
+	status       int
+	retryAfter   string
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	Error        string `json:"error"`
+}
+
+func (s started) grant(t *testing.T, realm string, form url.Values) grant {
+	t.Helper()
+	resp, err := http.PostForm(s.URL+"/realms/"+realm+"/protocol/openid-connect/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	g := grant{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+	_ = json.NewDecoder(resp.Body).Decode(&g)
+	return g
+}
+
+func passwordForm(username, password string) url.Values {
+	return url.Values{"grant_type": {"password"}, "client_id": {"admin-cli"}, "username": {username}, "password": {password}}
+}
+
+// mustCall makes an admin API call and fails unless it answers want.
+func (s started) mustCall(t *testing.T, want int, method, path, token, body string) (*http.Response, string) {
+	t.Helper()
+	resp, out := s.Call(t, method, path, token, body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s = %d, want %d: %s", method, path, resp.StatusCode, want, out)
+	}
+	return resp, out
+}
+
+// createUser creates an enabled user with a password in realm and returns
+// its id.
+func (s started) createUser(t *testing.T, admin, realm, username, password string) string {
+	t.Helper()
+	resp, _ := s.mustCall(t, 201, "POST", "/admin/realms/"+realm+"/users", admin, fmt.Sprintf(
+		`{"username":%q,"enabled":true,"credentials":[{"type":"password","value":%q,"temporary":false}]}`, username, password))
+	loc := resp.Header.Get("Location")
+	return loc[strings.LastIndex(loc, "/")+1:]
+}
+
+// realmRole returns the JSON array of the realm role called name, as the
+// role-mapping endpoints take it.
+func (s started) realmRole(t *testing.T, admin, realm, name string) string {
+	t.Helper()
+	_, body := s.mustCall(t, 200, "GET", "/admin/realms/"+realm+"/roles/"+name, admin, "")
+	return "[" + body + "]"
+}
+
+func uniqueRealm(prefix string) string {
+	return prefix + "-" + strings.ToLower(strings.NewReplacer("_", "x", "-", "x").Replace(iamcrypto.RandomToken(6)))
+}
+
+func TestSecurityHighFindings(t *testing.T) {
+	s := start(t, productionEnv(t))
+	admin := s.token(t, "master", "admin-cli", "admin", "bootstrap-Passw0rd")
+
+	// §1: a master realm-admin cannot make itself (or anyone) super-admin,
+	// by mapping admin directly or through a composite.
+	t.Run("RealmAdminCannotGrantItselfAdmin", func(t *testing.T) {
+		name := uniqueRealm("ra")
+		id := s.createUser(t, admin, "master", name, "Realm-Admin-Passw0rd")
+		s.mustCall(t, 204, "POST", "/admin/realms/master/users/"+id+"/role-mappings/realm", admin,
+			s.realmRole(t, admin, "master", "realm-admin"))
+		ra := s.token(t, "master", "admin-cli", name, "Realm-Admin-Passw0rd")
+		adminRole := s.realmRole(t, admin, "master", "admin")
+
+		s.mustCall(t, 403, "POST", "/admin/realms/master/users/"+id+"/role-mappings/realm", ra, adminRole)
+		s.mustCall(t, 201, "POST", "/admin/realms/master/roles", ra, fmt.Sprintf(`{"name":%q}`, name+"-sneaky"))
+		s.mustCall(t, 403, "POST", "/admin/realms/master/roles/"+name+"-sneaky/composites", ra, adminRole)
+
+		fresh := s.token(t, "master", "admin-cli", name, "Realm-Admin-Passw0rd")
+		other := uniqueRealm("victim")
+		s.mustCall(t, 403, "POST", "/admin/realms", fresh, fmt.Sprintf(`{"realm":%q,"enabled":true}`, other))
+		_, body := s.mustCall(t, 200, "GET", "/admin/realms/master/users/"+id+"/role-mappings/realm", admin, "")
+		if strings.Contains(body, `"name":"admin"`) {
+			t.Fatalf("the realm-admin holds admin after the attempts: %s", body)
+		}
+	})
+
+	// §2: tokens die with their realm: after the realm is deleted and
+	// created again under the same name, neither the old realm-admin's
+	// access token nor its refresh token works.
+	t.Run("TokensDieWithTheirRealm", func(t *testing.T) {
+		realm := uniqueRealm("phoenix")
+		s.mustCall(t, 201, "POST", "/admin/realms", admin, fmt.Sprintf(`{"realm":%q,"enabled":true}`, realm))
+		id := s.createUser(t, admin, realm, "boss", "Boss-Passw0rd-1")
+		// The new realm's default roles arrive through realm.created.
+		boottest.Eventually(t, 10*time.Second, "the new realm has no realm-admin role", func() bool {
+			resp, _ := s.Call(t, "GET", "/admin/realms/"+realm+"/roles/realm-admin", admin, "")
+			return resp.StatusCode == 200
+		})
+		s.mustCall(t, 204, "POST", "/admin/realms/"+realm+"/users/"+id+"/role-mappings/realm", admin,
+			s.realmRole(t, admin, realm, "realm-admin"))
+		var old grant
+		boottest.Eventually(t, 10*time.Second, "boss cannot log in", func() bool {
+			old = s.grant(t, realm, passwordForm("boss", "Boss-Passw0rd-1"))
+			return old.status == 200
+		})
+		s.mustCall(t, 200, "GET", "/admin/realms/"+realm+"/users", old.AccessToken, "")
+
+		s.mustCall(t, 204, "DELETE", "/admin/realms/"+realm, admin, "")
+		s.mustCall(t, 201, "POST", "/admin/realms", admin, fmt.Sprintf(`{"realm":%q,"enabled":true}`, realm))
+
+		s.mustCall(t, 401, "GET", "/admin/realms/"+realm+"/users", old.AccessToken, "")
+		boottest.Eventually(t, 10*time.Second, "the old realm's refresh token still works", func() bool {
+			g := s.grant(t, realm, url.Values{"grant_type": {"refresh_token"}, "client_id": {"admin-cli"},
+				"refresh_token": {old.RefreshToken}})
+			return g.status == 400 && g.Error == "invalid_grant"
+		})
+	})
+
+	// §3: password hashing is bounded: a burst of unauthenticated password
+	// grants for unknown users is answered (400 invalid_grant, or 503 with
+	// Retry-After when the queue is full) without the heap growing with the burst.
+	t.Run("PasswordHashingIsBoundedUnderABurst", func(t *testing.T) {
+		const burst = 120
+		var base runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&base)
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			var m runtime.MemStats
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak.Load() {
+					peak.Store(m.HeapInuse)
+				}
+			}
+		}()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		for i := range burst {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				g := s.grant(t, "master", passwordForm(fmt.Sprintf("nobody-%d", i), "Wrong-Passw0rd"))
+				mu.Lock()
+				defer mu.Unlock()
+				statuses[g.status]++
+				if g.status == 400 && g.Error != "invalid_grant" || g.status == 503 && g.retryAfter == "" {
+					t.Errorf("answer %d %q, Retry-After %q", g.status, g.Error, g.retryAfter)
+				}
+			}()
+		}
+		wg.Wait()
+		close(stop)
+		<-sampled
+		for status := range statuses {
+			if status != 400 && status != 503 {
+				t.Errorf("statuses = %v: only 400 and 503 are acceptable", statuses)
+			}
+		}
+		// Unbounded, 120 concurrent argon2id hashes at the default 19 MiB
+		// each take 2.2 GiB; bounded, GOMAXPROCS of them at a time.
+		const argon2MiB = 19
+		limit := uint64((runtime.GOMAXPROCS(0)*argon2MiB + 256) << 20)
+		if grown := peak.Load() - min(peak.Load(), base.HeapInuse); grown > limit {
+			t.Fatalf("heap grew by %d MiB during the burst (statuses %v), more than %d MiB", grown>>20, statuses, limit>>20)
+		}
+		t.Logf("statuses %v, peak heap growth %d MiB", statuses, (peak.Load()-min(peak.Load(), base.HeapInuse))>>20)
+	})
+}
