@@ -62,8 +62,8 @@ func (c Client) Validate() error {
 	if len(c.Name) > MaxNameLength || !utf8.ValidString(c.Name) || hasControl(c.Name) {
 		return iam.Invalidf("name", "name must be at most %d printable characters", MaxNameLength)
 	}
-	if len(c.Description) > MaxDescriptionLength || !utf8.ValidString(c.Description) {
-		return iam.Invalidf("description", "description must be at most %d characters", MaxDescriptionLength)
+	if len(c.Description) > MaxDescriptionLength || !iam.IsText(c.Description) {
+		return iam.Invalidf("description", "description must be at most %d characters of text (no control characters but tab and newlines)", MaxDescriptionLength)
 	}
 	if c.PublicClient && c.ServiceAccountsEnabled {
 		return iam.Invalidf("serviceAccountsEnabled", "a public client cannot use service accounts (client credentials need a secret)")
@@ -144,11 +144,14 @@ func validateAttributes(attrs map[string]string) error {
 		return iam.Invalidf("attributes", "at most %d attributes", MaxAttributes)
 	}
 	for k, v := range attrs {
-		if k == "" || len(k) > MaxAttributeKey || hasControl(k) {
+		if k == "" || len(k) > MaxAttributeKey || !utf8.ValidString(k) || hasControl(k) {
 			return iam.Invalidf("attributes", "attribute names must be 1 to %d printable characters", MaxAttributeKey)
 		}
 		if len(v) > MaxAttributeValue {
 			return iam.Invalidf("attributes."+k, "attribute %q is longer than %d bytes", truncate(k, 50), MaxAttributeValue)
+		}
+		if !iam.IsText(v) {
+			return iam.Invalidf("attributes."+k, "attribute %q must be UTF-8 without control characters other than tab and newlines", truncate(k, 50))
 		}
 	}
 	if m := attrs[AttrPKCEMethod]; m != "" && m != "S256" {

@@ -44,6 +44,8 @@ func TestClientValidateNamesTheField(t *testing.T) {
 		}},
 		{"attributes.access.token.header.type.rfc9068", func(c *clients.Client) { c.Attributes[clients.AttrAccessTokenJWTType] = "yes" }},
 		{"attributes", func(c *clients.Client) { c.Attributes[""] = "x" }},
+		{"attributes.note", func(c *clients.Client) { c.Attributes["note"] = "a\x00b" }},
+		{"description", func(c *clients.Client) { c.Description = "a\x00b" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {

@@ -114,22 +114,22 @@ func validateRole(r Role) error {
 	if err := validateName(r.Name); err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(r.Description) > MaxDescriptionLength || !utf8.ValidString(r.Description) {
-		return iam.Invalidf("description", "description must be valid UTF-8 of at most %d characters", MaxDescriptionLength)
+	if utf8.RuneCountInString(r.Description) > MaxDescriptionLength || !iam.IsText(r.Description) {
+		return iam.Invalidf("description", "description must be UTF-8 of at most %d characters without control characters other than tab and newlines", MaxDescriptionLength)
 	}
 	if len(r.Attributes) > MaxAttributes {
 		return iam.Invalidf("attributes", "at most %d attributes", MaxAttributes)
 	}
 	for k, vs := range r.Attributes {
-		if k == "" || len(k) > MaxAttributeLength || !utf8.ValidString(k) {
-			return iam.Invalidf("attributes", "attribute names must be 1 to %d bytes of UTF-8", MaxAttributeLength)
+		if k == "" || len(k) > MaxAttributeLength || !iam.IsText(k) || strings.ContainsAny(k, "\t\r\n") {
+			return iam.Invalidf("attributes", "attribute names must be 1 to %d bytes of UTF-8 without control characters", MaxAttributeLength)
 		}
 		if len(vs) > MaxAttributeValues {
 			return iam.Invalidf("attributes", "attribute %q has more than %d values", k, MaxAttributeValues)
 		}
 		for _, v := range vs {
-			if len(v) > MaxAttributeLength || !utf8.ValidString(v) {
-				return iam.Invalidf("attributes", "values of attribute %q must be UTF-8 of at most %d bytes", k, MaxAttributeLength)
+			if len(v) > MaxAttributeLength || !iam.IsText(v) {
+				return iam.Invalidf("attributes", "values of attribute %q must be UTF-8 of at most %d bytes without control characters other than tab and newlines", k, MaxAttributeLength)
 			}
 		}
 	}

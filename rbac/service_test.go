@@ -25,6 +25,8 @@ func TestCreateRoleRejectsBadInput(t *testing.T) {
 		{"SurroundingSpace", "acme", rbac.Role{Name: " a"}, "name"},
 		{"InvalidUTF8", "acme", rbac.Role{Name: "a\xff"}, "name"},
 		{"LongDescription", "acme", rbac.Role{Name: "a", Description: strings.Repeat("d", 1025)}, "description"},
+		{"NULInDescription", "acme", rbac.Role{Name: "a", Description: "a\x00b"}, "description"},
+		{"NULInAttributeValue", "acme", rbac.Role{Name: "a", Attributes: map[string][]string{"k": {"a\x00b"}}}, "attributes"},
 		{"EmptyAttributeName", "acme", rbac.Role{Name: "a", Attributes: map[string][]string{"": {"v"}}}, "attributes"},
 		{"BadRealm", "Acme!", rbac.Role{Name: "a"}, "realm"},
 	}

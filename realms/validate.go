@@ -108,7 +108,7 @@ func (s SMTP) validate() error {
 	if s == (SMTP{}) {
 		return nil
 	}
-	if s.Host == "" || len(s.Host) > 255 || strings.ContainsAny(s.Host, " /@\t\r\n") {
+	if s.Host == "" || len(s.Host) > 255 || strings.ContainsAny(s.Host, " /@\t\r\n") || !utf8.ValidString(s.Host) || hasControl(s.Host) {
 		return iam.Invalidf("smtpServer.host", "smtpServer.host must be a host name")
 	}
 	if s.Port < 0 || s.Port > 65535 {
@@ -157,11 +157,14 @@ func validateAttributes(attrs map[string]string) error {
 		return iam.Invalidf("attributes", "at most %d attributes", MaxAttributes)
 	}
 	for k, v := range attrs {
-		if k == "" || len(k) > MaxAttributeKey || hasControl(k) {
+		if k == "" || len(k) > MaxAttributeKey || !utf8.ValidString(k) || hasControl(k) {
 			return iam.Invalidf("attributes", "attribute names must be 1 to %d printable characters", MaxAttributeKey)
 		}
 		if len(v) > MaxAttributeValue {
 			return iam.Invalidf("attributes", "attribute %q is longer than %d bytes", truncate(k, 50), MaxAttributeValue)
+		}
+		if !iam.IsText(v) {
+			return iam.Invalidf("attributes", "attribute %q must be UTF-8 without control characters other than tab and newlines", truncate(k, 50))
 		}
 	}
 	return nil

@@ -52,6 +52,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"corsOrigins", func(r *realms.Realm) { r.CORSOrigins = []string{"https://app.test/path"} }},
 		{"corsOrigins", func(r *realms.Realm) { r.CORSOrigins = []string{"ftp://app.test"} }},
 		{"attributes", func(r *realms.Realm) { r.Attributes = map[string]string{"": "x"} }},
+		{"attributes", func(r *realms.Realm) { r.Attributes = map[string]string{"note": "a\x00b"} }},
+		{"smtpServer.host", func(r *realms.Realm) { r.SMTP = realms.SMTP{Host: "mx\x00", From: "a@b.test"} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {

@@ -24,12 +24,29 @@ func TestCreateValidates(t *testing.T) {
 		{"UsernameWithSlash", users.User{Username: "al/ice"}, "username"},
 		{"UsernameWithControl", users.User{Username: "al\x00ice"}, "username"},
 		{"UsernameTooLong", users.User{Username: long}, "username"},
+		{"UsernameMixingCyrillicAndLatin", users.User{Username: "\u0430dmin"}, "username"},
+		{"UsernameMixingGreekAndLatin", users.User{Username: "p\u03b1ypal"}, "username"},
+		{"UsernameWithForeignDigit", users.User{Username: "user\u0661"}, "username"},
+		{"UsernameWithRightToLeftOverride", users.User{Username: "admin\u202egpj"}, "username"},
+		{"UsernameWithBidiIsolate", users.User{Username: "a\u2067b"}, "username"},
+		{"UsernameWithZeroWidthJoiner", users.User{Username: "ad\u200dmin"}, "username"},
+		{"UsernameWithSoftHyphen", users.User{Username: "ad\u00admin"}, "username"},
+		{"UsernameWithLookAlikeSlash", users.User{Username: "a\u2215b"}, "username"},
+		{"UsernameWithIdeographicSpace", users.User{Username: "a\u3000b"}, "username"},
+		{"UsernameWithPrivateUse", users.User{Username: "a\ue000"}, "username"},
+		{"UsernameOfAServiceAccount", users.User{Username: "service-account-billing"}, "username"},
+		{"UsernameOfAServiceAccountInCapitals", users.User{Username: "Service-Account-billing"}, "username"},
+		{"UsernameOfAServiceAccountInFullwidth", users.User{Username: "\uff53ervice-account-billing"}, "username"},
 		{"EmailMalformed", users.User{Username: "a", Email: "not-an-email"}, "email"},
 		{"EmailWithName", users.User{Username: "a", Email: "Alice <a@example.com>"}, "email"},
 		{"EmailWithoutDomainDot", users.User{Username: "a", Email: "a@localhost"}, "email"},
 		{"FirstNameTooLong", users.User{Username: "a", FirstName: long}, "firstName"},
 		{"UnknownRequiredAction", users.User{Username: "a", RequiredActions: []string{"DANCE"}}, "requiredActions"},
 		{"EmptyAttributeName", users.User{Username: "a", Attributes: map[string][]string{"": {"x"}}}, "attributes"},
+		{"NULInAttributeValue", users.User{Username: "a", Attributes: map[string][]string{"k": {"a\x00b"}}}, "attributes"},
+		{"EscapeInAttributeValue", users.User{Username: "a", Attributes: map[string][]string{"k": {"\x1b[31m"}}}, "attributes"},
+		{"NewlineInAttributeName", users.User{Username: "a", Attributes: map[string][]string{"k\nx": {"v"}}}, "attributes"},
+		{"NULInAttributeName", users.User{Username: "a", Attributes: map[string][]string{"k\x00": {"v"}}}, "attributes"},
 		{"IDNotUUID", users.User{ID: "1234", Username: "a"}, "id"},
 	}
 	for _, tt := range tests {
@@ -65,6 +82,52 @@ func TestCreateNormalises(t *testing.T) {
 	fresh, err := e.svc.Create(bg(), "acme", users.User{Username: "bob"})
 	if err != nil || len(fresh.ID) != 36 || fresh.ID[14] != '7' {
 		t.Fatalf("generated id %q is not a UUIDv7 (%v)", fresh.ID, err)
+	}
+}
+
+func TestCreateAcceptsUsernamesOfOneWritingSystem(t *testing.T) {
+	tests := []struct{ name, in, stored string }{
+		{"Latin", "José.Núñez", "josé.núñez"},
+		{"Decomposed", "jose\u0301", "jos\u00e9"},
+		{"Fullwidth", "\uff41\uff44\uff4d\uff49\uff4e\uff12", "admin2"},
+		{"Greek", "Ελένη", "ελένη"},
+		{"Cyrillic", "Иван_Петров", "иван_петров"},
+		{"Arabic", "محمد", "محمد"},
+		{"Hebrew", "דוד", "דוד"},
+		{"JapaneseWithLatin", "山田たろうTaro", "山田たろうtaro"},
+		{"HalfwidthKatakanaFolded", "\uff83\uff7d\uff84", "テスト"},
+		{"KoreanWithLatin", "김민준kim", "김민준kim"},
+		{"ServiceAccountElsewhereInTheName", "my-service-account-1", "my-service-account-1"},
+		{"LatinWithDigits", "Tabby2", "tabby2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			u, err := e.svc.Create(bg(), "acme", users.User{Username: tt.in, Attributes: map[string][]string{"note": {"a\tb\nc"}}})
+			if err != nil {
+				t.Fatalf("Create(%q): %v", tt.in, err)
+			}
+			if u.Username != tt.stored {
+				t.Fatalf("stored username %q (%+q), want %q", u.Username, u.Username, tt.stored)
+			}
+			if got, err := e.svc.GetByUsername(bg(), "acme", tt.in); err != nil || got.ID != u.ID {
+				t.Fatalf("GetByUsername(%q) = %+v, %v", tt.in, got, err)
+			}
+		})
+	}
+}
+
+func TestLookAlikeSpellingsAreOneUser(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.svc.Create(bg(), "acme", users.User{Username: "jos\u00e9"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Create(bg(), "acme", users.User{Username: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, twin := range []string{"jose\u0301", "JOSE\u0301", "\uff41\uff44\uff4d\uff49\uff4e"} {
+		_, err := e.svc.Create(bg(), "acme", users.User{Username: twin})
+		wantCode(t, err, iam.CodeConflict)
 	}
 }
 

@@ -24,18 +24,9 @@ const (
 // knownActions are the required actions OpenGate's login flow performs.
 var knownActions = []string{ActionVerifyEmail, ActionUpdatePassword, ActionConfigureTOTP}
 
-// usernameForbidden are the characters Keycloak's default user profile
-// forbids in usernames, besides whitespace and control characters.
-const usernameForbidden = `<>&"'$%!#?§,;:*~/\|^=[]{}()`
-
-// NormalizeUsername returns the stored form of a username: lowercase.
-func NormalizeUsername(s string) string { return strings.ToLower(s) }
-
-// NormalizeEmail returns the stored form of an email: lowercase.
-func NormalizeEmail(s string) string { return strings.ToLower(s) }
-
-// normalize lowercases u's username and email, removes duplicate required
-// actions and validates every field (CodeInvalid naming the field).
+// normalize brings u's username and email to their stored forms
+// (NormalizeUsername, NormalizeEmail), removes duplicate required actions
+// and validates every field (CodeInvalid naming the field).
 func normalize(u *User) error {
 	u.Username = NormalizeUsername(u.Username)
 	u.Email = NormalizeEmail(u.Email)
@@ -59,23 +50,6 @@ func normalize(u *User) error {
 		return err
 	}
 	u.RequiredActions = actions
-	return nil
-}
-
-func validUsername(s string) error {
-	switch {
-	case s == "":
-		return iam.Invalidf("username", "username is required")
-	case !utf8.ValidString(s):
-		return iam.Invalidf("username", "username must be valid UTF-8")
-	case utf8.RuneCountInString(s) > MaxUsernameLength:
-		return iam.Invalidf("username", "username must be at most %d characters", MaxUsernameLength)
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u200b' || r == '\ufeff' || strings.ContainsRune(usernameForbidden, r) {
-			return iam.Invalidf("username", "username may not contain whitespace, control characters or any of %s", usernameForbidden)
-		}
-	}
 	return nil
 }
 
@@ -105,20 +79,23 @@ func validName(field, s string) error {
 	return nil
 }
 
+// validAttributes checks attribute names (1 to MaxAttributeKey bytes of
+// text without tab or newlines) and values (iam.IsText: no NUL or other
+// control characters but tab and newlines).
 func validAttributes(attrs map[string][]string) error {
 	if len(attrs) > MaxAttributes {
 		return iam.Invalidf("attributes", "at most %d attributes", MaxAttributes)
 	}
 	for k, vs := range attrs {
-		if k == "" || len(k) > MaxAttributeKey || !utf8.ValidString(k) {
-			return iam.Invalidf("attributes", "attribute names must be 1 to %d bytes of UTF-8", MaxAttributeKey)
+		if k == "" || len(k) > MaxAttributeKey || !iam.IsText(k) || strings.ContainsAny(k, "\t\r\n") {
+			return iam.Invalidf("attributes", "attribute names must be 1 to %d bytes of UTF-8 without control characters", MaxAttributeKey)
 		}
 		if len(vs) > MaxAttributeValues {
 			return iam.Invalidf("attributes", "attribute %q has more than %d values", k, MaxAttributeValues)
 		}
 		for _, v := range vs {
-			if len(v) > MaxAttributeValue || !utf8.ValidString(v) {
-				return iam.Invalidf("attributes", "values of attribute %q must be UTF-8 of at most %d bytes", k, MaxAttributeValue)
+			if len(v) > MaxAttributeValue || !iam.IsText(v) {
+				return iam.Invalidf("attributes", "values of attribute %q must be UTF-8 of at most %d bytes without control characters other than tab and newlines", k, MaxAttributeValue)
 			}
 		}
 	}

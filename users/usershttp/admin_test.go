@@ -62,6 +62,9 @@ func TestCreateUserErrors(t *testing.T) {
 	}{
 		{"Duplicate", map[string]any{"username": "ALICE"}, 409, iam.CodeConflict, "username"},
 		{"InvalidUsername", map[string]any{"username": "a b"}, 400, iam.CodeInvalid, "username"},
+		{"LookAlikeUsername", map[string]any{"username": "\u0430dmin"}, 400, iam.CodeInvalid, "username"},
+		{"ServiceAccountUsername", map[string]any{"username": "service-account-billing"}, 400, iam.CodeInvalid, "username"},
+		{"NULInAttribute", map[string]any{"username": "x", "attributes": map[string]any{"k": []string{"a\x00b"}}}, 400, iam.CodeInvalid, "attributes"},
 		{"UnknownField", map[string]any{"username": "x", "isAdmin": true}, 400, iam.CodeInvalid, "isAdmin"},
 		{"OTPCredential", map[string]any{"username": "x", "credentials": []any{map[string]any{"type": "otp", "value": "1"}}}, 400, iam.CodeInvalid, "credentials"},
 		{"UnsupportedHash", map[string]any{"username": "x", "credentials": []any{map[string]any{"type": "password",
