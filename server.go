@@ -68,6 +68,7 @@ type Server struct {
 	consumers []consumer
 	checks    map[string]iamhttp.Check
 	authHTTP  *authhttp.Handler
+	admin     *iamhttp.AdminGuard
 	handler   http.Handler
 	generated string
 }
@@ -216,7 +217,11 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	}
 	s.consumers = s.eventConsumers()
 
-	hopts := opts.AuthHTTP
+	// Every admin call is checked against its caller's current state: a
+	// disabled user, client or realm, or a role taken away, stops
+	// administering at once.
+	s.admin = iamhttp.NewAdminGuard(auth.NewStanding(s.Realms, s.Clients, s.Users, s.RBAC))
+	hopts := append([]authhttp.Option{authhttp.WithAdminGuard(s.admin)}, opts.AuthHTTP...)
 	if len(cfg.TrustedProxies) > 0 {
 		hopts = append([]authhttp.Option{authhttp.WithClientIP(authhttp.TrustForwardedFor(cfg.TrustedProxies...))}, hopts...)
 	}
@@ -233,7 +238,8 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 
 // Handler returns the whole HTTP API: the OIDC endpoints under
 // /realms/{realm}/, the admin API under /admin/realms (every request's bearer
-// token verified; admin routes authorize the caller), /healthz, /readyz
+// token verified; admin routes authorize the caller by its current roles and
+// state, see iamhttp.AdminGuard and auth.Standing), /healthz, /readyz
 // (the databases and Redis) and /metrics (Prometheus), behind request ids,
 // the request log and panic recovery. Its paths are absolute
 // (Keycloak's), so mount it at the root of a mux: mux.Handle("/", h). The
@@ -257,10 +263,10 @@ func (s *Server) public(r chi.Router) { s.authHTTP.MountPublic(r) }
 // verified mounts the routes that sit behind token verification.
 func (s *Server) verified(r chi.Router) {
 	s.authHTTP.Mount(r)
-	realmshttp.NewHandler(s.Realms).Mount(r)
-	clientshttp.NewHandler(s.Clients).Mount(r)
-	usershttp.NewHandler(s.Users).Mount(r)
-	rbachttp.NewHandler(s.RBAC).Mount(r)
+	realmshttp.NewHandler(s.Realms, realmshttp.WithAdminGuard(s.admin)).Mount(r)
+	clientshttp.NewHandler(s.Clients, clientshttp.WithAdminGuard(s.admin)).Mount(r)
+	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin)).Mount(r)
+	rbachttp.NewHandler(s.RBAC, rbachttp.WithAdminGuard(s.admin)).Mount(r)
 }
 
 // GeneratedAdminPassword returns the password New generated for the
