@@ -33,7 +33,7 @@ func (s *Server) eventConsumers() []consumer {
 	cs := []consumer{
 		{"clients consumer", clients.Consumer, clients.Topics(), s.Clients.HandleEvent},
 		{"rbac consumer", rbac.Consumer, rbac.Topics(), s.RBAC.HandleEvent},
-		{"users consumer", users.ConsumerGroup, users.ConsumedTopics, s.Users.HandleRealmDeleted},
+		{"users consumer", users.Consumer, users.Topics(), s.Users.HandleEvent},
 		{"auth consumer", auth.Consumer, auth.Topics(), s.Auth.HandleEvent},
 	}
 	if s.cacheSub == nil {

@@ -6,9 +6,10 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// Consumer is the consumer group of the clients service and the name under
-// which it records handled events.
-const Consumer = "client-service"
+// Consumer is the consumer-group name of the clients service's event
+// consumer, also the name under which it records handled events
+// (Store.Once).
+const Consumer = "clients"
 
 // Topics returns the topics HandleEvent consumes.
 func Topics() []string {

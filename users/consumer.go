@@ -7,38 +7,44 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// ConsumerGroup is the consumer group of the users service's consumers.
-const ConsumerGroup = "users"
+// Consumer is the consumer-group name of the users service's event consumer,
+// also the name under which it records handled events (Store.Once).
+const Consumer = "users"
 
-// ConsumedTopics are the topics the users service consumes.
-var ConsumedTopics = []string{iam.TopicRealmDeleted}
+// Topics returns the topics the users service consumes (with HandleEvent,
+// group Consumer): realm.deleted.
+func Topics() []string {
+	return []string{iam.TopicRealmDeleted}
+}
 
-// HandleRealmDeleted handles realm.deleted: it deletes every user of the
-// event's realm with their credentials and tokens. It is idempotent (a
-// redelivery finds nothing left to delete) and, with a store that is a
-// OnceStore, handles each event once (so a late redelivery cannot empty a
-// realm re-created under the same name). It emits no per-user events:
-// every consumer of user.deleted also consumes realm.deleted.
-func (s *Service) HandleRealmDeleted(ctx context.Context, e iam.Event) error {
-	const op = "users.HandleRealmDeleted"
+// HandleEvent applies a consumed event, at most once per event id (the
+// Store's Once, in the same transaction as the effect for Postgres):
+//
+//   - realm.deleted: deletes every user of the event's realm with their
+//     credentials and tokens. It emits no per-user events: every consumer
+//     of user.deleted also consumes realm.deleted.
+//
+// Handling each event once matters: a late redelivery must not empty a realm
+// re-created under the same name. Other topics are ignored. An event without
+// id or with a malformed realm is CodeInvalid (the bus retries, then
+// dead-letters it). It has the signature of iam.Handler.
+func (s *Service) HandleEvent(ctx context.Context, e iam.Event) error {
+	const op = "users.HandleEvent"
 	if e.Type != iam.TopicRealmDeleted {
 		return nil
 	}
 	if err := e.Realm.Validate(); err != nil {
-		return nil // nothing this service could have stored
+		return iam.Wrap(op, err)
+	}
+	if e.ID == "" {
+		return iam.Wrap(op, iam.Invalidf("id", "event has no id"))
 	}
 	var n int
-	deleteRealm := func(st Store) error {
+	err := s.store.Once(ctx, Consumer, e.ID, func(st Store) error {
 		var err error
 		n, err = st.DeleteRealm(ctx, e.Realm)
 		return err
-	}
-	var err error
-	if once, ok := s.store.(OnceStore); ok {
-		err = once.Once(ctx, ConsumerGroup+"."+iam.TopicRealmDeleted, e, deleteRealm)
-	} else {
-		err = deleteRealm(s.store)
-	}
+	})
 	if err != nil {
 		return iam.Wrap(op, err)
 	}

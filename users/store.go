@@ -34,6 +34,15 @@ type Store interface {
 	UserStore
 	CredentialStore
 	TokenStore
+	// Once runs fn at most once per (consumer, eventID) that succeeded: if
+	// the pair was recorded before, Once returns nil without calling fn;
+	// else it calls fn with a Store whose writes are recorded together with
+	// the pair (Postgres: one transaction, iampg.HandleOnce; memory:
+	// iammem.Once, where fn's writes before a failure stay). fn's error is
+	// returned and leaves the pair unrecorded, so a redelivery runs fn
+	// again. CodeInvalid for an empty consumer or an event id that is not a
+	// UUID (Postgres) or empty.
+	Once(ctx context.Context, consumer, eventID string, fn func(Store) error) error
 }
 
 // UserStore is the users part of Store.
@@ -117,15 +126,6 @@ type TokenStore interface {
 	// ConsumeToken deletes and returns the token with hash: of concurrent
 	// calls exactly one succeeds, the others get CodeNotFound.
 	ConsumeToken(ctx context.Context, realm iam.Realm, hash string) (ActionToken, error)
-}
-
-// OnceStore is optionally implemented by a Store that records handled events
-// durably: Once runs fn with a Store whose writes commit together with the
-// record that consumer handled e — unless it handled e before, in which case
-// Once returns nil without running fn. Consumers use it to make an effect
-// happen once although the bus delivers at least once.
-type OnceStore interface {
-	Once(ctx context.Context, consumer string, e iam.Event, fn func(Store) error) error
 }
 
 // CreateOptions are the store-level details of Create.

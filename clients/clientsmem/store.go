@@ -9,19 +9,18 @@ import (
 
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iammem"
 )
 
 // Store is an in-memory clients.Store, safe for concurrent use. The zero
 // value is not usable; call New.
 type Store struct {
-	pub iam.Publisher
-	log *slog.Logger
+	log    *slog.Logger
+	events *iammem.Publisher
+	once   *iammem.Once
 
 	mu     sync.RWMutex
 	realms map[iam.Realm]*realmClients
-
-	onceMu    sync.Mutex // serializes Once, so one event is handled by one caller at a time
-	processed map[string]bool
 }
 
 // realmClients holds one realm's clients by id and by clientId.
@@ -41,10 +40,11 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // New returns an empty Store that publishes its events to pub (nil: none).
 func New(pub iam.Publisher, opts ...Option) *Store {
-	s := &Store{pub: pub, log: slog.Default(), realms: map[iam.Realm]*realmClients{}, processed: map[string]bool{}}
+	s := &Store{log: slog.Default(), realms: map[iam.Realm]*realmClients{}, once: iammem.NewOnce(0)}
 	for _, o := range opts {
 		o(s)
 	}
+	s.events = iammem.NewPublisher(pub, s.log, "clientsmem")
 	return s
 }
 
@@ -85,8 +85,7 @@ func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Ev
 	}
 	rc.byID[rec.Client.ID] = clone(rec)
 	rc.byClientID[rec.Client.ClientID] = rec.Client.ID
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -180,8 +179,7 @@ func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, fn func(
 		rc.byClientID[next.Client.ClientID] = id
 	}
 	rc.byID[id] = clone(next)
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return next, nil
 }
 
@@ -200,8 +198,7 @@ func (s *Store) Delete(ctx context.Context, realm iam.Realm, id string, events .
 	}
 	delete(rc.byID, id)
 	delete(rc.byClientID, rec.Client.ClientID)
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -217,34 +214,11 @@ func (s *Store) DeleteRealm(_ context.Context, realm iam.Realm) (int, error) {
 	return n, nil
 }
 
-// Once implements clients.Store. fn runs on this store; the record of the
-// event is kept in memory only.
-func (s *Store) Once(_ context.Context, consumer, eventID string, fn func(clients.Store) error) error {
-	if consumer == "" || eventID == "" {
-		return iam.Invalidf("consumer", "consumer and event id are required")
-	}
-	s.onceMu.Lock()
-	defer s.onceMu.Unlock()
-	key := consumer + "\x00" + eventID
-	if s.processed[key] {
-		return nil
-	}
-	if err := fn(s); err != nil {
-		return err
-	}
-	s.processed[key] = true
-	return nil
-}
-
-// publish hands events to the publisher after a change; a failure is logged,
-// not returned, because the change is already applied.
-func (s *Store) publish(ctx context.Context, events []iam.Event) {
-	if s.pub == nil || len(events) == 0 {
-		return
-	}
-	if err := s.pub.Publish(ctx, events...); err != nil {
-		s.log.WarnContext(ctx, "clientsmem: events not published", "error", err.Error(), "events", len(events))
-	}
+// Once implements clients.Store with iammem.Once: fn runs on this store,
+// at most once per (consumer, event id) that succeeded, atomically with
+// concurrent deliveries; the record is kept in memory only.
+func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(clients.Store) error) error {
+	return s.once.Do(ctx, consumer, eventID, func() error { return fn(s) })
 }
 
 func notFound() error { return iam.NotFoundf("client not found") }

@@ -97,8 +97,7 @@ func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Princip
 	for _, id := range roleIDs {
 		d.mappings[p][id] = true
 	}
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -113,8 +112,7 @@ func (s *Store) RemoveMappings(ctx context.Context, realm iam.Realm, p rbac.Prin
 			delete(d.mappings, p)
 		}
 	}
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -157,7 +155,6 @@ func (s *Store) DeletePrincipal(ctx context.Context, realm iam.Realm, p rbac.Pri
 	if d := s.realm(realm, false); d != nil {
 		delete(d.mappings, p)
 	}
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }

@@ -54,8 +54,7 @@ func (s *Store) CreateRole(ctx context.Context, r rbac.Role, composites []string
 			d.children[r.ID][c] = true
 		}
 	}
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -132,8 +131,7 @@ func (s *Store) UpdateRole(ctx context.Context, realm iam.Realm, id string, fn f
 	}
 	d.roles[id] = next
 	out := d.out(id)
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return out, nil
 }
 
@@ -145,8 +143,7 @@ func (s *Store) DeleteRole(ctx context.Context, realm iam.Realm, id string, even
 		s.mu.Unlock()
 		return iam.NotFoundf("role not found")
 	}
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -214,8 +211,7 @@ func (s *Store) AddComposites(ctx context.Context, realm iam.Realm, parentID str
 	for _, c := range childIDs {
 		d.children[parentID][c] = true
 	}
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -247,7 +243,6 @@ func (s *Store) RemoveComposites(ctx context.Context, realm iam.Realm, parentID 
 	if len(d.children[parentID]) == 0 {
 		delete(d.children, parentID)
 	}
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iammem"
 	"github.com/opengate-iam/opengate/rbac"
 )
 
@@ -17,14 +18,13 @@ import (
 // not returned (the change stays), which suits the embedded default with an
 // in-process bus.
 type Store struct {
-	pub iam.Publisher
-	log *slog.Logger
+	log    *slog.Logger
+	events *iammem.Publisher
+	once   *iammem.Once
+	maxIDs int
 
-	mu         sync.RWMutex
-	realms     map[iam.Realm]*realmData
-	processed  map[string]bool // consumer + "/" + event id
-	processedQ []string        // insertion order, to forget the oldest
-	maxIDs     int
+	mu     sync.RWMutex
+	realms map[iam.Realm]*realmData
 }
 
 var _ rbac.Store = (*Store)(nil)
@@ -44,33 +44,19 @@ type Option func(*Store)
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // WithProcessedLimit sets how many consumed event ids Once remembers
-// (default 100000); the oldest are forgotten first.
+// (default iammem.DefaultOnceLimit); the oldest are forgotten first.
 func WithProcessedLimit(n int) Option { return func(s *Store) { s.maxIDs = n } }
 
 // New returns an empty Store publishing its events to pub (nil: events are
 // dropped).
 func New(pub iam.Publisher, opts ...Option) *Store {
-	s := &Store{
-		pub:       pub,
-		log:       slog.Default(),
-		realms:    map[iam.Realm]*realmData{},
-		processed: map[string]bool{},
-		maxIDs:    100000,
-	}
+	s := &Store{log: slog.Default(), realms: map[iam.Realm]*realmData{}}
 	for _, o := range opts {
 		o(s)
 	}
+	s.events = iammem.NewPublisher(pub, s.log, "rbacmem")
+	s.once = iammem.NewOnce(s.maxIDs)
 	return s
-}
-
-// publish sends events after a change, logging failures.
-func (s *Store) publish(ctx context.Context, events []iam.Event) {
-	if s.pub == nil || len(events) == 0 {
-		return
-	}
-	if err := s.pub.Publish(ctx, events...); err != nil {
-		s.log.WarnContext(ctx, "rbacmem: publishing events failed", "error", err.Error(), "topic", events[0].Type)
-	}
 }
 
 // realm returns realm's data, creating it when create is set (else nil).
@@ -103,8 +89,7 @@ func (d *realmData) out(id string) rbac.Role {
 func (s *Store) PutClient(ctx context.Context, c rbac.Client, events ...iam.Event) error {
 	s.mu.Lock()
 	s.realm(c.Realm, true).clients[c.ID] = c
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -146,8 +131,7 @@ func (s *Store) DeleteClient(ctx context.Context, realm iam.Realm, id string, ev
 		}
 		delete(d.mappings, rbac.Principal{Type: rbac.PrincipalServiceAccount, ID: id})
 	}
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -155,36 +139,17 @@ func (s *Store) DeleteClient(ctx context.Context, realm iam.Realm, id string, ev
 func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm, events ...iam.Event) error {
 	s.mu.Lock()
 	delete(s.realms, realm)
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
-// Once implements rbac.Store. It is not atomic with fn's changes (there is no
-// transaction in memory): fn's effects must be idempotent themselves, as
-// rbac's are; Once only keeps a redelivered event from running twice.
+// Once implements rbac.Store with iammem.Once: fn runs on this store, at
+// most once per (consumer, event id) that succeeded, atomically with
+// concurrent deliveries. There is no transaction in memory: what fn changed
+// before failing stays, so fn's effects must be idempotent themselves, as
+// rbac's are.
 func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(rbac.Store) error) error {
-	key := consumer + "/" + eventID
-	s.mu.RLock()
-	done := s.processed[key]
-	s.mu.RUnlock()
-	if done {
-		return nil
-	}
-	if err := fn(s); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.processed[key] {
-		s.processed[key] = true
-		s.processedQ = append(s.processedQ, key)
-		for len(s.processedQ) > s.maxIDs {
-			delete(s.processed, s.processedQ[0])
-			s.processedQ = s.processedQ[1:]
-		}
-	}
-	return nil
+	return s.once.Do(ctx, consumer, eventID, func() error { return fn(s) })
 }
 
 // matches reports whether name contains search, ignoring case.

@@ -2,7 +2,9 @@ package rbacmem_test
 
 import (
 	"context"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -83,6 +85,37 @@ func TestOnceForgetsTheOldestBeyondItsLimit(t *testing.T) {
 	}
 	if runs != 4 { // e1, e2, e3, then e1 again after it was forgotten
 		t.Fatalf("runs = %d, want 4", runs)
+	}
+}
+
+// Of concurrent deliveries of one event, one runs fn and the others see it
+// handled (the store's Once checked, ran and recorded in separate steps
+// before, so every delivery could run fn).
+func TestOnceRunsConcurrentDeliveriesOnce(t *testing.T) {
+	ctx := context.Background()
+	st := rbacmem.New(nil)
+	var runs atomic.Int32
+	release := make(chan struct{})
+	var started, done sync.WaitGroup
+	for range 20 {
+		started.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			started.Done()
+			if err := st.Once(ctx, "rbac", "e1", func(rbac.Store) error { runs.Add(1); <-release; return nil }); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	started.Wait()
+	for range 100 { // let the others reach Once while the first runs fn
+		runtime.Gosched()
+	}
+	close(release)
+	done.Wait()
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("fn ran %d times for one event, want 1", n)
 	}
 }
 

@@ -7,14 +7,15 @@ import (
 	"sync"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iammem"
 	"github.com/opengate-iam/opengate/realms"
 )
 
 // Store is an in-memory realms.Store, safe for concurrent use. The zero
 // value is not usable; call New.
 type Store struct {
-	pub iam.Publisher
-	log *slog.Logger
+	log    *slog.Logger
+	events *iammem.Publisher
 
 	mu     sync.RWMutex
 	realms map[iam.Realm]realms.Realm
@@ -31,10 +32,11 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // New returns an empty Store that publishes its events to pub (nil: none).
 func New(pub iam.Publisher, opts ...Option) *Store {
-	s := &Store{pub: pub, log: slog.Default(), realms: map[iam.Realm]realms.Realm{}}
+	s := &Store{log: slog.Default(), realms: map[iam.Realm]realms.Realm{}}
 	for _, o := range opts {
 		o(s)
 	}
+	s.events = iammem.NewPublisher(pub, s.log, "realmsmem")
 	return s
 }
 
@@ -46,8 +48,7 @@ func (s *Store) Create(ctx context.Context, r realms.Realm, events ...iam.Event)
 		return iam.Conflictf("realm %q already exists", r.Name)
 	}
 	s.realms[r.Name] = r.Clone()
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
 }
 
@@ -91,8 +92,7 @@ func (s *Store) Update(ctx context.Context, name iam.Realm, fn func(*realms.Real
 	next.Name, next.ID = name, cur.ID
 	next.CreatedAt = cur.CreatedAt
 	s.realms[name] = next.Clone()
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return next, nil
 }
 
@@ -104,20 +104,8 @@ func (s *Store) Delete(ctx context.Context, name iam.Realm, events ...iam.Event)
 		return notFound(name)
 	}
 	delete(s.realms, name)
-	s.mu.Unlock()
-	s.publish(ctx, events)
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
-}
-
-// publish hands events to the publisher after a change; a failure is logged,
-// not returned, because the change is already applied.
-func (s *Store) publish(ctx context.Context, events []iam.Event) {
-	if s.pub == nil || len(events) == 0 {
-		return
-	}
-	if err := s.pub.Publish(ctx, events...); err != nil {
-		s.log.WarnContext(ctx, "realmsmem: events not published", "error", err.Error(), "events", len(events))
-	}
 }
 
 func notFound(name iam.Realm) error {

@@ -16,7 +16,7 @@ import (
 func TestRealmDeletedDeletesItsUsersThroughTheBus(t *testing.T) {
 	bus := iambus.New()
 	t.Cleanup(func() { _ = bus.Close() })
-	if err := bus.Declare(users.ConsumerGroup, users.ConsumedTopics...); err != nil {
+	if err := bus.Declare(users.Consumer, users.Topics()...); err != nil {
 		t.Fatal(err)
 	}
 	rs := userstest.NewRealms(userstest.Realm("acme"), userstest.Realm("other"))
@@ -59,16 +59,3 @@ func TestRealmDeletedDeletesItsUsersThroughTheBus(t *testing.T) {
 		t.Fatalf("Run = %v", err)
 	}
 }
-
-func TestHandlerIgnoresOtherTopics(t *testing.T) {
-	called := false
-	h := userskafka.Handler(handlerFunc(func(context.Context, iam.Event) error { called = true; return nil }))
-	e, _ := iam.NewEvent("/x", iam.TopicUserCreated, "acme", "u", nil)
-	if err := h(context.Background(), e); err != nil || called {
-		t.Fatalf("err = %v, called = %v", err, called)
-	}
-}
-
-type handlerFunc func(context.Context, iam.Event) error
-
-func (f handlerFunc) HandleRealmDeleted(ctx context.Context, e iam.Event) error { return f(ctx, e) }

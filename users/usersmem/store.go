@@ -6,31 +6,22 @@ import (
 	"sync"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iammem"
 	"github.com/opengate-iam/opengate/users"
 )
 
 // Store is an in-memory users.Store, safe for concurrent use. The zero value
 // is not usable; call New.
 type Store struct {
-	pub iam.Publisher
-	log *slog.Logger
+	log    *slog.Logger
+	events *iammem.Publisher
+	once   *iammem.Once
 
 	mu     sync.RWMutex
 	realms map[iam.Realm]*realmData
-
-	// pubMu is taken before mu is released and held while publishing, so
-	// events are published in the order their changes were applied.
-	pubMu sync.Mutex
-
-	// onceMu serializes Once; handled holds the events it handled.
-	onceMu  sync.Mutex
-	handled map[string]struct{}
 }
 
-var (
-	_ users.Store     = (*Store)(nil)
-	_ users.OnceStore = (*Store)(nil)
-)
+var _ users.Store = (*Store)(nil)
 
 // realmData holds one realm's users and tokens.
 type realmData struct {
@@ -57,27 +48,19 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // New returns an empty Store that publishes its events to pub (nil: none).
 func New(pub iam.Publisher, opts ...Option) *Store {
-	s := &Store{pub: pub, log: slog.Default(), realms: map[iam.Realm]*realmData{}, handled: map[string]struct{}{}}
+	s := &Store{log: slog.Default(), realms: map[iam.Realm]*realmData{}, once: iammem.NewOnce(0)}
 	for _, o := range opts {
 		o(s)
 	}
+	s.events = iammem.NewPublisher(pub, s.log, "usersmem")
 	return s
 }
 
-// unlockAndPublish publishes events after a change. It must be called with
-// s.mu held for writing; it releases s.mu.
+// unlockAndPublish publishes events after a change (see
+// iammem.Publisher.UnlockAndPublish). It must be called with s.mu held for
+// writing; it releases s.mu.
 func (s *Store) unlockAndPublish(ctx context.Context, events []iam.Event) {
-	if s.pub == nil || len(events) == 0 {
-		s.mu.Unlock()
-		return
-	}
-	s.pubMu.Lock()
-	s.mu.Unlock()
-	defer s.pubMu.Unlock()
-	if err := s.pub.Publish(context.WithoutCancel(ctx), events...); err != nil {
-		s.log.ErrorContext(ctx, "usersmem: events not published", slog.Int("events", len(events)),
-			slog.String("error", err.Error()))
-	}
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 }
 
 // realm returns the realm's data, creating it when create is set (else nil
@@ -363,18 +346,9 @@ func (s *Store) Import(ctx context.Context, realm iam.Realm, b users.ImportBatch
 	return outcomes, nil
 }
 
-// Once implements users.OnceStore: it remembers handled (consumer, event id)
-// pairs for the life of the process, recording one after fn succeeds.
-func (s *Store) Once(ctx context.Context, consumer string, e iam.Event, fn func(users.Store) error) error {
-	key := consumer + "\x00" + e.ID
-	s.onceMu.Lock()
-	defer s.onceMu.Unlock()
-	if _, done := s.handled[key]; done {
-		return nil
-	}
-	if err := fn(s); err != nil {
-		return err
-	}
-	s.handled[key] = struct{}{}
-	return nil
+// Once implements users.Store with iammem.Once: fn runs on this store, at
+// most once per (consumer, event id) that succeeded, atomically with
+// concurrent deliveries; the record is kept in memory only.
+func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(users.Store) error) error {
+	return s.once.Do(ctx, consumer, eventID, func() error { return fn(s) })
 }

@@ -93,7 +93,7 @@ func TestOnceHandlesAnEventOnce(t *testing.T) {
 	if _, err := svc.Create(ctx, "acme", users.User{Username: "before"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.HandleRealmDeleted(ctx, deleted); err != nil {
+	if err := svc.HandleEvent(ctx, deleted); err != nil {
 		t.Fatal(err)
 	}
 	// The realm is re-created with a user; a late redelivery of the old
@@ -101,7 +101,7 @@ func TestOnceHandlesAnEventOnce(t *testing.T) {
 	if _, err := svc.Create(ctx, "acme", users.User{Username: "after"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.HandleRealmDeleted(ctx, deleted); err != nil {
+	if err := svc.HandleEvent(ctx, deleted); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := svc.List(ctx, "acme", users.Filter{})
@@ -111,7 +111,7 @@ func TestOnceHandlesAnEventOnce(t *testing.T) {
 	t.Run("FailedHandlerLeavesNoTrace", func(t *testing.T) {
 		e, _ := iam.NewEvent("/test", "test.event", "acme", "x", nil)
 		boom := errors.New("boom")
-		err := st.Once(ctx, "test", e, func(tx users.Store) error {
+		err := st.Once(ctx, "test", e.ID, func(tx users.Store) error {
 			if _, err := tx.DeleteRealm(ctx, "acme"); err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestOnceHandlesAnEventOnce(t *testing.T) {
 			t.Fatalf("a failed handler's delete was committed: %d users", n)
 		}
 		ran := false
-		if err := st.Once(ctx, "test", e, func(users.Store) error { ran = true; return nil }); err != nil || !ran {
+		if err := st.Once(ctx, "test", e.ID, func(users.Store) error { ran = true; return nil }); err != nil || !ran {
 			t.Fatalf("retry after failure: ran=%v err=%v", ran, err)
 		}
 	})

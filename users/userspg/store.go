@@ -41,10 +41,7 @@ type Store struct {
 	db iampg.DB
 }
 
-var (
-	_ users.Store     = (*Store)(nil)
-	_ users.OnceStore = (*Store)(nil)
-)
+var _ users.Store = (*Store)(nil)
 
 // New returns a Store on db (a *pgxpool.Pool, or a transaction), whose
 // database Migrate has prepared.
@@ -296,8 +293,8 @@ func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm) (int, error) {
 	return int(n), err
 }
 
-// Once implements users.OnceStore with iampg.HandleOnce: fn's store works in
-// the transaction that records the event as handled.
-func (s *Store) Once(ctx context.Context, consumer string, e iam.Event, fn func(users.Store) error) error {
-	return iampg.HandleOnce(ctx, s.db, consumer, e, func(tx pgx.Tx) error { return fn(New(tx)) })
+// Once implements users.Store with iampg.HandleOnce: fn's store works in the
+// transaction that records the event as handled.
+func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(users.Store) error) error {
+	return iampg.HandleOnce(ctx, s.db, consumer, iam.Event{ID: eventID}, func(tx pgx.Tx) error { return fn(New(tx)) })
 }

@@ -183,7 +183,7 @@ func testService(t *testing.T, newStore func(t *testing.T) users.Store) {
 		}
 		e, _ := iam.NewEvent("/opengate/realms", iam.TopicRealmDeleted, "acme", "acme", map[string]string{"name": "acme"})
 		for range 2 { // redelivery is harmless
-			if err := svc.HandleRealmDeleted(ctx(t), e); err != nil {
+			if err := svc.HandleEvent(ctx(t), e); err != nil {
 				t.Fatal(err)
 			}
 		}

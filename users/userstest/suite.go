@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) users.Store) {
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, newStore) })
 	t.Run("Import", func(t *testing.T) { testImport(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
+	t.Run("Once", func(t *testing.T) { testOnce(t, newStore) })
 	t.Run("Service", func(t *testing.T) { testService(t, newStore) })
 	t.Run("Validation", func(t *testing.T) { testValidation(t, newStore) })
 }
