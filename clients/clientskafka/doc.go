@@ -2,7 +2,7 @@
 // (bus-agnostic: any iam.Subscriber — iamkafka in production, iambus
 // in-process):
 //
-//   - Run: the service's own consumer (group "client-service"):
+//   - Run: the service's own consumer (group clients.Consumer, "clients"):
 //     realm.created creates the realm's admin-cli client, realm.deleted
 //     deletes the realm's clients; each event takes effect once (the
 //     store's Once).

@@ -32,7 +32,7 @@
 // once:
 //
 //	bus.Subscribe(ctx, "users", []string{iam.TopicRealmDeleted},
-//		iampg.OnceHandler(pool, "users.realm-deleted",
+//		iampg.OnceHandler(pool, "users",
 //			func(ctx context.Context, tx pgx.Tx, e iam.Event) error {
 //				_, err := tx.Exec(ctx, `DELETE FROM users WHERE realm_name = $1`, e.Realm)
 //				return err

@@ -58,7 +58,7 @@ func ExampleOnceHandler() {
 	ctx := context.Background()
 	var pool *pgxpool.Pool // the service's pool
 	var bus iam.Subscriber // an iamkafka.Subscriber or an iambus.Bus
-	handler := iampg.OnceHandler(pool, "users.realm-deleted", func(ctx context.Context, tx pgx.Tx, e iam.Event) error {
+	handler := iampg.OnceHandler(pool, "users", func(ctx context.Context, tx pgx.Tx, e iam.Event) error {
 		_, err := tx.Exec(ctx, `DELETE FROM users WHERE realm_name = $1`, string(e.Realm))
 		return err
 	})

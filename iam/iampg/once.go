@@ -20,7 +20,7 @@ import (
 // first's row once it commits and skips. fn must do all its work through tx;
 // effects outside the database (an email sent) are not covered.
 //
-// consumer names the consumer (e.g. "users.realm-deleted") and must be
+// consumer names the consumer (its group, e.g. "users") and must be
 // non-empty; e.ID must be a UUID (CodeInvalid otherwise). Errors are mapped
 // with MapError; fn's *iam.Error is returned unchanged.
 func HandleOnce(ctx context.Context, db DB, consumer string, e iam.Event, fn func(pgx.Tx) error) error {
@@ -50,7 +50,7 @@ func HandleOnce(ctx context.Context, db DB, consumer string, e iam.Event, fn fun
 // HandleOnce, so subscribing it to any bus gives exactly-once effects in db:
 //
 //	bus.Subscribe(ctx, "users", []string{iam.TopicRealmDeleted},
-//		iampg.OnceHandler(pool, "users.realm-deleted", s.onRealmDeleted))
+//		iampg.OnceHandler(pool, "users", s.onRealmDeleted))
 func OnceHandler(db DB, consumer string, fn func(ctx context.Context, tx pgx.Tx, e iam.Event) error) iam.Handler {
 	return func(ctx context.Context, e iam.Event) error {
 		return HandleOnce(ctx, db, consumer, e, func(tx pgx.Tx) error {
