@@ -33,10 +33,17 @@ type Config struct {
 
 	// SecretKey is the 32-byte deployment key (OPENGATE_SECRET_KEY) that
 	// seals secrets at rest: client secrets, signing keys, SMTP passwords.
-	// Required with Databases, and the same for every replica. Without
-	// Databases, nil means a random key for this process, whose secrets
-	// die with it anyway.
+	// Required with Databases, and the same for every replica: each
+	// database records the key at first start, and New refuses a key that
+	// does not match it (ErrSecretKeyMismatch). Without Databases, nil
+	// means a random key for this process, whose secrets die with it
+	// anyway.
 	SecretKey []byte
+	// PreviousSecretKey, during a rotation of the deployment key
+	// (OPENGATE_SECRET_KEY_PREVIOUS), is the key being replaced: secrets
+	// sealed under it stay readable and are re-sealed under SecretKey when
+	// next written. Nil when not rotating.
+	PreviousSecretKey []byte
 
 	// Redis holds ephemeral state (authorization codes, refresh tokens,
 	// revocations, login-failure counters), under the key prefix

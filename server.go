@@ -25,6 +25,7 @@ import (
 	"github.com/opengate-iam/opengate/iam/iambus"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/routing"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
@@ -80,8 +81,9 @@ type Server struct {
 // the start-up work only. Close releases what New made.
 //
 // Errors name the setting at fault: a missing IssuerBase, a Databases
-// without some pool or without SecretKey, a malformed SecretKey, a
-// Publisher without Subscriber or the reverse.
+// without some pool or without SecretKey, a malformed SecretKey, a SecretKey
+// that is not the databases' (ErrSecretKeyMismatch), a Publisher without
+// Subscriber or the reverse.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -151,9 +153,13 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		// Memory mode: the secrets live only in this process's memory.
 		key = iamcrypto.GenerateKey()
 	}
-	sealer, err := iamcrypto.NewSealer(key)
+	var previous [][]byte
+	if cfg.PreviousSecretKey != nil {
+		previous = append(previous, cfg.PreviousSecretKey)
+	}
+	sealer, err := iamcrypto.NewSealer(key, previous...)
 	if err != nil {
-		return fmt.Errorf("opengate: Config.SecretKey: %s", iam.ErrorMessage(err))
+		return fmt.Errorf("opengate: Config.SecretKey or PreviousSecretKey: %s", iam.ErrorMessage(err))
 	}
 	var (
 		realmStore  realms.Store
@@ -174,8 +180,12 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		if err := d.Migrate(ctx); err != nil {
 			return err
 		}
+		if err := checkSealingKey(ctx, d, sealer); err != nil {
+			return err
+		}
 		for _, db := range d.list() {
 			s.checks["postgres_"+db.name] = (*db.pool).Ping
+			s.checks["sealing_key_"+db.name] = iampg.SealingKeyCheck(*db.pool, sealer)
 		}
 		realmStore = realmspg.New(d.Realms, realmspg.WithSealer(sealer))
 		clientStore = clientspg.New(d.Clients)

@@ -21,7 +21,6 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientskafka"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
-	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
@@ -45,6 +44,7 @@ type config struct {
 	redisURL    string
 	redisPrefix string
 	secretKey   []byte
+	previousKey []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
 	realmsURL   string
 	usersURL    string
 	rbacURL     string
@@ -80,6 +80,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
+		return config{}, err
+	}
+	if c.previousKey, err = boot.PreviousSecretKey(getenv); err != nil {
 		return config{}, err
 	}
 	if v := getenv("OPENGATE_KEY_ROTATION"); v != "" {
@@ -119,9 +122,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("redis: %w", err)
 	}
 	defer rdb.Close()
-	sealer, err := iamcrypto.NewSealer(cfg.secretKey)
+	sealer, err := boot.NewSealer(cfg.secretKey, cfg.previousKey)
 	if err != nil {
-		return fmt.Errorf("OPENGATE_SECRET_KEY: %w", err)
+		return err
+	}
+	keyCheck, err := boot.CheckSealingKey(ctx, pool, sealer)
+	if err != nil {
+		return err
 	}
 
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.realmsURL, cfg.ServiceToken))
@@ -180,8 +187,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
 		Metrics: "auth",
 		Checks: map[string]iamhttp.Check{
-			"postgres": pool.Ping,
-			"redis":    func(ctx context.Context) error { return rdb.Do(ctx, rdb.B().Ping().Build()).Error() },
+			"postgres":    pool.Ping,
+			"sealing_key": keyCheck,
+			"redis":       func(ctx context.Context) error { return rdb.Do(ctx, rdb.B().Ping().Build()).Error() },
 		},
 		Public:   api.MountPublic,
 		Verifier: verifier,

@@ -12,7 +12,6 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientspg"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
-	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
@@ -27,6 +26,7 @@ var binary = boot.Binary{Name: serviceName, Addr: ":8085", Instance: "this repli
 type config struct {
 	boot.Config
 	secretKey []byte
+	previous  []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -42,6 +42,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.secretKey, err = boot.RequireSecretKey(getenv, "client secrets"); err != nil {
+		return config{}, err
+	}
+	if c.previous, err = boot.PreviousSecretKey(getenv); err != nil {
 		return config{}, err
 	}
 	return c, nil
@@ -69,9 +72,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
-	sealer, err := iamcrypto.NewSealer(cfg.secretKey)
+	sealer, err := boot.NewSealer(cfg.secretKey, cfg.previous)
 	if err != nil {
-		return fmt.Errorf("OPENGATE_SECRET_KEY: %w", err)
+		return err
+	}
+	keyCheck, err := boot.CheckSealingKey(ctx, pool, sealer)
+	if err != nil {
+		return err
 	}
 	svc := clients.New(clientspg.New(pool), sealer)
 	if err := svc.EnsureDefaults(ctx, iam.MasterRealm); err != nil {
@@ -100,7 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
 		Metrics:  "clients",
-		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
+		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck},
 		Verifier: verifier,
 		Verified: clientshttp.NewHandler(svc, clientshttp.WithServiceToken(cfg.ServiceToken)).Mount,
 	})

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/opengate-iam/opengate/clients/clientshttp"
+	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/cmd/internal/boottest"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
@@ -50,6 +53,35 @@ func TestRequiredConfiguration(t *testing.T) {
 				t.Fatalf("error repeats the key: %v", err)
 			}
 		})
+	}
+}
+
+// A database records the deployment key at first start; the service refuses
+// to start with another key rather than seal client secrets under it.
+func TestRefusesAnotherSecretKey(t *testing.T) {
+	dsn := iamtest.PostgresURL(t)
+	first := iamcrypto.GenerateKey()
+	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	sealer, err := boot.NewSealer(first, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := boot.CheckSealingKey(context.Background(), pool, sealer); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"-addr", "127.0.0.1:0"}, boottest.Env(map[string]string{
+		"OPENGATE_POSTGRES_URL": dsn, "OPENGATE_ISSUER_BASE": "http://x",
+		"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
+	}), io.Discard, io.Discard)
+	if err == nil || err.Error() != boot.MismatchMessage {
+		t.Fatalf("run with another key = %v", err)
 	}
 }
 

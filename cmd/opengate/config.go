@@ -13,19 +13,20 @@ import (
 // config is every setting of the all-in-one binary. Each flag defaults to its
 // OPENGATE_* environment variable.
 type config struct {
-	Addr          string // OPENGATE_ADDR
-	IssuerBase    string // OPENGATE_ISSUER_BASE
-	PostgresURL   string // OPENGATE_POSTGRES_URL
-	RedisURL      string // OPENGATE_REDIS_URL
-	KafkaBrokers  []string
-	SecretKey     []byte         // OPENGATE_SECRET_KEY, decoded
-	AdminUser     string         // OPENGATE_ADMIN_USER
-	AdminPassword string         // OPENGATE_ADMIN_PASSWORD
-	LogFormat     string         // OPENGATE_LOG_FORMAT: text or json
-	DBPrefix      string         // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
-	Instance      string         // OPENGATE_INSTANCE: this replica's name in its cache consumer groups
-	Proxies       []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
-	MigrateOnly   bool
+	Addr              string // OPENGATE_ADDR
+	IssuerBase        string // OPENGATE_ISSUER_BASE
+	PostgresURL       string // OPENGATE_POSTGRES_URL
+	RedisURL          string // OPENGATE_REDIS_URL
+	KafkaBrokers      []string
+	SecretKey         []byte         // OPENGATE_SECRET_KEY, decoded
+	PreviousSecretKey []byte         // OPENGATE_SECRET_KEY_PREVIOUS, decoded: the key being rotated away from
+	AdminUser         string         // OPENGATE_ADMIN_USER
+	AdminPassword     string         // OPENGATE_ADMIN_PASSWORD
+	LogFormat         string         // OPENGATE_LOG_FORMAT: text or json
+	DBPrefix          string         // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
+	Instance          string         // OPENGATE_INSTANCE: this replica's name in its cache consumer groups
+	Proxies           []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+	MigrateOnly       bool
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -63,6 +64,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	c.SecretKey = key
+	if c.PreviousSecretKey, err = boot.PreviousSecretKey(getenv); err != nil {
+		return config{}, err
+	}
 	if c.Proxies, err = boot.TrustedProxies(getenv); err != nil {
 		return config{}, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,9 +25,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := newLogger(cfg.LogFormat, stderr)
 	og := opengate.Config{
-		IssuerBase: cfg.IssuerBase,
-		SecretKey:  cfg.SecretKey,
-		Instance:   cfg.Instance,
+		IssuerBase:        cfg.IssuerBase,
+		SecretKey:         cfg.SecretKey,
+		PreviousSecretKey: cfg.PreviousSecretKey,
+		Instance:          cfg.Instance,
 		// Per-IP lockout counts the client behind a trusted proxy, not
 		// the proxy (which would lock out everyone behind it).
 		TrustedProxies: cfg.Proxies,
@@ -81,6 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	srv, err := opengate.New(ctx, og)
+	if errors.Is(err, opengate.ErrSecretKeyMismatch) {
+		return fmt.Errorf("%s (%w)", boot.MismatchMessage, err)
+	}
 	if err != nil {
 		return err
 	}

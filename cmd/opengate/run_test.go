@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -241,6 +242,36 @@ func TestRunRefusesPostgresWithoutSecretKey(t *testing.T) {
 	err := run(context.Background(), nil, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "OPENGATE_SECRET_KEY") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A replica started with another OPENGATE_SECRET_KEY than the one the
+// databases were first started with is refused with a message that says so;
+// with the old key as OPENGATE_SECRET_KEY_PREVIOUS it starts (a rotation),
+// and the old key is refused from then on.
+func TestRunChecksTheSecretKey(t *testing.T) {
+	env := productionEnv(t)
+	first := start(t, env)
+	with := func(key, previous string) map[string]string {
+		e := maps.Clone(env)
+		e["OPENGATE_SECRET_KEY"], e["OPENGATE_SECRET_KEY_PREVIOUS"] = key, previous
+		return e
+	}
+	refused := func(e map[string]string) {
+		t.Helper()
+		err := run(context.Background(), []string{"-addr", "127.0.0.1:0"}, boottest.Env(e), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "OPENGATE_SECRET_KEY is not the key") ||
+			!strings.Contains(err.Error(), "OPENGATE_SECRET_KEY_PREVIOUS") {
+			t.Fatalf("run with another key = %v", err)
+		}
+	}
+	newKey := iamcrypto.RandomToken(32)
+	refused(with(newKey, ""))
+	rotated := start(t, with(newKey, env["OPENGATE_SECRET_KEY"]))
+	rotated.token(t, "master", "admin-cli", "admin", "bootstrap-Passw0rd")
+	refused(with(env["OPENGATE_SECRET_KEY"], ""))
+	if resp, _ := first.Call(t, "GET", "/readyz", "", ""); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("the replica on the old key: /readyz = %d, want 503", resp.StatusCode)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
-	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
@@ -26,6 +25,7 @@ var binary = boot.Binary{Name: serviceName, Addr: ":8083", Instance: "this repli
 type config struct {
 	boot.Config
 	secretKey []byte // nil: realms cannot be given an SMTP password
+	previous  []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -42,7 +42,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil {
 		return config{}, err
 	}
-	return config{Config: shared, secretKey: key}, nil
+	previous, err := boot.PreviousSecretKey(getenv)
+	if err != nil {
+		return config{}, err
+	}
+	return config{Config: shared, secretKey: key, previous: previous}, nil
 }
 
 // run migrates, makes sure the master realm exists, then serves the API and
@@ -68,10 +72,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
 	var storeOpts []realmspg.Option
+	checks := map[string]iamhttp.Check{"postgres": pool.Ping}
 	if cfg.secretKey != nil {
-		sealer, err := iamcrypto.NewSealer(cfg.secretKey)
+		sealer, err := boot.NewSealer(cfg.secretKey, cfg.previous)
 		if err != nil {
-			return fmt.Errorf("OPENGATE_SECRET_KEY: %w", err)
+			return err
+		}
+		if checks["sealing_key"], err = boot.CheckSealingKey(ctx, pool, sealer); err != nil {
+			return err
 		}
 		storeOpts = append(storeOpts, realmspg.WithSealer(sealer))
 	} else {
@@ -102,7 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
 		Metrics:  "realms",
-		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
+		Checks:   checks,
 		Verifier: verifier,
 		Verified: realmshttp.NewHandler(svc, realmshttp.WithServiceToken(cfg.ServiceToken)).Mount,
 	})

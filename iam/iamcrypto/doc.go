@@ -14,6 +14,12 @@
 //	...
 //	plain, err := sealer.Open(sealed, []byte("acme/"+clientUUID))
 //
+// To rotate the deployment key, give the old key as a previous key: values
+// sealed under it still open, new values are sealed under the new key
+// (iampg.CheckSealingKey records which key a database is sealed with):
+//
+//	sealer, err := iamcrypto.NewSealer(newKey, oldKey)
+//
 // Secrets are compared through their digests:
 //
 //	ok := subtle.ConstantTimeCompare(iamcrypto.SHA256(given), storedHash) == 1

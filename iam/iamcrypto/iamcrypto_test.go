@@ -142,3 +142,58 @@ func TestSHA256(t *testing.T) {
 		t.Fatal("digest mismatch")
 	}
 }
+
+func TestSealerRotation(t *testing.T) {
+	oldKey, newKey := iamcrypto.GenerateKey(), iamcrypto.GenerateKey()
+	before := newSealer(t, oldKey)
+	sealedBefore, err := before.Seal([]byte("s3cret"), []byte("acme/c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotating, err := iamcrypto.NewSealer(newKey, oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("OpensValuesSealedUnderThePreviousKey", func(t *testing.T) {
+		plain, err := rotating.Open(sealedBefore, []byte("acme/c1"))
+		if err != nil || string(plain) != "s3cret" {
+			t.Fatalf("Open = %q, %v", plain, err)
+		}
+	})
+	t.Run("SealsUnderTheCurrentKeyOnly", func(t *testing.T) {
+		sealed, err := rotating.Seal([]byte("s3cret"), []byte("acme/c1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := before.Open(sealed, []byte("acme/c1")); err == nil {
+			t.Fatal("the previous key opens a value sealed during the rotation")
+		}
+		if plain, err := newSealer(t, newKey).Open(sealed, []byte("acme/c1")); err != nil || string(plain) != "s3cret" {
+			t.Fatalf("the new key alone: Open = %q, %v", plain, err)
+		}
+	})
+	t.Run("OpenCurrentRefusesThePreviousKey", func(t *testing.T) {
+		if _, err := rotating.OpenCurrent(sealedBefore, []byte("acme/c1")); iam.ErrorCode(err) != iam.CodeInternal {
+			t.Fatalf("OpenCurrent err = %v", err)
+		}
+	})
+	t.Run("StillBindsTheAdditionalData", func(t *testing.T) {
+		if _, err := rotating.Open(sealedBefore, []byte("other/c1")); err == nil {
+			t.Fatal("opened with other additional data")
+		}
+	})
+	t.Run("ForeignKeyStillRefused", func(t *testing.T) {
+		foreign, _ := newSealer(t, iamcrypto.GenerateKey()).Seal([]byte("x"), []byte("acme/c1"))
+		if _, err := rotating.Open(foreign, []byte("acme/c1")); iam.ErrorCode(err) != iam.CodeInternal {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("PreviousKeyMustBe32Bytes", func(t *testing.T) {
+		if _, err := iamcrypto.NewSealer(newKey, oldKey[:16]); iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "key" {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	if !rotating.Rotating() || before.Rotating() {
+		t.Fatal("Rotating does not say whether previous keys are held")
+	}
+}

@@ -17,16 +17,40 @@ const sealVersion byte = 1
 
 // Sealer encrypts and authenticates small secrets with AES-256-GCM under one
 // key. Sealed values are version(1) || nonce(12) || ciphertext+tag(16), a
-// fresh random nonce per call. A Sealer is safe for concurrent use.
+// fresh random nonce per call. During a key rotation a Sealer also holds the
+// previous keys: it seals under the current key only and opens values sealed
+// under any of its keys, so values written before the rotation stay readable
+// and are re-sealed under the current key when they are next written. A
+// Sealer is safe for concurrent use.
 type Sealer struct {
-	aead cipher.AEAD
+	aead     cipher.AEAD
+	previous []cipher.AEAD
 }
 
-// NewSealer returns a Sealer for key, which must be exactly KeySize bytes
-// (CodeInvalid, field "key", otherwise). The key is not retained beyond the
-// cipher's own schedule.
-func NewSealer(key []byte) (*Sealer, error) {
+// NewSealer returns a Sealer that seals under key and opens values sealed
+// under key or under any of previous (the keys being rotated away from,
+// e.g. OPENGATE_SECRET_KEY_PREVIOUS). Every key must be exactly KeySize
+// bytes (CodeInvalid, field "key", otherwise). The keys are not retained
+// beyond the ciphers' own schedules.
+func NewSealer(key []byte, previous ...[]byte) (*Sealer, error) {
 	const op = "iamcrypto.NewSealer"
+	aead, err := newAEAD(op, key)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sealer{aead: aead}
+	for _, k := range previous {
+		prev, err := newAEAD(op, k)
+		if err != nil {
+			return nil, err
+		}
+		s.previous = append(s.previous, prev)
+	}
+	return s, nil
+}
+
+// newAEAD returns AES-256-GCM under key.
+func newAEAD(op string, key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
 		return nil, &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "key",
 			Message: "secret key must be exactly 32 bytes"}
@@ -39,13 +63,13 @@ func NewSealer(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, iam.Wrap(op, err)
 	}
-	return &Sealer{aead: aead}, nil
+	return aead, nil
 }
 
-// Seal encrypts plaintext and authenticates it together with additionalData,
-// which is not stored: Open must be given the same additionalData (use it to
-// bind the value to its owner, e.g. "realm/id"). It fails only if the system's
-// random source fails.
+// Seal encrypts plaintext under the current key and authenticates it
+// together with additionalData, which is not stored: Open must be given the
+// same additionalData (use it to bind the value to its owner, e.g.
+// "realm/id"). It fails only if the system's random source fails.
 func (s *Sealer) Seal(plaintext, additionalData []byte) ([]byte, error) {
 	nonceSize := s.aead.NonceSize()
 	out := make([]byte, 1+nonceSize, 1+nonceSize+len(plaintext)+s.aead.Overhead())
@@ -56,21 +80,46 @@ func (s *Sealer) Seal(plaintext, additionalData []byte) ([]byte, error) {
 	return s.aead.Seal(out, out[1:1+nonceSize], plaintext, additionalData), nil
 }
 
-// Open decrypts a value made by Seal with the same key and additionalData.
-// A truncated, tampered or foreign value (other key, other additionalData) is
-// CodeInternal: stored secrets that do not open are a deployment fault (a
-// changed OPENGATE_SECRET_KEY), never the caller's. The error carries no part
-// of the value.
+// Open decrypts a value made by Seal under the current key or one of the
+// previous keys, with the same additionalData. A truncated, tampered or
+// foreign value (other key, other additionalData) is CodeInternal: stored
+// secrets that do not open are a deployment fault (a changed
+// OPENGATE_SECRET_KEY), never the caller's. The error carries no part of the
+// value.
 func (s *Sealer) Open(sealed, additionalData []byte) ([]byte, error) {
+	return s.open(sealed, additionalData, true)
+}
+
+// OpenCurrent is Open with the current key only: it tells a value sealed
+// under the current key from one sealed under a previous key (which it
+// refuses like a foreign one), e.g. to check which key a database's values
+// are sealed with.
+func (s *Sealer) OpenCurrent(sealed, additionalData []byte) ([]byte, error) {
+	return s.open(sealed, additionalData, false)
+}
+
+// Rotating reports whether the Sealer holds previous keys.
+func (s *Sealer) Rotating() bool { return len(s.previous) > 0 }
+
+// open decrypts sealed with the current key and, with previous, the
+// previous keys.
+func (s *Sealer) open(sealed, additionalData []byte, previous bool) ([]byte, error) {
 	const op = "iamcrypto.Open"
-	nonceSize := s.aead.NonceSize()
+	nonceSize := s.aead.NonceSize() // the same for every key: AES-GCM
 	if len(sealed) < 1+nonceSize+s.aead.Overhead() || sealed[0] != sealVersion {
 		return nil, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "sealed value is malformed"}
 	}
-	plain, err := s.aead.Open(nil, sealed[1:1+nonceSize], sealed[1+nonceSize:], additionalData)
-	if err != nil {
-		return nil, &iam.Error{Code: iam.CodeInternal, Op: op,
-			Message: "sealed value does not open with this key (was OPENGATE_SECRET_KEY changed?)"}
+	nonce, ciphertext := sealed[1:1+nonceSize], sealed[1+nonceSize:]
+	if plain, err := s.aead.Open(nil, nonce, ciphertext, additionalData); err == nil {
+		return plain, nil
 	}
-	return plain, nil
+	if previous {
+		for _, prev := range s.previous {
+			if plain, err := prev.Open(nil, nonce, ciphertext, additionalData); err == nil {
+				return plain, nil
+			}
+		}
+	}
+	return nil, &iam.Error{Code: iam.CodeInternal, Op: op,
+		Message: "sealed value does not open with this key (was OPENGATE_SECRET_KEY changed?)"}
 }

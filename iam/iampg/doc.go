@@ -13,6 +13,11 @@
 //
 //	err := iampg.Migrate(ctx, pool, migrations, "users") // schema_version_users
 //
+// A process that seals secrets checks its deployment key against the one the
+// database recorded at first start, and refuses to start on a mismatch:
+//
+//	if err := iampg.CheckSealingKey(ctx, pool, sealer); err != nil { ... }
+//
 // A store changes state and records the event in one transaction; the event
 // is published if and only if the change commits:
 //

@@ -113,6 +113,22 @@ func RequireSecretKey(getenv func(string) string, sealed string) ([]byte, error)
 	return SecretKey(getenv)
 }
 
+// PreviousSecretKey returns OPENGATE_SECRET_KEY_PREVIOUS, the deployment key
+// being rotated away from (same format as OPENGATE_SECRET_KEY), or nil when
+// it is not set. The error for a malformed key names the variable and never
+// repeats the key.
+func PreviousSecretKey(getenv func(string) string) ([]byte, error) {
+	s := getenv("OPENGATE_SECRET_KEY_PREVIOUS")
+	if s == "" {
+		return nil, nil
+	}
+	key, err := iamcrypto.ParseKey(s)
+	if err != nil {
+		return nil, fmt.Errorf("OPENGATE_SECRET_KEY_PREVIOUS: %s", iam.ErrorMessage(err))
+	}
+	return key, nil
+}
+
 // SplitList splits a comma-separated setting, trimming spaces and dropping
 // empty items; it returns nil for "".
 func SplitList(s string) []string {

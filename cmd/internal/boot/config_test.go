@@ -139,6 +139,20 @@ func TestSecretKey(t *testing.T) {
 	}
 }
 
+func TestPreviousSecretKey(t *testing.T) {
+	raw := iamcrypto.GenerateKey()
+	if key, err := boot.PreviousSecretKey(env(nil)); key != nil || err != nil {
+		t.Fatalf("unset = %v, %v", key, err)
+	}
+	if key, err := boot.PreviousSecretKey(env(map[string]string{"OPENGATE_SECRET_KEY_PREVIOUS": iamcrypto.EncodeKey(raw)})); err != nil || string(key) != string(raw) {
+		t.Fatalf("set = %v, %v", key, err)
+	}
+	_, err := boot.PreviousSecretKey(env(map[string]string{"OPENGATE_SECRET_KEY_PREVIOUS": "too-short"}))
+	if err == nil || !strings.HasPrefix(err.Error(), "OPENGATE_SECRET_KEY_PREVIOUS: ") || strings.Contains(err.Error(), "too-short") {
+		t.Fatalf("malformed: err = %v", err)
+	}
+}
+
 func TestSplitList(t *testing.T) {
 	tests := map[string][]string{
 		"":            nil,
