@@ -85,6 +85,12 @@ type Config struct {
 	// client's, and X-Forwarded-For is ignored.
 	TrustedProxies []netip.Prefix
 
+	// SeparateManagement keeps /metrics off Handler: serve
+	// Server.ManagementHandler on a listener of its own (Keycloak's
+	// management port), so the public entry does not expose the process's
+	// internals.
+	SeparateManagement bool
+
 	// Logger receives the services' and background tasks' logs and the
 	// request log (default slog.Default()).
 	Logger *slog.Logger

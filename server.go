@@ -71,6 +71,7 @@ type Server struct {
 	authHTTP  *authhttp.Handler
 	admin     *iamhttp.AdminGuard
 	handler   http.Handler
+	mgmt      http.Handler
 	generated string
 }
 
@@ -236,13 +237,15 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		hopts = append([]authhttp.Option{authhttp.WithClientIP(authhttp.TrustForwardedFor(cfg.TrustedProxies...))}, hopts...)
 	}
 	s.authHTTP = authhttp.NewHandler(s.Auth, hopts...)
-	s.handler = routing.Router(routing.Routes{
-		Metrics:  "opengate",
-		Checks:   s.checks,
-		Public:   s.public,
-		Verifier: s.Verifier,
-		Verified: s.verified,
+	h := routing.New(routing.Routes{
+		Metrics:            "opengate",
+		Checks:             s.checks,
+		Public:             s.public,
+		Verifier:           s.Verifier,
+		Verified:           s.verified,
+		SeparateManagement: cfg.SeparateManagement,
 	}, s.log)
+	s.handler, s.mgmt = h.API, h.Management
 	return nil
 }
 
@@ -250,11 +253,16 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 // /realms/{realm}/, the admin API under /admin/realms (every request's bearer
 // token verified; admin routes authorize the caller by its current roles and
 // state, see iamhttp.AdminGuard and auth.Standing), /healthz, /readyz
-// (the databases and Redis) and /metrics (Prometheus), behind request ids,
+// (the databases and Redis) and, unless Config.SeparateManagement,
+// /metrics (Prometheus), behind request ids,
 // the request log and panic recovery. Its paths are absolute
 // (Keycloak's), so mount it at the root of a mux: mux.Handle("/", h). The
 // same handler is returned on every call.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// ManagementHandler returns GET /healthz, /readyz and /metrics (counting
+// Handler's requests), for a management listener of its own.
+func (s *Server) ManagementHandler() http.Handler { return s.mgmt }
 
 // Mount registers the API routes of Handler on r, without /healthz, /readyz,
 // /metrics and the standard middleware (wrap r in iamhttp.Standard): for a

@@ -184,7 +184,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	api := authhttp.NewHandler(svc, hopts...)
 	// The OIDC endpoints authenticate their callers themselves; the admin
 	// endpoints sit behind token verification.
-	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
+	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics: "auth",
 		Checks: map[string]iamhttp.Check{
 			"postgres":    pool.Ping,

@@ -105,7 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call")
 	}
 	// The admin and internal API sit behind token verification.
-	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
+	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  "clients",
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck},
 		Verifier: verifier,

@@ -13,7 +13,11 @@ import (
 // config is every setting of the all-in-one binary. Each flag defaults to its
 // OPENGATE_* environment variable.
 type config struct {
-	Addr              string // OPENGATE_ADDR
+	Addr string // OPENGATE_ADDR
+	// ManagementAddr (OPENGATE_MANAGEMENT_ADDR): when set, /metrics is
+	// served there only, with /healthz and /readyz.
+	ManagementAddr    string
+	RedisPrefix       string // OPENGATE_REDIS_PREFIX: prefix of every Redis key
 	IssuerBase        string // OPENGATE_ISSUER_BASE
 	PostgresURL       string // OPENGATE_POSTGRES_URL
 	RedisURL          string // OPENGATE_REDIS_URL
@@ -41,6 +45,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet("opengate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("OPENGATE_ADDR", ":8080"), "listen address (OPENGATE_ADDR)")
+	fs.StringVar(&c.ManagementAddr, "management-addr", env("OPENGATE_MANAGEMENT_ADDR", ""),
+		"listen address of /metrics, /healthz and /readyz; when set, /metrics leaves the main address (OPENGATE_MANAGEMENT_ADDR)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("OPENGATE_REDIS_PREFIX", "opengate:"), "prefix of every Redis key (OPENGATE_REDIS_PREFIX)")
 	fs.StringVar(&c.IssuerBase, "issuer-base", env("OPENGATE_ISSUER_BASE", ""), "public base URL of token issuers; default http://localhost:<port> (OPENGATE_ISSUER_BASE)")
 	fs.StringVar(&c.PostgresURL, "postgres-url", env("OPENGATE_POSTGRES_URL", ""), "PostgreSQL server URL; empty keeps data in memory (OPENGATE_POSTGRES_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("OPENGATE_REDIS_URL", ""), "Redis URL for ephemeral state; empty keeps it in memory (OPENGATE_REDIS_URL)")

@@ -31,9 +31,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Instance:          cfg.Instance,
 		// Per-IP lockout counts the client behind a trusted proxy, not
 		// the proxy (which would lock out everyone behind it).
-		TrustedProxies: cfg.Proxies,
-		Admin:          &opengate.Admin{Username: cfg.AdminUser, Password: cfg.AdminPassword},
-		Logger:         log,
+		TrustedProxies:     cfg.Proxies,
+		Admin:              &opengate.Admin{Username: cfg.AdminUser, Password: cfg.AdminPassword},
+		Logger:             log,
+		RedisPrefix:        cfg.RedisPrefix,
+		SeparateManagement: cfg.ManagementAddr != "",
 	}
 	if cfg.PostgresURL != "" {
 		dbs, err := opengate.OpenDatabases(ctx, cfg.PostgresURL, cfg.DBPrefix)
@@ -98,11 +100,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	ran := make(chan error, 1)
 	go func() { ran <- srv.Run(ctx) }()
+	mgmt, err := boot.ServeManagement(ctx, cfg.ManagementAddr, srv.ManagementHandler())
+	if err != nil {
+		cancel()
+		<-ran
+		return err
+	}
+	if mgmt != nil {
+		fmt.Fprintf(stdout, "opengate: management on http://%s\n", mgmt.Addr)
+	}
 	fmt.Fprintf(stdout, "opengate: listening on http://%s (issuer base %s)\n", ln.Addr(), og.IssuerBase)
 	err = iamhttp.ServeListener(ctx, ln, srv.Handler())
 	cancel()
 	<-ran
-	return err
+	return errors.Join(err, mgmt.Wait())
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

@@ -177,6 +177,7 @@ func productionEnv(t *testing.T) map[string]string {
 		"OPENGATE_SECRET_KEY":      iamcrypto.RandomToken(32),
 		"OPENGATE_ADMIN_PASSWORD":  "bootstrap-Passw0rd",
 		"OPENGATE_DATABASE_PREFIX": prefix,
+		"OPENGATE_REDIS_PREFIX":    prefix + ":", // tests share the Redis
 	}
 }
 
@@ -296,6 +297,37 @@ func dropDatabases(t *testing.T, serverURL, prefix string) {
 	for _, n := range names {
 		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)"); err != nil {
 			t.Errorf("drop %s: %v", n, err)
+		}
+	}
+}
+
+// Review finding 10.19: /metrics was public on the main listener. With
+// OPENGATE_MANAGEMENT_ADDR it moves to its own listener.
+func TestRunServesMetricsOnTheManagementAddressOnly(t *testing.T) {
+	s := start(t, map[string]string{"OPENGATE_MANAGEMENT_ADDR": "127.0.0.1:0"})
+	var mgmt string
+	for _, line := range s.Output {
+		if addr, ok := strings.CutPrefix(line, "opengate: management on "); ok {
+			mgmt = strings.TrimSpace(addr)
+		}
+	}
+	if mgmt == "" {
+		t.Fatalf("no management line in %q", s.Output)
+	}
+	if resp, _ := s.Call(t, "GET", "/metrics", "", ""); resp.StatusCode != 404 {
+		t.Errorf("GET /metrics on the main address = %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := s.Call(t, "GET", "/healthz", "", ""); resp.StatusCode != 200 {
+		t.Errorf("GET /healthz on the main address = %d, want 200", resp.StatusCode)
+	}
+	for _, path := range []string{"/metrics", "/healthz", "/readyz"} {
+		resp, err := http.Get(mgmt + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s%s = %d, want 200", mgmt, path, resp.StatusCode)
 		}
 	}
 }

@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call")
 	}
 	// The admin and internal API sit behind token verification.
-	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
+	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  "realms",
 		Checks:   checks,
 		Verifier: verifier,

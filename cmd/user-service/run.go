@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The API sits behind token verification. Public login actions and the
 	// internal API need no token; the verifier only adds a principal when one
 	// is sent.
-	return srv.Serve(ctx, cfg.Addr, stdout, boot.Routes{
+	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  serviceName,
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
 		Verifier: verifier,

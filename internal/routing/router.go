@@ -25,25 +25,54 @@ type Routes struct {
 	Verifier *authverify.Verifier
 	// Verified mounts the routes behind Verifier.Middleware.
 	Verified func(chi.Router)
+	// SeparateManagement keeps /metrics off the API: only the Management
+	// handler serves it, on a listener of its own (OPENGATE_MANAGEMENT_ADDR,
+	// like Keycloak's management port 9000), so that the public entry does
+	// not expose the process's internals.
+	SeparateManagement bool
 }
 
-// Router returns the handler every OpenGate binary serves: request metrics
-// around everything; GET /healthz, /readyz (rt.Checks) and /metrics; the
-// public routes; the verified routes; all wrapped in iamhttp.Standard
-// (request id, request log to log, panic recovery).
-func Router(rt Routes, log *slog.Logger) http.Handler {
+// Handlers is what an OpenGate process serves.
+type Handlers struct {
+	// API is the main listener's handler: GET /healthz and /readyz, the
+	// public and verified routes, and GET /metrics unless
+	// Routes.SeparateManagement.
+	API http.Handler
+	// Management is the management listener's handler: GET /healthz,
+	// /readyz and /metrics, counting the API's requests.
+	Management http.Handler
+}
+
+// New returns the API and management handlers of rt, sharing one metrics
+// registry; both are wrapped in iamhttp.Standard (request id, request log to
+// log, panic recovery).
+func New(rt Routes, log *slog.Logger) Handlers {
 	metrics := iammetrics.New(rt.Metrics)
-	r := chi.NewRouter()
-	r.Use(metrics.Middleware)
-	r.Method(http.MethodGet, "/healthz", iamhttp.Healthz())
-	r.Method(http.MethodGet, "/readyz", iamhttp.Readyz(rt.Checks))
-	r.Method(http.MethodGet, "/metrics", metrics.Handler())
-	if rt.Public != nil {
-		rt.Public(r)
+	api := chi.NewRouter()
+	api.Use(metrics.Middleware)
+	health(api, rt.Checks)
+	if !rt.SeparateManagement {
+		api.Method(http.MethodGet, "/metrics", metrics.Handler())
 	}
-	r.Group(func(r chi.Router) {
+	if rt.Public != nil {
+		rt.Public(api)
+	}
+	api.Group(func(r chi.Router) {
 		r.Use(rt.Verifier.Middleware)
 		rt.Verified(r)
 	})
-	return iamhttp.Standard(r, log)
+	mgmt := chi.NewRouter()
+	health(mgmt, rt.Checks)
+	mgmt.Method(http.MethodGet, "/metrics", metrics.Handler())
+	return Handlers{API: iamhttp.Standard(api, log), Management: iamhttp.Standard(mgmt, log)}
 }
+
+func health(r chi.Router, checks map[string]iamhttp.Check) {
+	r.Method(http.MethodGet, "/healthz", iamhttp.Healthz())
+	r.Method(http.MethodGet, "/readyz", iamhttp.Readyz(checks))
+}
+
+// Router returns the API handler of New(rt, log): request metrics around
+// everything; GET /healthz, /readyz (rt.Checks) and, unless
+// rt.SeparateManagement, /metrics; the public routes; the verified routes.
+func Router(rt Routes, log *slog.Logger) http.Handler { return New(rt, log).API }

@@ -29,12 +29,16 @@ type Binary struct {
 // Config holds the settings every microservice binary shares. Flags override
 // the environment.
 type Config struct {
-	Addr         string   // -addr / OPENGATE_ADDR (default Binary.Addr)
-	MigrateOnly  bool     // -migrate-only: migrate the database and exit
-	PostgresURL  string   // OPENGATE_POSTGRES_URL (required)
-	IssuerBase   string   // OPENGATE_ISSUER_BASE (see RequireIssuer)
-	ServiceToken string   // OPENGATE_SERVICE_TOKEN: secret of the internal APIs
-	Brokers      []string // OPENGATE_KAFKA_BROKERS, comma-separated; none: no Kafka
+	Addr string // -addr / OPENGATE_ADDR (default Binary.Addr)
+	// ManagementAddr is -management-addr / OPENGATE_MANAGEMENT_ADDR: when
+	// set, /metrics is served only there (with /healthz and /readyz), not
+	// on Addr.
+	ManagementAddr string
+	MigrateOnly    bool     // -migrate-only: migrate the database and exit
+	PostgresURL    string   // OPENGATE_POSTGRES_URL (required)
+	IssuerBase     string   // OPENGATE_ISSUER_BASE (see RequireIssuer)
+	ServiceToken   string   // OPENGATE_SERVICE_TOKEN: secret of the internal APIs
+	Brokers        []string // OPENGATE_KAFKA_BROKERS, comma-separated; none: no Kafka
 	// Instance is -instance / OPENGATE_INSTANCE, else the host name, else
 	// "default". It is empty for a Binary without Instance.
 	Instance string
@@ -58,6 +62,8 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 		Brokers:      SplitList(getenv("OPENGATE_KAFKA_BROKERS")),
 	}
 	fs.StringVar(&c.Addr, "addr", addr, "listen address (OPENGATE_ADDR)")
+	fs.StringVar(&c.ManagementAddr, "management-addr", getenv("OPENGATE_MANAGEMENT_ADDR"),
+		"listen address of /metrics, /healthz and /readyz; when set, /metrics leaves the main address (OPENGATE_MANAGEMENT_ADDR)")
 	fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "migrate the database and exit")
 	if b.Instance != "" {
 		instance := getenv("OPENGATE_INSTANCE")
@@ -77,6 +83,9 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 	}
 	return c, nil
 }
+
+// Listen returns the addresses Server.Serve listens on.
+func (c Config) Listen() Listen { return Listen{Addr: c.Addr, Management: c.ManagementAddr} }
 
 // RequireIssuer fails when OPENGATE_ISSUER_BASE is not set, with the error
 // "OPENGATE_ISSUER_BASE is required" followed by why, e.g.

@@ -2,15 +2,18 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/iam/iampg"
+	"github.com/opengate-iam/opengate/internal/routing"
 	"github.com/opengate-iam/opengate/internal/tasks"
 )
 
@@ -61,13 +64,30 @@ func (s *Server) OpenKafka(ctx context.Context, brokers []string, outbox *pgxpoo
 	return k, nil
 }
 
-// Serve listens on addr, starts the tasks, prints "<name> listening on
-// <address>" to stdout and serves Router(rt) until ctx ends. It then shuts
-// the server down gracefully, stops the tasks and waits for them, and returns
-// nil after a clean shutdown.
-func (s *Server) Serve(ctx context.Context, addr string, stdout io.Writer, rt Routes) error {
-	ln, err := net.Listen("tcp", addr)
+// Listen are the addresses a binary serves on.
+type Listen struct {
+	Addr       string // the API, with /healthz and /readyz
+	Management string // "" or the address of /metrics, /healthz and /readyz
+}
+
+// Serve listens on l.Addr (and l.Management, if set), starts the tasks,
+// prints "<name> listening on <address>" (and "<name> management on
+// <address>") to stdout and serves the handlers of Routes rt until ctx
+// ends. With a management address /metrics is served only there. It then
+// shuts the servers down gracefully, stops the tasks and waits for them, and
+// returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, l Listen, stdout io.Writer, rt Routes) error {
+	ln, err := net.Listen("tcp", l.Addr)
 	if err != nil {
+		return err
+	}
+	rt.SeparateManagement = l.Management != ""
+	h := routing.New(rt, s.log)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	mgmt, err := ServeManagement(ctx, l.Management, h.Management)
+	if err != nil {
+		ln.Close()
 		return err
 	}
 	group := tasks.NewGroup(ctx, s.log)
@@ -75,8 +95,43 @@ func (s *Server) Serve(ctx context.Context, addr string, stdout io.Writer, rt Ro
 	for _, t := range s.tasks {
 		group.Go(t.name, t.fn)
 	}
+	if mgmt != nil {
+		fmt.Fprintf(stdout, "%s management on %s\n", s.name, mgmt.Addr)
+	}
 	fmt.Fprintf(stdout, "%s listening on %s\n", s.name, ln.Addr())
-	return iamhttp.ServeListener(ctx, ln, Router(rt, s.log))
+	err = iamhttp.ServeListener(ctx, ln, h.API)
+	cancel()
+	return errors.Join(err, mgmt.Wait())
+}
+
+// Management is a running management listener.
+type Management struct {
+	Addr net.Addr
+	done chan error
+}
+
+// ServeManagement serves h on addr until ctx ends; "" serves nothing and
+// returns nil. Wait returns when it has stopped.
+func ServeManagement(ctx context.Context, addr string, h http.Handler) (*Management, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("management address: %w", err)
+	}
+	m := &Management{Addr: ln.Addr(), done: make(chan error, 1)}
+	go func() { m.done <- iamhttp.ServeListener(ctx, ln, h) }()
+	return m, nil
+}
+
+// Wait waits for the management listener to stop after its ctx ended and
+// returns its error; a nil Management returns nil at once.
+func (m *Management) Wait() error {
+	if m == nil {
+		return nil
+	}
+	return <-m.done
 }
 
 // Close closes the Kafka connection OpenKafka made, if any. Call it after

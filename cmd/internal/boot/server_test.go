@@ -104,7 +104,7 @@ func TestServerServe(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- srv.Serve(ctx, "127.0.0.1:0", pw, routes(t, nil))
+		done <- srv.Serve(ctx, boot.Listen{Addr: "127.0.0.1:0"}, pw, routes(t, nil))
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -142,10 +142,59 @@ func TestServerServeListenError(t *testing.T) {
 	ran := false
 	srv.Task("worker", func(context.Context) error { ran = true; return nil })
 	var out strings.Builder
-	if err := srv.Serve(context.Background(), "not an address", &out, routes(t, nil)); err == nil {
+	if err := srv.Serve(context.Background(), boot.Listen{Addr: "not an address"}, &out, routes(t, nil)); err == nil {
 		t.Fatal("Serve on a bad address succeeded")
 	}
 	if ran || out.Len() != 0 {
 		t.Fatalf("a failed listen started tasks (%v) or printed %q", ran, out.String())
+	}
+}
+
+// Review finding 10.19: /metrics was public on the main listener. With a
+// management address it is served there only.
+func TestServerServesMetricsOnlyOnTheManagementAddress(t *testing.T) {
+	srv := boot.NewServer("test-service", slog.New(slog.DiscardHandler))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- srv.Serve(ctx, boot.Listen{Addr: "127.0.0.1:0", Management: "127.0.0.1:0"}, pw, routes(t, nil))
+		pw.Close()
+	}()
+	lines := bufio.NewReader(pr)
+	addrs := map[string]string{}
+	for _, prefix := range []string{"test-service management on ", "test-service listening on "} {
+		line, err := lines.ReadString('\n')
+		if err != nil {
+			t.Fatalf("no line %q: %v", prefix, err)
+		}
+		addr, ok := strings.CutPrefix(strings.TrimSpace(line), prefix)
+		if !ok {
+			t.Fatalf("line = %q, want prefix %q", line, prefix)
+		}
+		addrs[prefix] = addr
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	api, mgmt := addrs["test-service listening on "], addrs["test-service management on "]
+	for _, c := range []struct {
+		addr, path string
+		status     int
+	}{
+		{api, "/metrics", 404}, {api, "/healthz", 200}, {api, "/public", 200},
+		{mgmt, "/metrics", 200}, {mgmt, "/healthz", 200}, {mgmt, "/readyz", 200}, {mgmt, "/public", 404},
+	} {
+		resp, err := http.Get("http://" + c.addr + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("GET %s%s = %d, want %d", c.addr, c.path, resp.StatusCode, c.status)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve = %v after a clean shutdown", err)
 	}
 }
