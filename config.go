@@ -35,9 +35,8 @@ type Config struct {
 	// seals secrets at rest: client secrets, signing keys, SMTP passwords.
 	// Required with Databases, and the same for every replica: each
 	// database records the key at first start, and New refuses a key that
-	// does not match it (ErrSecretKeyMismatch). Without Databases, nil
-	// means a random key for this process, whose secrets die with it
-	// anyway.
+	// does not match it (ErrSecretKeyMismatch). Without Databases it is
+	// unused: memory stores keep nothing at rest.
 	SecretKey []byte
 	// PreviousSecretKey, during a rotation of the deployment key
 	// (OPENGATE_SECRET_KEY_PREVIOUS), is the key being replaced: secrets

@@ -149,18 +149,18 @@ func (cfg Config) check() error {
 
 // build makes the stores and services, the consumers and the HTTP handler.
 func (s *Server) build(ctx context.Context, cfg Config) error {
-	key := cfg.SecretKey
-	if key == nil {
-		// Memory mode: the secrets live only in this process's memory.
-		key = iamcrypto.GenerateKey()
-	}
-	var previous [][]byte
-	if cfg.PreviousSecretKey != nil {
-		previous = append(previous, cfg.PreviousSecretKey)
-	}
-	sealer, err := iamcrypto.NewSealer(key, previous...)
-	if err != nil {
-		return fmt.Errorf("opengate: Config.SecretKey or PreviousSecretKey: %s", iam.ErrorMessage(err))
+	// The PostgreSQL stores seal secrets at rest with the deployment key;
+	// memory stores keep nothing at rest and need none.
+	var sealer *iamcrypto.Sealer
+	var err error
+	if cfg.SecretKey != nil {
+		var previous [][]byte
+		if cfg.PreviousSecretKey != nil {
+			previous = append(previous, cfg.PreviousSecretKey)
+		}
+		if sealer, err = iamcrypto.NewSealer(cfg.SecretKey, previous...); err != nil {
+			return fmt.Errorf("opengate: Config.SecretKey or PreviousSecretKey: %s", iam.ErrorMessage(err))
+		}
 	}
 	var (
 		realmStore  realms.Store
@@ -188,11 +188,17 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 			s.checks["postgres_"+db.name] = (*db.pool).Ping
 			s.checks["sealing_key_"+db.name] = iampg.SealingKeyCheck(*db.pool, sealer)
 		}
-		realmStore = realmspg.New(d.Realms, realmspg.WithSealer(sealer))
-		clientStore = clientspg.New(d.Clients)
+		if realmStore, err = realmspg.New(d.Realms, sealer); err != nil {
+			return err
+		}
+		if clientStore, err = clientspg.New(d.Clients, sealer); err != nil {
+			return err
+		}
 		userStore = userspg.New(d.Users)
 		rbacStore = rbacpg.New(d.RBAC)
-		keyStore = authpg.NewKeyStore(d.Auth, sealer)
+		if keyStore, err = authpg.NewKeyStore(d.Auth, sealer); err != nil {
+			return err
+		}
 		authEvents = authpg.NewOutbox(d.Auth)
 	}
 	if rc := cfg.Redis; rc == nil {
@@ -204,7 +210,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 
 	opts := cfg.Options
 	s.Realms = realms.New(realmStore, opts.Realms...)
-	s.Clients = clients.New(clientStore, sealer, opts.Clients...)
+	s.Clients = clients.New(clientStore, opts.Clients...)
 	s.Users = users.New(userStore, s.Realms, append([]users.Option{
 		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log),
 	}, opts.Users...)...)

@@ -11,7 +11,6 @@ import (
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientsmem"
 	"github.com/opengate-iam/opengate/iam"
-	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbacmem"
 	"github.com/opengate-iam/opengate/realms"
@@ -43,8 +42,7 @@ func TestWithTheRealServices(t *testing.T) {
 		BruteForce: realms.BruteForce{Enabled: true, FailureFactor: 2, WaitIncrement: time.Minute}}); err != nil {
 		t.Fatal(err)
 	}
-	sealer, _ := iamcrypto.NewSealer(iamcrypto.GenerateKey())
-	clientSvc := clients.New(clientsmem.New(nil), sealer)
+	clientSvc := clients.New(clientsmem.New(nil))
 	billing, err := clientSvc.Create(ctx, "acme", clients.Client{ClientID: "billing", Enabled: true,
 		ServiceAccountsEnabled: true, DirectAccessGrantsEnabled: true}, "billing-secret-0123456789")
 	if err != nil {

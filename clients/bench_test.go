@@ -13,7 +13,7 @@ import (
 // and a copy of the client.
 func BenchmarkAuthenticateCached(b *testing.B) {
 	ctx := context.Background()
-	svc := clients.New(clientsmem.New(nil), nil)
+	svc := clients.New(clientsmem.New(nil))
 	c := validClient()
 	if _, err := svc.Create(ctx, "acme", c, "the-right-secret-0123456789abcdef"); err != nil {
 		b.Fatal(err)
@@ -46,7 +46,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 // which must cost as much (and never reach the store).
 func BenchmarkAuthenticateCachedWrongSecret(b *testing.B) {
 	ctx := context.Background()
-	svc := clients.New(clientsmem.New(nil), nil)
+	svc := clients.New(clientsmem.New(nil))
 	if _, err := svc.Create(ctx, "acme", validClient(), "the-right-secret-0123456789abcdef"); err != nil {
 		b.Fatal(err)
 	}

@@ -2,9 +2,9 @@
 // (Keycloak's ClientRepresentation), the Store interface every backend
 // implements (clientsmem, clientspg) with its guarantees, and the Service
 // with the rules — validation, redirect-URI registration and matching
-// (RFC 9700, RFC 8252), secrets generated with 256 bits, sealed at rest with
-// AES-GCM under the deployment key and hashed with SHA-256 for constant-time
-// authentication, rotation, client.created/updated/deleted events, the
+// (RFC 9700, RFC 8252), secrets generated with 256 bits and hashed with
+// SHA-256 for constant-time authentication (clientspg seals them at rest
+// with AES-GCM under the deployment key), rotation, client.created/updated/deleted events, the
 // default admin-cli client of every realm and the realm.created/deleted
 // consumer.
 //
@@ -12,8 +12,7 @@
 // Authenticate), served in-process by *Service (cached) and remotely by
 // clientshttp.Client wrapped in a CachedReader:
 //
-//	sealer, err := iamcrypto.NewSealer(key) // OPENGATE_SECRET_KEY
-//	svc := clients.New(clientsmem.New(bus), sealer)
+//	svc := clients.New(clientsmem.New(bus)) // or clientspg.New(pool, sealer)
 //	c, err := svc.Create(ctx, "acme", clients.Client{
 //		ClientID: "web", Enabled: true, StandardFlowEnabled: true,
 //		RedirectURIs: []string{"https://app.example.com/callback"},

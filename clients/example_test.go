@@ -11,7 +11,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	svc := clients.New(clientsmem.New(nil), nil) // nil sealer: a per-process key
+	svc := clients.New(clientsmem.New(nil))
 	c, err := svc.Create(ctx, "acme", clients.Client{
 		ClientID: "web", Enabled: true, StandardFlowEnabled: true,
 		RedirectURIs: []string{"https://app.example.com/callback", "http://127.0.0.1/cb"},

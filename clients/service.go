@@ -38,10 +38,9 @@ type Reader interface {
 // admin-cli client, and a cache for the reads and authentications of the
 // token endpoint. It is safe for concurrent use.
 type Service struct {
-	store  Store
-	sealer *iamcrypto.Sealer
-	cache  *clientCache
-	now    func() time.Time
+	store Store
+	cache *clientCache
+	now   func() time.Time
 }
 
 var _ Reader = (*Service)(nil)
@@ -66,19 +65,14 @@ func WithClock(now func() time.Time) Option {
 	return func(c *serviceConfig) { c.now = now }
 }
 
-// New returns a Service over store that seals secrets with sealer. A nil
-// sealer means a random key for this process only — acceptable for memory
-// stores, whose secrets die with the process, never for a database.
-func New(store Store, sealer *iamcrypto.Sealer, opts ...Option) *Service {
+// New returns a Service over store. Secrets are sealed at rest by the store
+// (clientspg requires the deployment key), never here.
+func New(store Store, opts ...Option) *Service {
 	cfg := serviceConfig{ttl: DefaultCacheTTL, now: time.Now}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if sealer == nil {
-		// Cannot fail: GenerateKey returns exactly KeySize bytes.
-		sealer, _ = iamcrypto.NewSealer(iamcrypto.GenerateKey())
-	}
-	return &Service{store: store, sealer: sealer, cache: newClientCache(cfg.ttl, cfg.now), now: cfg.now}
+	return &Service{store: store, cache: newClientCache(cfg.ttl, cfg.now), now: cfg.now}
 }
 
 // timestamp is the service clock in UTC at microsecond precision (what
@@ -87,23 +81,14 @@ func (s *Service) timestamp() time.Time {
 	return s.now().UTC().Truncate(time.Microsecond)
 }
 
-// additionalData binds a sealed secret to its client.
-func additionalData(realm iam.Realm, id string) []byte {
-	return []byte(string(realm) + "/" + id)
-}
-
-// setSecret seals secret into rec (or clears it when secret is "").
-func (s *Service) setSecret(rec *Record, secret string) error {
+// setSecret makes secret rec's secret, with its hash (or clears both when
+// secret is "").
+func setSecret(rec *Record, secret string) {
 	if secret == "" {
-		rec.SecretHash, rec.SealedSecret = nil, nil
-		return nil
+		rec.SecretHash, rec.Secret = nil, ""
+		return
 	}
-	sealed, err := s.sealer.Seal([]byte(secret), additionalData(rec.Client.Realm, rec.Client.ID))
-	if err != nil {
-		return err
-	}
-	rec.SecretHash, rec.SealedSecret = iamcrypto.SHA256(secret), sealed
-	return nil
+	rec.SecretHash, rec.Secret = iamcrypto.SHA256(secret), secret
 }
 
 // Create creates client c in realm. An empty c.ID gets a new UUID; a given
@@ -147,9 +132,7 @@ func (s *Service) create(ctx context.Context, st Store, realm iam.Realm, c Clien
 	c.CreatedAt = s.timestamp()
 	c.UpdatedAt = c.CreatedAt
 	rec := Record{Client: c}
-	if err := s.setSecret(&rec, secret); err != nil {
-		return Record{}, err
-	}
+	setSecret(&rec, secret)
 	e, err := createdEvent(c)
 	if err != nil {
 		return Record{}, err
@@ -272,11 +255,9 @@ func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, u Upda
 		rotated := false
 		switch {
 		case rec.Client.PublicClient && rec.SecretHash != nil:
-			_ = s.setSecret(rec, "")
+			setSecret(rec, "")
 		case !rec.Client.PublicClient && rec.SecretHash == nil:
-			if err := s.setSecret(rec, iamcrypto.RandomToken(SecretBytes)); err != nil {
-				return nil, err
-			}
+			setSecret(rec, iamcrypto.RandomToken(SecretBytes))
 			rotated = true
 		}
 		rec.Client.UpdatedAt = s.timestamp()
@@ -316,9 +297,9 @@ func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error 
 	return iam.Wrap(op, err)
 }
 
-// Secret returns the current secret of client id of realm, decrypted.
-// CodeInvalid (field "publicClient") for a public client, CodeNotFound if
-// absent, CodeInternal if the stored secret does not open with the key.
+// Secret returns the current secret of client id of realm. CodeInvalid
+// (field "publicClient") for a public client, CodeNotFound if absent,
+// CodeInternal if the stored secret does not open with the store's key.
 func (s *Service) Secret(ctx context.Context, realm iam.Realm, id string) (string, error) {
 	const op = "clients.Secret"
 	if err := realm.Validate(); err != nil {
@@ -331,14 +312,10 @@ func (s *Service) Secret(ctx context.Context, realm iam.Realm, id string) (strin
 	if err != nil {
 		return "", iam.Wrap(op, err)
 	}
-	if rec.Client.PublicClient || rec.SealedSecret == nil {
+	if rec.Client.PublicClient || rec.Secret == "" {
 		return "", &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "publicClient", Message: "a public client has no secret"}
 	}
-	plain, err := s.sealer.Open(rec.SealedSecret, additionalData(realm, id))
-	if err != nil {
-		return "", iam.Wrap(op, err)
-	}
-	return string(plain), nil
+	return rec.Secret, nil
 }
 
 // RotateSecret gives client id of realm a new generated secret, returns it
@@ -360,9 +337,7 @@ func (s *Service) RotateSecret(ctx context.Context, realm iam.Realm, id string) 
 		if rec.Client.PublicClient {
 			return nil, iam.Invalidf("publicClient", "a public client has no secret")
 		}
-		if err := s.setSecret(rec, secret); err != nil {
-			return nil, err
-		}
+		setSecret(rec, secret)
 		rec.Client.UpdatedAt = s.timestamp()
 		e, err := updatedEvent(rec.Client, "", true)
 		if err != nil {

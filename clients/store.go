@@ -6,16 +6,17 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// Record is a client as stored: the Client and its secret, sealed and
-// hashed. Public clients have neither.
+// Record is a client as stored: the Client, its secret and the secret's
+// hash. Public clients have neither. Records carry the secret in clear:
+// sealing it at rest is the store's job (see Store), so no other layer sees
+// a sealed value.
 type Record struct {
 	Client Client
 	// SecretHash is the SHA-256 of the secret, compared in constant time by
 	// Authenticate.
 	SecretHash []byte
-	// SealedSecret is the secret sealed with iamcrypto under the deployment
-	// key, bound to "realm/id" (see Service.Secret).
-	SealedSecret []byte
+	// Secret is the client secret ("" for none).
+	Secret string
 }
 
 // Filter selects clients of a realm for List.
@@ -44,6 +45,10 @@ type Filter struct {
 //     transaction; the memory store publishes them after the change,
 //     best-effort.
 //   - Values are copied in and out.
+//   - A store that keeps records at rest seals Secret (clientspg: AES-256-GCM
+//     under the deployment key, bound to realm and id; its constructor
+//     requires the sealer). A stored secret that does not open with the
+//     store's key is CodeInternal. Memory stores keep it as given.
 //   - Errors are *iam.Error: CodeNotFound, CodeConflict, CodeUnavailable
 //     when the backend is down.
 type Store interface {

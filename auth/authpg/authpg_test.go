@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authpg"
 	"github.com/opengate-iam/opengate/auth/authtest"
@@ -26,7 +28,24 @@ func newStore(t *testing.T) (*authpg.KeyStore, *iamcrypto.Sealer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return authpg.NewKeyStore(pool, sealer), sealer
+	return keyStore(t, pool, sealer), sealer
+}
+
+// keyStore returns a KeyStore on pool sealing with sealer.
+func keyStore(t *testing.T, pool *pgxpool.Pool, sealer *iamcrypto.Sealer) *authpg.KeyStore {
+	t.Helper()
+	s, err := authpg.NewKeyStore(pool, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestNewKeyStoreRequiresASealer(t *testing.T) {
+	s, err := authpg.NewKeyStore(nil, nil)
+	if s != nil || iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "sealer" {
+		t.Fatalf("NewKeyStore(db, nil) = %v, %v; want no store and an error naming the sealer", s, err)
+	}
 }
 
 func TestKeyStore(t *testing.T) {
@@ -43,7 +62,7 @@ func TestPrivateKeysAreSealedAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	sealer, _ := iamcrypto.NewSealer(iamcrypto.GenerateKey())
-	store := authpg.NewKeyStore(pool, sealer)
+	store := keyStore(t, pool, sealer)
 	k, err := auth.GenerateKey("acme", realms.AlgEdDSA, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +80,7 @@ func TestPrivateKeysAreSealedAtRest(t *testing.T) {
 	}
 	// Another deployment key cannot read it, and says so without leaking.
 	other, _ := iamcrypto.NewSealer(iamcrypto.GenerateKey())
-	_, err = authpg.NewKeyStore(pool, other).ListKeys(ctx, "acme")
+	_, err = keyStore(t, pool, other).ListKeys(ctx, "acme")
 	if !errors.Is(err, iam.ErrInternal) {
 		t.Fatalf("ListKeys with another key: %v", err)
 	}

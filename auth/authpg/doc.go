@@ -6,8 +6,9 @@
 //
 //	if err := authpg.Migrate(ctx, pool); err != nil { ... }
 //	sealer, err := iamcrypto.NewSealer(key) // OPENGATE_SECRET_KEY
+//	keys, err := authpg.NewKeyStore(pool, sealer) // a nil sealer is an error
 //	svc, err := auth.New(issuerBase, realms, clients, users, roles,
-//		authpg.NewKeyStore(pool, sealer), authredis.New(redis),
+//		keys, authredis.New(redis),
 //		auth.WithPublisher(authpg.NewOutbox(pool)))
 //	go iampg.NewRelay(pool, kafkaPublisher).Run(ctx)
 package authpg

@@ -13,6 +13,7 @@ import (
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authpg/internal/db"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iampg"
 )
 
@@ -32,28 +33,25 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return iampg.Migrate(ctx, pool, migrations, MigrationName)
 }
 
-// Sealer encrypts secrets at rest; *iamcrypto.Sealer (AES-256-GCM under
-// OPENGATE_SECRET_KEY) implements it. Open must fail for a value sealed with
-// other additional data.
-type Sealer interface {
-	Seal(plaintext, additionalData []byte) ([]byte, error)
-	Open(sealed, additionalData []byte) ([]byte, error)
-}
-
 // KeyStore is the PostgreSQL auth.KeyStore. Private keys are stored as
-// PKCS#8 sealed with the Sealer, bound to their realm and kid; a row copied
+// PKCS#8 sealed with its sealer, bound to their realm and kid; a row copied
 // to another realm or kid does not open. The caller owns the database handle.
 type KeyStore struct {
 	db     iampg.DB
-	sealer Sealer
+	sealer *iamcrypto.Sealer
 }
 
 var _ auth.KeyStore = (*KeyStore)(nil)
 
 // NewKeyStore returns a KeyStore on db (a *pgxpool.Pool or a transaction),
-// whose database Migrate has prepared, sealing private keys with sealer.
-func NewKeyStore(db iampg.DB, sealer Sealer) *KeyStore {
-	return &KeyStore{db: db, sealer: sealer}
+// whose database Migrate has prepared, sealing private keys with sealer (the
+// deployment key, OPENGATE_SECRET_KEY). A nil sealer is an error
+// (CodeInvalid, field "sealer").
+func NewKeyStore(db iampg.DB, sealer *iamcrypto.Sealer) (*KeyStore, error) {
+	if err := iamcrypto.Required(sealer, "signing keys"); err != nil {
+		return nil, iam.Wrap("authpg.NewKeyStore", err)
+	}
+	return &KeyStore{db: db, sealer: sealer}, nil
 }
 
 // additionalData binds a sealed key to its row.

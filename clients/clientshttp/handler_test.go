@@ -33,7 +33,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	svc := clients.New(clientsmem.New(nil), nil)
+	svc := clients.New(clientsmem.New(nil))
 	return &fixture{t: t, svc: svc, h: clientshttp.NewHandler(svc, clientshttp.WithServiceToken(serviceToken))}
 }
 

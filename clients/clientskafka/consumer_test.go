@@ -42,7 +42,7 @@ func TestRealmEventsDriveTheClientsService(t *testing.T) {
 		t.Fatal(err)
 	}
 	realmSvc := realms.New(realmsmem.New(bus))
-	clientSvc := clients.New(clientsmem.New(bus), nil)
+	clientSvc := clients.New(clientsmem.New(bus))
 	done := make(chan error, 1)
 	go func() { done <- clientskafka.Run(ctx, bus, clientSvc) }()
 
@@ -74,7 +74,7 @@ func TestCacheInvalidationAcrossReplicas(t *testing.T) {
 	defer cancel()
 	bus := newBus(t)
 	store := clientsmem.New(bus)
-	writer, reader := clients.New(store, nil), clients.New(store, nil)
+	writer, reader := clients.New(store), clients.New(store)
 	group := clientskafka.CacheGroup("client-service", "replica-2")
 	if err := bus.Declare(group, clientskafka.CacheTopics()...); err != nil {
 		t.Fatal(err)

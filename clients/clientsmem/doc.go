@@ -5,7 +5,8 @@
 // Events are published to the iam.Publisher given to New after each change
 // is applied — best-effort, in-process delivery (an event is lost if the
 // publisher fails), acceptable for the embedded default; a nil publisher
-// drops them.
+// drops them. Secrets live in memory as given: there is nothing at rest to
+// seal.
 //
-//	svc := clients.New(clientsmem.New(bus), nil) // nil: a per-process secret key
+//	svc := clients.New(clientsmem.New(bus))
 package clientsmem

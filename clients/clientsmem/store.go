@@ -51,7 +51,6 @@ func New(pub iam.Publisher, opts ...Option) *Store {
 func clone(r clients.Record) clients.Record {
 	r.Client = r.Client.Clone()
 	r.SecretHash = cloneBytes(r.SecretHash)
-	r.SealedSecret = cloneBytes(r.SealedSecret)
 	return r
 }
 

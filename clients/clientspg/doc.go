@@ -2,10 +2,13 @@
 // clients table (queries/, generated code in internal/db), tern migrations
 // embedded from migrations/, events written to iampg's outbox in the
 // transaction of each change (publish them with iampg.Relay), consumers made
-// idempotent with iampg.HandleOnce. Secrets arrive sealed and hashed from the
-// service; the store never sees them in plain text.
+// idempotent with iampg.HandleOnce. Client secrets are sealed at rest with
+// AES-256-GCM under the deployment key, bound to their realm and client id:
+// New requires the sealer, and the database never holds a secret in clear.
 //
 //	if err := clientspg.Migrate(ctx, pool); err != nil { ... }
-//	svc := clients.New(clientspg.New(pool), sealer) // sealer from OPENGATE_SECRET_KEY
+//	sealer, err := iamcrypto.NewSealer(key) // OPENGATE_SECRET_KEY
+//	store, err := clientspg.New(pool, sealer)
+//	svc := clients.New(store)
 //	go iampg.NewRelay(pool, publisher).Run(ctx)
 package clientspg

@@ -13,6 +13,7 @@ import (
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientspg/internal/db"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iampg"
 )
 
@@ -35,17 +36,32 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return iampg.Migrate(ctx, pool, migrations, MigrationName)
 }
 
-// Store is the PostgreSQL clients.Store. The caller owns the database
-// handle; Store never closes it.
+// Store is the PostgreSQL clients.Store. It seals client secrets at rest
+// with its sealer, bound to their realm and client id. The caller owns the
+// database handle; Store never closes it.
 type Store struct {
-	db iampg.DB
+	db     iampg.DB
+	sealer *iamcrypto.Sealer
 }
 
 var _ clients.Store = (*Store)(nil)
 
 // New returns a Store on db (a *pgxpool.Pool, or a transaction), whose
-// database Migrate has prepared.
-func New(db iampg.DB) *Store { return &Store{db: db} }
+// database Migrate has prepared, sealing client secrets with sealer (the
+// deployment key, OPENGATE_SECRET_KEY). A nil sealer is an error
+// (CodeInvalid, field "sealer").
+func New(db iampg.DB, sealer *iamcrypto.Sealer) (*Store, error) {
+	if err := iamcrypto.Required(sealer, "client secrets"); err != nil {
+		return nil, iam.Wrap("clientspg.New", err)
+	}
+	return &Store{db: db, sealer: sealer}, nil
+}
+
+// additionalData binds a sealed secret to its client (the binding the
+// clients service used before sealing moved here, so stored secrets open).
+func additionalData(realm iam.Realm, id string) []byte {
+	return []byte(string(realm) + "/" + id)
+}
 
 // tx runs fn in a transaction (a savepoint inside a caller's transaction)
 // and writes the events fn returns to the outbox in it. Errors are mapped
@@ -78,7 +94,7 @@ func mapError(op string, err error) error {
 // Create implements clients.Store.
 func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Event) error {
 	const op = "clientspg.Create"
-	p, err := toParams(rec)
+	p, err := s.toParams(rec)
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
@@ -93,7 +109,7 @@ func (s *Store) Get(ctx context.Context, realm iam.Realm, id string) (clients.Re
 	if err != nil {
 		return clients.Record{}, mapError("clientspg.Get", err)
 	}
-	return fromRow(row)
+	return s.recordFromRow(row)
 }
 
 // GetByClientID implements clients.Store.
@@ -102,7 +118,7 @@ func (s *Store) GetByClientID(ctx context.Context, realm iam.Realm, clientID str
 	if err != nil {
 		return clients.Record{}, mapError("clientspg.GetByClientID", err)
 	}
-	return fromRow(row)
+	return s.recordFromRow(row)
 }
 
 // List implements clients.Store.
@@ -128,11 +144,11 @@ func (s *Store) List(ctx context.Context, realm iam.Realm, f clients.Filter) ([]
 	}
 	out := make([]clients.Client, 0, len(rows))
 	for _, row := range rows {
-		rec, err := fromRow(row)
+		c, err := clientFromRow(row)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, rec.Client)
+		out = append(out, c)
 	}
 	return out, nil
 }
@@ -158,7 +174,7 @@ func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, fn func(
 		if err != nil {
 			return nil, err
 		}
-		cur, err := fromRow(row)
+		cur, err := s.recordFromRow(row)
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +185,7 @@ func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, fn func(
 			return nil, err
 		}
 		next.Client.ID, next.Client.Realm, next.Client.CreatedAt = cur.Client.ID, cur.Client.Realm, cur.Client.CreatedAt
-		p, err := toParams(next)
+		p, err := s.toParams(next)
 		if err != nil {
 			return nil, err
 		}
@@ -214,13 +230,20 @@ func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm) (int, error) {
 // a UUID (CodeInvalid otherwise).
 func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(clients.Store) error) error {
 	return iampg.HandleOnce(ctx, s.db, consumer, iam.Event{ID: eventID}, func(tx pgx.Tx) error {
-		return fn(&Store{db: tx})
+		return fn(&Store{db: tx, sealer: s.sealer})
 	})
 }
 
-// toParams converts a record for insertion.
-func toParams(rec clients.Record) (db.CreateClientParams, error) {
+// toParams converts a record for insertion, sealing its secret.
+func (s *Store) toParams(rec clients.Record) (db.CreateClientParams, error) {
 	c := rec.Client
+	var sealed []byte
+	if rec.Secret != "" {
+		var err error
+		if sealed, err = s.sealer.Seal([]byte(rec.Secret), additionalData(c.Realm, c.ID)); err != nil {
+			return db.CreateClientParams{}, err
+		}
+	}
 	attrs := c.Attributes
 	if attrs == nil {
 		attrs = map[string]string{}
@@ -249,7 +272,7 @@ func toParams(rec clients.Record) (db.CreateClientParams, error) {
 		DefaultClientScopes:       nonNil(c.DefaultClientScopes),
 		OptionalClientScopes:      nonNil(c.OptionalClientScopes),
 		SecretHash:                rec.SecretHash,
-		SealedSecret:              rec.SealedSecret,
+		SealedSecret:              sealed,
 		CreatedAt:                 c.CreatedAt,
 		UpdatedAt:                 c.UpdatedAt,
 	}, nil
@@ -288,36 +311,51 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// fromRow converts a stored row.
-func fromRow(row db.Client) (clients.Record, error) {
+// recordFromRow converts a stored row, opening its secret. A secret that
+// does not open (another deployment key, a row moved to another client) is
+// CodeInternal.
+func (s *Store) recordFromRow(row db.Client) (clients.Record, error) {
+	c, err := clientFromRow(row)
+	if err != nil {
+		return clients.Record{}, err
+	}
+	rec := clients.Record{Client: c, SecretHash: row.SecretHash}
+	if len(row.SealedSecret) > 0 {
+		plain, err := s.sealer.Open(row.SealedSecret, additionalData(c.Realm, c.ID))
+		if err != nil {
+			return clients.Record{}, iam.Wrap("clientspg.recordFromRow", err)
+		}
+		rec.Secret = string(plain)
+	}
+	return rec, nil
+}
+
+// clientFromRow converts a stored row without its secret.
+func clientFromRow(row db.Client) (clients.Client, error) {
 	var attrs map[string]string
 	if err := json.Unmarshal(row.Attributes, &attrs); err != nil {
-		return clients.Record{}, &iam.Error{Code: iam.CodeInternal, Op: "clientspg.fromRow", Message: "stored client is malformed", Err: err}
+		return clients.Client{}, &iam.Error{Code: iam.CodeInternal, Op: "clientspg.clientFromRow", Message: "stored client is malformed", Err: err}
 	}
-	return clients.Record{
-		Client: clients.Client{
-			ID:                        row.ID,
-			Realm:                     iam.Realm(row.RealmName),
-			ClientID:                  row.ClientID,
-			Name:                      row.Name,
-			Description:               row.Description,
-			Enabled:                   row.Enabled,
-			PublicClient:              row.PublicClient,
-			BearerOnly:                row.BearerOnly,
-			StandardFlowEnabled:       row.StandardFlowEnabled,
-			DirectAccessGrantsEnabled: row.DirectAccessGrantsEnabled,
-			ServiceAccountsEnabled:    row.ServiceAccountsEnabled,
-			RedirectURIs:              row.RedirectUris,
-			WebOrigins:                row.WebOrigins,
-			RootURL:                   row.RootUrl,
-			BaseURL:                   row.BaseUrl,
-			Attributes:                attrs,
-			DefaultClientScopes:       row.DefaultClientScopes,
-			OptionalClientScopes:      row.OptionalClientScopes,
-			CreatedAt:                 row.CreatedAt.UTC(),
-			UpdatedAt:                 row.UpdatedAt.UTC(),
-		},
-		SecretHash:   row.SecretHash,
-		SealedSecret: row.SealedSecret,
+	return clients.Client{
+		ID:                        row.ID,
+		Realm:                     iam.Realm(row.RealmName),
+		ClientID:                  row.ClientID,
+		Name:                      row.Name,
+		Description:               row.Description,
+		Enabled:                   row.Enabled,
+		PublicClient:              row.PublicClient,
+		BearerOnly:                row.BearerOnly,
+		StandardFlowEnabled:       row.StandardFlowEnabled,
+		DirectAccessGrantsEnabled: row.DirectAccessGrantsEnabled,
+		ServiceAccountsEnabled:    row.ServiceAccountsEnabled,
+		RedirectURIs:              row.RedirectUris,
+		WebOrigins:                row.WebOrigins,
+		RootURL:                   row.RootUrl,
+		BaseURL:                   row.BaseUrl,
+		Attributes:                attrs,
+		DefaultClientScopes:       row.DefaultClientScopes,
+		OptionalClientScopes:      row.OptionalClientScopes,
+		CreatedAt:                 row.CreatedAt.UTC(),
+		UpdatedAt:                 row.UpdatedAt.UTC(),
 	}, nil
 }

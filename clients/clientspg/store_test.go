@@ -19,7 +19,7 @@ import (
 func TestStore(t *testing.T) {
 	clientstest.Run(t, func(t *testing.T) clientstest.Harness {
 		pool := migrated(t)
-		return clientstest.Harness{Store: clientspg.New(pool), Events: outbox(pool), OnceIsAtomic: true}
+		return clientstest.Harness{Store: newStore(t, pool, newSealer(t)), Events: outbox(pool), OnceIsAtomic: true}
 	})
 }
 
@@ -61,13 +61,35 @@ func outbox(pool *pgxpool.Pool) func(t *testing.T) []iam.Event {
 	}
 }
 
-func newService(t testing.TB, pool *pgxpool.Pool) *clients.Service {
+func newSealer(t testing.TB) *iamcrypto.Sealer {
 	t.Helper()
 	sealer, err := iamcrypto.NewSealer(iamcrypto.GenerateKey())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return clients.New(clientspg.New(pool), sealer)
+	return sealer
+}
+
+func newStore(t testing.TB, pool *pgxpool.Pool, sealer *iamcrypto.Sealer) *clientspg.Store {
+	t.Helper()
+	s, err := clientspg.New(pool, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// newService returns a Service over a store with its own deployment key.
+func newService(t testing.TB, pool *pgxpool.Pool) *clients.Service {
+	t.Helper()
+	return clients.New(newStore(t, pool, newSealer(t)))
+}
+
+func TestNewRequiresASealer(t *testing.T) {
+	s, err := clientspg.New(nil, nil)
+	if s != nil || iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "sealer" {
+		t.Fatalf("New(db, nil) = %v, %v; want no store and an error naming the sealer", s, err)
+	}
 }
 
 func TestSecretsAreNeverStoredInPlainText(t *testing.T) {
@@ -95,6 +117,40 @@ func TestSecretsAreNeverStoredInPlainText(t *testing.T) {
 	_, err = newService(t, pool).Secret(ctx, "acme", c.ID)
 	if iam.ErrorCode(err) != iam.CodeInternal || strings.Contains(err.Error(), "the-plain-secret") {
 		t.Fatalf("wrong key: %v", err)
+	}
+}
+
+// Before sealing moved into the store, clients.Service sealed secrets bound
+// to "realm/id"; rows written then must still open.
+func TestSecretsSealedByEarlierVersionsStillOpen(t *testing.T) {
+	ctx := context.Background()
+	pool := migrated(t)
+	sealer := newSealer(t)
+	svc := clients.New(newStore(t, pool, sealer))
+	c, err := svc.Create(ctx, "acme", clients.Client{ClientID: "web", Enabled: true}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := sealer.Seal([]byte("sealed-by-the-service-0123456789"), []byte("acme/"+c.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE clients SET sealed_secret = $1 WHERE realm_name = 'acme' AND id = $2`, old, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := svc.Secret(ctx, "acme", c.ID); err != nil || s != "sealed-by-the-service-0123456789" {
+		t.Fatalf("Secret = %q, %v", s, err)
+	}
+	// Bound to its client: the same value under another client does not open.
+	other, err := svc.Create(ctx, "acme", clients.Client{ClientID: "other", Enabled: true}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE clients SET sealed_secret = $1 WHERE realm_name = 'acme' AND id = $2`, old, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Secret(ctx, "acme", other.ID); iam.ErrorCode(err) != iam.CodeInternal {
+		t.Fatalf("moved secret: %v", err)
 	}
 }
 

@@ -126,7 +126,7 @@ func testUpdate(t *testing.T, h Harness) {
 		r.Client.RedirectURIs = nil
 		r.Client.Attributes = map[string]string{"k": "v"}
 		r.Client.UpdatedAt = later
-		r.SecretHash, r.SealedSecret = []byte("new-hash-0123456789abcdef0123456"), []byte{9}
+		r.SecretHash, r.Secret = []byte("new-hash-0123456789abcdef0123456"), "the-new-secret"
 		return nil, nil
 	})
 	if err != nil {
@@ -136,7 +136,7 @@ func testUpdate(t *testing.T, h Harness) {
 	want.Client = rec.Client.Clone()
 	want.Client.ClientID, want.Client.Enabled, want.Client.RedirectURIs = "web2", false, nil
 	want.Client.Attributes, want.Client.UpdatedAt = map[string]string{"k": "v"}, later
-	want.SecretHash, want.SealedSecret = []byte("new-hash-0123456789abcdef0123456"), []byte{9}
+	want.SecretHash, want.Secret = []byte("new-hash-0123456789abcdef0123456"), "the-new-secret"
 	equal(t, got, want)
 	stored, err := h.Store.Get(ctx(t), "acme", rec.Client.ID)
 	if err != nil {
@@ -151,11 +151,11 @@ func testUpdate(t *testing.T, h Harness) {
 	mustCreate(t, h.Store, record("acme", "web")) // the old clientId is free
 	// Clearing the secret stores no secret.
 	got, err = h.Store.Update(ctx(t), "acme", rec.Client.ID, func(r *clients.Record) ([]iam.Event, error) {
-		r.Client.PublicClient, r.SecretHash, r.SealedSecret = true, nil, nil
+		r.Client.PublicClient, r.SecretHash, r.Secret = true, nil, ""
 		return nil, nil
 	})
-	if err != nil || got.SecretHash != nil || got.SealedSecret != nil {
-		t.Fatalf("cleared secret = %x %x, %v", got.SecretHash, got.SealedSecret, err)
+	if err != nil || got.SecretHash != nil || got.Secret != "" {
+		t.Fatalf("cleared secret = %x %q, %v", got.SecretHash, got.Secret, err)
 	}
 }
 

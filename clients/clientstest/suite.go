@@ -81,8 +81,8 @@ func record(realm iam.Realm, clientID string) clients.Record {
 			CreatedAt:                 base,
 			UpdatedAt:                 base.Add(time.Second),
 		},
-		SecretHash:   []byte("0123456789abcdef0123456789abcdef"),
-		SealedSecret: []byte{1, 2, 3, 0, 255},
+		SecretHash: []byte("0123456789abcdef0123456789abcdef"),
+		Secret:     "s3cret-déjà-vu-0123456789",
 	}
 }
 
@@ -140,9 +140,6 @@ func normalize(r clients.Record) clients.Record {
 	}
 	if len(r.SecretHash) == 0 {
 		r.SecretHash = nil
-	}
-	if len(r.SealedSecret) == 0 {
-		r.SealedSecret = nil
 	}
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return r

@@ -130,6 +130,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	keys, err := authpg.NewKeyStore(pool, sealer)
+	if err != nil {
+		return err
+	}
 
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.realmsURL, cfg.ServiceToken))
 	clientReader := clients.NewCachedReader(clientshttp.NewClient(cfg.clientsURL, cfg.ServiceToken))
@@ -141,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.rbacURL, cfg.ServiceToken))
 	svc, err := auth.New(cfg.IssuerBase, realmGetter, clientReader,
 		usershttp.NewClient(cfg.usersURL, cfg.ServiceToken), roles,
-		authpg.NewKeyStore(pool, sealer), tokens, opts...)
+		keys, tokens, opts...)
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}

@@ -108,11 +108,7 @@ func startPeers(t *testing.T, token string) peers {
 	if _, err := realmSvc.Create(ctx, realms.Realm{Name: "acme", Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := iamcrypto.NewSealer(iamcrypto.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientSvc := clients.New(clientsmem.New(nil), sealer)
+	clientSvc := clients.New(clientsmem.New(nil))
 	if _, err := clientSvc.Create(ctx, "acme", clients.Client{ClientID: "billing", Enabled: true,
 		ServiceAccountsEnabled: true, DirectAccessGrantsEnabled: true}, "billing-secret-0123456789"); err != nil {
 		t.Fatal(err)

@@ -80,7 +80,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	svc := clients.New(clientspg.New(pool), sealer)
+	store, err := clientspg.New(pool, sealer)
+	if err != nil {
+		return err
+	}
+	svc := clients.New(store)
 	if err := svc.EnsureDefaults(ctx, iam.MasterRealm); err != nil {
 		return fmt.Errorf("create master's default clients: %w", err)
 	}

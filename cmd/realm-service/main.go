@@ -16,9 +16,8 @@
 //	OPENGATE_SERVICE_TOKEN         shared secret of the internal API
 //	                               (/internal/realms/{realm}); without it
 //	                               internal calls are refused
-//	OPENGATE_SECRET_KEY            deployment key (32 bytes, base64 or hex);
-//	                               seals realms' SMTP passwords. Without it,
-//	                               realms cannot be given an SMTP password
+//	OPENGATE_SECRET_KEY            deployment key (32 bytes, base64 or hex;
+//	                               required): seals realms' SMTP passwords
 //	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers; without them
 //	                               events stay in the outbox
 //	-instance / OPENGATE_INSTANCE  this replica's name in its cache consumer

@@ -24,7 +24,7 @@ var binary = boot.Binary{Name: serviceName, Addr: ":8083", Instance: "this repli
 // config is what run reads from flags and the environment.
 type config struct {
 	boot.Config
-	secretKey []byte // nil: realms cannot be given an SMTP password
+	secretKey []byte
 	previous  []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
 }
 
@@ -33,20 +33,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil {
 		return config{}, err
 	}
-	if !shared.MigrateOnly {
-		if err := shared.RequireIssuer(" (admin calls are authorized by its tokens)"); err != nil {
-			return config{}, err
-		}
+	c := config{Config: shared}
+	if c.MigrateOnly {
+		return c, nil
 	}
-	key, err := boot.SecretKey(getenv)
-	if err != nil {
+	if err := c.RequireIssuer(" (admin calls are authorized by its tokens)"); err != nil {
 		return config{}, err
 	}
-	previous, err := boot.PreviousSecretKey(getenv)
-	if err != nil {
+	if c.secretKey, err = boot.RequireSecretKey(getenv, "realms' SMTP passwords"); err != nil {
 		return config{}, err
 	}
-	return config{Config: shared, secretKey: key, previous: previous}, nil
+	if c.previous, err = boot.PreviousSecretKey(getenv); err != nil {
+		return config{}, err
+	}
+	return c, nil
 }
 
 // run migrates, makes sure the master realm exists, then serves the API and
@@ -71,21 +71,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
-	var storeOpts []realmspg.Option
-	checks := map[string]iamhttp.Check{"postgres": pool.Ping}
-	if cfg.secretKey != nil {
-		sealer, err := boot.NewSealer(cfg.secretKey, cfg.previous)
-		if err != nil {
-			return err
-		}
-		if checks["sealing_key"], err = boot.CheckSealingKey(ctx, pool, sealer); err != nil {
-			return err
-		}
-		storeOpts = append(storeOpts, realmspg.WithSealer(sealer))
-	} else {
-		log.Warn("OPENGATE_SECRET_KEY is not set: realms cannot be given an SMTP password")
+	sealer, err := boot.NewSealer(cfg.secretKey, cfg.previous)
+	if err != nil {
+		return err
 	}
-	svc := realms.New(realmspg.New(pool, storeOpts...))
+	keyCheck, err := boot.CheckSealingKey(ctx, pool, sealer)
+	if err != nil {
+		return err
+	}
+	store, err := realmspg.New(pool, sealer)
+	if err != nil {
+		return err
+	}
+	svc := realms.New(store)
 	if _, err := svc.EnsureMaster(ctx); err != nil {
 		return fmt.Errorf("create the master realm: %w", err)
 	}
@@ -110,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  "realms",
-		Checks:   checks,
+		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck},
 		Verifier: verifier,
 		Verified: realmshttp.NewHandler(svc, realmshttp.WithServiceToken(cfg.ServiceToken)).Mount,
 	})

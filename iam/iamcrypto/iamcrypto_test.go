@@ -197,3 +197,18 @@ func TestSealerRotation(t *testing.T) {
 		t.Fatal("Rotating does not say whether previous keys are held")
 	}
 }
+
+func TestRequiredRefusesANilSealer(t *testing.T) {
+	err := iamcrypto.Required(nil, "client secrets")
+	if iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "sealer" ||
+		!strings.Contains(iam.ErrorMessage(err), "client secrets") {
+		t.Fatalf("Required(nil) = %v", err)
+	}
+	s, err := iamcrypto.NewSealer(iamcrypto.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iamcrypto.Required(s, "client secrets"); err != nil {
+		t.Fatalf("Required(sealer) = %v", err)
+	}
+}

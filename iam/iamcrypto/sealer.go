@@ -123,3 +123,16 @@ func (s *Sealer) open(sealed, additionalData []byte, previous bool) ([]byte, err
 	return nil, &iam.Error{Code: iam.CodeInternal, Op: op,
 		Message: "sealed value does not open with this key (was OPENGATE_SECRET_KEY changed?)"}
 }
+
+// Required is the check every store that keeps secrets at rest makes when
+// it is constructed: nil if s is set, else CodeInvalid (field "sealer")
+// naming what sealed (e.g. "client secrets") would protect. A store never
+// falls back to keeping secrets in clear, nor to a random key that would
+// make them unreadable after a restart.
+func Required(s *Sealer, sealed string) error {
+	if s != nil {
+		return nil
+	}
+	return &iam.Error{Code: iam.CodeInvalid, Op: "iamcrypto.Required", Field: "sealer",
+		Message: "a sealer is required: " + sealed + " are sealed at rest under the deployment key (OPENGATE_SECRET_KEY)"}
+}

@@ -33,7 +33,8 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return iampg.Migrate(ctx, pool, migrations, MigrationName)
 }
 
-// Store is the PostgreSQL realms.Store. The caller owns the database
+// Store is the PostgreSQL realms.Store. It seals SMTP passwords at rest
+// with its sealer, bound to their realm. The caller owns the database
 // handle; Store never closes it.
 type Store struct {
 	db     iampg.DB
@@ -42,25 +43,15 @@ type Store struct {
 
 var _ realms.Store = (*Store)(nil)
 
-// Option configures a Store.
-type Option func(*Store)
-
-// WithSealer seals SMTP passwords at rest with sealer (the deployment key,
-// OPENGATE_SECRET_KEY). Without it the store refuses to keep an SMTP
-// password (CodeInvalid, field "smtpServer.password") rather than write it
-// in plain text, and reports stored ones as unreadable.
-func WithSealer(sealer *iamcrypto.Sealer) Option {
-	return func(s *Store) { s.sealer = sealer }
-}
-
 // New returns a Store on db (a *pgxpool.Pool, or a transaction), whose
-// database Migrate has prepared.
-func New(db iampg.DB, opts ...Option) *Store {
-	s := &Store{db: db}
-	for _, o := range opts {
-		o(s)
+// database Migrate has prepared, sealing SMTP passwords with sealer (the
+// deployment key, OPENGATE_SECRET_KEY). A nil sealer is an error
+// (CodeInvalid, field "sealer").
+func New(db iampg.DB, sealer *iamcrypto.Sealer) (*Store, error) {
+	if err := iamcrypto.Required(sealer, "SMTP passwords"); err != nil {
+		return nil, iam.Wrap("realmspg.New", err)
 	}
-	return s
+	return &Store{db: db, sealer: sealer}, nil
 }
 
 // tx runs fn in a transaction (a savepoint inside a caller's transaction)
@@ -223,10 +214,6 @@ func (s *Store) toRow(r realms.Realm) (db.CreateRealmParams, error) {
 	}
 	var sealed []byte
 	if r.SMTP.Password != "" {
-		if s.sealer == nil {
-			return db.CreateRealmParams{}, iam.Invalidf("smtpServer.password",
-				"an SMTP password can only be stored when the deployment key (OPENGATE_SECRET_KEY) is configured")
-		}
 		if sealed, err = s.sealer.Seal([]byte(r.SMTP.Password), smtpAD(r.Name)); err != nil {
 			return db.CreateRealmParams{}, err
 		}
@@ -336,10 +323,6 @@ func (s *Store) fromRow(row db.Realm) (realms.Realm, error) {
 		UpdatedAt:              row.UpdatedAt.UTC(),
 	}
 	if len(row.SmtpPasswordSealed) > 0 {
-		if s.sealer == nil {
-			return realms.Realm{}, &iam.Error{Code: iam.CodeInternal, Op: op,
-				Message: "realm has a sealed SMTP password but no deployment key is configured"}
-		}
 		plain, err := s.sealer.Open(row.SmtpPasswordSealed, smtpAD(r.Name))
 		if err != nil {
 			return realms.Realm{}, iam.Wrap(op, err)

@@ -19,7 +19,7 @@ import (
 func TestStore(t *testing.T) {
 	realmstest.Run(t, func(t *testing.T) realmstest.Harness {
 		pool := migrated(t)
-		return realmstest.Harness{Store: realmspg.New(pool, realmspg.WithSealer(sealer(t))), Events: outbox(pool)}
+		return realmstest.Harness{Store: newStore(t, pool, sealer(t)), Events: outbox(pool)}
 	})
 }
 
@@ -31,6 +31,15 @@ func migrated(t testing.TB) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	return pool
+}
+
+func newStore(t testing.TB, pool *pgxpool.Pool, sealer *iamcrypto.Sealer) *realmspg.Store {
+	t.Helper()
+	s, err := realmspg.New(pool, sealer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func sealer(t testing.TB) *iamcrypto.Sealer {
@@ -74,7 +83,7 @@ func TestSMTPPasswordIsSealedAtRest(t *testing.T) {
 	ctx := context.Background()
 	pool := migrated(t)
 	key := sealer(t)
-	svc := realms.New(realmspg.New(pool, realmspg.WithSealer(key)))
+	svc := realms.New(newStore(t, pool, key))
 	if _, err := svc.Create(ctx, realms.Realm{Name: "acme",
 		SMTP: realms.SMTP{Host: "mx", From: "a@acme.test", User: "u", Password: "smtp-secret-value"}}); err != nil {
 		t.Fatal(err)
@@ -91,25 +100,23 @@ func TestSMTPPasswordIsSealedAtRest(t *testing.T) {
 		t.Fatalf("Get = %+v, %v", r.SMTP, err)
 	}
 	// Another key cannot read it, and says so without leaking anything.
-	_, err = realmspg.New(pool, realmspg.WithSealer(sealer(t))).Get(ctx, "acme")
+	_, err = newStore(t, pool, sealer(t)).Get(ctx, "acme")
 	if iam.ErrorCode(err) != iam.CodeInternal || strings.Contains(err.Error(), "smtp-secret-value") {
 		t.Fatalf("wrong key: %v", err)
 	}
-	// Without a key, a password is refused rather than stored in plain text.
-	noKey := realms.New(realmspg.New(pool))
-	_, err = noKey.Create(ctx, realms.Realm{Name: "beta", SMTP: realms.SMTP{Host: "mx", From: "a@b.test", User: "u", Password: "p"}})
-	if iam.ErrorField(err) != "smtpServer.password" {
-		t.Fatalf("no key: %v", err)
-	}
-	if _, err := noKey.Create(ctx, realms.Realm{Name: "beta", SMTP: realms.SMTP{Host: "mx", From: "a@b.test"}}); err != nil {
-		t.Fatalf("no key, no password: %v", err)
+}
+
+func TestNewRequiresASealer(t *testing.T) {
+	store, err := realmspg.New(nil, nil)
+	if store != nil || iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != "sealer" {
+		t.Fatalf("New(pool, nil) = %v, %v; want no store and an error naming the sealer", store, err)
 	}
 }
 
 func TestServiceOverPostgresRecordsEventsInTheOutbox(t *testing.T) {
 	ctx := context.Background()
 	pool := migrated(t)
-	svc := realms.New(realmspg.New(pool))
+	svc := realms.New(newStore(t, pool, sealer(t)))
 	if _, err := svc.EnsureMaster(ctx); err != nil {
 		t.Fatal(err)
 	}
