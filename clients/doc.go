@@ -12,7 +12,7 @@
 // Authenticate), served in-process by *Service (cached) and remotely by
 // clientshttp.Client wrapped in a CachedReader:
 //
-//	svc := clients.New(clientsmem.New(bus)) // or clientspg.New(pool, sealer)
+//	svc := clients.New(clientsmem.New(bus)) // or a store from clientspg.New(pool, sealer)
 //	c, err := svc.Create(ctx, "acme", clients.Client{
 //		ClientID: "web", Enabled: true, StandardFlowEnabled: true,
 //		RedirectURIs: []string{"https://app.example.com/callback"},
