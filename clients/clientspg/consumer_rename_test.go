@@ -7,7 +7,6 @@ import (
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientspg"
 	"github.com/opengate-iam/opengate/iam"
-	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/iam/iamtest"
 )
@@ -31,11 +30,7 @@ func TestEventsHandledUnderTheFormerConsumerNameStayHandled(t *testing.T) {
 	if err := clientspg.Migrate(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := iamcrypto.NewSealer(iamcrypto.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := clients.New(clientspg.New(pool), sealer)
+	svc := clients.New(newStore(t, pool, newSealer(t)))
 	if err := svc.HandleEvent(ctx, created); err != nil {
 		t.Fatal(err)
 	}
