@@ -142,7 +142,7 @@ func TestCreateClientErrors(t *testing.T) {
 		{"AnonymousIs401", nil, "acme", map[string]any{"clientId": "x"}, 401, iam.CodeUnauthenticated, ""},
 		{"PlainUserIs403", acmeUser, "acme", map[string]any{"clientId": "x"}, 403, iam.CodeForbidden, ""},
 		{"OtherRealmAdminIs403", betaAdmin, "acme", map[string]any{"clientId": "x"}, 403, iam.CodeForbidden, ""},
-		{"DuplicateClientIDIs409", acmeAdmin, "acme", map[string]any{"clientId": "taken"}, 409, iam.CodeConflict, ""},
+		{"DuplicateClientIDIs409", acmeAdmin, "acme", map[string]any{"clientId": "taken"}, 409, iam.CodeConflict, "clientId"},
 		{"MissingClientIDIs400", acmeAdmin, "acme", map[string]any{"name": "x"}, 400, iam.CodeInvalid, "clientId"},
 		{"WildcardRedirectIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "redirectUris": []string{"https://a.test/*"}}, 400, iam.CodeInvalid, "redirectUris"},
 		{"PublicWithSecretIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "publicClient": true, "secret": "a-given-secret-of-enough-length"}, 400, iam.CodeInvalid, "secret"},
@@ -245,7 +245,7 @@ func TestUpdateClient(t *testing.T) {
 	if rec := f.do(acmeAdmin, "PUT", "/admin/realms/acme/clients/"+id, m); rec.Code != 204 {
 		t.Fatalf("round-trip PUT = %d %s", rec.Code, rec.Body)
 	}
-	wantError(t, f.do(acmeAdmin, "PUT", "/admin/realms/acme/clients/"+id, map[string]any{"clientId": "other"}), 409, iam.CodeConflict, "")
+	wantError(t, f.do(acmeAdmin, "PUT", "/admin/realms/acme/clients/"+id, map[string]any{"clientId": "other"}), 409, iam.CodeConflict, "clientId")
 	wantError(t, f.do(acmeAdmin, "PUT", "/admin/realms/acme/clients/"+id, map[string]any{"redirectUris": []string{"javascript:x"}}), 400, iam.CodeInvalid, "redirectUris")
 	wantError(t, f.do(acmeAdmin, "PUT", "/admin/realms/acme/clients/"+id, map[string]any{"id": iam.NewID()}), 400, iam.CodeInvalid, "id")
 	wantError(t, f.do(acmeAdmin, "PUT", "/admin/realms/acme/clients/"+id, map[string]any{"secret": "a-new-secret-0123456789"}), 400, iam.CodeInvalid, "secret")

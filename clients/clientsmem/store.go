@@ -76,7 +76,7 @@ func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Ev
 	rc := s.realmLocked(rec.Client.Realm)
 	if _, ok := rc.byID[rec.Client.ID]; ok {
 		s.mu.Unlock()
-		return iam.Conflictf("client id %q already exists", rec.Client.ID)
+		return iam.Duplicatef("id", "a client with this id already exists")
 	}
 	if _, ok := rc.byClientID[rec.Client.ClientID]; ok {
 		s.mu.Unlock()
@@ -223,5 +223,5 @@ func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(clie
 func notFound() error { return iam.NotFoundf("client not found") }
 
 func conflictClientID(clientID string) error {
-	return iam.Conflictf("client %q already exists", clientID)
+	return iam.Duplicatef("clientId", "client %q already exists", clientID)
 }

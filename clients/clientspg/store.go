@@ -26,8 +26,12 @@ var migrations embed.FS
 // ("schema_version_clients").
 const MigrationName = "clients"
 
-// uniqueClientID is the constraint that keeps clientIds unique per realm.
-const uniqueClientID = "clients_realm_client_id_key"
+// Constraints whose violations name a field: clientIds and ids are unique
+// per realm.
+const (
+	uniqueClientID = "clients_realm_client_id_key"
+	primaryKey     = "clients_pkey"
+)
 
 // Migrate creates or updates the clients table (and iampg's outbox and
 // processed_events) in pool's database. Safe to call from several processes
@@ -77,7 +81,8 @@ func (s *Store) tx(ctx context.Context, op string, fn func(q *db.Queries) ([]iam
 	return mapError(op, err)
 }
 
-// mapError maps database errors, naming a duplicate clientId precisely.
+// mapError maps database errors: a taken clientId or id is a conflict
+// naming that field.
 func mapError(op string, err error) error {
 	if err == nil {
 		return nil
@@ -85,8 +90,13 @@ func mapError(op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return &iam.Error{Code: iam.CodeNotFound, Op: op, Message: "client not found"}
 	}
-	if iampg.ConstraintName(err) == uniqueClientID {
-		return &iam.Error{Code: iam.CodeConflict, Op: op, Message: "a client with this clientId already exists", Err: err}
+	if iampg.SQLState(err) == "23505" {
+		switch iampg.ConstraintName(err) {
+		case uniqueClientID:
+			return &iam.Error{Code: iam.CodeConflict, Op: op, Field: "clientId", Message: "a client with this clientId already exists", Err: err}
+		case primaryKey:
+			return &iam.Error{Code: iam.CodeConflict, Op: op, Field: "id", Message: "a client with this id already exists", Err: err}
+		}
 	}
 	return iampg.MapError(op, err)
 }

@@ -40,7 +40,7 @@ func testGetByClientID(t *testing.T, h Harness) {
 
 func testClientIDUnique(t *testing.T, h Harness) {
 	first := mustCreate(t, h.Store, record("acme", "web"))
-	wantCode(t, h.Store.Create(ctx(t), record("acme", "web")), iam.CodeConflict)
+	wantConflict(t, h.Store.Create(ctx(t), record("acme", "web")), "clientId")
 	other := mustCreate(t, h.Store, record("beta", "web"))
 	a, _ := h.Store.GetByClientID(ctx(t), "acme", "web")
 	b, _ := h.Store.GetByClientID(ctx(t), "beta", "web")
@@ -53,7 +53,7 @@ func testDuplicateID(t *testing.T, h Harness) {
 	rec := mustCreate(t, h.Store, record("acme", "web"))
 	dup := record("acme", "other")
 	dup.Client.ID = rec.Client.ID
-	wantCode(t, h.Store.Create(ctx(t), dup), iam.CodeConflict)
+	wantConflict(t, h.Store.Create(ctx(t), dup), "id")
 }
 
 func testConcurrentCreate(t *testing.T, h Harness) {
@@ -183,7 +183,7 @@ func testUpdateConflict(t *testing.T, h Harness) {
 		r.Client.Name = "renamed"
 		return []iam.Event{event(t, iam.TopicClientUpdated, r.Client)}, nil
 	})
-	wantCode(t, err, iam.CodeConflict)
+	wantConflict(t, err, "clientId")
 	got, _ := h.Store.Get(ctx(t), "acme", a.Client.ID)
 	equal(t, got, a)
 	if n := len(h.Events(t)); n != 0 {

@@ -126,6 +126,15 @@ func wantCode(t *testing.T, err error, code iam.Code) {
 	}
 }
 
+// wantConflict fails unless err is a CodeConflict naming field.
+func wantConflict(t *testing.T, err error, field string) {
+	t.Helper()
+	wantCode(t, err, iam.CodeConflict)
+	if got := iam.ErrorField(err); got != field {
+		t.Fatalf("conflict names field %q, want %q (%v)", got, field, err)
+	}
+}
+
 // normalize makes nil and empty slices, maps and byte slices alike and
 // compares timestamps as instants.
 func normalize(r clients.Record) clients.Record {

@@ -167,7 +167,7 @@ func TestCreateErrors(t *testing.T) {
 		{"RealmAdminIs403", acmeAdmin, map[string]any{"realm": "beta"}, 403, iam.CodeForbidden, ""},
 		{"MasterRealmAdminIs403", masterRealmAdmin, map[string]any{"realm": "beta"}, 403, iam.CodeForbidden, ""},
 		{"PlainUserIs403", acmeUser, map[string]any{"realm": "beta"}, 403, iam.CodeForbidden, ""},
-		{"DuplicateIs409", masterAdmin, map[string]any{"realm": "acme"}, 409, iam.CodeConflict, ""},
+		{"DuplicateIs409", masterAdmin, map[string]any{"realm": "acme"}, 409, iam.CodeConflict, "realm"},
 		{"MissingNameIs400", masterAdmin, map[string]any{"enabled": true}, 400, iam.CodeInvalid, "realm"},
 		{"MalformedNameIs400", masterAdmin, map[string]any{"realm": "Not OK"}, 400, iam.CodeInvalid, "realm"},
 		{"UnknownFieldIs400", masterAdmin, map[string]any{"realm": "beta", "verifyEmail": true}, 400, iam.CodeInvalid, "verifyEmail"},

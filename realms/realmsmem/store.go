@@ -45,7 +45,7 @@ func (s *Store) Create(ctx context.Context, r realms.Realm, events ...iam.Event)
 	s.mu.Lock()
 	if _, ok := s.realms[r.Name]; ok {
 		s.mu.Unlock()
-		return iam.Conflictf("realm %q already exists", r.Name)
+		return iam.Duplicatef("realm", "realm %q already exists", r.Name)
 	}
 	s.realms[r.Name] = r.Clone()
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)

@@ -77,8 +77,12 @@ func (s *Store) Create(ctx context.Context, r realms.Realm, events ...iam.Event)
 	err = s.tx(ctx, op, func(q *db.Queries) ([]iam.Event, error) {
 		return events, q.CreateRealm(ctx, row)
 	})
-	if errors.Is(err, iam.ErrConflict) {
-		return &iam.Error{Code: iam.CodeConflict, Op: op, Message: "realm \"" + string(r.Name) + "\" already exists", Err: err}
+	switch {
+	case iampg.SQLState(err) != "23505":
+	case iampg.ConstraintName(err) == "realms_pkey":
+		return &iam.Error{Code: iam.CodeConflict, Op: op, Field: "realm", Message: "realm \"" + string(r.Name) + "\" already exists", Err: err}
+	case iampg.ConstraintName(err) == "realms_id_key":
+		return &iam.Error{Code: iam.CodeConflict, Op: op, Field: "id", Message: "a realm with this id already exists", Err: err}
 	}
 	return err
 }

@@ -157,6 +157,9 @@ func testCreateDuplicate(t *testing.T, h Harness) {
 	other := full("acme")
 	other.DisplayName = "Impostor"
 	wantCode(t, h.Store.Create(ctx(t), other), iam.CodeConflict)
+	if f := iam.ErrorField(h.Store.Create(ctx(t), other)); f != "realm" {
+		t.Fatalf("conflict names field %q, want realm", f)
+	}
 	got, _ := h.Store.Get(ctx(t), "acme")
 	if got.DisplayName != full("acme").DisplayName {
 		t.Fatalf("duplicate create overwrote the realm: %q", got.DisplayName)
