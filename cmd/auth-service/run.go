@@ -45,10 +45,6 @@ type config struct {
 	redisPrefix string
 	secretKey   []byte
 	previousKey []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
-	realmsURL   string
-	usersURL    string
-	rbacURL     string
-	clientsURL  string
 	proxies     []netip.Prefix
 	rotation    time.Duration
 }
@@ -62,10 +58,6 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		Config:      shared,
 		redisURL:    getenv("OPENGATE_REDIS_URL"),
 		redisPrefix: cmp.Or(getenv("OPENGATE_REDIS_PREFIX"), "opengate:"),
-		realmsURL:   cmp.Or(getenv("OPENGATE_REALMS_URL"), "http://localhost:8083"),
-		usersURL:    cmp.Or(getenv("OPENGATE_USERS_URL"), "http://localhost:8082"),
-		rbacURL:     cmp.Or(getenv("OPENGATE_RBAC_URL"), "http://localhost:8084"),
-		clientsURL:  cmp.Or(getenv("OPENGATE_CLIENTS_URL"), "http://localhost:8085"),
 	}
 	if c.MigrateOnly {
 		return c, nil
@@ -135,16 +127,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.realmsURL, cfg.ServiceToken))
-	clientReader := clients.NewCachedReader(clientshttp.NewClient(cfg.clientsURL, cfg.ServiceToken))
+	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
+	clientReader := clients.NewCachedReader(clientshttp.NewClient(cfg.Peers.Clients, cfg.ServiceToken))
 	tokens := authredis.New(rdb, authredis.WithPrefix(cfg.redisPrefix))
 	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool))}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}
-	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.rbacURL, cfg.ServiceToken))
-	svc, err := auth.New(cfg.IssuerBase, realmGetter, clientReader,
-		usershttp.NewClient(cfg.usersURL, cfg.ServiceToken), roles,
+	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken))
+	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
+	svc, err := auth.New(cfg.IssuerBase, realmGetter, clientReader, usersClient, roles,
 		keys, tokens, opts...)
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
@@ -185,6 +177,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(cfg.proxies) > 0 {
 		hopts = append(hopts, authhttp.WithClientIP(authhttp.TrustForwardedFor(cfg.proxies...)))
 	}
+	// Admin calls are checked against the caller's current state, read
+	// through the same cached clients auth uses.
+	hopts = append(hopts, authhttp.WithAdminGuard(srv.AdminGuard(cfg.Config,
+		boot.Own{Realms: realmGetter, Users: usersClient, Clients: clientReader, Roles: roles}, nil)))
 	api := authhttp.NewHandler(svc, hopts...)
 	// The OIDC endpoints authenticate their callers themselves; the admin
 	// endpoints sit behind token verification.

@@ -91,9 +91,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	srv := boot.NewServer(serviceName, log)
 	defer srv.Close()
+	var bus *boot.Kafka
 	if len(cfg.Brokers) > 0 {
-		bus, err := srv.OpenKafka(ctx, cfg.Brokers, pool)
-		if err != nil {
+		if bus, err = srv.OpenKafka(ctx, cfg.Brokers, pool); err != nil {
 			return err
 		}
 		sub := bus.Subscriber()
@@ -108,11 +108,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call")
 	}
+	// Admin calls are checked against the caller's current state: a
+	// service account's client here, the rest at the peers.
+	guard := srv.AdminGuard(cfg.Config, boot.Own{Clients: svc}, bus)
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  "clients",
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck},
 		Verifier: verifier,
-		Verified: clientshttp.NewHandler(svc, clientshttp.WithServiceToken(cfg.ServiceToken)).Mount,
+		Verified: clientshttp.NewHandler(svc, clientshttp.WithServiceToken(cfg.ServiceToken), clientshttp.WithAdminGuard(guard)).Mount,
 	})
 }

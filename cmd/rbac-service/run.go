@@ -7,6 +7,7 @@ import (
 
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
@@ -63,12 +64,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
 	svc := rbac.New(rbacpg.New(pool), rbac.WithBootstrapAdmin(cfg.adminUser), rbac.WithEffectiveRolesCache(0, 0))
+	// master's roles exist from the first start, as the realm does in
+	// realm-service: the bootstrap administrator is given admin.
+	if err := svc.EnsureRealmDefaults(ctx, iam.MasterRealm); err != nil {
+		return fmt.Errorf("create master's roles: %w", err)
+	}
 
 	srv := boot.NewServer(binary.Name, log)
 	defer srv.Close()
+	var bus *boot.Kafka
 	if len(cfg.Brokers) > 0 {
-		bus, err := srv.OpenKafka(ctx, cfg.Brokers, pool)
-		if err != nil {
+		if bus, err = srv.OpenKafka(ctx, cfg.Brokers, pool); err != nil {
 			return err
 		}
 		sub := bus.Subscriber()
@@ -83,11 +89,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call")
 	}
+	// Admin calls are checked against the caller's current state: its roles
+	// here, the rest at the peers.
+	guard := srv.AdminGuard(cfg.Config, boot.Own{Roles: svc}, bus)
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  serviceName,
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
 		Verifier: verifier,
-		Verified: rbachttp.NewHandler(svc, rbachttp.WithServiceToken(cfg.ServiceToken)).Mount,
+		Verified: rbachttp.NewHandler(svc, rbachttp.WithServiceToken(cfg.ServiceToken), rbachttp.WithAdminGuard(guard)).Mount,
 	})
 }

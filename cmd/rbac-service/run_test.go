@@ -48,22 +48,29 @@ func TestServes(t *testing.T) {
 	dsn := iamtest.PostgresURL(t)
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRoleCreated)
 	iss := boottest.NewIssuer(t)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, map[string]string{
+	peers := boottest.StartPeers(t, "svc-token", nil) // users, realms and clients
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, peers.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
 		"OPENGATE_ISSUER_BASE":   iss.URL(),
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
-	})
+	}))
 	if len(srv.Output) != 1 {
 		t.Fatalf("unexpected output %q", srv.Output)
 	}
 	ctx := context.Background()
 	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
-	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
+	// master's roles exist from the first start: the internal API maps
+	// admin to a user of the peer users service.
+	root := peers.User(t, iam.MasterRealm, "root")
+	if err := rbachttp.NewClient(srv.URL, "svc-token").AssignRealmRoles(ctx, iam.MasterRealm, root, iam.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin := iss.Token(t, "master", root, iam.RoleAdmin)
 	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/roles", "", `{"name":"r"}`); resp.StatusCode != 401 {
 		t.Fatalf("anonymous POST = %d, want 401", resp.StatusCode)
 	}
-	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/roles", iss.Token(t, "master", "root", "user"), `{"name":"r"}`); resp.StatusCode != 403 {
+	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/roles", iss.Token(t, "master", peers.User(t, iam.MasterRealm, "plain"), "user"), `{"name":"r"}`); resp.StatusCode != 403 {
 		t.Fatalf("non-admin POST = %d, want 403", resp.StatusCode)
 	}
 	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/roles", admin, `{"name":"r"}`); resp.StatusCode != 201 {
@@ -79,14 +86,19 @@ func TestServes(t *testing.T) {
 		t.Fatalf("HasRole through the internal API = %v, %v", ok, err)
 	}
 
-	// The outbox relay publishes role.created to Kafka.
-	select {
-	case e := <-boottest.Events(t, seeds, iam.TopicRoleCreated):
-		if e.Realm != "acme" || e.Source != "/opengate/rbac" {
-			t.Fatalf("relayed event = %+v", e)
+	// The outbox relay publishes role.created to Kafka (master's roles
+	// first, made at start).
+	relayed, timeout := boottest.Events(t, seeds, iam.TopicRoleCreated), time.After(60*time.Second)
+	for acme := false; !acme; {
+		select {
+		case e := <-relayed:
+			if e.Source != "/opengate/rbac" || (e.Realm != "acme" && e.Realm != iam.MasterRealm) {
+				t.Fatalf("relayed event = %+v", e)
+			}
+			acme = e.Realm == "acme"
+		case <-timeout:
+			t.Fatal("role.created was not relayed to Kafka")
 		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("role.created was not relayed to Kafka")
 	}
 
 	// The consumer makes the default roles of a new realm.

@@ -90,9 +90,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	srv := boot.NewServer(serviceName, log)
 	defer srv.Close()
+	var bus *boot.Kafka
 	if len(cfg.Brokers) > 0 {
-		bus, err := srv.OpenKafka(ctx, cfg.Brokers, pool)
-		if err != nil {
+		if bus, err = srv.OpenKafka(ctx, cfg.Brokers, pool); err != nil {
 			return err
 		}
 		group := realmskafka.CacheGroup(serviceName, cfg.Instance)
@@ -105,11 +105,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call")
 	}
+	// Admin calls are checked against the caller's current state: its
+	// realm here, its user and roles at the peers.
+	guard := srv.AdminGuard(cfg.Config, boot.Own{Realms: svc}, bus)
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  "realms",
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck},
 		Verifier: verifier,
-		Verified: realmshttp.NewHandler(svc, realmshttp.WithServiceToken(cfg.ServiceToken)).Mount,
+		Verified: realmshttp.NewHandler(svc, realmshttp.WithServiceToken(cfg.ServiceToken), realmshttp.WithAdminGuard(guard)).Mount,
 	})
 }

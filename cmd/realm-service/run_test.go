@@ -58,18 +58,20 @@ func TestServes(t *testing.T) {
 	dsn := iamtest.PostgresURL(t)
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRealmUpdated, iam.TopicRealmDeleted)
 	iss := boottest.NewIssuer(t)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, map[string]string{
+	peers := boottest.StartPeers(t, "svc-token", nil)
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
 		"OPENGATE_ISSUER_BASE":   iss.URL(),
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
 		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
-	})
+	}))
 	if len(srv.Output) != 1 {
 		t.Fatalf("unexpected output %q", srv.Output)
 	}
 	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
-	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
+	root := peers.User(t, iam.MasterRealm, "root", iam.RoleAdmin)
+	admin := iss.Token(t, "master", root, iam.RoleAdmin)
 	// The master realm exists from the first start.
 	if resp, _ := srv.Call(t, "GET", "/admin/realms/master", admin, ""); resp.StatusCode != 200 {
 		t.Fatalf("GET master = %d", resp.StatusCode)
@@ -78,7 +80,7 @@ func TestServes(t *testing.T) {
 	if resp, _ := srv.Call(t, "POST", "/admin/realms", "", body); resp.StatusCode != 401 {
 		t.Fatalf("anonymous POST = %d, want 401", resp.StatusCode)
 	}
-	if resp, _ := srv.Call(t, "POST", "/admin/realms", iss.Token(t, "master", "root", "user"), body); resp.StatusCode != 403 {
+	if resp, _ := srv.Call(t, "POST", "/admin/realms", iss.Token(t, "master", peers.User(t, iam.MasterRealm, "plain"), "user"), body); resp.StatusCode != 403 {
 		t.Fatalf("non-admin POST = %d, want 403", resp.StatusCode)
 	}
 	if resp, _ := srv.Call(t, "POST", "/admin/realms", admin, body); resp.StatusCode != 201 {

@@ -32,7 +32,6 @@ var binary = boot.Binary{Name: "user-service", Addr: ":8082", Instance: "this re
 type config struct {
 	boot.Config
 	publicURL     string
-	realmsURL     string
 	adminUser     string
 	adminPassword string
 }
@@ -50,7 +49,6 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	return config{
 		Config:        shared,
 		publicURL:     cmp.Or(getenv("OPENGATE_PUBLIC_URL"), shared.IssuerBase),
-		realmsURL:     cmp.Or(getenv("OPENGATE_REALMS_URL"), "http://localhost:8083"),
 		adminUser:     cmp.Or(getenv("OPENGATE_ADMIN_USER"), "admin"),
 		adminPassword: getenv("OPENGATE_ADMIN_PASSWORD"),
 	}, nil
@@ -78,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
-	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.realmsURL, cfg.ServiceToken))
+	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
 	svc := users.New(userspg.New(pool), realmGetter, users.WithPublicURL(cfg.publicURL), users.WithLogger(log))
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call and realm settings cannot be read")
@@ -86,9 +84,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	srv := boot.NewServer(binary.Name, log)
 	defer srv.Close()
+	var bus *boot.Kafka
 	if len(cfg.Brokers) > 0 {
-		bus, err := srv.OpenKafka(ctx, cfg.Brokers, pool)
-		if err != nil {
+		if bus, err = srv.OpenKafka(ctx, cfg.Brokers, pool); err != nil {
 			return err
 		}
 		sub := bus.Subscriber()
@@ -108,11 +106,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The API sits behind token verification. Public login actions and the
 	// internal API need no token; the verifier only adds a principal when one
 	// is sent.
+	// Admin calls are checked against the caller's current state: its user
+	// here, the rest at the peers.
+	guard := srv.AdminGuard(cfg.Config, boot.Own{Users: svc, Realms: realmGetter}, bus)
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  serviceName,
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
 		Verifier: verifier,
-		Verified: usershttp.NewHandler(svc, usershttp.WithServiceToken(cfg.ServiceToken)).Mount,
+		Verified: usershttp.NewHandler(svc, usershttp.WithServiceToken(cfg.ServiceToken), usershttp.WithAdminGuard(guard)).Mount,
 	})
 }
 

@@ -73,17 +73,32 @@ func TestServes(t *testing.T) {
 	seeds := iamtest.Kafka(t, iam.TopicRealmDeleted, iam.TopicRealmUpdated, iam.TopicUserCreated, iam.TopicUserDeleted)
 	iss := boottest.NewIssuer(t)
 	realmsURL := realmService(t)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, map[string]string{
+	peers := boottest.StartPeers(t, svcToken, nil) // clients and roles
+	env := peers.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":   dsn,
 		"OPENGATE_ISSUER_BASE":    iss.URL(),
 		"OPENGATE_KAFKA_BROKERS":  strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN":  svcToken,
-		"OPENGATE_REALMS_URL":     realmsURL,
 		"OPENGATE_ADMIN_PASSWORD": "bootstrap-pw",
 	})
+	env["OPENGATE_REALMS_URL"] = realmsURL // with acme's cheap password hashing
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)
 	ctx := context.Background()
 	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
-	admin := iss.Token(t, "master", "root", iam.RoleAdmin)
+
+	// The bootstrap administrator appears in master; the peer rbac gives it
+	// admin.
+	client := usershttp.NewClient(srv.URL, svcToken)
+	var root string
+	boottest.Eventually(t, 60*time.Second, "bootstrap administrator not created", func() bool {
+		u, err := client.GetByUsername(ctx, iam.MasterRealm, "admin")
+		root = u.ID
+		return err == nil
+	})
+	if err := peers.RBAC.AssignRealmRoles(ctx, iam.MasterRealm, root, iam.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin := iss.Token(t, "master", root, iam.RoleAdmin)
 	body := `{"username":"alice","email":"alice@example.com","enabled":true,"credentials":[{"type":"password","value":"alice-pw"}]}`
 	if resp, _ := srv.Call(t, "POST", "/admin/realms/acme/users", "", body); resp.StatusCode != 401 {
 		t.Fatalf("anonymous POST = %d, want 401", resp.StatusCode)
@@ -106,16 +121,9 @@ func TestServes(t *testing.T) {
 	}
 
 	// The internal API authenticates with the service token.
-	client := usershttp.NewClient(srv.URL, svcToken)
 	if u, err := client.Authenticate(ctx, "acme", "alice", "alice-pw"); err != nil || u.ID != id {
 		t.Fatalf("internal Authenticate = %+v, %v", u, err)
 	}
-
-	// The bootstrap administrator appears in master.
-	boottest.Eventually(t, 60*time.Second, "bootstrap administrator not created", func() bool {
-		_, err := client.GetByUsername(ctx, iam.MasterRealm, "admin")
-		return err == nil
-	})
 
 	// The outbox relay publishes user.created to Kafka.
 	relayed := boottest.Events(t, seeds, iam.TopicUserCreated)

@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +43,19 @@ type Config struct {
 	// Instance is -instance / OPENGATE_INSTANCE, else the host name, else
 	// "default". It is empty for a Binary without Instance.
 	Instance string
+	// Peers are the other services' base URLs.
+	Peers Peers
+}
+
+// Peers are the base URLs of the services' internal APIs, which a binary
+// calls with its ServiceToken: OPENGATE_REALMS_URL, OPENGATE_USERS_URL,
+// OPENGATE_RBAC_URL and OPENGATE_CLIENTS_URL, by default each service's
+// port on localhost.
+type Peers struct {
+	Realms  string
+	Users   string
+	RBAC    string
+	Clients string
 }
 
 // Parse reads b's shared settings from args and getenv; flag errors and
@@ -60,6 +74,12 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 		IssuerBase:   getenv("OPENGATE_ISSUER_BASE"),
 		ServiceToken: getenv("OPENGATE_SERVICE_TOKEN"),
 		Brokers:      SplitList(getenv("OPENGATE_KAFKA_BROKERS")),
+		Peers: Peers{
+			Realms:  cmp.Or(getenv("OPENGATE_REALMS_URL"), "http://localhost:8083"),
+			Users:   cmp.Or(getenv("OPENGATE_USERS_URL"), "http://localhost:8082"),
+			RBAC:    cmp.Or(getenv("OPENGATE_RBAC_URL"), "http://localhost:8084"),
+			Clients: cmp.Or(getenv("OPENGATE_CLIENTS_URL"), "http://localhost:8085"),
+		},
 	}
 	fs.StringVar(&c.Addr, "addr", addr, "listen address (OPENGATE_ADDR)")
 	fs.StringVar(&c.ManagementAddr, "management-addr", getenv("OPENGATE_MANAGEMENT_ADDR"),
