@@ -39,75 +39,78 @@ func (c *tally) want(t *testing.T, n int) {
 	}
 }
 
-func testConcurrency(t *testing.T, newStore func(t *testing.T) users.Store) {
+func testConcurrentCreatesOfOneUsernameOneWins(t *testing.T, h Harness) {
 	const n = 50
-	t.Run("SameUsernameCreatedOnce", func(t *testing.T) {
-		s := newStore(t)
-		var c tally
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				u := newUser("acme", "alice")
-				u.Email = fmt.Sprintf("alice%d@example.com", i)
-				c.add(s.Create(ctx(t), u, users.CreateOptions{UniqueEmail: true}))
-			})
+	s := h.Store
+	var c tally
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			u := newUser("acme", "alice")
+			u.Email = fmt.Sprintf("alice%d@example.com", i)
+			c.add(s.Create(ctx(t), u, users.CreateOptions{UniqueEmail: true}))
+		})
+	}
+	wg.Wait()
+	c.want(t, n)
+	if cnt, _ := s.Count(ctx(t), "acme", users.Filter{}); cnt != 1 {
+		t.Fatalf("%d users", cnt)
+	}
+}
+
+func testConcurrentCreatesOfOneUniqueEmailOneWins(t *testing.T, h Harness) {
+	const n = 50
+	s := h.Store
+	var c tally
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			u := newUser("acme", fmt.Sprintf("user%d", i))
+			u.Email = "shared@example.com"
+			c.add(s.Create(ctx(t), u, users.CreateOptions{UniqueEmail: true}))
+		})
+	}
+	wg.Wait()
+	c.want(t, n)
+}
+
+func testConcurrentCreatesOfOneUsernameInAnyCaseOneWins(t *testing.T, h Harness) {
+	const n = 50
+	s := h.Store
+	svc := users.New(s, NewRealms(Realm("acme")), users.WithParams(FastParams))
+	names := []string{"Alice", "alice", "ALICE", "aLiCe"}
+	var c tally
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := svc.Create(ctx(t), "acme", users.User{Username: names[i%len(names)], Enabled: true})
+			c.add(err)
+		})
+	}
+	wg.Wait()
+	c.want(t, n)
+	u, err := svc.GetByUsername(ctx(t), "acme", "ALICE")
+	if err != nil || u.Username != "alice" {
+		t.Fatalf("GetByUsername = %+v, %v", u, err)
+	}
+	if cnt, _ := svc.Count(ctx(t), "acme", users.Filter{}); cnt != 1 {
+		t.Fatalf("%d users", cnt)
+	}
+}
+
+func testConcurrentCreatesInDifferentRealmsAllWin(t *testing.T, h Harness) {
+	s := h.Store
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	for i := range errs {
+		wg.Go(func() {
+			errs[i] = s.Create(ctx(t), newUser(iam.Realm(fmt.Sprintf("realm%d", i)), "alice"), users.CreateOptions{UniqueEmail: true})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("realm%d: %v", i, err)
 		}
-		wg.Wait()
-		c.want(t, n)
-		if cnt, _ := s.Count(ctx(t), "acme", users.Filter{}); cnt != 1 {
-			t.Fatalf("%d users", cnt)
-		}
-	})
-	t.Run("SameUniqueEmailCreatedOnce", func(t *testing.T) {
-		s := newStore(t)
-		var c tally
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				u := newUser("acme", fmt.Sprintf("user%d", i))
-				u.Email = "shared@example.com"
-				c.add(s.Create(ctx(t), u, users.CreateOptions{UniqueEmail: true}))
-			})
-		}
-		wg.Wait()
-		c.want(t, n)
-	})
-	t.Run("ServiceCaseInsensitiveUsernameCreatedOnce", func(t *testing.T) {
-		s := newStore(t)
-		svc := users.New(s, NewRealms(Realm("acme")), users.WithParams(FastParams))
-		names := []string{"Alice", "alice", "ALICE", "aLiCe"}
-		var c tally
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				_, err := svc.Create(ctx(t), "acme", users.User{Username: names[i%len(names)], Enabled: true})
-				c.add(err)
-			})
-		}
-		wg.Wait()
-		c.want(t, n)
-		u, err := svc.GetByUsername(ctx(t), "acme", "ALICE")
-		if err != nil || u.Username != "alice" {
-			t.Fatalf("GetByUsername = %+v, %v", u, err)
-		}
-		if cnt, _ := svc.Count(ctx(t), "acme", users.Filter{}); cnt != 1 {
-			t.Fatalf("%d users", cnt)
-		}
-	})
-	t.Run("SameUsernameInDifferentRealms", func(t *testing.T) {
-		s := newStore(t)
-		var wg sync.WaitGroup
-		errs := make([]error, 10)
-		for i := range errs {
-			wg.Go(func() {
-				errs[i] = s.Create(ctx(t), newUser(iam.Realm(fmt.Sprintf("realm%d", i)), "alice"), users.CreateOptions{UniqueEmail: true})
-			})
-		}
-		wg.Wait()
-		for i, err := range errs {
-			if err != nil {
-				t.Fatalf("realm%d: %v", i, err)
-			}
-		}
-	})
+	}
 }

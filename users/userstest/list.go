@@ -8,8 +8,8 @@ import (
 	"github.com/opengate-iam/opengate/users"
 )
 
-func testList(t *testing.T, newStore func(t *testing.T) users.Store) {
-	s := newStore(t)
+func testList(t *testing.T, h Harness) {
+	s := h.Store
 	add := func(username, email, first, last string, enabled, verified bool, attrs map[string][]string) {
 		t.Helper()
 		mustCreate(t, s, users.User{ID: iam.NewID(), Realm: "acme", Username: username, Email: email,

@@ -55,139 +55,145 @@ func (s *tokenSpy) lastKey(t *testing.T, topic string) string {
 	return ""
 }
 
-func testService(t *testing.T, newStore func(t *testing.T) users.Store) {
-	setup := func(t *testing.T) (*users.Service, *tokenSpy, *Realms) {
-		spy := &tokenSpy{Store: newStore(t)}
-		rs := NewRealms(Realm("acme"), Realm("other"))
-		return users.New(spy, rs, users.WithParams(FastParams)), spy, rs
+// setup returns a Service over h's store (watched by a tokenSpy) with the
+// realms acme and other.
+func setup(h Harness) (*users.Service, *tokenSpy, *Realms) {
+	spy := &tokenSpy{Store: h.Store}
+	rs := NewRealms(Realm("acme"), Realm("other"))
+	return users.New(spy, rs, users.WithParams(FastParams)), spy, rs
+}
+
+func testServiceAuthenticatesByUsernameOrEmail(t *testing.T, h Harness) {
+	svc, _, _ := setup(h)
+	_, err := svc.Create(ctx(t), "acme", users.User{Username: "Alice", Email: "Alice@Example.com", Enabled: true},
+		users.NewCredential{Value: "s3cret-pass"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Run("AuthenticateByUsernameOrEmail", func(t *testing.T) {
-		svc, _, _ := setup(t)
-		_, err := svc.Create(ctx(t), "acme", users.User{Username: "Alice", Email: "Alice@Example.com", Enabled: true},
-			users.NewCredential{Value: "s3cret-pass"})
-		if err != nil {
+	for _, login := range []string{"alice", "ALICE", "alice@example.com"} {
+		if u, err := svc.Authenticate(ctx(t), "acme", login, "s3cret-pass"); err != nil || u.Username != "alice" {
+			t.Fatalf("Authenticate(%q) = %+v, %v", login, u, err)
+		}
+	}
+	_, err = svc.Authenticate(ctx(t), "acme", "alice", "wrong")
+	if !errors.Is(err, iam.ErrUnauthenticated) || !errors.Is(err, users.ErrBadCredentials) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	_, err = svc.Authenticate(ctx(t), "other", "alice", "s3cret-pass")
+	if !errors.Is(err, users.ErrUnknownUser) {
+		t.Fatalf("other realm: %v", err)
+	}
+}
+
+func testServiceRehashesBelowCurrentParametersOnLogin(t *testing.T, h Harness) {
+	svc, spy, rs := setup(h)
+	u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Enabled: true}, users.NewCredential{Value: "pw-123456"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stronger := Realm("acme")
+	stronger.PasswordPolicy.HashIterations = 2
+	rs.Put(stronger)
+	if _, err := svc.Authenticate(ctx(t), "acme", "alice", "pw-123456"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := spy.GetPassword(ctx(t), "acme", u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := password.Decode(c.Hash)
+	if err != nil || d.Argon2.Iterations != 2 {
+		t.Fatalf("hash after login = %+v, %v; want t=2", d.Argon2, err)
+	}
+	if _, err := svc.Authenticate(ctx(t), "acme", "alice", "pw-123456"); err != nil {
+		t.Fatalf("login after rehash: %v", err)
+	}
+}
+
+func testServiceImportedPBKDF2HashLogsInAndBecomesArgon2id(t *testing.T, h Harness) {
+	svc, spy, _ := setup(h)
+	salt := []byte("0123456789abcdef")
+	kc := password.KeycloakCredential{Algorithm: password.KeycloakPBKDF2SHA256, Iterations: 1000, Salt: salt,
+		Value: base64.StdEncoding.EncodeToString(pbkdf2.Key([]byte("old-password"), salt, 1000, 32, sha256.New))}
+	encoded, err := kc.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Import(ctx(t), "acme", users.ImportFail, []users.ImportUser{{
+		User: users.User{Username: "migrated", Enabled: true}, Credentials: []users.NewCredential{{Hash: encoded}}}})
+	if err != nil || res.Added != 1 {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+	u, err := svc.Authenticate(ctx(t), "acme", "migrated", "old-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := spy.GetPassword(ctx(t), "acme", u.ID)
+	if !strings.HasPrefix(c.Hash, "$argon2id$") {
+		t.Fatalf("hash after login is %.14s…, want argon2id", c.Hash)
+	}
+}
+
+func testServicePasswordResetFlow(t *testing.T, h Harness) {
+	svc, spy, _ := setup(h)
+	u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true},
+		users.NewCredential{Value: "old-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RequestPasswordReset(ctx(t), "acme", "alice@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	key := spy.lastKey(t, iam.TopicUserPasswordResetRequested)
+	if err := svc.ResetPassword(ctx(t), "acme", key, "new-password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx(t), "acme", "alice", "new-password"); err != nil {
+		t.Fatalf("new password: %v", err)
+	}
+	wantCode(t, svc.ResetPassword(ctx(t), "acme", key, "third-password"), iam.CodeInvalid)
+	if _, err := svc.Get(ctx(t), "acme", u.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testServiceVerifyEmailFlow(t *testing.T, h Harness) {
+	svc, spy, _ := setup(h)
+	u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true,
+		RequiredActions: []string{users.ActionVerifyEmail}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SendVerifyEmail(ctx(t), "acme", u.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	key := spy.lastKey(t, iam.TopicUserVerifyEmailRequested)
+	_, err = svc.VerifyEmail(ctx(t), "other", key)
+	wantCode(t, err, iam.CodeInvalid)
+	got, err := svc.VerifyEmail(ctx(t), "acme", key)
+	if err != nil || !got.EmailVerified || len(got.RequiredActions) != 0 {
+		t.Fatalf("VerifyEmail = %+v, %v", got, err)
+	}
+	stored, _ := svc.Get(ctx(t), "acme", u.ID)
+	if !stored.EmailVerified {
+		t.Fatal("email not verified in the store")
+	}
+	_, err = svc.VerifyEmail(ctx(t), "acme", key)
+	wantCode(t, err, iam.CodeInvalid)
+}
+
+func testServiceDeletedRealmDeletesUsers(t *testing.T, h Harness) {
+	svc, _, _ := setup(h)
+	u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := iam.NewEvent("/opengate/realms", iam.TopicRealmDeleted, "acme", "acme", map[string]string{"name": "acme"})
+	for range 2 { // redelivery is harmless
+		if err := svc.HandleEvent(ctx(t), e); err != nil {
 			t.Fatal(err)
 		}
-		for _, login := range []string{"alice", "ALICE", "alice@example.com"} {
-			if u, err := svc.Authenticate(ctx(t), "acme", login, "s3cret-pass"); err != nil || u.Username != "alice" {
-				t.Fatalf("Authenticate(%q) = %+v, %v", login, u, err)
-			}
-		}
-		_, err = svc.Authenticate(ctx(t), "acme", "alice", "wrong")
-		if !errors.Is(err, iam.ErrUnauthenticated) || !errors.Is(err, users.ErrBadCredentials) {
-			t.Fatalf("wrong password: %v", err)
-		}
-		_, err = svc.Authenticate(ctx(t), "other", "alice", "s3cret-pass")
-		if !errors.Is(err, users.ErrUnknownUser) {
-			t.Fatalf("other realm: %v", err)
-		}
-	})
-	t.Run("LoginRehashesBelowCurrentParameters", func(t *testing.T) {
-		svc, spy, rs := setup(t)
-		u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Enabled: true}, users.NewCredential{Value: "pw-123456"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		stronger := Realm("acme")
-		stronger.PasswordPolicy.HashIterations = 2
-		rs.Put(stronger)
-		if _, err := svc.Authenticate(ctx(t), "acme", "alice", "pw-123456"); err != nil {
-			t.Fatal(err)
-		}
-		c, err := spy.GetPassword(ctx(t), "acme", u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := password.Decode(c.Hash)
-		if err != nil || d.Argon2.Iterations != 2 {
-			t.Fatalf("hash after login = %+v, %v; want t=2", d.Argon2, err)
-		}
-		if _, err := svc.Authenticate(ctx(t), "acme", "alice", "pw-123456"); err != nil {
-			t.Fatalf("login after rehash: %v", err)
-		}
-	})
-	t.Run("ImportedPBKDF2HashLogsInAndBecomesArgon2id", func(t *testing.T) {
-		svc, spy, _ := setup(t)
-		salt := []byte("0123456789abcdef")
-		kc := password.KeycloakCredential{Algorithm: password.KeycloakPBKDF2SHA256, Iterations: 1000, Salt: salt,
-			Value: base64.StdEncoding.EncodeToString(pbkdf2.Key([]byte("old-password"), salt, 1000, 32, sha256.New))}
-		encoded, err := kc.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := svc.Import(ctx(t), "acme", users.ImportFail, []users.ImportUser{{
-			User: users.User{Username: "migrated", Enabled: true}, Credentials: []users.NewCredential{{Hash: encoded}}}})
-		if err != nil || res.Added != 1 {
-			t.Fatalf("Import = %+v, %v", res, err)
-		}
-		u, err := svc.Authenticate(ctx(t), "acme", "migrated", "old-password")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, _ := spy.GetPassword(ctx(t), "acme", u.ID)
-		if !strings.HasPrefix(c.Hash, "$argon2id$") {
-			t.Fatalf("hash after login is %.14s…, want argon2id", c.Hash)
-		}
-	})
-	t.Run("PasswordResetFlow", func(t *testing.T) {
-		svc, spy, _ := setup(t)
-		u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true},
-			users.NewCredential{Value: "old-password"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.RequestPasswordReset(ctx(t), "acme", "alice@example.com"); err != nil {
-			t.Fatal(err)
-		}
-		key := spy.lastKey(t, iam.TopicUserPasswordResetRequested)
-		if err := svc.ResetPassword(ctx(t), "acme", key, "new-password"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.Authenticate(ctx(t), "acme", "alice", "new-password"); err != nil {
-			t.Fatalf("new password: %v", err)
-		}
-		wantCode(t, svc.ResetPassword(ctx(t), "acme", key, "third-password"), iam.CodeInvalid)
-		if _, err := svc.Get(ctx(t), "acme", u.ID); err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("VerifyEmailFlow", func(t *testing.T) {
-		svc, spy, _ := setup(t)
-		u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true,
-			RequiredActions: []string{users.ActionVerifyEmail}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.SendVerifyEmail(ctx(t), "acme", u.ID, 0); err != nil {
-			t.Fatal(err)
-		}
-		key := spy.lastKey(t, iam.TopicUserVerifyEmailRequested)
-		_, err = svc.VerifyEmail(ctx(t), "other", key)
-		wantCode(t, err, iam.CodeInvalid)
-		got, err := svc.VerifyEmail(ctx(t), "acme", key)
-		if err != nil || !got.EmailVerified || len(got.RequiredActions) != 0 {
-			t.Fatalf("VerifyEmail = %+v, %v", got, err)
-		}
-		stored, _ := svc.Get(ctx(t), "acme", u.ID)
-		if !stored.EmailVerified {
-			t.Fatal("email not verified in the store")
-		}
-		_, err = svc.VerifyEmail(ctx(t), "acme", key)
-		wantCode(t, err, iam.CodeInvalid)
-	})
-	t.Run("DeletedRealmDeletesUsers", func(t *testing.T) {
-		svc, _, _ := setup(t)
-		u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Enabled: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, _ := iam.NewEvent("/opengate/realms", iam.TopicRealmDeleted, "acme", "acme", map[string]string{"name": "acme"})
-		for range 2 { // redelivery is harmless
-			if err := svc.HandleEvent(ctx(t), e); err != nil {
-				t.Fatal(err)
-			}
-		}
-		_, err = svc.Get(ctx(t), "acme", u.ID)
-		wantCode(t, err, iam.CodeNotFound)
-	})
+	}
+	_, err = svc.Get(ctx(t), "acme", u.ID)
+	wantCode(t, err, iam.CodeNotFound)
 }

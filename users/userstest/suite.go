@@ -14,24 +14,83 @@ import (
 	"github.com/opengate-iam/opengate/users/password"
 )
 
-// Run runs the conformance suite against stores made by newStore, which must
-// return an empty store for each call. Both usersmem and userspg run it:
-//
-//	func TestConformance(t *testing.T) {
-//		userstest.Run(t, func(t *testing.T) users.Store { return usersmem.New(nil) })
-//	}
-func Run(t *testing.T, newStore func(t *testing.T) users.Store) {
-	t.Run("Users", func(t *testing.T) { testUsers(t, newStore) })
-	t.Run("Update", func(t *testing.T) { testUpdate(t, newStore) })
-	t.Run("RealmIsolation", func(t *testing.T) { testIsolation(t, newStore) })
-	t.Run("List", func(t *testing.T) { testList(t, newStore) })
-	t.Run("Passwords", func(t *testing.T) { testPasswords(t, newStore) })
-	t.Run("Tokens", func(t *testing.T) { testTokens(t, newStore) })
-	t.Run("Import", func(t *testing.T) { testImport(t, newStore) })
-	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, newStore) })
-	t.Run("Once", func(t *testing.T) { testOnce(t, newStore) })
-	t.Run("Service", func(t *testing.T) { testService(t, newStore) })
-	t.Run("Validation", func(t *testing.T) { testValidation(t, newStore) })
+// Harness is one fresh, empty store under test and a way to read the events
+// it has recorded (the memory store's publisher, the PostgreSQL outbox).
+type Harness struct {
+	Store users.Store
+	// Events returns every event the store has recorded, oldest first.
+	Events func(t *testing.T) []iam.Event
+}
+
+// Run runs the conformance suite: each case on a fresh Harness from
+// newHarness, which must return an empty store each time it is called.
+func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Harness)
+	}{
+		{"CreateThenGetReturnsEveryField", testCreateThenGetReturnsEveryField},
+		{"ValuesAreCopied", testValuesAreCopied},
+		{"EmptyOptionalFieldsRoundTrip", testEmptyOptionalFieldsRoundTrip},
+		{"MissingIsNotFound", testMissingIsNotFound},
+		{"MalformedIDIsNotFound", testMalformedIDIsNotFound},
+		{"UppercaseUsernameIsInvalid", testUppercaseUsernameIsInvalid},
+		{"ConflictsNameTheField", testConflictsNameTheField},
+		{"DuplicateEmailsWithoutUniqueEmail", testDuplicateEmailsWithoutUniqueEmail},
+		{"DeleteRemovesUserAndFreesName", testDeleteRemovesUserAndFreesName},
+		{"DeleteRealmIsIdempotentAndScoped", testDeleteRealmIsIdempotentAndScoped},
+		{"RealmsAreIsolated", testRealmIsolation},
+		{"UpdateAppliesChangeAndKeepsIdentity", testUpdateAppliesChangeAndKeepsIdentity},
+		{"UpdateErrorChangesNothing", testUpdateErrorChangesNothing},
+		{"UpdateMissingIsNotFound", testUpdateMissingIsNotFound},
+		{"UpdateConflictsNameTheField", testUpdateConflictsNameTheField},
+		{"UppercaseUsernameInUpdateIsInvalid", testUppercaseUsernameInUpdateIsInvalid},
+		{"ConcurrentUpdatesDoNotLoseChanges", testConcurrentUpdatesDoNotLoseChanges},
+		{"ListFiltersOrdersAndPages", testList},
+		{"CreateWithPassword", testCreateWithPassword},
+		{"NoPasswordIsNotFound", testNoPasswordIsNotFound},
+		{"SetPasswordKeepsHistory", testSetPasswordKeepsHistory},
+		{"SetPasswordWithRequiredActions", testSetPasswordWithRequiredActions},
+		{"SetPasswordOfMissingUser", testSetPasswordOfMissingUser},
+		{"RehashIsCompareAndSwap", testRehashIsCompareAndSwap},
+		{"DeletePasswordRemovesIt", testDeletePasswordRemovesIt},
+		{"TokenCreateGetConsumeRoundTrip", testTokenCreateGetConsumeRoundTrip},
+		{"NewTokenReplacesSameActionOnly", testNewTokenReplacesSameActionOnly},
+		{"NewTokenRemovesExpiredOnes", testNewTokenRemovesExpiredOnes},
+		{"TokenOfMissingUser", testTokenOfMissingUser},
+		{"DeletingUserDeletesTokens", testDeletingUserDeletesTokens},
+		{"ConcurrentConsumeSucceedsOnce", testConcurrentConsumeSucceedsOnce},
+		{"ImportFailLeavesEverythingUnchanged", testImportFailLeavesEverythingUnchanged},
+		{"ImportSkipKeepsExisting", testImportSkipKeepsExisting},
+		{"ImportOverwriteKeepsIDAndCreatedAt", testImportOverwriteKeepsIDAndCreatedAt},
+		{"ImportEmailConflictFailsWholeBatch", testImportEmailConflictFailsWholeBatch},
+		{"ImportEmptyBatch", testImportEmptyBatch},
+		{"ConcurrentCreatesOfOneUsernameOneWins", testConcurrentCreatesOfOneUsernameOneWins},
+		{"ConcurrentCreatesOfOneUniqueEmailOneWins", testConcurrentCreatesOfOneUniqueEmailOneWins},
+		{"ConcurrentCreatesOfOneUsernameInAnyCaseOneWins", testConcurrentCreatesOfOneUsernameInAnyCaseOneWins},
+		{"ConcurrentCreatesInDifferentRealmsAllWin", testConcurrentCreatesInDifferentRealmsAllWin},
+		{"OnceRunsOncePerConsumerAndEvent", testOnceRunsOncePerConsumerAndEvent},
+		{"OnceFailureLeavesTheEventUnhandled", testOnceFailureLeavesTheEventUnhandled},
+		{"OnceWritesThroughTheGivenStore", testOnceWritesThroughTheGivenStore},
+		{"OnceConcurrentDeliveriesRunOnce", testOnceConcurrentDeliveriesRunOnce},
+		{"OnceNeedsAConsumer", testOnceNeedsAConsumer},
+		{"EventsAreRecordedWithTheirChange", testEventsAreRecordedWithTheirChange},
+		{"ServiceAuthenticatesByUsernameOrEmail", testServiceAuthenticatesByUsernameOrEmail},
+		{"ServiceRehashesBelowCurrentParametersOnLogin", testServiceRehashesBelowCurrentParametersOnLogin},
+		{"ServiceImportedPBKDF2HashLogsInAndBecomesArgon2id", testServiceImportedPBKDF2HashLogsInAndBecomesArgon2id},
+		{"ServicePasswordResetFlow", testServicePasswordResetFlow},
+		{"ServiceVerifyEmailFlow", testServiceVerifyEmailFlow},
+		{"ServiceDeletedRealmDeletesUsers", testServiceDeletedRealmDeletesUsers},
+		{"DecomposedAndFullwidthSpellingsAreOneUsername", testDecomposedAndFullwidthSpellingsAreOneUsername},
+		{"LookAlikeAndReservedUsernamesAreRefused", testLookAlikeAndReservedUsernamesAreRefused},
+		{"NULIsRefusedInEveryStore", testNULIsRefusedInEveryStore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, newHarness(t))
+		})
+	}
 }
 
 // FastParams are cheap argon2id parameters for tests.

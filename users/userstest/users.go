@@ -8,136 +8,143 @@ import (
 	"github.com/opengate-iam/opengate/users"
 )
 
-func testUsers(t *testing.T, newStore func(t *testing.T) users.Store) {
-	t.Run("CreateThenGetReturnsEveryField", func(t *testing.T) {
-		s := newStore(t)
-		u := mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true})
-		got, err := s.Get(ctx(t), "acme", u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameUser(t, got, u)
-		got, err = s.GetByUsername(ctx(t), "acme", "alice")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameUser(t, got, u)
-		got, err = s.GetByEmail(ctx(t), "acme", "alice@example.com")
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameUser(t, got, u)
-	})
-	t.Run("ValuesAreCopied", func(t *testing.T) {
-		s := newStore(t)
-		u := newUser("acme", "alice")
-		mustCreate(t, s, u, users.CreateOptions{})
-		u.Attributes["dept"][0] = "changed"
-		u.RequiredActions[0] = "changed"
-		got, _ := s.Get(ctx(t), "acme", u.ID)
-		if got.Attributes["dept"][0] != "eng" || got.RequiredActions[0] != users.ActionVerifyEmail {
-			t.Fatalf("store shares memory with the caller: %+v", got)
-		}
-		got.Attributes["dept"][0] = "changed again"
-		again, _ := s.Get(ctx(t), "acme", u.ID)
-		if again.Attributes["dept"][0] != "eng" {
-			t.Fatal("store shares memory with what it returned")
-		}
-	})
-	t.Run("EmptyOptionalFieldsRoundTrip", func(t *testing.T) {
-		s := newStore(t)
-		u := users.User{ID: iam.NewID(), Realm: "acme", Username: "bare", CreatedAt: ts, UpdatedAt: ts}
-		mustCreate(t, s, u, users.CreateOptions{UniqueEmail: true})
-		got, err := s.Get(ctx(t), "acme", u.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameUser(t, got, u)
-	})
-	t.Run("ErrNotFound", func(t *testing.T) {
-		s := newStore(t)
-		_, err := s.Get(ctx(t), "acme", iam.NewID())
-		wantCode(t, err, iam.CodeNotFound)
-		_, err = s.GetByUsername(ctx(t), "acme", "nobody")
-		wantCode(t, err, iam.CodeNotFound)
-		_, err = s.GetByEmail(ctx(t), "acme", "nobody@example.com")
-		wantCode(t, err, iam.CodeNotFound)
-		wantCode(t, s.Delete(ctx(t), "acme", iam.NewID()), iam.CodeNotFound)
-	})
-	t.Run("MalformedIDIsNotFound", func(t *testing.T) {
-		s := newStore(t)
-		_, err := s.Get(ctx(t), "acme", "not-a-uuid")
-		wantCode(t, err, iam.CodeNotFound)
-		wantCode(t, s.Delete(ctx(t), "acme", "not-a-uuid"), iam.CodeNotFound)
-	})
-	t.Run("UppercaseUsernameIsInvalid", func(t *testing.T) {
-		s := newStore(t)
-		u := newUser("acme", "alice")
-		u.Username = "Alice"
-		wantCode(t, s.Create(ctx(t), u, users.CreateOptions{}), iam.CodeInvalid)
-	})
-	t.Run("ErrConflict", func(t *testing.T) {
-		s := newStore(t)
-		a := mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true})
-		sameName := newUser("acme", "alice")
-		sameName.Email = "other@example.com"
-		wantConflict(t, s.Create(ctx(t), sameName, users.CreateOptions{}), "username")
-		sameID := newUser("acme", "bob")
-		sameID.ID = a.ID
-		wantConflict(t, s.Create(ctx(t), sameID, users.CreateOptions{}), "id")
-		sameEmail := newUser("acme", "carol")
-		sameEmail.Email = a.Email
-		wantConflict(t, s.Create(ctx(t), sameEmail, users.CreateOptions{UniqueEmail: true}), "email")
-	})
-	t.Run("DuplicateEmailsWithoutUniqueEmail", func(t *testing.T) {
-		s := newStore(t)
-		a := newUser("acme", "alice")
-		b := newUser("acme", "bob")
-		b.Email = a.Email
-		mustCreate(t, s, a, users.CreateOptions{})
-		mustCreate(t, s, b, users.CreateOptions{})
-		_, err := s.GetByEmail(ctx(t), "acme", a.Email)
-		wantCode(t, err, iam.CodeConflict)
-	})
-	t.Run("DeleteRemovesUserAndFreesName", func(t *testing.T) {
-		s := newStore(t)
-		u := mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true,
-			Password: &users.Credential{ID: iam.NewID(), Type: users.CredentialPassword, CreatedAt: ts, Hash: "h"}})
-		if err := s.Delete(ctx(t), "acme", u.ID); err != nil {
-			t.Fatal(err)
-		}
-		_, err := s.Get(ctx(t), "acme", u.ID)
-		wantCode(t, err, iam.CodeNotFound)
-		_, err = s.GetPassword(ctx(t), "acme", u.ID)
-		wantCode(t, err, iam.CodeNotFound)
-		wantCode(t, s.Delete(ctx(t), "acme", u.ID), iam.CodeNotFound)
-		mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true})
-	})
-	t.Run("DeleteRealmIsIdempotentAndScoped", func(t *testing.T) {
-		s := newStore(t)
-		mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{})
-		mustCreate(t, s, newUser("acme", "bob"), users.CreateOptions{})
-		other := mustCreate(t, s, newUser("other", "alice"), users.CreateOptions{})
-		n, err := s.DeleteRealm(ctx(t), "acme")
-		if err != nil || n != 2 {
-			t.Fatalf("DeleteRealm = %d, %v", n, err)
-		}
-		n, err = s.DeleteRealm(ctx(t), "acme")
-		if err != nil || n != 0 {
-			t.Fatalf("second DeleteRealm = %d, %v", n, err)
-		}
-		if c, _ := s.Count(ctx(t), "acme", users.Filter{}); c != 0 {
-			t.Fatalf("%d users left", c)
-		}
-		if _, err := s.Get(ctx(t), "other", other.ID); err != nil {
-			t.Fatalf("other realm's user: %v", err)
-		}
-	})
+func testCreateThenGetReturnsEveryField(t *testing.T, h Harness) {
+	s := h.Store
+	u := mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true})
+	got, err := s.Get(ctx(t), "acme", u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameUser(t, got, u)
+	got, err = s.GetByUsername(ctx(t), "acme", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameUser(t, got, u)
+	got, err = s.GetByEmail(ctx(t), "acme", "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameUser(t, got, u)
+}
+
+func testValuesAreCopied(t *testing.T, h Harness) {
+	s := h.Store
+	u := newUser("acme", "alice")
+	mustCreate(t, s, u, users.CreateOptions{})
+	u.Attributes["dept"][0] = "changed"
+	u.RequiredActions[0] = "changed"
+	got, _ := s.Get(ctx(t), "acme", u.ID)
+	if got.Attributes["dept"][0] != "eng" || got.RequiredActions[0] != users.ActionVerifyEmail {
+		t.Fatalf("store shares memory with the caller: %+v", got)
+	}
+	got.Attributes["dept"][0] = "changed again"
+	again, _ := s.Get(ctx(t), "acme", u.ID)
+	if again.Attributes["dept"][0] != "eng" {
+		t.Fatal("store shares memory with what it returned")
+	}
+}
+
+func testEmptyOptionalFieldsRoundTrip(t *testing.T, h Harness) {
+	s := h.Store
+	u := users.User{ID: iam.NewID(), Realm: "acme", Username: "bare", CreatedAt: ts, UpdatedAt: ts}
+	mustCreate(t, s, u, users.CreateOptions{UniqueEmail: true})
+	got, err := s.Get(ctx(t), "acme", u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameUser(t, got, u)
+}
+
+func testMissingIsNotFound(t *testing.T, h Harness) {
+	s := h.Store
+	_, err := s.Get(ctx(t), "acme", iam.NewID())
+	wantCode(t, err, iam.CodeNotFound)
+	_, err = s.GetByUsername(ctx(t), "acme", "nobody")
+	wantCode(t, err, iam.CodeNotFound)
+	_, err = s.GetByEmail(ctx(t), "acme", "nobody@example.com")
+	wantCode(t, err, iam.CodeNotFound)
+	wantCode(t, s.Delete(ctx(t), "acme", iam.NewID()), iam.CodeNotFound)
+}
+
+func testMalformedIDIsNotFound(t *testing.T, h Harness) {
+	s := h.Store
+	_, err := s.Get(ctx(t), "acme", "not-a-uuid")
+	wantCode(t, err, iam.CodeNotFound)
+	wantCode(t, s.Delete(ctx(t), "acme", "not-a-uuid"), iam.CodeNotFound)
+}
+
+func testUppercaseUsernameIsInvalid(t *testing.T, h Harness) {
+	s := h.Store
+	u := newUser("acme", "alice")
+	u.Username = "Alice"
+	wantCode(t, s.Create(ctx(t), u, users.CreateOptions{}), iam.CodeInvalid)
+}
+
+func testConflictsNameTheField(t *testing.T, h Harness) {
+	s := h.Store
+	a := mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true})
+	sameName := newUser("acme", "alice")
+	sameName.Email = "other@example.com"
+	wantConflict(t, s.Create(ctx(t), sameName, users.CreateOptions{}), "username")
+	sameID := newUser("acme", "bob")
+	sameID.ID = a.ID
+	wantConflict(t, s.Create(ctx(t), sameID, users.CreateOptions{}), "id")
+	sameEmail := newUser("acme", "carol")
+	sameEmail.Email = a.Email
+	wantConflict(t, s.Create(ctx(t), sameEmail, users.CreateOptions{UniqueEmail: true}), "email")
+}
+
+func testDuplicateEmailsWithoutUniqueEmail(t *testing.T, h Harness) {
+	s := h.Store
+	a := newUser("acme", "alice")
+	b := newUser("acme", "bob")
+	b.Email = a.Email
+	mustCreate(t, s, a, users.CreateOptions{})
+	mustCreate(t, s, b, users.CreateOptions{})
+	_, err := s.GetByEmail(ctx(t), "acme", a.Email)
+	wantCode(t, err, iam.CodeConflict)
+}
+
+func testDeleteRemovesUserAndFreesName(t *testing.T, h Harness) {
+	s := h.Store
+	u := mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true,
+		Password: &users.Credential{ID: iam.NewID(), Type: users.CredentialPassword, CreatedAt: ts, Hash: "h"}})
+	if err := s.Delete(ctx(t), "acme", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Get(ctx(t), "acme", u.ID)
+	wantCode(t, err, iam.CodeNotFound)
+	_, err = s.GetPassword(ctx(t), "acme", u.ID)
+	wantCode(t, err, iam.CodeNotFound)
+	wantCode(t, s.Delete(ctx(t), "acme", u.ID), iam.CodeNotFound)
+	mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true})
+}
+
+func testDeleteRealmIsIdempotentAndScoped(t *testing.T, h Harness) {
+	s := h.Store
+	mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{})
+	mustCreate(t, s, newUser("acme", "bob"), users.CreateOptions{})
+	other := mustCreate(t, s, newUser("other", "alice"), users.CreateOptions{})
+	n, err := s.DeleteRealm(ctx(t), "acme")
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteRealm = %d, %v", n, err)
+	}
+	n, err = s.DeleteRealm(ctx(t), "acme")
+	if err != nil || n != 0 {
+		t.Fatalf("second DeleteRealm = %d, %v", n, err)
+	}
+	if c, _ := s.Count(ctx(t), "acme", users.Filter{}); c != 0 {
+		t.Fatalf("%d users left", c)
+	}
+	if _, err := s.Get(ctx(t), "other", other.ID); err != nil {
+		t.Fatalf("other realm's user: %v", err)
+	}
 }
 
 // testIsolation checks that no method reaches another realm's user.
-func testIsolation(t *testing.T, newStore func(t *testing.T) users.Store) {
-	s := newStore(t)
+func testRealmIsolation(t *testing.T, h Harness) {
+	s := h.Store
 	cred := &users.Credential{ID: iam.NewID(), Type: users.CredentialPassword, CreatedAt: ts, Hash: "h"}
 	a := mustCreate(t, s, newUser("acme", "alice"), users.CreateOptions{UniqueEmail: true, Password: cred})
 	tok := users.ActionToken{Realm: "acme", Hash: "hash-a", UserID: a.ID, Action: users.TokenVerifyEmail,
