@@ -1,6 +1,7 @@
 package iam_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,5 +143,35 @@ func TestRetryAfterFindsTheHintInTheChain(t *testing.T) {
 	}
 	if iam.RetryAfter(iam.Errorf(iam.CodeUnavailable, "down")) != 0 || iam.RetryAfter(nil) != 0 {
 		t.Fatal("an error without a hint has a retry delay")
+	}
+}
+
+func TestCallContextBoundsACallByTheBudget(t *testing.T) {
+	ctx := context.Background()
+	if _, ok := ctx.Deadline(); ok {
+		t.Fatal("background has a deadline")
+	}
+	call, cancel := iam.CallContext(ctx)
+	cancel()
+	if _, ok := call.Deadline(); ok || iam.CallTimeout(ctx) != 0 {
+		t.Fatal("a context without a budget got a deadline")
+	}
+	budgeted := iam.WithCallTimeout(ctx, time.Hour)
+	call, cancel = iam.CallContext(budgeted)
+	defer cancel()
+	deadline, ok := call.Deadline()
+	if !ok || time.Until(deadline) > time.Hour || iam.CallTimeout(budgeted) != time.Hour {
+		t.Fatalf("deadline = %v, %v", deadline, ok)
+	}
+	// An earlier deadline of the request wins over the budget.
+	short, cancelShort := context.WithTimeout(budgeted, time.Minute)
+	defer cancelShort()
+	call, cancel = iam.CallContext(short)
+	defer cancel()
+	if d, _ := call.Deadline(); time.Until(d) > time.Minute {
+		t.Fatal("the budget extended the request's deadline")
+	}
+	if iam.CallTimeout(iam.WithCallTimeout(ctx, -time.Second)) != 0 {
+		t.Fatal("a negative budget is a budget")
 	}
 }

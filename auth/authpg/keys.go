@@ -46,12 +46,13 @@ var _ auth.KeyStore = (*KeyStore)(nil)
 // NewKeyStore returns a KeyStore on db (a *pgxpool.Pool or a transaction),
 // whose database Migrate has prepared, sealing private keys with sealer (the
 // deployment key, OPENGATE_SECRET_KEY). A nil sealer is an error
-// (CodeInvalid, field "sealer").
+// (CodeInvalid, field "sealer"). Each statement is bounded by its context's
+// per-call budget (iampg.WithCallTimeouts).
 func NewKeyStore(db iampg.DB, sealer *iamcrypto.Sealer) (*KeyStore, error) {
 	if err := iamcrypto.Required(sealer, "signing keys"); err != nil {
 		return nil, iam.Wrap("authpg.NewKeyStore", err)
 	}
-	return &KeyStore{db: db, sealer: sealer}, nil
+	return &KeyStore{db: iampg.WithCallTimeouts(db), sealer: sealer}, nil
 }
 
 // additionalData binds a sealed key to its row.

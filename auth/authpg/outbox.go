@@ -20,8 +20,9 @@ type Outbox struct {
 var _ iam.Publisher = (*Outbox)(nil)
 
 // NewOutbox returns an Outbox writing to db, whose database Migrate has
-// prepared.
-func NewOutbox(db iampg.DB) *Outbox { return &Outbox{db: db} }
+// prepared. Each statement is bounded by its context's per-call budget
+// (iampg.WithCallTimeouts).
+func NewOutbox(db iampg.DB) *Outbox { return &Outbox{db: iampg.WithCallTimeouts(db)} }
 
 // Publish writes events to the outbox in one transaction.
 func (o *Outbox) Publish(ctx context.Context, events ...iam.Event) error {

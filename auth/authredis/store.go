@@ -34,10 +34,13 @@ type Option func(*Store)
 // the prefix iamtest.Redis returns.
 func WithPrefix(prefix string) Option { return func(s *Store) { s.prefix = prefix } }
 
-// New returns a Store on client.
+// New returns a Store on client. Each command is bounded by its context's
+// per-call budget (iam.WithCallTimeout; iamhttp sets it on every request), so
+// a Redis that does not answer fails the call with CodeUnavailable quickly
+// instead of holding it.
 func New(client rueidis.Client, opts ...Option) *Store {
 	s := &Store{
-		client:        client,
+		client:        callTimeouts{Client: client},
 		prefix:        "opengate:",
 		saveNX:        rueidis.NewLuaScript(saveNX),
 		consumeCode:   rueidis.NewLuaScript(consumeCode),

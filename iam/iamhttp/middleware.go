@@ -162,7 +162,10 @@ func StripTrailingSlash(next http.Handler) http.Handler {
 }
 
 // Standard wraps h with the middlewares every OpenGate listener uses, outermost
-// first: request id, request log, panic recovery, trailing-slash stripping.
+// first: request id, request log, panic recovery, deadlines
+// (DefaultRequestTimeout per request, DefaultCallTimeout per store call),
+// trailing-slash stripping.
 func Standard(h http.Handler, log *slog.Logger) http.Handler {
-	return Chain(h, WithRequestID, LogRequests(log), Recover, StripTrailingSlash)
+	return Chain(h, WithRequestID, LogRequests(log), Recover,
+		Deadlines(DefaultRequestTimeout, DefaultCallTimeout), StripTrailingSlash)
 }

@@ -41,8 +41,9 @@ type Store struct {
 var _ rbac.Store = (*Store)(nil)
 
 // New returns a Store on db (a *pgxpool.Pool, or a transaction), whose
-// database Migrate has prepared.
-func New(db iampg.DB) *Store { return &Store{db: db} }
+// database Migrate has prepared. Each statement is bounded by its context's
+// per-call budget (iampg.WithCallTimeouts).
+func New(db iampg.DB) *Store { return &Store{db: iampg.WithCallTimeouts(db)} }
 
 // queries returns sqlc's queries on q (the pool, or a transaction).
 func queries(q db.DBTX) *db.Queries { return db.New(q) }

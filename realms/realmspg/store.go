@@ -46,12 +46,13 @@ var _ realms.Store = (*Store)(nil)
 // New returns a Store on db (a *pgxpool.Pool, or a transaction), whose
 // database Migrate has prepared, sealing SMTP passwords with sealer (the
 // deployment key, OPENGATE_SECRET_KEY). A nil sealer is an error
-// (CodeInvalid, field "sealer").
+// (CodeInvalid, field "sealer"). Each statement is bounded by its context's
+// per-call budget (iampg.WithCallTimeouts).
 func New(db iampg.DB, sealer *iamcrypto.Sealer) (*Store, error) {
 	if err := iamcrypto.Required(sealer, "SMTP passwords"); err != nil {
 		return nil, iam.Wrap("realmspg.New", err)
 	}
-	return &Store{db: db, sealer: sealer}, nil
+	return &Store{db: iampg.WithCallTimeouts(db), sealer: sealer}, nil
 }
 
 // tx runs fn in a transaction (a savepoint inside a caller's transaction)
