@@ -8,69 +8,26 @@ import (
 	"testing"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamtest"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbacmem"
 	"github.com/opengate-iam/opengate/rbac/rbactest"
 )
 
-func TestConformance(t *testing.T) {
-	rbactest.Run(t, func(t *testing.T) rbac.Store { return rbacmem.New(nil) })
+func TestStore(t *testing.T) {
+	rbactest.Run(t, func(t *testing.T) rbactest.Harness {
+		rec := iamtest.NewRecorder()
+		return rbactest.Harness{Store: rbacmem.New(rec), Events: rec.Events}
+	})
 }
 
-// recorder is an iam.Publisher that keeps what it is given.
-type recorder struct {
-	mu     sync.Mutex
-	events []iam.Event
-}
-
-func (r *recorder) Publish(_ context.Context, events ...iam.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, events...)
-	return nil
-}
-
-func (r *recorder) topics() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, len(r.events))
-	for i, e := range r.events {
-		out[i] = e.Type
+// topics returns the types of the events rec recorded.
+func topics(t *testing.T, rec *iamtest.Recorder) []string {
+	var out []string
+	for _, e := range rec.Events(t) {
+		out = append(out, e.Type)
 	}
 	return out
-}
-
-func TestChangesPublishTheirEvents(t *testing.T) {
-	ctx := context.Background()
-	rec := &recorder{}
-	svc := rbac.New(rbacmem.New(rec))
-	r, err := svc.CreateRole(ctx, "acme", rbac.Role{Name: "r"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.AddUserRoles(ctx, "acme", "u1", r.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateRole(ctx, "acme", rbac.Role{Name: "r"}); err == nil {
-		t.Fatal("duplicate accepted")
-	}
-	if err := svc.DeleteRole(ctx, "acme", r.ID); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{iam.TopicRoleCreated, iam.TopicRoleMappingChanged, iam.TopicRoleDeleted}
-	got := rec.topics()
-	if len(got) != len(want) {
-		t.Fatalf("topics = %v, want %v (a failed change must publish nothing)", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("topics = %v, want %v", got, want)
-		}
-	}
-	var m rbac.MappingChangedEvent
-	if err := rec.events[1].Decode(&m); err != nil || m.UserID != "u1" || m.Realm != "acme" || rec.events[1].Subject != "u1" {
-		t.Fatalf("mapping event = %+v, %v", m, err)
-	}
 }
 
 func TestOnceForgetsTheOldestBeyondItsLimit(t *testing.T) {
@@ -121,7 +78,7 @@ func TestOnceRunsConcurrentDeliveriesOnce(t *testing.T) {
 
 func TestNewClientIDPublishesRoleUpdatedForTheClientsRoles(t *testing.T) {
 	ctx := context.Background()
-	rec := &recorder{}
+	rec := iamtest.NewRecorder()
 	svc := rbac.New(rbacmem.New(rec))
 	if err := svc.PutClient(ctx, "acme", "c-1", "app"); err != nil {
 		t.Fatal(err)
@@ -139,11 +96,11 @@ func TestNewClientIDPublishesRoleUpdatedForTheClientsRoles(t *testing.T) {
 		}
 	}
 	want := []string{iam.TopicRoleCreated, iam.TopicRoleCreated, iam.TopicRoleUpdated}
-	if got := rec.topics(); len(got) != len(want) || got[2] != want[2] {
+	if got := topics(t, rec); len(got) != len(want) || got[2] != want[2] {
 		t.Fatalf("topics = %v, want %v", got, want)
 	}
 	var e rbac.RoleEvent
-	if err := rec.events[2].Decode(&e); err != nil || e.ID != cr.ID || e.ClientID != "app2" || !e.ClientRole {
+	if err := rec.Events(t)[2].Decode(&e); err != nil || e.ID != cr.ID || e.ClientID != "app2" || !e.ClientRole {
 		t.Fatalf("role.updated = %+v, %v", e, err)
 	}
 }

@@ -5,13 +5,15 @@ import (
 	"testing"
 
 	"github.com/opengate-iam/opengate/iam/iamtest"
-	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbacpg"
 	"github.com/opengate-iam/opengate/rbac/rbactest"
 )
 
-func TestConformance(t *testing.T) {
-	rbactest.Run(t, func(t *testing.T) rbac.Store { return newStore(t) })
+func TestStore(t *testing.T) {
+	rbactest.Run(t, func(t *testing.T) rbactest.Harness {
+		pool := migrated(t)
+		return rbactest.Harness{Store: rbacpg.New(pool), Events: iamtest.Outbox(pool)}
+	})
 }
 
 // newStore returns a Store on a fresh, migrated database.

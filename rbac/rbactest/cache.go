@@ -53,11 +53,11 @@ type cacheFixture struct {
 	now time.Time
 }
 
-func newCacheFixture(t *testing.T, st rbac.Store, size int) *cacheFixture {
-	cs := &countingStore{Store: st, loads: map[string]int{}}
+func newCacheFixture(t *testing.T, h Harness, size int) *cacheFixture {
+	cs := &countingStore{Store: h.Store, loads: map[string]int{}}
 	f := &cacheFixture{store: cs, now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	svc := rbac.New(cs, rbac.WithEffectiveRolesCache(cacheTTL, size), rbac.WithClock(f.clock))
-	f.fixture = &fixture{t: t, st: st, svc: svc, ctx: context.Background()}
+	f.fixture = &fixture{t: t, h: h, st: h.Store, svc: svc, ctx: context.Background()}
 	return f
 }
 

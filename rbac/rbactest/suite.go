@@ -1,11 +1,14 @@
 // Package rbactest is the conformance suite every rbac.Store passes. A
 // backend's test runs it in three lines:
 //
-//	func TestConformance(t *testing.T) {
-//		rbactest.Run(t, func(t *testing.T) rbac.Store { return rbacmem.New(nil) })
+//	func TestStore(t *testing.T) {
+//		rbactest.Run(t, func(t *testing.T) rbactest.Harness {
+//			rec := iamtest.NewRecorder()
+//			return rbactest.Harness{Store: rbacmem.New(rec), Events: rec.Events}
+//		})
 //	}
 //
-// newStore must return an empty Store for each call (each subtest gets its
+// newHarness must return an empty Store for each call (each subtest gets its
 // own). The suite drives the Store mostly through rbac.Service, the way
 // OpenGate uses it, and checks the guarantees documented on rbac.Store. It
 // runs again through a Service with rbac.WithEffectiveRolesCache, and checks
@@ -24,8 +27,18 @@ import (
 	"github.com/opengate-iam/opengate/rbac"
 )
 
-// Run runs the conformance suite against stores made by newStore.
-func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
+// Harness is one fresh, empty store under test and a way to read the events
+// it has recorded (the memory store's publisher, the PostgreSQL outbox).
+type Harness struct {
+	Store rbac.Store
+	// Events returns every event the store has recorded, oldest first.
+	Events func(t *testing.T) []iam.Event
+}
+
+// Run runs the conformance suite: each case on a fresh Harness from
+// newHarness, which must return an empty store each time it is called.
+func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
+	t.Helper()
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, f *fixture)
@@ -55,11 +68,12 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 		{"RealmDefaultsAreIdempotent", testRealmDefaults, true},
 		{"OnceRunsEachEventOnce", testOnce, false},
 		{"ConsumersApplyEventsOnce", testConsumers, true},
+		{"EventsAreRecordedWithTheirChange", testEvents, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := newStore(t)
-			tt.fn(t, &fixture{t: t, st: st, svc: rbac.New(st), ctx: context.Background()})
+			h := newHarness(t)
+			tt.fn(t, &fixture{t: t, h: h, st: h.Store, svc: rbac.New(h.Store), ctx: context.Background()})
 		})
 	}
 	// The tests reading effective roles again, through a Service caching
@@ -70,24 +84,26 @@ func Run(t *testing.T, newStore func(t *testing.T) rbac.Store) {
 				continue
 			}
 			t.Run(tt.name, func(t *testing.T) {
-				st := newStore(t)
-				svc := rbac.New(st, rbac.WithEffectiveRolesCache(0, 0))
-				tt.fn(t, &fixture{t: t, st: st, svc: svc, ctx: context.Background()})
+				h := newHarness(t)
+				svc := rbac.New(h.Store, rbac.WithEffectiveRolesCache(0, 0))
+				tt.fn(t, &fixture{t: t, h: h, st: h.Store, svc: svc, ctx: context.Background()})
 			})
 		}
 	})
 	t.Run("EffectiveRolesCache", func(t *testing.T) {
 		for _, tt := range cacheTests {
 			t.Run(tt.name, func(t *testing.T) {
-				tt.fn(t, newCacheFixture(t, newStore(t), tt.size))
+				tt.fn(t, newCacheFixture(t, newHarness(t), tt.size))
 			})
 		}
 	})
 }
 
-// fixture bundles a Store, a Service on it and helpers that fail the test.
+// fixture bundles a Harness, a Service on its Store and helpers that fail
+// the test.
 type fixture struct {
 	t   *testing.T
+	h   Harness
 	st  rbac.Store
 	svc *rbac.Service
 	ctx context.Context
