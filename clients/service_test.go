@@ -8,9 +8,9 @@ import (
 
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientsmem"
-	"github.com/opengate-iam/opengate/clients/clientstest"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/iam/iamtest"
 	"github.com/opengate-iam/opengate/rbac"
 )
 
@@ -44,13 +44,13 @@ func (s *countingStore) count() int {
 type fixture struct {
 	svc   *clients.Service
 	store *countingStore
-	rec   *clientstest.Recorder
+	rec   *iamtest.Recorder
 	mem   *clientsmem.Store
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	rec := clientstest.NewRecorder()
+	rec := iamtest.NewRecorder()
 	mem := clientsmem.New(rec)
 	store := &countingStore{Store: mem}
 	return &fixture{svc: clients.New(store), store: store, rec: rec, mem: mem}

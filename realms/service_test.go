@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamtest"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmsmem"
-	"github.com/opengate-iam/opengate/realms/realmstest"
 )
 
 // countingStore counts Get calls that reach the store.
@@ -32,9 +32,9 @@ func (s *countingStore) count() int {
 	return s.gets
 }
 
-func newService(t *testing.T) (*realms.Service, *countingStore, *realmstest.Recorder) {
+func newService(t *testing.T) (*realms.Service, *countingStore, *iamtest.Recorder) {
 	t.Helper()
-	rec := realmstest.NewRecorder()
+	rec := iamtest.NewRecorder()
 	store := &countingStore{Store: realmsmem.New(rec)}
 	return realms.New(store), store, rec
 }

@@ -2,7 +2,6 @@ package clientspg_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -19,7 +18,7 @@ import (
 func TestStore(t *testing.T) {
 	clientstest.Run(t, func(t *testing.T) clientstest.Harness {
 		pool := migrated(t)
-		return clientstest.Harness{Store: newStore(t, pool, newSealer(t)), Events: outbox(pool), OnceIsAtomic: true}
+		return clientstest.Harness{Store: newStore(t, pool, newSealer(t)), Events: iamtest.Outbox(pool), OnceIsAtomic: true}
 	})
 }
 
@@ -31,34 +30,6 @@ func migrated(t testing.TB) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	return pool
-}
-
-// outbox reads the events in pool's outbox, oldest first.
-func outbox(pool *pgxpool.Pool) func(t *testing.T) []iam.Event {
-	return func(t *testing.T) []iam.Event {
-		t.Helper()
-		rows, err := pool.Query(context.Background(), `SELECT payload FROM outbox ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var events []iam.Event
-		for rows.Next() {
-			var raw []byte
-			if err := rows.Scan(&raw); err != nil {
-				t.Fatal(err)
-			}
-			var e iam.Event
-			if err := json.Unmarshal(raw, &e); err != nil {
-				t.Fatal(err)
-			}
-			events = append(events, e)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return events
-	}
 }
 
 func newSealer(t testing.TB) *iamcrypto.Sealer {
@@ -172,7 +143,7 @@ func TestRealmEventsTakeEffectOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// admin-cli's client.created went to the outbox in the consumer's transaction.
-	events := outbox(pool)(t)
+	events := iamtest.Outbox(pool)(t)
 	if len(events) != 1 || events[0].Type != iam.TopicClientCreated || events[0].Subject != c.ID {
 		t.Fatalf("outbox = %+v", events)
 	}

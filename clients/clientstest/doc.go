@@ -3,7 +3,7 @@
 //
 //	func TestStore(t *testing.T) {
 //		clientstest.Run(t, func(t *testing.T) clientstest.Harness {
-//			rec := clientstest.NewRecorder()
+//			rec := iamtest.NewRecorder()
 //			return clientstest.Harness{Store: clientsmem.New(rec), Events: rec.Events}
 //		})
 //	}

@@ -2,7 +2,6 @@ package realmspg_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -19,7 +18,7 @@ import (
 func TestStore(t *testing.T) {
 	realmstest.Run(t, func(t *testing.T) realmstest.Harness {
 		pool := migrated(t)
-		return realmstest.Harness{Store: newStore(t, pool, sealer(t)), Events: outbox(pool)}
+		return realmstest.Harness{Store: newStore(t, pool, sealer(t)), Events: iamtest.Outbox(pool)}
 	})
 }
 
@@ -49,34 +48,6 @@ func sealer(t testing.TB) *iamcrypto.Sealer {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// outbox reads the events in pool's outbox, oldest first.
-func outbox(pool *pgxpool.Pool) func(t *testing.T) []iam.Event {
-	return func(t *testing.T) []iam.Event {
-		t.Helper()
-		rows, err := pool.Query(context.Background(), `SELECT payload FROM outbox ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var events []iam.Event
-		for rows.Next() {
-			var raw []byte
-			if err := rows.Scan(&raw); err != nil {
-				t.Fatal(err)
-			}
-			var e iam.Event
-			if err := json.Unmarshal(raw, &e); err != nil {
-				t.Fatal(err)
-			}
-			events = append(events, e)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return events
-	}
 }
 
 func TestSMTPPasswordIsSealedAtRest(t *testing.T) {
@@ -138,7 +109,7 @@ func TestServiceOverPostgresRecordsEventsInTheOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	var topics []string
-	for _, e := range outbox(pool)(t) {
+	for _, e := range iamtest.Outbox(pool)(t) {
 		topics = append(topics, e.Type+":"+string(e.Realm))
 	}
 	want := "realm.created:master realm.created:acme realm.updated:acme realm.deleted:acme"

@@ -3,7 +3,7 @@
 //
 //	func TestStore(t *testing.T) {
 //		realmstest.Run(t, func(t *testing.T) realmstest.Harness {
-//			bus := realmstest.NewRecorder()
+//			bus := iamtest.NewRecorder()
 //			return realmstest.Harness{Store: realmsmem.New(bus), Events: bus.Events}
 //		})
 //	}
