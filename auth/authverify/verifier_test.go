@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -350,5 +351,32 @@ func TestMiddleware(t *testing.T) {
 				t.Fatalf("WWW-Authenticate = %q", rec.Header().Get("WWW-Authenticate"))
 			}
 		})
+	}
+}
+
+// failingChecker is a revocation list that cannot be read.
+type failingChecker struct{}
+
+func (failingChecker) Revoked(context.Context, iam.Realm, string, string, time.Time) (bool, error) {
+	return false, errors.New("redis: i/o timeout")
+}
+
+func TestVerifyFailsClosedWhenTheRevocationListIsUnavailable(t *testing.T) {
+	acme := newRSAKey(t, "acme-1")
+	ctx := context.Background()
+	v, _ := authverify.New(ctx, base,
+		authverify.WithKeySource(authverify.StaticKeys{"acme": setOf(acme.pub)}),
+		authverify.WithRevocationChecker(failingChecker{}))
+	_, err := v.Verify(ctx, sign(t, claims("acme", nil), acme.priv))
+	if iam.ErrorCode(err) != iam.CodeUnavailable {
+		t.Fatalf("err = %v, want unavailable (503), never acceptance", err)
+	}
+	h := v.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Fatal("request passed") }))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Authorization", "Bearer "+sign(t, claims("acme", nil), acme.priv))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("middleware answered %d, want 503", rec.Code)
 	}
 }

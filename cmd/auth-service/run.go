@@ -1,15 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"time"
-
-	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
@@ -41,8 +37,6 @@ var binary = boot.Binary{Name: serviceName, Addr: ":8081", Instance: "this repli
 // config is what run reads from flags and the environment.
 type config struct {
 	boot.Config
-	redisURL    string
-	redisPrefix string
 	secretKey   []byte
 	previousKey []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
 	proxies     []netip.Prefix
@@ -55,15 +49,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	c := config{
-		Config:      shared,
-		redisURL:    getenv("OPENGATE_REDIS_URL"),
-		redisPrefix: cmp.Or(getenv("OPENGATE_REDIS_PREFIX"), "opengate:"),
+		Config: shared,
 	}
 	if c.MigrateOnly {
 		return c, nil
 	}
-	if c.redisURL == "" {
-		return config{}, errors.New("OPENGATE_REDIS_URL is required (codes, refresh tokens and revocations live in Redis)")
+	if err := c.RequireRedis(" (codes, refresh tokens and revocations live in Redis)"); err != nil {
+		return config{}, err
 	}
 	if err := c.RequireIssuer(": it is the public URL in every token's iss (e.g. https://id.example.com)"); err != nil {
 		return config{}, err
@@ -104,14 +96,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, serviceName+": database migrated")
 		return nil
 	}
-	ropt, err := rueidis.ParseURL(cfg.redisURL)
+	rdb, err := boot.OpenRedis(cfg.RedisURL)
 	if err != nil {
-		return fmt.Errorf("OPENGATE_REDIS_URL: %w", err)
-	}
-	ropt.DisableCache = true
-	rdb, err := rueidis.NewClient(ropt)
-	if err != nil {
-		return fmt.Errorf("redis: %w", err)
+		return err
 	}
 	defer rdb.Close()
 	sealer, err := boot.NewSealer(cfg.secretKey, cfg.previousKey)
@@ -129,7 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
 	clientReader := clients.NewCachedReader(clientshttp.NewClient(cfg.Peers.Clients, cfg.ServiceToken))
-	tokens := authredis.New(rdb, authredis.WithPrefix(cfg.redisPrefix))
+	tokens := authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix))
 	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool))}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
@@ -141,8 +128,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
+	// The realm's current id comes from the realm getter auth mints with, on
+	// every token; realm events drop the cached keys (FollowRealmEvents).
 	verifier, err := authverify.New(ctx, cfg.IssuerBase, authverify.WithKeySource(authverify.NewLocalKeys(svc.JWKS, time.Minute)),
-		authverify.WithRevocationChecker(auth.Revocations{Store: tokens}))
+		authverify.WithRealmIDs(svc), authverify.WithRevocationChecker(auth.Revocations{Store: tokens}))
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
@@ -169,6 +158,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox, none are consumed, caches expire by TTL only; run a single replica")
 	}
+	srv.FollowRealmEvents(verifier, cfg.Instance)
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the other services' internal APIs will refuse auth's calls")
 	}
@@ -189,7 +179,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Checks: map[string]iamhttp.Check{
 			"postgres":    pool.Ping,
 			"sealing_key": keyCheck,
-			"redis":       func(ctx context.Context) error { return rdb.Do(ctx, rdb.B().Ping().Build()).Error() },
+			"redis":       boot.RedisCheck(rdb),
 		},
 		Public:   api.MountPublic,
 		Verifier: verifier,

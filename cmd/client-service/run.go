@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientskafka"
@@ -41,6 +40,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err := c.RequireIssuer(" (admin calls are authorized by its tokens)"); err != nil {
 		return config{}, err
 	}
+	if err := c.RequireRedis(" (logged-out tokens are refused by reading auth's revocation list there)"); err != nil {
+		return config{}, err
+	}
 	if c.secretKey, err = boot.RequireSecretKey(getenv, "client secrets"); err != nil {
 		return config{}, err
 	}
@@ -68,10 +70,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	verifier, err := authverify.New(ctx, cfg.IssuerBase)
-	if err != nil {
-		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
-	}
 	sealer, err := boot.NewSealer(cfg.secretKey, cfg.previous)
 	if err != nil {
 		return err
@@ -111,10 +109,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Admin calls are checked against the caller's current state: a
 	// service account's client here, the rest at the peers.
 	guard := srv.AdminGuard(cfg.Config, boot.Own{Clients: svc}, bus)
+	verifier, redisReady, err := srv.Verifier(ctx, cfg.Config)
+	if err != nil {
+		return err
+	}
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  "clients",
-		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck},
+		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck, "redis": redisReady},
 		Verifier: verifier,
 		Verified: clientshttp.NewHandler(svc, clientshttp.WithServiceToken(cfg.ServiceToken), clientshttp.WithAdminGuard(guard)).Mount,
 	})

@@ -39,9 +39,10 @@ func TestRequiredConfiguration(t *testing.T) {
 	}{
 		{"NoPostgres", map[string]string{"OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_SECRET_KEY": key}, "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_SECRET_KEY": key}, "OPENGATE_ISSUER_BASE"},
-		{"NoSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_SECRET_KEY is required"},
-		{"BadSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
+		{"NoSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x"}, "OPENGATE_SECRET_KEY is required"},
+		{"BadSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
 			"OPENGATE_SECRET_KEY": "too-short"}, "OPENGATE_SECRET_KEY"},
+		{"NoRedis", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_SECRET_KEY": key}, "OPENGATE_REDIS_URL is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +78,7 @@ func TestRefusesAnotherSecretKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = run(context.Background(), []string{"-addr", "127.0.0.1:0"}, boottest.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL": dsn, "OPENGATE_ISSUER_BASE": "http://x",
+		"OPENGATE_POSTGRES_URL": dsn, "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
 		"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
 	}), io.Discard, io.Discard)
 	if err == nil || err.Error() != boot.MismatchMessage {
@@ -90,13 +91,12 @@ func TestServes(t *testing.T) {
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRealmDeleted, iam.TopicClientCreated, iam.TopicClientUpdated, iam.TopicClientDeleted)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(map[string]string{
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
-		"OPENGATE_ISSUER_BASE":   iss.URL(),
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
 		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
-	}))
+	})))
 	if len(srv.Output) != 1 {
 		t.Fatalf("unexpected output %q", srv.Output)
 	}
@@ -145,4 +145,17 @@ func TestServes(t *testing.T) {
 		_, err := remote.GetByClientID(ctx, "beta", "admin-cli")
 		return err == nil
 	})
+
+	// Logged out: auth's revocation list, read from its Redis, refuses the
+	// token (a fresh one of the same administrator still works).
+	subject := peers.User(t, iam.MasterRealm, "logged-out", iam.RoleAdmin)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master/clients", iss.Token(t, "master", subject, iam.RoleAdmin), ""); resp.StatusCode != 200 {
+		t.Fatalf("GET /admin/realms/master/clients = %d", resp.StatusCode)
+	}
+	loggedOut := iss.Token(t, "master", subject, iam.RoleAdmin)
+	iss.Revoke(t, loggedOut)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master/clients", loggedOut, ""); resp.StatusCode != 401 ||
+		!strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Fatalf("GET /admin/realms/master/clients with a revoked token = %d %q, want 401 invalid_token", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -37,6 +36,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		if err := shared.RequireIssuer(" (admin calls are authorized by its tokens)"); err != nil {
 			return config{}, err
 		}
+		if err := shared.RequireRedis(" (logged-out tokens are refused by reading auth's revocation list there)"); err != nil {
+			return config{}, err
+		}
 	}
 	return config{Config: shared, adminUser: getenv("OPENGATE_ADMIN_USER")}, nil
 }
@@ -59,10 +61,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	verifier, err := authverify.New(ctx, cfg.IssuerBase)
-	if err != nil {
-		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
-	}
 	svc := rbac.New(rbacpg.New(pool), rbac.WithBootstrapAdmin(cfg.adminUser), rbac.WithEffectiveRolesCache(0, 0))
 	// master's roles exist from the first start, as the realm does in
 	// realm-service: the bootstrap administrator is given admin.
@@ -92,10 +90,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Admin calls are checked against the caller's current state: its roles
 	// here, the rest at the peers.
 	guard := srv.AdminGuard(cfg.Config, boot.Own{Roles: svc}, bus)
+	verifier, redisReady, err := srv.Verifier(ctx, cfg.Config)
+	if err != nil {
+		return err
+	}
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  serviceName,
-		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
+		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "redis": redisReady},
 		Verifier: verifier,
 		Verified: rbachttp.NewHandler(svc, rbachttp.WithServiceToken(cfg.ServiceToken), rbachttp.WithAdminGuard(guard)).Mount,
 	})

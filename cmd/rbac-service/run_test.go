@@ -33,6 +33,7 @@ func TestRequiredConfiguration(t *testing.T) {
 	}{
 		{"NoPostgres", map[string]string{"OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}, "OPENGATE_ISSUER_BASE"},
+		{"NoRedis", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_REDIS_URL is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,12 +50,11 @@ func TestServes(t *testing.T) {
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRoleCreated)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil) // users, realms and clients
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, peers.Env(map[string]string{
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, peers.Env(iss.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
-		"OPENGATE_ISSUER_BASE":   iss.URL(),
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
-	}))
+	})))
 	if len(srv.Output) != 1 {
 		t.Fatalf("unexpected output %q", srv.Output)
 	}
@@ -115,4 +115,17 @@ func TestServes(t *testing.T) {
 		resp, _ := srv.Call(t, "GET", "/admin/realms/beta/roles/default-roles-beta", admin, "")
 		return resp.StatusCode == 200
 	})
+
+	// Logged out: auth's revocation list, read from its Redis, refuses the
+	// token (a fresh one of the same administrator still works).
+	subject := root
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master/roles", iss.Token(t, "master", subject, iam.RoleAdmin), ""); resp.StatusCode != 200 {
+		t.Fatalf("GET /admin/realms/master/roles = %d", resp.StatusCode)
+	}
+	loggedOut := iss.Token(t, "master", subject, iam.RoleAdmin)
+	iss.Revoke(t, loggedOut)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master/roles", loggedOut, ""); resp.StatusCode != 401 ||
+		!strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Fatalf("GET /admin/realms/master/roles with a revoked token = %d %q, want 401 invalid_token", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
 }

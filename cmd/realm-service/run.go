@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/realms"
@@ -40,6 +39,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err := c.RequireIssuer(" (admin calls are authorized by its tokens)"); err != nil {
 		return config{}, err
 	}
+	if err := c.RequireRedis(" (logged-out tokens are refused by reading auth's revocation list there)"); err != nil {
+		return config{}, err
+	}
 	if c.secretKey, err = boot.RequireSecretKey(getenv, "realms' SMTP passwords"); err != nil {
 		return config{}, err
 	}
@@ -67,10 +69,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	verifier, err := authverify.New(ctx, cfg.IssuerBase)
-	if err != nil {
-		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
-	}
 	sealer, err := boot.NewSealer(cfg.secretKey, cfg.previous)
 	if err != nil {
 		return err
@@ -108,10 +106,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Admin calls are checked against the caller's current state: its
 	// realm here, its user and roles at the peers.
 	guard := srv.AdminGuard(cfg.Config, boot.Own{Realms: svc}, bus)
+	verifier, redisReady, err := srv.Verifier(ctx, cfg.Config)
+	if err != nil {
+		return err
+	}
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  "realms",
-		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck},
+		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck, "redis": redisReady},
 		Verifier: verifier,
 		Verified: realmshttp.NewHandler(svc, realmshttp.WithServiceToken(cfg.ServiceToken), realmshttp.WithAdminGuard(guard)).Mount,
 	})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -37,9 +38,10 @@ func TestRequiredConfiguration(t *testing.T) {
 	}{
 		{"NoPostgres", map[string]string{"OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}, "OPENGATE_ISSUER_BASE"},
-		{"NoSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_SECRET_KEY is required"},
-		{"BadSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
+		{"NoSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x"}, "OPENGATE_SECRET_KEY is required"},
+		{"BadSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
 			"OPENGATE_SECRET_KEY": "too-short"}, "OPENGATE_SECRET_KEY"},
+		{"NoRedis", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_REDIS_URL is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,13 +61,12 @@ func TestServes(t *testing.T) {
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRealmUpdated, iam.TopicRealmDeleted)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(map[string]string{
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
-		"OPENGATE_ISSUER_BASE":   iss.URL(),
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
 		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
-	}))
+	})))
 	if len(srv.Output) != 1 {
 		t.Fatalf("unexpected output %q", srv.Output)
 	}
@@ -111,4 +112,58 @@ func TestServes(t *testing.T) {
 			t.Fatalf("realm.created not relayed to Kafka; seen %v", seen)
 		}
 	}
+}
+
+// The binary's verifier reads auth's revocation list (a revoked token is
+// refused at once) and follows realm.deleted: a deleted realm's token is
+// refused by the verifier itself (401 invalid_token) even while the issuer
+// still publishes the realm's keys and id.
+func TestVerifierRefusesRevokedTokensAndTokensOfDeletedRealms(t *testing.T) {
+	dsn := iamtest.PostgresURL(t)
+	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRealmUpdated, iam.TopicRealmDeleted)
+	iss := boottest.NewIssuer(t)
+	peers := boottest.StartPeers(t, "svc-token", nil)
+	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
+		"OPENGATE_POSTGRES_URL":  dsn,
+		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
+		"OPENGATE_SERVICE_TOKEN": "svc-token",
+		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
+	})))
+	refusedByVerifier := func(resp *http.Response) bool {
+		return resp.StatusCode == 401 && strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token")
+	}
+	root := peers.User(t, iam.MasterRealm, "root", iam.RoleAdmin)
+	admin := iss.Token(t, "master", root, iam.RoleAdmin)
+	if resp, _ := srv.Call(t, "POST", "/admin/realms", admin, `{"realm":"gone","enabled":true}`); resp.StatusCode != 201 {
+		t.Fatalf("create realm = %d", resp.StatusCode)
+	}
+
+	loggedOut := iss.Token(t, "master", root, iam.RoleAdmin)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master", loggedOut, ""); resp.StatusCode != 200 {
+		t.Fatalf("GET master before revocation = %d", resp.StatusCode)
+	}
+	iss.Revoke(t, loggedOut)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master", loggedOut, ""); !refusedByVerifier(resp) {
+		t.Fatalf("GET master with a revoked token = %d, want 401 invalid_token", resp.StatusCode)
+	}
+
+	gone, err := realmshttp.NewClient(srv.URL, "svc-token").Get(context.Background(), "gone")
+	if err != nil || gone.ID == "" {
+		t.Fatalf("internal Get = %+v, %v", gone, err)
+	}
+	iss.SetRealmID("gone", gone.ID)
+	peers.Realm(t, "gone")
+	old := iss.Token(t, "gone", peers.User(t, "gone", "alice", iam.RoleRealmAdmin), iam.RoleRealmAdmin)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/gone", old, ""); resp.StatusCode != 200 {
+		t.Fatalf("GET gone with its realm-admin's token = %d", resp.StatusCode)
+	}
+	if resp, _ := srv.Call(t, "DELETE", "/admin/realms/gone", admin, ""); resp.StatusCode != 204 {
+		t.Fatalf("DELETE gone = %d", resp.StatusCode)
+	}
+	// The issuer lags: it still serves gone's keys and old id. The
+	// realm.deleted event alone makes the verifier refuse the token.
+	boottest.Eventually(t, 60*time.Second, "the deleted realm's token is still accepted by the verifier", func() bool {
+		resp, _ := srv.Call(t, "GET", "/admin/realms/gone", old, "")
+		return refusedByVerifier(resp)
+	})
 }

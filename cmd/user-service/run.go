@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -45,6 +44,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		if err := shared.RequireIssuer(" (admin and account calls are authorized by its tokens)"); err != nil {
 			return config{}, err
 		}
+		if err := shared.RequireRedis(" (logged-out tokens are refused by reading auth's revocation list there)"); err != nil {
+			return config{}, err
+		}
 	}
 	return config{
 		Config:        shared,
@@ -72,10 +74,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
-	verifier, err := authverify.New(ctx, cfg.IssuerBase)
-	if err != nil {
-		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
-	}
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
 	svc := users.New(userspg.New(pool), realmGetter, users.WithPublicURL(cfg.publicURL), users.WithLogger(log))
 	if cfg.ServiceToken == "" {
@@ -109,9 +107,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Admin calls are checked against the caller's current state: its user
 	// here, the rest at the peers.
 	guard := srv.AdminGuard(cfg.Config, boot.Own{Users: svc, Realms: realmGetter}, bus)
+	verifier, redisReady, err := srv.Verifier(ctx, cfg.Config)
+	if err != nil {
+		return err
+	}
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  serviceName,
-		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping},
+		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "redis": redisReady},
 		Verifier: verifier,
 		Verified: usershttp.NewHandler(svc, usershttp.WithServiceToken(cfg.ServiceToken), usershttp.WithAdminGuard(guard)).Mount,
 	})

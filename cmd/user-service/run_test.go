@@ -57,6 +57,7 @@ func TestRequiredConfiguration(t *testing.T) {
 	}{
 		{"NoPostgres", map[string]string{"OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}, "OPENGATE_ISSUER_BASE"},
+		{"NoRedis", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_REDIS_URL is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,13 +75,12 @@ func TestServes(t *testing.T) {
 	iss := boottest.NewIssuer(t)
 	realmsURL := realmService(t)
 	peers := boottest.StartPeers(t, svcToken, nil) // clients and roles
-	env := peers.Env(map[string]string{
+	env := peers.Env(iss.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":   dsn,
-		"OPENGATE_ISSUER_BASE":    iss.URL(),
 		"OPENGATE_KAFKA_BROKERS":  strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN":  svcToken,
 		"OPENGATE_ADMIN_PASSWORD": "bootstrap-pw",
-	})
+	}))
 	env["OPENGATE_REALMS_URL"] = realmsURL // with acme's cheap password hashing
 	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)
 	ctx := context.Background()
@@ -157,4 +157,17 @@ func TestServes(t *testing.T) {
 		_, n := srv.Call(t, "GET", "/admin/realms/acme/users/count", admin, "")
 		return strings.TrimSpace(n) == "0"
 	})
+
+	// Logged out: auth's revocation list, read from its Redis, refuses the
+	// token (a fresh one of the same administrator still works).
+	subject := root
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master/users", iss.Token(t, "master", subject, iam.RoleAdmin), ""); resp.StatusCode != 200 {
+		t.Fatalf("GET /admin/realms/master/users = %d", resp.StatusCode)
+	}
+	loggedOut := iss.Token(t, "master", subject, iam.RoleAdmin)
+	iss.Revoke(t, loggedOut)
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master/users", loggedOut, ""); resp.StatusCode != 401 ||
+		!strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Fatalf("GET /admin/realms/master/users with a revoked token = %d %q, want 401 invalid_token", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
 }

@@ -49,6 +49,14 @@ func Redis(t testing.TB) (rueidis.Client, string) {
 	return client, prefix
 }
 
+// RedisURL returns the URL of the test Redis (OPENGATE_TEST_REDIS_URL, else a
+// container), for code under test that connects by URL; pair it with the
+// prefix of Redis(t) so the test's keys are cleaned up.
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	return redisURL(t)
+}
+
 func redisURL(t testing.TB) string {
 	t.Helper()
 	if u := os.Getenv(EnvRedisURL); u != "" {

@@ -40,6 +40,12 @@ type Config struct {
 	IssuerBase     string   // OPENGATE_ISSUER_BASE (see RequireIssuer)
 	ServiceToken   string   // OPENGATE_SERVICE_TOKEN: secret of the internal APIs
 	Brokers        []string // OPENGATE_KAFKA_BROKERS, comma-separated; none: no Kafka
+	// RedisURL is OPENGATE_REDIS_URL: auth's Redis, where its revocation
+	// list is (see RequireRedis).
+	RedisURL string
+	// RedisPrefix is OPENGATE_REDIS_PREFIX, the prefix of auth's keys
+	// (default "opengate:").
+	RedisPrefix string
 	// Instance is -instance / OPENGATE_INSTANCE, else the host name, else
 	// "default". It is empty for a Binary without Instance.
 	Instance string
@@ -74,6 +80,8 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 		IssuerBase:   getenv("OPENGATE_ISSUER_BASE"),
 		ServiceToken: getenv("OPENGATE_SERVICE_TOKEN"),
 		Brokers:      SplitList(getenv("OPENGATE_KAFKA_BROKERS")),
+		RedisURL:     getenv("OPENGATE_REDIS_URL"),
+		RedisPrefix:  cmp.Or(getenv("OPENGATE_REDIS_PREFIX"), "opengate:"),
 		Peers: Peers{
 			Realms:  cmp.Or(getenv("OPENGATE_REALMS_URL"), "http://localhost:8083"),
 			Users:   cmp.Or(getenv("OPENGATE_USERS_URL"), "http://localhost:8082"),

@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/iam/iampg"
@@ -25,12 +26,14 @@ func NewLogger(stderr io.Writer, service string) *slog.Logger {
 
 // Server runs a microservice's HTTP API and, beside it, its background tasks.
 // Tasks are added first and started by Serve; Close closes what the Server
-// opened (Kafka), so a binary defers Close right after NewServer.
+// opened (Kafka, the verifier's Redis), so a binary defers Close right after
+// NewServer.
 type Server struct {
 	name  string
 	log   *slog.Logger
 	tasks []task
 	kafka *Kafka
+	redis []rueidis.Client
 }
 
 type task struct {
@@ -134,10 +137,13 @@ func (m *Management) Wait() error {
 	return <-m.done
 }
 
-// Close closes the Kafka connection OpenKafka made, if any. Call it after
-// Serve has returned.
+// Close closes the Kafka connection OpenKafka made and the Redis connection
+// Verifier made, if any. Call it after Serve has returned.
 func (s *Server) Close() {
 	if s.kafka != nil {
 		s.kafka.Close()
+	}
+	for _, rc := range s.redis {
+		rc.Close()
 	}
 }
