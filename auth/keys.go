@@ -26,7 +26,7 @@ type keyring struct {
 	mu     sync.RWMutex
 	realms map[iam.Realm]*realmKeys
 
-	loadMu sync.Mutex // serializes loads, so a cold realm is read once
+	loads realmLocks // serializes loads per realm, so a cold realm is read once
 }
 
 // ringKey is a usable key: parsed, with its JOSE headers encoded.
@@ -139,8 +139,7 @@ func (r *keyring) rotate(ctx context.Context, realm iam.Realm, alg string) (*rin
 // the activation, the store answers CodeConflict and load reads again.
 func (r *keyring) load(ctx context.Context, realm iam.Realm, alg string, force bool) (*realmKeys, error) {
 	const op = "auth.keys.load"
-	r.loadMu.Lock()
-	defer r.loadMu.Unlock()
+	defer r.loads.lock(realm)()
 	if !force {
 		// Another goroutine may have loaded while this one waited.
 		if rk, fresh := r.cached(realm); fresh && rk.active != nil && !r.stale(rk.active, alg) &&
@@ -165,6 +164,11 @@ func (r *keyring) load(ctx context.Context, realm iam.Realm, alg string, force b
 			(r.rotation > 0 && now.Sub(current.CreatedAt) >= r.rotation)
 		if !needNew {
 			return r.cache(ctx, realm, keys)
+		}
+		if force {
+			if err := rotationAllowed(keys, now); err != nil {
+				return nil, iam.Wrap(op, err)
+			}
 		}
 		if attempt >= 3 {
 			return nil, iam.Errorf(iam.CodeUnavailable, "signing keys are changing concurrently, retry")
@@ -191,18 +195,31 @@ func (r *keyring) load(ctx context.Context, realm iam.Realm, alg string, force b
 	}
 }
 
-// cache builds and stores the realm's key set from keys. Expired retired keys
-// are left out (and deleted from the store in passing).
+// cache builds and stores the realm's key set from keys: the active key and
+// at most MaxRetiredKeys retired keys, the newest, that have not expired.
+// Expired keys and older retired keys beyond the cap (left by automatic
+// rotations, algorithm changes, or a store filled before the cap) are left
+// out and deleted from the store in passing.
 func (r *keyring) cache(ctx context.Context, realm iam.Realm, keys []Key) (*realmKeys, error) {
 	now := r.now()
-	rk := &realmKeys{byKID: make(map[string]*ringKey, len(keys)), loadedAt: now}
-	set := JWKS{Keys: make([]JWK, 0, len(keys))}
-	expired := false
+	retired := retiredInUse(keys, now)
+	prune := len(retired) < len(keys)-activeCount(keys) // some have expired
+	cutoff := now
+	if len(retired) > MaxRetiredKeys {
+		cutoff = retired[MaxRetiredKeys-1].ExpiresAt // the oldest kept
+		retired, prune = retired[:MaxRetiredKeys], true
+	}
+	keep := make([]Key, 0, len(retired)+1)
 	for _, k := range keys {
-		if !k.Active() && !k.ExpiresAt.After(now) {
-			expired = true
-			continue
+		if k.Active() {
+			keep = append(keep, k)
 		}
+	}
+	keep = append(keep, retired...)
+
+	rk := &realmKeys{byKID: make(map[string]*ringKey, len(keep)), loadedAt: now}
+	set := JWKS{Keys: make([]JWK, 0, len(keep))}
+	for _, k := range keep {
 		pub := k.Private.Public()
 		jwk, err := publicJWK(k.Algorithm, pub)
 		if err != nil {
@@ -219,10 +236,10 @@ func (r *keyring) cache(ctx context.Context, realm iam.Realm, keys []Key) (*real
 		}
 	}
 	rk.jwks = set
-	if expired {
-		// Best effort: an expired key is already unpublished; a failed delete
-		// is retried on the next load.
-		_ = r.store.DeleteExpiredKeys(ctx, realm, now)
+	if prune {
+		// Best effort: the keys are already unpublished; a failed delete is
+		// retried on the next load.
+		_ = r.store.DeleteExpiredKeys(ctx, realm, cutoff)
 	}
 	r.mu.Lock()
 	r.realms[realm] = rk

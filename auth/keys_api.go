@@ -76,7 +76,9 @@ func (s *Service) DeleteRealm(ctx context.Context, realm iam.Realm) error {
 // algorithm and returns it. New tokens are signed with the new key at once
 // on this replica (within WithKeyCacheTTL on others); the old key stays in the
 // JWKS for the maximum token lifespan, so tokens it signed stay valid until
-// they expire. CodeNotFound for an unknown realm.
+// they expire. A realm keeps at most MaxRetiredKeys such keys: while it has
+// that many, RotateKey answers CodeRateLimited with a retry hint (the time
+// until the oldest of them expires). CodeNotFound for an unknown realm.
 func (s *Service) RotateKey(ctx context.Context, realm iam.Realm) (KeyInfo, error) {
 	r, err := s.Realm(ctx, realm)
 	if err != nil {
