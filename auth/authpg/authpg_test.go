@@ -49,9 +49,9 @@ func TestNewKeyStoreRequiresASealer(t *testing.T) {
 }
 
 func TestKeyStore(t *testing.T) {
-	authtest.RunKeyStore(t, func(t *testing.T) auth.KeyStore {
+	authtest.RunKeyStore(t, func(t *testing.T) authtest.KeyStoreHarness {
 		s, _ := newStore(t)
-		return s
+		return authtest.KeyStoreHarness{Store: s}
 	})
 }
 

@@ -4,16 +4,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authredis"
 	"github.com/opengate-iam/opengate/auth/authtest"
 	"github.com/opengate-iam/opengate/iam/iamtest"
 )
 
 func TestTokenStore(t *testing.T) {
-	authtest.RunTokenStore(t, func(t *testing.T) auth.TokenStore {
+	authtest.RunTokenStore(t, func(t *testing.T) authtest.TokenStoreHarness {
 		client, prefix := iamtest.Redis(t)
-		return authredis.New(client, authredis.WithPrefix(prefix))
+		return authtest.TokenStoreHarness{Store: authredis.New(client, authredis.WithPrefix(prefix))}
 	})
 }
 

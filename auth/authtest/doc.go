@@ -4,9 +4,9 @@
 // for the realms, clients, users and rbac services.
 //
 //	func TestTokenStore(t *testing.T) {
-//		authtest.RunTokenStore(t, func(t *testing.T) auth.TokenStore {
+//		authtest.RunTokenStore(t, func(t *testing.T) authtest.TokenStoreHarness {
 //			client, prefix := iamtest.Redis(t)
-//			return authredis.New(client, authredis.WithPrefix(prefix))
+//			return authtest.TokenStoreHarness{Store: authredis.New(client, authredis.WithPrefix(prefix))}
 //		})
 //	}
 package authtest
