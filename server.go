@@ -218,7 +218,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		rbac.WithClientResolver(s.Clients), rbac.WithEffectiveRolesCache(0, 0),
 	}, opts.RBAC...)...)
 	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
-		append([]auth.Option{auth.WithPublisher(authEvents)}, opts.Auth...)...)
+		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users)}, opts.Auth...)...)
 	if err != nil {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
 	}

@@ -142,7 +142,7 @@ func TestBruteForceLocksAnAddressAcrossUsers(t *testing.T) {
 
 func TestFailuresAreCountedPerUserOnlyWithAUserFinder(t *testing.T) {
 	e := newEnv(t)
-	svc, err := auth.New(issuerBase, e.dir.Realms(), e.dir.Clients(), e.dir.UsersWithoutFinder(), e.dir.Roles(),
+	svc, err := auth.New(issuerBase, e.dir.Realms(), e.dir.Clients(), e.dir.Users(), e.dir.Roles(),
 		e.keys, e.tokens, auth.WithClock(e.clock.Now))
 	if err != nil {
 		t.Fatal(err)

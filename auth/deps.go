@@ -42,17 +42,13 @@ type ClientAuthenticator interface {
 // whose cause (errors.Is) may be users.ErrUnknownUser or users.ErrDisabled to
 // name the auth.login.failure reason. Get returns a user by id (CodeNotFound
 // if absent).
-//
-// If the implementation also satisfies UserFinder, failed logins are counted
-// per user as well as per IP address (brute-force protection per user needs
-// the user id of a failed attempt).
 type UserAuthenticator interface {
 	Authenticate(ctx context.Context, realm iam.Realm, usernameOrEmail, password string) (users.User, error)
 	Get(ctx context.Context, realm iam.Realm, id string) (users.User, error)
 }
 
 // UserFinder finds a user by username or email without a password
-// (CodeNotFound if absent). It is optional: see UserAuthenticator.
+// (CodeNotFound if absent). It is optional: see WithUserFinder.
 type UserFinder interface {
 	Find(ctx context.Context, realm iam.Realm, usernameOrEmail string) (users.User, error)
 }

@@ -50,6 +50,12 @@ type Option func(*Service)
 // bus in the embedded default. Without it no events are sent.
 func WithPublisher(p iam.Publisher) Option { return func(s *Service) { s.events = p } }
 
+// WithUserFinder counts failed logins per user as well as per IP address:
+// brute-force protection per user needs the user id of a failed attempt,
+// which f finds by the login name. Without it failures are counted per IP
+// address only.
+func WithUserFinder(f UserFinder) Option { return func(s *Service) { s.finder = f } }
+
 // WithSessionChecker asks c whether a session is alive on every refresh.
 func WithSessionChecker(c SessionChecker) Option { return func(s *Service) { s.sessions = c } }
 
@@ -100,8 +106,8 @@ func WithIPFailureFactor(n int) Option {
 // "https://id.example.com" or "http://localhost:8080"); it is required,
 // because deriving the issuer from request headers would let a caller choose
 // it. It must be an absolute http(s) URL without query or fragment
-// (CodeInvalid otherwise). If users also implements UserFinder, failed logins
-// are counted per user too.
+// (CodeInvalid otherwise). Failed logins are counted per user only with
+// WithUserFinder.
 func New(issuerBase string, realms RealmGetter, clients ClientAuthenticator, users UserAuthenticator,
 	roles RoleResolver, keys KeyStore, tokens TokenStore, opts ...Option) (*Service, error) {
 	base, err := parseIssuerBase(issuerBase)
@@ -119,7 +125,6 @@ func New(issuerBase string, realms RealmGetter, clients ClientAuthenticator, use
 		maxToken:   24 * time.Hour,
 		ipFactor:   5,
 	}
-	s.finder, _ = users.(UserFinder)
 	s.keys = newKeyring(keys, func() time.Time { return s.now() })
 	for _, o := range opts {
 		o(s)

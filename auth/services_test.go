@@ -63,7 +63,7 @@ func TestWithTheRealServices(t *testing.T) {
 	}
 	events := &eventLog{}
 	svc, err := auth.New("http://localhost:8080", realmSvc, clientSvc, userSvc, rbacSvc,
-		authmem.NewKeyStore(), authmem.New(), auth.WithPublisher(events))
+		authmem.NewKeyStore(), authmem.New(), auth.WithPublisher(events), auth.WithUserFinder(userSvc))
 	if err != nil {
 		t.Fatal(err)
 	}

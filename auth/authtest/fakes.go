@@ -62,22 +62,20 @@ func (d *Directory) Realms() auth.RealmGetter { return realmView{d} }
 // Clients returns the directory as an auth.ClientAuthenticator.
 func (d *Directory) Clients() auth.ClientAuthenticator { return clientView{d} }
 
-// Users returns the directory as an auth.UserAuthenticator that also
-// implements auth.UserFinder.
+// Users returns the directory as an auth.UserAuthenticator.
 func (d *Directory) Users() auth.UserAuthenticator { return userView{d} }
 
-// UsersWithoutFinder returns the directory as an auth.UserAuthenticator that
-// does not implement auth.UserFinder.
-func (d *Directory) UsersWithoutFinder() auth.UserAuthenticator {
-	return struct{ auth.UserAuthenticator }{userView{d}}
-}
+// Finder returns the directory as an auth.UserFinder.
+func (d *Directory) Finder() auth.UserFinder { return userView{d} }
 
 // Roles returns the directory as an auth.RoleResolver.
 func (d *Directory) Roles() auth.RoleResolver { return roleView{d} }
 
-// NewService returns an auth.Service over the directory's views.
+// NewService returns an auth.Service over the directory's views, counting
+// failed logins per user (auth.WithUserFinder) before opts.
 func (d *Directory) NewService(issuerBase string, keys auth.KeyStore, tokens auth.TokenStore, opts ...auth.Option) (*auth.Service, error) {
-	return auth.New(issuerBase, d.Realms(), d.Clients(), d.Users(), d.Roles(), keys, tokens, opts...)
+	return auth.New(issuerBase, d.Realms(), d.Clients(), d.Users(), d.Roles(), keys, tokens,
+		append([]auth.Option{auth.WithUserFinder(d.Finder())}, opts...)...)
 }
 
 // NewDirectory returns an empty Directory.

@@ -117,12 +117,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
 	clientReader := clients.NewCachedReader(clientshttp.NewClient(cfg.Peers.Clients, cfg.ServiceToken))
 	tokens := authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix))
-	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool))}
+	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken))
+	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
+	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient)}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}
-	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken))
-	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
 	svc, err := auth.New(cfg.IssuerBase, realmGetter, clientReader, usersClient, roles,
 		keys, tokens, opts...)
 	if err != nil {
