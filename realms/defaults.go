@@ -22,6 +22,13 @@ const (
 	DefaultWaitIncrement = time.Minute
 	DefaultMaxWait       = 15 * time.Minute
 	DefaultResetAfter    = 12 * time.Hour
+
+	// OTP defaults are Keycloak's.
+	DefaultOTPType            = OTPTypeTOTP
+	DefaultOTPAlgorithm       = OTPHmacSHA1
+	DefaultOTPDigits          = 6
+	DefaultOTPPeriod          = 30 * time.Second
+	DefaultOTPLookAheadWindow = 1
 )
 
 // Default returns an enabled realm called name with every default setting.
@@ -49,6 +56,27 @@ func (r *Realm) applyDefaults() {
 	setDuration(&r.BruteForce.WaitIncrement, DefaultWaitIncrement)
 	setDuration(&r.BruteForce.MaxWait, DefaultMaxWait)
 	setDuration(&r.BruteForce.ResetAfter, DefaultResetAfter)
+	r.OTP = r.OTP.WithDefaults()
+}
+
+// WithDefaults returns p with Keycloak's defaults in its zero-valued
+// settings, except LookAheadWindow, whose zero is a setting (no drift
+// allowed): a policy that sets nothing at all gets the default window too.
+func (p OTPPolicy) WithDefaults() OTPPolicy {
+	if p == (OTPPolicy{}) {
+		p.LookAheadWindow = DefaultOTPLookAheadWindow
+	}
+	if p.Type == "" {
+		p.Type = DefaultOTPType
+	}
+	if p.Algorithm == "" {
+		p.Algorithm = DefaultOTPAlgorithm
+	}
+	if p.Digits == 0 {
+		p.Digits = DefaultOTPDigits
+	}
+	setDuration(&p.Period, DefaultOTPPeriod)
+	return p
 }
 
 func setDuration(d *time.Duration, def time.Duration) {

@@ -29,6 +29,9 @@ type Realm struct {
 	PasswordPolicy PasswordPolicy
 	BruteForce     BruteForce
 	MFA            MFAPolicy
+	// OTP is how one-time passwords of the realm's authenticator apps are
+	// made (Keycloak's otpPolicy* settings).
+	OTP OTPPolicy
 	// SigningAlgorithm is the JWS algorithm of the realm's tokens: RS256
 	// (default), ES256 or EdDSA.
 	SigningAlgorithm string
@@ -82,6 +85,35 @@ const (
 	MFAOff      MFAPolicy = "off"
 	MFAOptional MFAPolicy = "optional"
 	MFARequired MFAPolicy = "required"
+)
+
+// OTPPolicy is the realm's one-time-password policy, on Keycloak's
+// settings (otpPolicyType, otpPolicyAlgorithm, otpPolicyDigits,
+// otpPolicyPeriod, otpPolicyLookAheadWindow). It applies to authenticators
+// enrolled from then on and to the verification of every code: changing
+// Algorithm, Digits or Period makes the codes of authenticators enrolled
+// before wrong, as in Keycloak.
+type OTPPolicy struct {
+	// Type is OTPTypeTOTP (RFC 6238), the only type OpenGate supports.
+	Type string
+	// Algorithm is the HMAC of the codes: OTPHmacSHA1 (default, what every
+	// authenticator app supports), OTPHmacSHA256 or OTPHmacSHA512.
+	Algorithm string
+	// Digits is the length of a code: 6 (default) or 8.
+	Digits int
+	// Period is how long one code lasts (default 30s), whole seconds.
+	Period time.Duration
+	// LookAheadWindow is how many periods before and after the current one
+	// a code is still accepted, for clocks that drift (default 1).
+	LookAheadWindow int
+}
+
+// OTP policy values.
+const (
+	OTPTypeTOTP   = "totp"
+	OTPHmacSHA1   = "HmacSHA1"
+	OTPHmacSHA256 = "HmacSHA256"
+	OTPHmacSHA512 = "HmacSHA512"
 )
 
 // SMTP holds the sender settings of the realm's mail. Password is a secret:

@@ -31,6 +31,12 @@ type Update struct {
 	MFA              *MFAPolicy
 	SigningAlgorithm *string
 
+	OTPType            *string
+	OTPAlgorithm       *string
+	OTPDigits          *int
+	OTPPeriod          *time.Duration
+	OTPLookAheadWindow *int
+
 	// SMTP replaces the sender settings. A Password equal to SecretMask
 	// keeps the stored password; an empty SMTP{} removes the settings.
 	SMTP *SMTP
@@ -58,6 +64,11 @@ func (u Update) Apply(r *Realm) {
 	setIf(&r.BruteForce.ResetAfter, u.ResetAfter)
 	setIf(&r.MFA, u.MFA)
 	setIf(&r.SigningAlgorithm, u.SigningAlgorithm)
+	setIf(&r.OTP.Type, u.OTPType)
+	setIf(&r.OTP.Algorithm, u.OTPAlgorithm)
+	setIf(&r.OTP.Digits, u.OTPDigits)
+	setIf(&r.OTP.Period, u.OTPPeriod)
+	setIf(&r.OTP.LookAheadWindow, u.OTPLookAheadWindow)
 	if u.SMTP != nil {
 		smtp := *u.SMTP
 		if smtp.Password == SecretMask {

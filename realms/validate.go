@@ -23,6 +23,10 @@ const (
 	MaxSessionLifespan     = 365 * 24 * time.Hour
 	MaxBruteForceDuration  = 365 * 24 * time.Hour
 	MaxFailureFactor       = 1000
+
+	MinOTPPeriod          = 15 * time.Second
+	MaxOTPPeriod          = 5 * time.Minute
+	MaxOTPLookAheadWindow = 10
 )
 
 // Validate checks every setting of r and returns the first problem as
@@ -62,6 +66,9 @@ func (r Realm) Validate() error {
 	default:
 		return iam.Invalidf("mfaPolicy", "mfaPolicy must be off, optional or required")
 	}
+	if err := r.OTP.Validate(); err != nil {
+		return err
+	}
 	switch r.SigningAlgorithm {
 	case AlgRS256, AlgES256, AlgEdDSA:
 	default:
@@ -100,6 +107,29 @@ func (b BruteForce) validate() error {
 	}
 	if b.MaxWait < b.WaitIncrement {
 		return iam.Invalidf("maxFailureWaitSeconds", "maxFailureWaitSeconds must not be less than waitIncrementSeconds")
+	}
+	return nil
+}
+
+// Validate checks the OTP policy, naming the offending setting by its
+// RealmRepresentation name (CodeInvalid).
+func (p OTPPolicy) Validate() error {
+	if p.Type != OTPTypeTOTP {
+		return iam.Invalidf("otpPolicyType", "otpPolicyType must be %q (hotp is not supported)", OTPTypeTOTP)
+	}
+	switch p.Algorithm {
+	case OTPHmacSHA1, OTPHmacSHA256, OTPHmacSHA512:
+	default:
+		return iam.Invalidf("otpPolicyAlgorithm", "otpPolicyAlgorithm must be HmacSHA1, HmacSHA256 or HmacSHA512")
+	}
+	if p.Digits != 6 && p.Digits != 8 {
+		return iam.Invalidf("otpPolicyDigits", "otpPolicyDigits must be 6 or 8")
+	}
+	if err := checkDuration("otpPolicyPeriod", p.Period, MinOTPPeriod, MaxOTPPeriod); err != nil {
+		return err
+	}
+	if p.LookAheadWindow < 0 || p.LookAheadWindow > MaxOTPLookAheadWindow {
+		return iam.Invalidf("otpPolicyLookAheadWindow", "otpPolicyLookAheadWindow must be between 0 and %d", MaxOTPLookAheadWindow)
 	}
 	return nil
 }

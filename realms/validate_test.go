@@ -18,6 +18,21 @@ func TestDefault(t *testing.T) {
 		r.SigningAlgorithm != realms.AlgRS256 || r.MFA != realms.MFAOptional || !r.Enabled || r.BruteForce.Enabled {
 		t.Fatalf("defaults = %+v", r)
 	}
+	// Keycloak's OTP policy defaults.
+	want := realms.OTPPolicy{Type: "totp", Algorithm: "HmacSHA1", Digits: 6, Period: 30 * time.Second, LookAheadWindow: 1}
+	if r.OTP != want {
+		t.Fatalf("OTP policy = %+v, want %+v", r.OTP, want)
+	}
+}
+
+func TestOTPPolicyDefaultsKeepAnExplicitWindowOfZero(t *testing.T) {
+	p := realms.OTPPolicy{Digits: 8}.WithDefaults()
+	if p.LookAheadWindow != 0 || p.Digits != 8 || p.Period != 30*time.Second || p.Algorithm != "HmacSHA1" {
+		t.Fatalf("WithDefaults = %+v", p)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestValidateNamesTheField(t *testing.T) {
@@ -54,6 +69,14 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"attributes", func(r *realms.Realm) { r.Attributes = map[string]string{"": "x"} }},
 		{"attributes", func(r *realms.Realm) { r.Attributes = map[string]string{"note": "a\x00b"} }},
 		{"smtpServer.host", func(r *realms.Realm) { r.SMTP = realms.SMTP{Host: "mx\x00", From: "a@b.test"} }},
+		{"otpPolicyType", func(r *realms.Realm) { r.OTP.Type = "hotp" }},
+		{"otpPolicyAlgorithm", func(r *realms.Realm) { r.OTP.Algorithm = "SHA1" }},
+		{"otpPolicyDigits", func(r *realms.Realm) { r.OTP.Digits = 7 }},
+		{"otpPolicyPeriod", func(r *realms.Realm) { r.OTP.Period = 10 * time.Second }},
+		{"otpPolicyPeriod", func(r *realms.Realm) { r.OTP.Period = 30500 * time.Millisecond }},
+		{"otpPolicyPeriod", func(r *realms.Realm) { r.OTP.Period = 10 * time.Minute }},
+		{"otpPolicyLookAheadWindow", func(r *realms.Realm) { r.OTP.LookAheadWindow = -1 }},
+		{"otpPolicyLookAheadWindow", func(r *realms.Realm) { r.OTP.LookAheadWindow = 11 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {

@@ -261,6 +261,37 @@ func TestUpdateRealmIsPartial(t *testing.T) {
 	}
 }
 
+func TestOTPPolicyOnKeycloaksNames(t *testing.T) {
+	f := newFixture(t)
+	m := f.rep(acmeAdmin, "acme")
+	defaults := map[string]any{"otpPolicyType": "totp", "otpPolicyAlgorithm": "HmacSHA1", "otpPolicyDigits": 6.0,
+		"otpPolicyPeriod": 30.0, "otpPolicyLookAheadWindow": 1.0}
+	for k, want := range defaults {
+		if m[k] != want {
+			t.Errorf("%s = %#v, want Keycloak's default %#v", k, m[k], want)
+		}
+	}
+	rec := f.do(acmeAdmin, "PUT", "/admin/realms/acme", map[string]any{"otpPolicyAlgorithm": "HmacSHA256",
+		"otpPolicyDigits": 8, "otpPolicyPeriod": 60, "otpPolicyLookAheadWindow": 0})
+	if rec.Code != 204 {
+		t.Fatalf("PUT = %d %s", rec.Code, rec.Body)
+	}
+	stored, _ := f.svc.Get(context.Background(), "acme")
+	want := realms.OTPPolicy{Type: "totp", Algorithm: "HmacSHA256", Digits: 8, Period: time.Minute, LookAheadWindow: 0}
+	if stored.OTP != want {
+		t.Fatalf("stored OTP policy = %+v, want %+v", stored.OTP, want)
+	}
+	// A new realm that asks for no drift keeps its window of 0.
+	if rec := f.do(masterAdmin, "POST", "/admin/realms", map[string]any{"realm": "beta", "otpPolicyLookAheadWindow": 0}); rec.Code != 201 {
+		t.Fatalf("create = %d %s", rec.Code, rec.Body)
+	}
+	if m := f.rep(masterAdmin, "beta"); m["otpPolicyLookAheadWindow"] != 0.0 || m["otpPolicyDigits"] != 6.0 {
+		t.Fatalf("beta's OTP policy: window %v digits %v", m["otpPolicyLookAheadWindow"], m["otpPolicyDigits"])
+	}
+	wantError(t, f.do(acmeAdmin, "PUT", "/admin/realms/acme", map[string]any{"otpPolicyType": "hotp"}), 400, iam.CodeInvalid, "otpPolicyType")
+	wantError(t, f.do(acmeAdmin, "PUT", "/admin/realms/acme", map[string]any{"otpPolicyDigits": 4}), 400, iam.CodeInvalid, "otpPolicyDigits")
+}
+
 func TestUpdateRealmErrors(t *testing.T) {
 	f := newFixture(t)
 	wantError(t, f.do(acmeAdmin, "PUT", "/admin/realms/acme", map[string]any{"realm": "other"}), 400, iam.CodeInvalid, "realm")

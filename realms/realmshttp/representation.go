@@ -50,6 +50,14 @@ type RealmRepresentation struct {
 	SigningAlgorithm          *string   `json:"signingAlgorithm,omitempty"`
 	DefaultSignatureAlgorithm *string   `json:"defaultSignatureAlgorithm,omitempty"`
 	CORSOrigins               *[]string `json:"corsOrigins,omitempty"`
+
+	// The one-time-password policy, on Keycloak's names (seconds for the
+	// period).
+	OTPPolicyType            *string `json:"otpPolicyType,omitempty"`
+	OTPPolicyAlgorithm       *string `json:"otpPolicyAlgorithm,omitempty"`
+	OTPPolicyDigits          *int    `json:"otpPolicyDigits,omitempty"`
+	OTPPolicyPeriod          *int64  `json:"otpPolicyPeriod,omitempty"`
+	OTPPolicyLookAheadWindow *int    `json:"otpPolicyLookAheadWindow,omitempty"`
 }
 
 // SMTP keys of Keycloak's smtpServer map.
@@ -107,6 +115,11 @@ func fromRealm(r realms.Realm, withSecrets bool) RealmRepresentation {
 		SigningAlgorithm:          &r.SigningAlgorithm,
 		DefaultSignatureAlgorithm: &r.SigningAlgorithm,
 		CORSOrigins:               &cors,
+		OTPPolicyType:             &r.OTP.Type,
+		OTPPolicyAlgorithm:        &r.OTP.Algorithm,
+		OTPPolicyDigits:           &r.OTP.Digits,
+		OTPPolicyPeriod:           seconds(r.OTP.Period),
+		OTPPolicyLookAheadWindow:  &r.OTP.LookAheadWindow,
 	}
 }
 
@@ -196,7 +209,9 @@ func (rep RealmRepresentation) toRealm() (realms.Realm, error) {
 	if err != nil {
 		return realms.Realm{}, err
 	}
-	r := realms.Realm{Name: name}
+	// Keycloak's OTP defaults first, so that an explicit
+	// otpPolicyLookAheadWindow of 0 is kept rather than defaulted.
+	r := realms.Realm{Name: name, OTP: realms.OTPPolicy{}.WithDefaults()}
 	u.Apply(&r)
 	return r, nil
 }
@@ -250,6 +265,11 @@ func (rep RealmRepresentation) toUpdate(name iam.Realm) (realms.Update, error) {
 		u.SigningAlgorithm = rep.DefaultSignatureAlgorithm
 	}
 	u.CORSOrigins = rep.CORSOrigins
+	u.OTPType = rep.OTPPolicyType
+	u.OTPAlgorithm = rep.OTPPolicyAlgorithm
+	u.OTPDigits = rep.OTPPolicyDigits
+	u.OTPPeriod = duration(rep.OTPPolicyPeriod)
+	u.OTPLookAheadWindow = rep.OTPPolicyLookAheadWindow
 	return u, nil
 }
 

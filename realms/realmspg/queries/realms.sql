@@ -4,13 +4,15 @@ INSERT INTO realms (
 	access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s,
 	password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s,
 	mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins,
-	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at
+	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at,
+	otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window
 ) VALUES (
 	@name, @id, @display_name, @enabled,
 	@access_token_lifespan_s, @sso_session_idle_timeout_s, @sso_session_max_lifespan_s, @access_code_lifespan_s,
 	@password_policy, @brute_force_enabled, @failure_factor, @wait_increment_s, @max_wait_s, @reset_after_s,
 	@mfa_policy, @signing_algorithm, @smtp, @smtp_password_sealed, @cors_origins,
-	@registration_allowed, @duplicate_emails_allowed, @attributes, @created_at, @updated_at
+	@registration_allowed, @duplicate_emails_allowed, @attributes, @created_at, @updated_at,
+	@otp_policy_type, @otp_policy_algorithm, @otp_policy_digits, @otp_policy_period_s, @otp_policy_look_ahead_window
 );
 
 -- name: GetRealm :one
@@ -44,6 +46,11 @@ UPDATE realms SET
 	registration_allowed = @registration_allowed,
 	duplicate_emails_allowed = @duplicate_emails_allowed,
 	attributes = @attributes,
+	otp_policy_type = @otp_policy_type,
+	otp_policy_algorithm = @otp_policy_algorithm,
+	otp_policy_digits = @otp_policy_digits,
+	otp_policy_period_s = @otp_policy_period_s,
+	otp_policy_look_ahead_window = @otp_policy_look_ahead_window,
 	updated_at = @updated_at
 WHERE name = @name;
 

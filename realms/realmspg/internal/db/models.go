@@ -9,28 +9,33 @@ import (
 )
 
 type Realm struct {
-	Name                   string
-	DisplayName            string
-	Enabled                bool
-	AccessTokenLifespanS   int64
-	SsoSessionIdleTimeoutS int64
-	SsoSessionMaxLifespanS int64
-	AccessCodeLifespanS    int64
-	PasswordPolicy         []byte
-	BruteForceEnabled      bool
-	FailureFactor          int32
-	WaitIncrementS         int64
-	MaxWaitS               int64
-	ResetAfterS            int64
-	MfaPolicy              string
-	SigningAlgorithm       string
-	Smtp                   []byte
-	SmtpPasswordSealed     []byte
-	CorsOrigins            []string
-	RegistrationAllowed    bool
-	DuplicateEmailsAllowed bool
-	Attributes             []byte
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
-	ID                     string
+	Name                     string
+	DisplayName              string
+	Enabled                  bool
+	AccessTokenLifespanS     int64
+	SsoSessionIdleTimeoutS   int64
+	SsoSessionMaxLifespanS   int64
+	AccessCodeLifespanS      int64
+	PasswordPolicy           []byte
+	BruteForceEnabled        bool
+	FailureFactor            int32
+	WaitIncrementS           int64
+	MaxWaitS                 int64
+	ResetAfterS              int64
+	MfaPolicy                string
+	SigningAlgorithm         string
+	Smtp                     []byte
+	SmtpPasswordSealed       []byte
+	CorsOrigins              []string
+	RegistrationAllowed      bool
+	DuplicateEmailsAllowed   bool
+	Attributes               []byte
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
+	ID                       string
+	OtpPolicyType            string
+	OtpPolicyAlgorithm       string
+	OtpPolicyDigits          int32
+	OtpPolicyPeriodS         int64
+	OtpPolicyLookAheadWindow int32
 }

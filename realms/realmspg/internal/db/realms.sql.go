@@ -16,41 +16,48 @@ INSERT INTO realms (
 	access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s,
 	password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s,
 	mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins,
-	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at
+	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at,
+	otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window
 ) VALUES (
 	$1, $2, $3, $4,
 	$5, $6, $7, $8,
 	$9, $10, $11, $12, $13, $14,
 	$15, $16, $17, $18, $19,
-	$20, $21, $22, $23, $24
+	$20, $21, $22, $23, $24,
+	$25, $26, $27, $28, $29
 )
 `
 
 type CreateRealmParams struct {
-	Name                   string
-	ID                     string
-	DisplayName            string
-	Enabled                bool
-	AccessTokenLifespanS   int64
-	SsoSessionIdleTimeoutS int64
-	SsoSessionMaxLifespanS int64
-	AccessCodeLifespanS    int64
-	PasswordPolicy         []byte
-	BruteForceEnabled      bool
-	FailureFactor          int32
-	WaitIncrementS         int64
-	MaxWaitS               int64
-	ResetAfterS            int64
-	MfaPolicy              string
-	SigningAlgorithm       string
-	Smtp                   []byte
-	SmtpPasswordSealed     []byte
-	CorsOrigins            []string
-	RegistrationAllowed    bool
-	DuplicateEmailsAllowed bool
-	Attributes             []byte
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	Name                     string
+	ID                       string
+	DisplayName              string
+	Enabled                  bool
+	AccessTokenLifespanS     int64
+	SsoSessionIdleTimeoutS   int64
+	SsoSessionMaxLifespanS   int64
+	AccessCodeLifespanS      int64
+	PasswordPolicy           []byte
+	BruteForceEnabled        bool
+	FailureFactor            int32
+	WaitIncrementS           int64
+	MaxWaitS                 int64
+	ResetAfterS              int64
+	MfaPolicy                string
+	SigningAlgorithm         string
+	Smtp                     []byte
+	SmtpPasswordSealed       []byte
+	CorsOrigins              []string
+	RegistrationAllowed      bool
+	DuplicateEmailsAllowed   bool
+	Attributes               []byte
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
+	OtpPolicyType            string
+	OtpPolicyAlgorithm       string
+	OtpPolicyDigits          int32
+	OtpPolicyPeriodS         int64
+	OtpPolicyLookAheadWindow int32
 }
 
 func (q *Queries) CreateRealm(ctx context.Context, arg CreateRealmParams) error {
@@ -79,6 +86,11 @@ func (q *Queries) CreateRealm(ctx context.Context, arg CreateRealmParams) error 
 		arg.Attributes,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.OtpPolicyType,
+		arg.OtpPolicyAlgorithm,
+		arg.OtpPolicyDigits,
+		arg.OtpPolicyPeriodS,
+		arg.OtpPolicyLookAheadWindow,
 	)
 	return err
 }
@@ -96,7 +108,7 @@ func (q *Queries) DeleteRealm(ctx context.Context, name string) (int64, error) {
 }
 
 const getRealm = `-- name: GetRealm :one
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id FROM realms WHERE name = $1
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window FROM realms WHERE name = $1
 `
 
 func (q *Queries) GetRealm(ctx context.Context, name string) (Realm, error) {
@@ -127,12 +139,17 @@ func (q *Queries) GetRealm(ctx context.Context, name string) (Realm, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ID,
+		&i.OtpPolicyType,
+		&i.OtpPolicyAlgorithm,
+		&i.OtpPolicyDigits,
+		&i.OtpPolicyPeriodS,
+		&i.OtpPolicyLookAheadWindow,
 	)
 	return i, err
 }
 
 const listRealms = `-- name: ListRealms :many
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id FROM realms ORDER BY name COLLATE "C"
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window FROM realms ORDER BY name COLLATE "C"
 `
 
 func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
@@ -169,6 +186,11 @@ func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ID,
+			&i.OtpPolicyType,
+			&i.OtpPolicyAlgorithm,
+			&i.OtpPolicyDigits,
+			&i.OtpPolicyPeriodS,
+			&i.OtpPolicyLookAheadWindow,
 		); err != nil {
 			return nil, err
 		}
@@ -181,7 +203,7 @@ func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
 }
 
 const lockRealm = `-- name: LockRealm :one
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id FROM realms WHERE name = $1 FOR UPDATE
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window FROM realms WHERE name = $1 FOR UPDATE
 `
 
 func (q *Queries) LockRealm(ctx context.Context, name string) (Realm, error) {
@@ -212,6 +234,11 @@ func (q *Queries) LockRealm(ctx context.Context, name string) (Realm, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ID,
+		&i.OtpPolicyType,
+		&i.OtpPolicyAlgorithm,
+		&i.OtpPolicyDigits,
+		&i.OtpPolicyPeriodS,
+		&i.OtpPolicyLookAheadWindow,
 	)
 	return i, err
 }
@@ -238,33 +265,43 @@ UPDATE realms SET
 	registration_allowed = $18,
 	duplicate_emails_allowed = $19,
 	attributes = $20,
-	updated_at = $21
-WHERE name = $22
+	otp_policy_type = $21,
+	otp_policy_algorithm = $22,
+	otp_policy_digits = $23,
+	otp_policy_period_s = $24,
+	otp_policy_look_ahead_window = $25,
+	updated_at = $26
+WHERE name = $27
 `
 
 type UpdateRealmParams struct {
-	DisplayName            string
-	Enabled                bool
-	AccessTokenLifespanS   int64
-	SsoSessionIdleTimeoutS int64
-	SsoSessionMaxLifespanS int64
-	AccessCodeLifespanS    int64
-	PasswordPolicy         []byte
-	BruteForceEnabled      bool
-	FailureFactor          int32
-	WaitIncrementS         int64
-	MaxWaitS               int64
-	ResetAfterS            int64
-	MfaPolicy              string
-	SigningAlgorithm       string
-	Smtp                   []byte
-	SmtpPasswordSealed     []byte
-	CorsOrigins            []string
-	RegistrationAllowed    bool
-	DuplicateEmailsAllowed bool
-	Attributes             []byte
-	UpdatedAt              time.Time
-	Name                   string
+	DisplayName              string
+	Enabled                  bool
+	AccessTokenLifespanS     int64
+	SsoSessionIdleTimeoutS   int64
+	SsoSessionMaxLifespanS   int64
+	AccessCodeLifespanS      int64
+	PasswordPolicy           []byte
+	BruteForceEnabled        bool
+	FailureFactor            int32
+	WaitIncrementS           int64
+	MaxWaitS                 int64
+	ResetAfterS              int64
+	MfaPolicy                string
+	SigningAlgorithm         string
+	Smtp                     []byte
+	SmtpPasswordSealed       []byte
+	CorsOrigins              []string
+	RegistrationAllowed      bool
+	DuplicateEmailsAllowed   bool
+	Attributes               []byte
+	OtpPolicyType            string
+	OtpPolicyAlgorithm       string
+	OtpPolicyDigits          int32
+	OtpPolicyPeriodS         int64
+	OtpPolicyLookAheadWindow int32
+	UpdatedAt                time.Time
+	Name                     string
 }
 
 func (q *Queries) UpdateRealm(ctx context.Context, arg UpdateRealmParams) (int64, error) {
@@ -289,6 +326,11 @@ func (q *Queries) UpdateRealm(ctx context.Context, arg UpdateRealmParams) (int64
 		arg.RegistrationAllowed,
 		arg.DuplicateEmailsAllowed,
 		arg.Attributes,
+		arg.OtpPolicyType,
+		arg.OtpPolicyAlgorithm,
+		arg.OtpPolicyDigits,
+		arg.OtpPolicyPeriodS,
+		arg.OtpPolicyLookAheadWindow,
 		arg.UpdatedAt,
 		arg.Name,
 	)
