@@ -211,12 +211,14 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	opts := cfg.Options
 	s.Realms = realms.New(realmStore, opts.Realms...)
 	s.Clients = clients.New(clientStore, opts.Clients...)
-	s.Users = users.New(userStore, s.Realms, append([]users.Option{
-		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log),
-	}, opts.Users...)...)
 	s.RBAC = rbac.New(rbacStore, append([]rbac.Option{
 		rbac.WithClientResolver(s.Clients), rbac.WithEffectiveRolesCache(0, 0),
 	}, opts.RBAC...)...)
+	// Nobody changes a user holding admin roles they do not hold
+	// themselves: users reads both sides' current roles from rbac.
+	s.Users = users.New(userStore, s.Realms, append([]users.Option{
+		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC),
+	}, opts.Users...)...)
 	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
 		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users)}, opts.Auth...)...)
 	if err != nil {

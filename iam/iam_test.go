@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +86,26 @@ func TestCanAdminister(t *testing.T) {
 			}
 			if got := tt.p.IsMasterAdmin(); got != tt.master {
 				t.Fatalf("IsMasterAdmin() = %v, want %v", got, tt.master)
+			}
+		})
+	}
+}
+
+func TestAdminRolesAreAdminAndRealmAdminOnly(t *testing.T) {
+	tests := []struct {
+		name  string
+		roles []string
+		want  string
+	}{
+		{"None", []string{"offline_access", "default-roles-acme"}, ""},
+		{"Both", []string{"realm-admin", "x", "admin", "admin"}, "admin,realm-admin"},
+		{"LookAlikesAreNot", []string{"Admin", "realm_admin", "admin "}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := fmt.Sprint(iam.AdminRoles(tt.roles))
+			if want := fmt.Sprint(strings.Split(tt.want, ",")); tt.want == "" && got != "[]" || tt.want != "" && got != want {
+				t.Fatalf("AdminRoles(%v) = %s, want %q", tt.roles, got, tt.want)
 			}
 		})
 	}

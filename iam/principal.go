@@ -14,6 +14,27 @@ const (
 	RoleRealmAdmin = "realm-admin"
 )
 
+// IsAdminRole reports whether the realm role called name confers
+// administrative power by itself (RoleAdmin or RoleRealmAdmin). Every other
+// role confers power only by containing one of these, so the effective realm
+// roles of a subject, composites expanded, name all the power it holds.
+func IsAdminRole(name string) bool {
+	return name == RoleAdmin || name == RoleRealmAdmin
+}
+
+// AdminRoles returns the roles among realmRoles that confer administrative
+// power (IsAdminRole), sorted and without repeats: the administrative power
+// of a subject whose effective realm roles are realmRoles.
+func AdminRoles(realmRoles []string) []string {
+	var out []string
+	for _, name := range []string{RoleAdmin, RoleRealmAdmin} {
+		if slices.Contains(realmRoles, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // Principal is the verified caller of a request: a user, or a client acting
 // through its service account.
 type Principal struct {

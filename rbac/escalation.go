@@ -26,15 +26,9 @@ import (
 // nothing.
 
 // isAdminRole reports whether r is one of the roles that confer
-// administrative power by themselves.
+// administrative power by themselves (iam.IsAdminRole, a realm role).
 func isAdminRole(r Role) bool {
-	return !r.IsClientRole() && isAdminName(r.Name)
-}
-
-// isAdminName reports whether a realm role called name confers
-// administrative power.
-func isAdminName(name string) bool {
-	return name == iam.RoleAdmin || name == iam.RoleRealmAdmin
+	return !r.IsClientRole() && iam.IsAdminRole(r.Name)
 }
 
 // adminRolesIn returns the names of the admin roles among the roles with ids
@@ -86,6 +80,16 @@ func (s *Service) adminRolesIn(ctx context.Context, realm iam.Realm, ids []strin
 // admin roles named names in realm, and CodeForbidden naming the first it
 // may not. See the escalation rule above.
 func (s *Service) mayChange(ctx context.Context, realm iam.Realm, names []string) error {
+	return s.holdsAll(ctx, realm, names, func(name string) error {
+		return iam.Errorf(iam.CodeForbidden,
+			"role %q confers administrative power: only a holder of it may grant, revoke, compose or rename it", name)
+	})
+}
+
+// holdsAll returns nil if the principal in ctx holds, now, every admin role
+// named names in realm (or is a master administrator, or there is no
+// principal), else refused(the first name it lacks).
+func (s *Service) holdsAll(ctx context.Context, realm iam.Realm, names []string, refused func(name string) error) error {
 	p := iam.PrincipalFrom(ctx)
 	if p == nil || len(names) == 0 {
 		return nil
@@ -101,11 +105,31 @@ func (s *Service) mayChange(ctx context.Context, realm iam.Realm, names []string
 	}
 	for _, name := range names {
 		if p.Realm != realm || !slices.Contains(held, name) {
-			return iam.Errorf(iam.CodeForbidden,
-				"role %q confers administrative power: only a holder of it may grant, revoke, compose or rename it", name)
+			return refused(name)
 		}
 	}
 	return nil
+}
+
+// maySubject checks the rule protecting more powerful subjects (users.md,
+// "Administrators cannot change those with more power"): changing the role
+// mappings of subject p of realm needs a caller who holds every admin role
+// p holds now, composites expanded (iam.AdminRoles of its effective
+// roles), unless the caller is a master administrator or p itself. With no
+// principal in ctx it reads nothing.
+func (s *Service) maySubject(ctx context.Context, realm iam.Realm, p Principal) error {
+	caller := iam.PrincipalFrom(ctx)
+	if caller == nil || caller.Realm == realm && caller.Subject == p.UserID() {
+		return nil
+	}
+	held, _, err := s.EffectiveRoles(ctx, realm, p.UserID())
+	if err != nil {
+		return err
+	}
+	return s.holdsAll(ctx, realm, iam.AdminRoles(held), func(name string) error {
+		return iam.Errorf(iam.CodeForbidden,
+			"the user holds the administrative role %q: only a holder of every administrative role of a user may change it", name)
+	})
 }
 
 // mayChangeHolders checks the escalation rule for a change of who holds the
@@ -134,7 +158,7 @@ func (s *Service) mayRename(ctx context.Context, realm iam.Realm, r Role, name s
 	if err != nil {
 		return err
 	}
-	if !r.IsClientRole() && isAdminName(name) {
+	if !r.IsClientRole() && iam.IsAdminRole(name) {
 		names = append(names, name)
 	}
 	return s.mayChange(ctx, realm, names)

@@ -12,10 +12,12 @@ import (
 // escalation is a deployment with administrators of several kinds, made
 // without a principal (trusted code):
 //
-//	master: root holds admin; mra holds realm-admin; "boss" contains admin;
-//	        client "tool" has the role "wrapper" containing "boss".
+//	master: root holds admin; mra and mra2 hold realm-admin; "boss"
+//	        contains admin; client "tool" has the role "wrapper" containing
+//	        "boss", and its service account holds "boss".
 //	acme:   aa holds realm-admin; the realm also has an "admin" role (which
-//	        administers acme) that aa does not hold; "helper" is ordinary.
+//	        administers acme) that aa does not hold and ab holds; "helper"
+//	        is ordinary.
 type escalation struct {
 	t   *testing.T
 	svc *rbac.Service
@@ -51,7 +53,10 @@ func newEscalation(t *testing.T) *escalation {
 	}{
 		{iam.MasterRealm, "root", iam.RoleAdmin},
 		{iam.MasterRealm, "mra", iam.RoleRealmAdmin},
+		{iam.MasterRealm, "mra2", iam.RoleRealmAdmin},
+		{iam.MasterRealm, iam.ServiceAccountSubject("c-tool"), "boss"},
 		{"acme", "aa", iam.RoleRealmAdmin},
+		{"acme", "ab", iam.RoleAdmin},
 		{"acme", "friend", "helper"},
 	} {
 		if err := e.svc.AssignRealmRoles(ctx, m.realm, m.user, m.role); err != nil {
@@ -152,6 +157,21 @@ func TestEscalationRule(t *testing.T) {
 			return e.svc.AddUserRoles(aa, "beta", "x", e.id("beta", "", iam.RoleRealmAdmin))
 		}, iam.CodeForbidden},
 
+		// Nobody changes the mappings of a subject with more power than
+		// their own, even with ordinary roles.
+		{"MasterRealmAdminCannotUnmapOrdinaryRolesOfTheMasterAdministrator", func(e *escalation) error {
+			return e.svc.RemoveUserRoles(mra, master, "root", e.id(master, "", rbac.RoleOfflineAccess))
+		}, iam.CodeForbidden},
+		{"MasterRealmAdminCannotMapOrdinaryRolesToTheMasterAdministrator", func(e *escalation) error {
+			return e.svc.AddUserRoles(mra, master, "root", e.id(master, "", rbac.RoleOfflineAccess))
+		}, iam.CodeForbidden},
+		{"MasterRealmAdminCannotChangeAServiceAccountHoldingAdminThroughAComposite", func(e *escalation) error {
+			return e.svc.RemoveUserRoles(mra, master, iam.ServiceAccountSubject("c-tool"), e.id(master, "", rbac.RoleOfflineAccess))
+		}, iam.CodeForbidden},
+		{"RealmAdminCannotChangeTheMappingsOfItsRealmsAdmin", func(e *escalation) error {
+			return e.svc.AddUserRoles(aa, "acme", "ab", e.id("acme", "", "helper"))
+		}, iam.CodeForbidden},
+
 		// What stays allowed.
 		{"MasterAdminMapsAdmin", func(e *escalation) error {
 			return e.svc.AddUserRoles(root, master, "mra", e.id(master, "", iam.RoleAdmin))
@@ -170,6 +190,15 @@ func TestEscalationRule(t *testing.T) {
 		}, ""},
 		{"RealmAdminMapsOrdinaryRoles", func(e *escalation) error {
 			return e.svc.AddUserRoles(aa, "acme", "x", e.id("acme", "", "helper"), e.id("acme", "", rbac.RoleOfflineAccess))
+		}, ""},
+		{"MasterRealmAdminChangesAnotherMasterRealmAdmin", func(e *escalation) error {
+			return e.svc.AddUserRoles(mra, master, "mra2", e.id(master, "", rbac.RoleOfflineAccess))
+		}, ""},
+		{"MasterRealmAdminChangesItsOwnMappings", func(e *escalation) error {
+			return e.svc.RemoveUserRoles(mra, master, "mra", e.id(master, "", iam.RoleRealmAdmin))
+		}, ""},
+		{"MasterAdminChangesAnyonesMappings", func(e *escalation) error {
+			return e.svc.RemoveUserRoles(root, "acme", "ab", e.id("acme", "", iam.RoleAdmin))
 		}, ""},
 		{"TrustedCodeWithoutAPrincipal", func(e *escalation) error {
 			return e.svc.AddUserRoles(context.Background(), master, "x", e.id(master, "", iam.RoleAdmin))

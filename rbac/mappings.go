@@ -129,7 +129,8 @@ func (s *Service) HasRole(ctx context.Context, realm iam.Realm, userID, role str
 // mapped is no error (idempotent, also under concurrent calls). An unknown
 // role is CodeNotFound and nothing changes. For a service account, the client
 // must be known (CodeNotFound). A role of an admin nature needs a caller who
-// holds its power (CodeForbidden; see escalation.go).
+// holds its power, and so does a userID holding admin roles (CodeForbidden;
+// see escalation.go).
 func (s *Service) AddUserRoles(ctx context.Context, realm iam.Realm, userID string, roleIDList ...string) error {
 	const op = "rbac.AddUserRoles"
 	p, err := s.principal(ctx, realm, userID, true)
@@ -141,6 +142,9 @@ func (s *Service) AddUserRoles(ctx context.Context, realm iam.Realm, userID stri
 		return iam.Wrap(op, err)
 	}
 	if err := s.mayChangeHolders(ctx, realm, ids, false); err != nil {
+		return iam.Wrap(op, err)
+	}
+	if err := s.maySubject(ctx, realm, p); err != nil {
 		return iam.Wrap(op, err)
 	}
 	return iam.Wrap(op, s.addMappings(ctx, realm, p, ids))
@@ -159,7 +163,8 @@ func (s *Service) addMappings(ctx context.Context, realm iam.Realm, p Principal,
 
 // RemoveUserRoles unmaps the roles with roleIDs from userID; roles not
 // mapped are ignored. A role of an admin nature needs a caller who holds its
-// power (CodeForbidden; see escalation.go).
+// power, and so does a userID holding admin roles (CodeForbidden; see
+// escalation.go).
 func (s *Service) RemoveUserRoles(ctx context.Context, realm iam.Realm, userID string, roleIDList ...string) error {
 	const op = "rbac.RemoveUserRoles"
 	p, err := s.principal(ctx, realm, userID, false)
@@ -171,6 +176,9 @@ func (s *Service) RemoveUserRoles(ctx context.Context, realm iam.Realm, userID s
 		return iam.Wrap(op, err)
 	}
 	if err := s.mayChangeHolders(ctx, realm, ids, true); err != nil {
+		return iam.Wrap(op, err)
+	}
+	if err := s.maySubject(ctx, realm, p); err != nil {
 		return iam.Wrap(op, err)
 	}
 	e, err := mappingEvent(realm, p)

@@ -213,13 +213,24 @@ func normalizeFilter(f Filter) (Filter, error) {
 // applied to the user as stored when the change is written, so concurrent
 // updates of other fields are kept. A changed email becomes unverified
 // unless p sets EmailVerified. Errors as Create, plus CodeNotFound for a
-// missing user.
+// missing user and CodeForbidden for a caller with less administrative
+// power than the user (see power.go).
 func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, p Patch) (User, error) {
 	const op = "users.Update"
 	r, err := s.realm(ctx, realm)
 	if err != nil {
 		return User{}, iam.Wrap(op, err)
 	}
+	if err := s.authorize(ctx, realm, id); err != nil {
+		return User{}, iam.Wrap(op, err)
+	}
+	u, err := s.update(ctx, realm, r, id, p)
+	return u, iam.Wrap(op, err)
+}
+
+// update applies p to user id of realm (whose settings are r), unchecked by
+// the rule of power.go.
+func (s *Service) update(ctx context.Context, realm iam.Realm, r realms.Realm, id string, p Patch) (User, error) {
 	opts := UpdateOptions{UniqueEmail: !r.DuplicateEmailsAllowed}
 	u, err := s.store.Update(ctx, realm, id, opts, func(u *User) ([]iam.Event, error) {
 		*u = applyPatch(*u, p)
@@ -230,7 +241,7 @@ func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, p Patc
 		return events(func() (iam.Event, error) { return UpdatedEvent(*u) })
 	})
 	if err != nil {
-		return User{}, iam.Wrap(op, userNotFound(err))
+		return User{}, userNotFound(err)
 	}
 	return u, nil
 }
@@ -265,7 +276,8 @@ func applyPatch(u User, p Patch) User {
 }
 
 // Delete removes the user id of realm with its credentials and tokens, and
-// emits user.deleted. CodeNotFound if it does not exist.
+// emits user.deleted. CodeNotFound if it does not exist, CodeForbidden for
+// a caller with less administrative power than the user (see power.go).
 func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error {
 	const op = "users.Delete"
 	if _, err := s.realm(ctx, realm); err != nil {
@@ -274,6 +286,9 @@ func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error 
 	u, err := s.store.Get(ctx, realm, id)
 	if err != nil {
 		return iam.Wrap(op, userNotFound(err))
+	}
+	if err := s.mayChange(ctx, realm, u.ID); err != nil {
+		return iam.Wrap(op, err)
 	}
 	evs, err := events(func() (iam.Event, error) { return DeletedEvent(u) })
 	if err != nil {

@@ -29,10 +29,13 @@ type ImportResult struct {
 // partialImport does: mode says what happens to a user whose username
 // exists ("" means ImportFail; see ImportBatch). Users keep the ids they
 // carry when those are UUIDs; added users emit user.created, overwritten
-// ones user.updated. Errors: CodeInvalid naming the offending user
-// ("users[3].email") or a username given twice, CodeConflict when mode is
-// ImportFail and a username exists or an email is taken; on any error
-// nothing is imported.
+// ones user.updated and user.credentials_changed (their password was
+// replaced or removed: their sessions end). Errors: CodeInvalid naming the
+// offending user ("users[3].email") or a username given twice,
+// CodeConflict when mode is ImportFail and a username exists or an email is
+// taken, CodeForbidden when mode is ImportOverwrite and the caller has less
+// administrative power than a user it would overwrite (see power.go); on
+// any error nothing is imported.
 func (s *Service) Import(ctx context.Context, realm iam.Realm, mode ImportMode, list []ImportUser) (ImportResult, error) {
 	const op = "users.Import"
 	r, err := s.realm(ctx, realm)
@@ -72,6 +75,11 @@ func (s *Service) Import(ctx context.Context, realm iam.Realm, mode ImportMode, 
 		}
 		seen[u.Username] = i
 	}
+	if mode == ImportOverwrite && iam.PrincipalFrom(ctx) != nil && s.roles != nil {
+		if batch.MayOverwrite, err = s.overwritable(ctx, realm, batch.Items); err != nil {
+			return ImportResult{}, iam.Wrap(op, err)
+		}
+	}
 	outcomes, err := s.store.Import(ctx, realm, batch)
 	if err != nil {
 		return ImportResult{}, iam.Wrap(op, err)
@@ -90,22 +98,51 @@ func (s *Service) Import(ctx context.Context, realm iam.Realm, mode ImportMode, 
 	return res, nil
 }
 
-// importEvents records an import outcome.
+// overwritable checks the rule of power.go for every existing user items
+// would overwrite, before the batch's transaction, and returns the
+// ImportBatch.MayOverwrite that lets the store overwrite exactly the users
+// checked: one that took an item's username since is refused (CodeConflict,
+// try again) rather than overwritten unchecked.
+func (s *Service) overwritable(ctx context.Context, realm iam.Realm, items []ImportItem) (func(User) error, error) {
+	checked := map[string]bool{}
+	for _, it := range items {
+		u, err := s.store.GetByUsername(ctx, realm, it.User.Username)
+		switch {
+		case errors.Is(err, iam.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if err := s.mayChange(ctx, realm, u.ID); err != nil {
+			return nil, err
+		}
+		checked[u.ID] = true
+	}
+	return func(existing User) error {
+		if !checked[existing.ID] {
+			return iam.Errorf(iam.CodeConflict, "user %q was created or renamed during the import: try again", existing.Username)
+		}
+		return nil
+	}, nil
+}
+
+// importEvents records an import outcome: an overwritten user's password
+// was replaced (or removed), so it also ends their sessions.
 func importEvents(o ImportOutcome) []iam.Event {
-	var e iam.Event
+	var evs []iam.Event
 	var err error
 	switch o.Action {
 	case ImportAdded:
-		e, err = CreatedEvent(o.User)
+		evs, err = events(func() (iam.Event, error) { return CreatedEvent(o.User) })
 	case ImportOverwritten:
-		e, err = UpdatedEvent(o.User)
-	default:
-		return nil
+		evs, err = events(
+			func() (iam.Event, error) { return UpdatedEvent(o.User) },
+			func() (iam.Event, error) { return CredentialsChangedEvent(o.User, CredentialsSetByAdmin, "") })
 	}
 	if err != nil {
 		return nil // payloads of plain strings always marshal
 	}
-	return []iam.Event{e}
+	return evs
 }
 
 // atIndex prefixes a validation error's field and message with users[i].

@@ -15,7 +15,8 @@ import (
 // (UPDATE_PASSWORD), otherwise that required action is cleared. Emits
 // user.updated and user.credentials_changed (every session of the user
 // ends). Errors: CodeNotFound (realm, user), CodeInvalid (field
-// "password", every violated rule named).
+// "password", every violated rule named), CodeForbidden for a caller with
+// less administrative power than the user (see power.go).
 func (s *Service) SetPassword(ctx context.Context, realm iam.Realm, id, pw string, temporary bool) error {
 	const op = "users.SetPassword"
 	r, err := s.realm(ctx, realm)
@@ -25,6 +26,9 @@ func (s *Service) SetPassword(ctx context.Context, realm iam.Realm, id, pw strin
 	u, err := s.store.Get(ctx, realm, id)
 	if err != nil {
 		return iam.Wrap(op, userNotFound(err))
+	}
+	if err := s.mayChange(ctx, realm, u.ID); err != nil {
+		return iam.Wrap(op, err)
 	}
 	actions := withoutAction(u.RequiredActions, ActionUpdatePassword)
 	if temporary {
@@ -174,8 +178,9 @@ func (s *Service) Credentials(ctx context.Context, realm iam.Realm, id string) (
 
 // DeleteCredential removes the user's credential credID and emits
 // user.updated and user.credentials_changed (the user's sessions end but the
-// caller's own, when the caller is the user). CodeNotFound if the realm, user or credential does not
-// exist.
+// caller's own, when the caller is the user). CodeNotFound if the realm,
+// user or credential does not exist, CodeForbidden for a caller with less
+// administrative power than the user (see power.go).
 func (s *Service) DeleteCredential(ctx context.Context, realm iam.Realm, id, credID string) error {
 	const op = "users.DeleteCredential"
 	if _, err := s.realm(ctx, realm); err != nil {
@@ -184,6 +189,9 @@ func (s *Service) DeleteCredential(ctx context.Context, realm iam.Realm, id, cre
 	u, err := s.store.Get(ctx, realm, id)
 	if err != nil {
 		return iam.Wrap(op, userNotFound(err))
+	}
+	if err := s.mayChange(ctx, realm, u.ID); err != nil {
+		return iam.Wrap(op, err)
 	}
 	evs, err := events(
 		func() (iam.Event, error) { return UpdatedEvent(u) },

@@ -62,6 +62,7 @@ const (
 type Service struct {
 	store     Store
 	realms    RealmGetter
+	roles     RoleReader // nil: the rule of power.go is not enforced
 	now       func() time.Time
 	publicURL string
 	hasher    Hasher

@@ -253,6 +253,11 @@ type ImportBatch struct {
 	Mode        ImportMode
 	UniqueEmail bool
 	Items       []ImportItem
+	// MayOverwrite, if set, is asked about each existing user before
+	// ImportOverwrite replaces it, with the user as stored at that moment
+	// (inside the batch's transaction or lock: it must be quick and must
+	// not call the store). Its error fails the whole batch, unchanged.
+	MayOverwrite func(existing User) error
 	// Events returns the events recording one outcome; the store records
 	// them with the batch. Nil records none.
 	Events func(ImportOutcome) []iam.Event

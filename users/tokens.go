@@ -30,7 +30,8 @@ func TokenHash(token string) string { return hex.EncodeToString(iamcrypto.SHA256
 // stores a single-use token valid for lifespan (0: the verify-email default,
 // at most MaxActionLifespan) and emits user.verify_email_requested carrying
 // the link. CodeInvalid if the user has no email or is disabled,
-// CodeNotFound for a missing realm or user.
+// CodeNotFound for a missing realm or user, CodeForbidden for a caller with
+// less administrative power than the user (see power.go).
 func (s *Service) SendVerifyEmail(ctx context.Context, realm iam.Realm, id string, lifespan time.Duration) error {
 	const op = "users.SendVerifyEmail"
 	u, ttl, err := s.mailable(ctx, realm, id, lifespan, s.verifyTTL)
@@ -64,7 +65,11 @@ func (s *Service) ExecuteActionsEmail(ctx context.Context, realm iam.Realm, id s
 	for _, a := range actions {
 		all = withAction(all, a)
 	}
-	if u, err = s.Update(ctx, realm, id, Patch{RequiredActions: &all}); err != nil {
+	r, err := s.realm(ctx, realm)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	if u, err = s.update(ctx, realm, r, id, Patch{RequiredActions: &all}); err != nil {
 		return iam.Wrap(op, err)
 	}
 	if slices.Contains(actions, ActionUpdatePassword) {
@@ -95,6 +100,9 @@ func (s *Service) mailable(ctx context.Context, realm iam.Realm, id string, life
 	u, err := s.store.Get(ctx, realm, id)
 	if err != nil {
 		return User{}, 0, userNotFound(err)
+	}
+	if err := s.mayChange(ctx, realm, u.ID); err != nil {
+		return User{}, 0, err
 	}
 	if u.Email == "" {
 		return User{}, 0, iam.Invalidf("email", "user has no email address")

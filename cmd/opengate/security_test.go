@@ -74,6 +74,17 @@ func (s started) realmRole(t *testing.T, admin, realm, name string) string {
 	return "[" + body + "]"
 }
 
+// userID returns the id of the user called username in realm.
+func (s started) userID(t *testing.T, admin, realm, username string) string {
+	t.Helper()
+	_, body := s.mustCall(t, 200, "GET", "/admin/realms/"+realm+"/users?exact=true&username="+url.QueryEscape(username), admin, "")
+	var list []struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list) != 1 {
+		t.Fatalf("users named %q in %s: %s, %v", username, realm, body, err)
+	}
+	return list[0].ID
+}
+
 func uniqueRealm(prefix string) string {
 	return prefix + "-" + strings.ToLower(strings.NewReplacer("_", "x", "-", "x").Replace(iamcrypto.RandomToken(6)))
 }
@@ -103,6 +114,63 @@ func TestSecurityHighFindings(t *testing.T) {
 		if strings.Contains(body, `"name":"admin"`) {
 			t.Fatalf("the realm-admin holds admin after the attempts: %s", body)
 		}
+	})
+
+	// §1 (follow-up): a master realm-admin cannot take over a user with
+	// more administrative power — the bootstrap administrator, or anyone
+	// holding admin through a composite — by resetting its password,
+	// disabling, renaming, deleting it, removing its credential, mailing it
+	// actions, overwriting it with partialImport or changing its role
+	// mappings; and the administrator still logs in afterwards.
+	t.Run("RealmAdminCannotTakeOverAMorePowerfulUser", func(t *testing.T) {
+		name := uniqueRealm("ra")
+		raID := s.createUser(t, admin, "master", name, "Realm-Admin-Passw0rd")
+		s.mustCall(t, 204, "POST", "/admin/realms/master/users/"+raID+"/role-mappings/realm", admin,
+			s.realmRole(t, admin, "master", "realm-admin"))
+		ra := s.token(t, "master", "admin-cli", name, "Realm-Admin-Passw0rd")
+
+		// deputy holds admin through a composite role.
+		deputy := s.createUser(t, admin, "master", name+"-deputy", "Deputy-Passw0rd-1")
+		s.mustCall(t, 201, "POST", "/admin/realms/master/roles", admin, fmt.Sprintf(`{"name":%q}`, name+"-boss"))
+		s.mustCall(t, 204, "POST", "/admin/realms/master/roles/"+name+"-boss/composites", admin, s.realmRole(t, admin, "master", "admin"))
+		s.mustCall(t, 204, "POST", "/admin/realms/master/users/"+deputy+"/role-mappings/realm", admin,
+			s.realmRole(t, admin, "master", name+"-boss"))
+
+		for target, username := range map[string]string{s.userID(t, admin, "master", "admin"): "admin", deputy: name + "-deputy"} {
+			users := "/admin/realms/master/users/" + target
+			_, creds := s.mustCall(t, 200, "GET", users+"/credentials", ra, "")
+			var list []struct{ ID string }
+			if err := json.Unmarshal([]byte(creds), &list); err != nil || len(list) != 1 {
+				t.Fatalf("credentials of %s = %s, %v", username, creds, err)
+			}
+			for _, c := range []struct{ method, path, body string }{
+				{"PUT", users + "/reset-password", `{"type":"password","value":"Taken-Over-Passw0rd-1","temporary":false}`},
+				{"PUT", users, `{"enabled":false}`},
+				{"PUT", users, `{"email":"attacker@example.com"}`},
+				{"PUT", users, `{"username":"` + name + `-renamed"}`},
+				{"PUT", users, `{"requiredActions":["UPDATE_PASSWORD"]}`},
+				{"PUT", users, `{"credentials":[{"type":"password","value":"Taken-Over-Passw0rd-1"}]}`},
+				{"DELETE", users + "/credentials/" + list[0].ID, ""},
+				{"PUT", users + "/execute-actions-email", `["UPDATE_PASSWORD"]`},
+				{"PUT", users + "/send-verify-email", ""},
+				{"DELETE", users + "/role-mappings/realm", s.realmRole(t, admin, "master", "offline_access")},
+				{"POST", "/admin/realms/master/partialImport", fmt.Sprintf(`{"ifResourceExists":"OVERWRITE","users":[{"username":%q,"enabled":true,"credentials":[{"type":"password","value":"Taken-Over-Passw0rd-1"}]}]}`, username)},
+				{"DELETE", users, ""},
+			} {
+				_, body := s.mustCall(t, 403, c.method, c.path, ra, c.body)
+				if !strings.Contains(body, `"forbidden"`) {
+					t.Fatalf("%s %s answered %s, want error forbidden", c.method, c.path, body)
+				}
+			}
+		}
+		s.token(t, "master", "admin-cli", "admin", "bootstrap-Passw0rd")
+		s.token(t, "master", "admin-cli", name+"-deputy", "Deputy-Passw0rd-1")
+
+		// Users without more power than the realm-admin's stay its to manage.
+		plain := s.createUser(t, admin, "master", name+"-plain", "Plain-Passw0rd-1")
+		s.mustCall(t, 204, "PUT", "/admin/realms/master/users/"+plain+"/reset-password", ra,
+			`{"type":"password","value":"Plain-Passw0rd-2","temporary":false}`)
+		s.token(t, "master", "admin-cli", name+"-plain", "Plain-Passw0rd-2")
 	})
 
 	// §2: tokens die with their realm: after the realm is deleted and

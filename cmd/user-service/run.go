@@ -11,6 +11,7 @@ import (
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
@@ -75,7 +76,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
-	svc := users.New(userspg.New(pool), realmGetter, users.WithPublicURL(cfg.publicURL), users.WithLogger(log))
+	// Nobody changes a user holding admin roles they do not hold
+	// themselves: both sides' roles are read from rbac-service at each
+	// change (uncached: changes to users are rare, and a role granted a
+	// moment ago must count).
+	svc := users.New(userspg.New(pool), realmGetter, users.WithPublicURL(cfg.publicURL), users.WithLogger(log),
+		users.WithRoles(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)))
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call and realm settings cannot be read")
 	}

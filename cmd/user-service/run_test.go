@@ -115,6 +115,26 @@ func TestServes(t *testing.T) {
 		t.Fatalf("missing realm = %d, want 404", resp.StatusCode)
 	}
 
+	// A master realm-admin cannot take the master administrator over:
+	// user-service asks rbac-service for both sides' current roles.
+	resp, _ = srv.Call(t, "POST", "/admin/realms/master/users", admin, `{"username":"mra","enabled":true}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("creating mra = %d", resp.StatusCode)
+	}
+	mra := resp.Header.Get("Location")[strings.LastIndexByte(resp.Header.Get("Location"), '/')+1:]
+	if err := peers.RBAC.AssignRealmRoles(ctx, iam.MasterRealm, mra, iam.RoleRealmAdmin); err != nil {
+		t.Fatal(err)
+	}
+	mraToken := iss.Token(t, "master", mra, iam.RoleRealmAdmin)
+	reset := `{"type":"password","value":"Taken-Over-Passw0rd","temporary":false}`
+	if resp, b := srv.Call(t, "PUT", "/admin/realms/master/users/"+root+"/reset-password", mraToken, reset); resp.StatusCode != 403 ||
+		!strings.Contains(b, `"forbidden"`) || !strings.Contains(b, "administrative role") {
+		t.Fatalf("master realm-admin resetting the administrator's password = %d %s, want 403 forbidden", resp.StatusCode, b)
+	}
+	if resp, b := srv.Call(t, "PUT", "/admin/realms/master/users/"+mra+"/reset-password", admin, reset); resp.StatusCode != 204 {
+		t.Fatalf("the administrator resetting mra's password = %d %s, want 204", resp.StatusCode, b)
+	}
+
 	// The account API answers the user's own token.
 	if resp, b := srv.Call(t, "GET", "/realms/acme/account", iss.Token(t, "acme", id), ""); resp.StatusCode != 200 || !strings.Contains(b, `"alice"`) {
 		t.Fatalf("account = %d %s", resp.StatusCode, b)

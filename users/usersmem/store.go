@@ -317,6 +317,12 @@ func (s *Store) Import(ctx context.Context, realm iam.Realm, b users.ImportBatch
 				continue
 			case users.ImportOverwrite:
 				old := planned.users[id]
+				if b.MayOverwrite != nil {
+					if err := b.MayOverwrite(old.user.Clone()); err != nil {
+						s.mu.Unlock()
+						return nil, err
+					}
+				}
 				rec.user.ID, rec.user.CreatedAt = old.user.ID, old.user.CreatedAt
 				rec.history = old.history
 				action = users.ImportOverwritten

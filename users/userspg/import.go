@@ -70,6 +70,11 @@ func importOne(ctx context.Context, q *db.Queries, realm iam.Realm, b users.Impo
 	case users.ImportSkip:
 		return users.ImportOutcome{Action: users.ImportSkipped, User: old}, nil
 	case users.ImportOverwrite:
+		if b.MayOverwrite != nil {
+			if err := b.MayOverwrite(old); err != nil {
+				return users.ImportOutcome{}, err
+			}
+		}
 	default:
 		return users.ImportOutcome{}, errUsernameTaken()
 	}

@@ -105,6 +105,32 @@ func testImportOverwriteKeepsIDAndCreatedAt(t *testing.T, h Harness) {
 	}
 }
 
+func testImportOverwriteAsksMayOverwrite(t *testing.T, h Harness) {
+	s := h.Store
+	a := existing(t, s)
+	var asked []string
+	b := batch(users.ImportOverwrite)
+	b.MayOverwrite = func(u users.User) error {
+		asked = append(asked, u.ID+" "+u.FirstName)
+		return iam.Errorf(iam.CodeForbidden, "not this one")
+	}
+	_, err := s.Import(ctx(t), "acme", b)
+	if iam.ErrorCode(err) != iam.CodeForbidden || iam.ErrorMessage(err) != "not this one" {
+		t.Fatalf("Import = %v, want MayOverwrite's error unchanged", err)
+	}
+	if want := []string{a.ID + " " + a.FirstName}; !slices.Equal(asked, want) {
+		t.Fatalf("MayOverwrite asked about %v, want only the existing user as stored %v", asked, want)
+	}
+	got, _ := s.Get(ctx(t), "acme", a.ID)
+	sameUser(t, got, a)
+	if c, err := s.GetPassword(ctx(t), "acme", a.ID); err != nil || c.Hash != "existing-hash" {
+		t.Fatalf("password after a refused overwrite = %+v, %v", c, err)
+	}
+	if n, _ := s.Count(ctx(t), "acme", users.Filter{}); n != 1 {
+		t.Fatalf("%d users after a refused import, want 1", n)
+	}
+}
+
 func testImportEmailConflictFailsWholeBatch(t *testing.T, h Harness) {
 	s := h.Store
 	existing(t, s)

@@ -64,6 +64,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ImportFailLeavesEverythingUnchanged", testImportFailLeavesEverythingUnchanged},
 		{"ImportSkipKeepsExisting", testImportSkipKeepsExisting},
 		{"ImportOverwriteKeepsIDAndCreatedAt", testImportOverwriteKeepsIDAndCreatedAt},
+		{"ImportOverwriteAsksMayOverwrite", testImportOverwriteAsksMayOverwrite},
 		{"ImportEmailConflictFailsWholeBatch", testImportEmailConflictFailsWholeBatch},
 		{"ImportEmptyBatch", testImportEmptyBatch},
 		{"ConcurrentCreatesOfOneUsernameOneWins", testConcurrentCreatesOfOneUsernameOneWins},
