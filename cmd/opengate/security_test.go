@@ -74,6 +74,17 @@ func (s started) realmRole(t *testing.T, admin, realm, name string) string {
 	return "[" + body + "]"
 }
 
+// masterRealmAdmin creates the master user called name (password
+// "Realm-Admin-Passw0rd") holding realm-admin, and returns its id and a
+// token of it.
+func (s started) masterRealmAdmin(t *testing.T, admin, name string) (id, token string) {
+	t.Helper()
+	id = s.createUser(t, admin, "master", name, "Realm-Admin-Passw0rd")
+	s.mustCall(t, 204, "POST", "/admin/realms/master/users/"+id+"/role-mappings/realm", admin,
+		s.realmRole(t, admin, "master", "realm-admin"))
+	return id, s.token(t, "master", "admin-cli", name, "Realm-Admin-Passw0rd")
+}
+
 // userID returns the id of the user called username in realm.
 func (s started) userID(t *testing.T, admin, realm, username string) string {
 	t.Helper()
@@ -97,10 +108,7 @@ func TestSecurityHighFindings(t *testing.T) {
 	// by mapping admin directly or through a composite.
 	t.Run("RealmAdminCannotGrantItselfAdmin", func(t *testing.T) {
 		name := uniqueRealm("ra")
-		id := s.createUser(t, admin, "master", name, "Realm-Admin-Passw0rd")
-		s.mustCall(t, 204, "POST", "/admin/realms/master/users/"+id+"/role-mappings/realm", admin,
-			s.realmRole(t, admin, "master", "realm-admin"))
-		ra := s.token(t, "master", "admin-cli", name, "Realm-Admin-Passw0rd")
+		id, ra := s.masterRealmAdmin(t, admin, name)
 		adminRole := s.realmRole(t, admin, "master", "admin")
 
 		s.mustCall(t, 403, "POST", "/admin/realms/master/users/"+id+"/role-mappings/realm", ra, adminRole)
@@ -124,10 +132,7 @@ func TestSecurityHighFindings(t *testing.T) {
 	// mappings; and the administrator still logs in afterwards.
 	t.Run("RealmAdminCannotTakeOverAMorePowerfulUser", func(t *testing.T) {
 		name := uniqueRealm("ra")
-		raID := s.createUser(t, admin, "master", name, "Realm-Admin-Passw0rd")
-		s.mustCall(t, 204, "POST", "/admin/realms/master/users/"+raID+"/role-mappings/realm", admin,
-			s.realmRole(t, admin, "master", "realm-admin"))
-		ra := s.token(t, "master", "admin-cli", name, "Realm-Admin-Passw0rd")
+		_, ra := s.masterRealmAdmin(t, admin, name)
 
 		// deputy holds admin through a composite role.
 		deputy := s.createUser(t, admin, "master", name+"-deputy", "Deputy-Passw0rd-1")
