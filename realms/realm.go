@@ -89,10 +89,10 @@ const (
 
 // OTPPolicy is the realm's one-time-password policy, on Keycloak's
 // settings (otpPolicyType, otpPolicyAlgorithm, otpPolicyDigits,
-// otpPolicyPeriod, otpPolicyLookAheadWindow). It applies to authenticators
-// enrolled from then on and to the verification of every code: changing
-// Algorithm, Digits or Period makes the codes of authenticators enrolled
-// before wrong, as in Keycloak.
+// otpPolicyPeriod, otpPolicyLookAheadWindow). Algorithm, Digits and Period
+// apply to authenticators enrolled from then on (each keeps those it was
+// enrolled with, as Keycloak's credentials do); LookAheadWindow applies to
+// the verification of every code.
 type OTPPolicy struct {
 	// Type is OTPTypeTOTP (RFC 6238), the only type OpenGate supports.
 	Type string
