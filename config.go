@@ -32,11 +32,13 @@ type Config struct {
 	Databases *Databases
 
 	// SecretKey is the 32-byte deployment key (OPENGATE_SECRET_KEY) that
-	// seals secrets at rest: client secrets, signing keys, SMTP passwords.
-	// Required with Databases, and the same for every replica: each
-	// database records the key at first start, and New refuses a key that
-	// does not match it (ErrSecretKeyMismatch). Without Databases it is
-	// unused: memory stores keep nothing at rest.
+	// seals secrets at rest (client secrets, signing keys, SMTP passwords)
+	// and, under a subkey of its own, the action links in events (see
+	// users.LinkPurpose). Required with Databases, and the same for every
+	// replica: each database records the key at first start, and New
+	// refuses a key that does not match it (ErrSecretKeyMismatch). Without
+	// Databases it may be nil: memory stores keep nothing at rest, and
+	// action links are sealed under a random key of the process.
 	SecretKey []byte
 	// PreviousSecretKey, during a rotation of the deployment key
 	// (OPENGATE_SECRET_KEY_PREVIOUS), is the key being replaced: secrets

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iampg"
+	"github.com/opengate-iam/opengate/users"
 )
 
 // ErrSecretKeyMismatch is in the chain of New's error when Config.SecretKey
@@ -14,6 +16,26 @@ import (
 // sealed with: New refuses to start rather than seal anything under the
 // wrong key.
 var ErrSecretKeyMismatch = errors.New("opengate: Config.SecretKey is not the key the databases' secrets are sealed with")
+
+// linkSealer returns the sealer of the action links in events (the
+// users.LinkPurpose subkey of Config.SecretKey, and of PreviousSecretKey
+// during a rotation). Without a SecretKey (memory mode) the links are sealed
+// under a key of this process: they only travel on its in-process bus.
+func linkSealer(cfg Config) (*iamcrypto.Sealer, error) {
+	key := cfg.SecretKey
+	if key == nil {
+		key = iamcrypto.GenerateKey()
+	}
+	var previous [][]byte
+	if cfg.PreviousSecretKey != nil {
+		previous = append(previous, cfg.PreviousSecretKey)
+	}
+	s, err := iamcrypto.NewSealerFor(users.LinkPurpose, key, previous...)
+	if err != nil {
+		return nil, fmt.Errorf("opengate: Config.SecretKey or PreviousSecretKey: %s", iam.ErrorMessage(err))
+	}
+	return s, nil
+}
 
 // checkSealingKey checks sealer against every service database's recorded
 // key (iampg.CheckSealingKey): recorded at first start, re-sealed under the

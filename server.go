@@ -208,6 +208,10 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		tokenStore = authredis.New(rc, authredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")))
 	}
 
+	links, err := linkSealer(cfg)
+	if err != nil {
+		return err
+	}
 	opts := cfg.Options
 	s.Realms = realms.New(realmStore, opts.Realms...)
 	s.Clients = clients.New(clientStore, opts.Clients...)
@@ -217,7 +221,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	// Nobody changes a user holding admin roles they do not hold
 	// themselves: users reads both sides' current roles from rbac.
 	s.Users = users.New(userStore, s.Realms, append([]users.Option{
-		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC),
+		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC), users.WithLinkSealer(links),
 	}, opts.Users...)...)
 	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
 		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users)}, opts.Auth...)...)

@@ -1,9 +1,11 @@
 package users
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 )
 
 // EventSource is the CloudEvents source of every event this service emits.
@@ -36,17 +38,20 @@ type EmailVerifiedData struct {
 }
 
 // ActionRequestedData is the payload of user.verify_email_requested and
-// user.password_reset_requested. Link carries a single-use token: these two
-// topics are SENSITIVE — restrict who may read them (only notify needs to)
-// and never log their payloads. The token is valid until ExpiresAt.
+// user.password_reset_requested. The action link carries a single-use
+// token, so it travels sealed: SealedLink is the link sealed with AES-GCM
+// under the action-link subkey of the deployment key (LinkPurpose), with the
+// event's id as associated data. Only a holder of that key (the notify
+// service) opens it, with OpenActionLink; the bus, the outbox and logs see
+// ciphertext. The token is valid until ExpiresAt.
 type ActionRequestedData struct {
-	ID        string    `json:"id"`
-	Username  string    `json:"username"`
-	Email     string    `json:"email"`
-	FirstName string    `json:"firstName,omitempty"`
-	LastName  string    `json:"lastName,omitempty"`
-	Link      string    `json:"link"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	ID         string    `json:"id"`
+	Username   string    `json:"username"`
+	Email      string    `json:"email"`
+	FirstName  string    `json:"firstName,omitempty"`
+	LastName   string    `json:"lastName,omitempty"`
+	SealedLink []byte    `json:"sealedLink"`
+	ExpiresAt  time.Time `json:"expiresAt"`
 	// RequiredActions are the actions an administrator asked the user to
 	// perform (execute-actions-email), if any.
 	RequiredActions []string `json:"requiredActions,omitempty"`
@@ -106,9 +111,52 @@ func EmailVerifiedEvent(u User) (iam.Event, error) {
 }
 
 // ActionRequestedEvent returns a user.verify_email_requested or
-// user.password_reset_requested event (topic) carrying link.
-func ActionRequestedEvent(topic string, u User, link string, expires time.Time, actions []string) (iam.Event, error) {
-	return iam.NewEvent(EventSource, topic, u.Realm, u.ID, ActionRequestedData{ID: u.ID, Username: u.Username,
-		Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Link: link, ExpiresAt: expires.UTC(),
-		RequiredActions: actions})
+// user.password_reset_requested event (topic) carrying link sealed with
+// links (see ActionRequestedData). A nil links is CodeInternal: a link is
+// never put on the bus in clear.
+func ActionRequestedEvent(topic string, u User, link string, expires time.Time, actions []string, links *iamcrypto.Sealer) (iam.Event, error) {
+	const op = "users.ActionRequestedEvent"
+	if links == nil {
+		return iam.Event{}, &iam.Error{Code: iam.CodeInternal, Op: op,
+			Message: "action links cannot be sent: no link sealer (users.WithLinkSealer)"}
+	}
+	d := ActionRequestedData{ID: u.ID, Username: u.Username, Email: u.Email, FirstName: u.FirstName,
+		LastName: u.LastName, ExpiresAt: expires.UTC(), RequiredActions: actions}
+	e, err := iam.NewEvent(EventSource, topic, u.Realm, u.ID, d)
+	if err != nil {
+		return iam.Event{}, err
+	}
+	if d.SealedLink, err = links.Seal([]byte(link), []byte(e.ID)); err != nil {
+		return iam.Event{}, iam.Wrap(op, err)
+	}
+	if e.Data, err = json.Marshal(d); err != nil {
+		return iam.Event{}, iam.Wrap(op, err)
+	}
+	return e, nil
+}
+
+// OpenActionLink reads a user.verify_email_requested or
+// user.password_reset_requested event: its data and the action link, opened
+// with links (the sealer ActionRequestedEvent sealed it with). CodeInvalid
+// for another topic or malformed data, CodeInternal for a link that does not
+// open (another deployment key, or data moved to another event). Errors
+// never carry the link.
+func OpenActionLink(links *iamcrypto.Sealer, e iam.Event) (ActionRequestedData, string, error) {
+	const op = "users.OpenActionLink"
+	if e.Type != iam.TopicUserVerifyEmailRequested && e.Type != iam.TopicUserPasswordResetRequested {
+		return ActionRequestedData{}, "", &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "type",
+			Message: "not an action-link event"}
+	}
+	var d ActionRequestedData
+	if err := e.Decode(&d); err != nil {
+		return ActionRequestedData{}, "", iam.Wrap(op, err)
+	}
+	if links == nil {
+		return ActionRequestedData{}, "", &iam.Error{Code: iam.CodeInternal, Op: op, Message: "no link sealer to open the link with"}
+	}
+	link, err := links.Open(d.SealedLink, []byte(e.ID))
+	if err != nil {
+		return ActionRequestedData{}, "", iam.Wrap(op, err)
+	}
+	return d, string(link), nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/usersmem"
@@ -73,6 +74,7 @@ func (c *clock) Advance(d time.Duration) {
 // env is a Service over a memory store with recorded events.
 type env struct {
 	svc    *users.Service
+	links  *iamcrypto.Sealer
 	pub    *recorder
 	realms *userstest.Realms
 	clock  *clock
@@ -85,9 +87,10 @@ func newEnv(t *testing.T, opts ...users.Option) *env {
 	store := usersmem.New(pub)
 	rs := userstest.NewRealms(userstest.Realm("acme"), userstest.Realm("other"), userstest.Realm(iam.MasterRealm))
 	c := &clock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	links := userstest.NewLinkSealer(t)
 	opts = append([]users.Option{users.WithParams(userstest.FastParams), users.WithClock(c.Now),
-		users.WithPublicURL("https://id.example.com/")}, opts...)
-	return &env{svc: users.New(store, rs, opts...), pub: pub, realms: rs, clock: c, store: store}
+		users.WithPublicURL("https://id.example.com/"), users.WithLinkSealer(links)}, opts...)
+	return &env{svc: users.New(store, rs, opts...), links: links, pub: pub, realms: rs, clock: c, store: store}
 }
 
 // policy sets acme's password policy (keeping cheap hashing).

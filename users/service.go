@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/users/password"
 )
@@ -72,6 +73,7 @@ type Service struct {
 	resetTTL  time.Duration
 	adminTTL  time.Duration
 	log       *slog.Logger
+	links     *iamcrypto.Sealer // seals action links in events; nil: none can be sent
 
 	dummyMu sync.Mutex
 	dummies map[password.Params]string // dummy hash per parameter set
@@ -113,6 +115,18 @@ func WithTokenLifespans(verifyEmail, reset, adminActions time.Duration) Option {
 		}
 	}
 }
+
+// LinkPurpose is the purpose (iamcrypto.DeriveKey) of the subkey of the
+// deployment key that seals action links in events: the users service seals
+// with it and the notify service opens with it.
+const LinkPurpose = "opengate action links"
+
+// WithLinkSealer seals the action links of user.verify_email_requested and
+// user.password_reset_requested with links: the sealer of the deployment
+// key's LinkPurpose subkey (iamcrypto.NewSealerFor), which the notify
+// service opens them with. Without it no verification or reset link can be
+// issued (CodeInternal): a link never travels in clear.
+func WithLinkSealer(links *iamcrypto.Sealer) Option { return func(s *Service) { s.links = links } }
 
 // WithLogger sets the logger for failures that do not fail the call, such as
 // a failed rehash after a successful login (default slog.Default()).

@@ -113,7 +113,8 @@ func (s *Service) mailable(ctx context.Context, realm iam.Realm, id string, life
 	return u, lifespan, nil
 }
 
-// issue stores a new token for u and emits the event carrying its link.
+// issue stores a new token for u and emits the event carrying its link,
+// sealed (CodeInternal, and no token stored, without a link sealer).
 func (s *Service) issue(ctx context.Context, u User, action string, ttl time.Duration, actions []string) error {
 	raw := iamcrypto.RandomToken(32)
 	now := s.now().UTC()
@@ -124,7 +125,7 @@ func (s *Service) issue(ctx context.Context, u User, action string, ttl time.Dur
 		path, topic = ResetPath, iam.TopicUserPasswordResetRequested
 	}
 	link := s.publicURL + "/realms/" + url.PathEscape(string(u.Realm)) + path + "?key=" + url.QueryEscape(raw)
-	evs, err := events(func() (iam.Event, error) { return ActionRequestedEvent(topic, u, link, t.ExpiresAt, actions) })
+	evs, err := events(func() (iam.Event, error) { return ActionRequestedEvent(topic, u, link, t.ExpiresAt, actions, s.links) })
 	if err != nil {
 		return err
 	}

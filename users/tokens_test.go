@@ -1,7 +1,6 @@
 package users_test
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -10,20 +9,24 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/users"
+	"github.com/opengate-iam/opengate/users/userstest"
 )
 
-// link returns the action data of the last event of topic and its key.
+// link returns the action data of the last event of topic, its opened
+// link and its key.
 func link(t *testing.T, e *env, topic string) (users.ActionRequestedData, string) {
 	t.Helper()
-	var d users.ActionRequestedData
-	if err := e.pub.last(t, topic).Decode(&d); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(d.Link)
+	return userstest.ActionKey(t, e.links, e.pub.last(t, topic))
+}
+
+// openLink returns the opened link of the last event of topic.
+func openLink(t *testing.T, e *env, topic string) string {
+	t.Helper()
+	_, l, err := users.OpenActionLink(e.links, e.pub.last(t, topic))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d, u.Query().Get("key")
+	return l
 }
 
 func TestSendVerifyEmail(t *testing.T) {
@@ -33,9 +36,23 @@ func TestSendVerifyEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, key := link(t, e, iam.TopicUserVerifyEmailRequested)
-	if !strings.HasPrefix(d.Link, "https://id.example.com/realms/acme/login-actions/verify-email?key=") || len(key) < 40 {
-		t.Fatalf("link = %q", d.Link)
+	if l := openLink(t, e, iam.TopicUserVerifyEmailRequested); !strings.HasPrefix(l, "https://id.example.com/realms/acme/login-actions/verify-email?key=") || len(key) < 40 {
+		t.Fatalf("link = %q", l)
 	}
+	t.Run("TheEventCarriesNoKeyInClear", func(t *testing.T) {
+		raw := e.pub.last(t, iam.TopicUserVerifyEmailRequested)
+		if strings.Contains(string(raw.Data), key) || strings.Contains(string(raw.Data), "login-actions") {
+			t.Fatalf("event data has the link in clear: %s", raw.Data)
+		}
+		other := raw
+		other.ID = iam.NewID()
+		if _, _, err := users.OpenActionLink(e.links, other); iam.ErrorCode(err) != iam.CodeInternal {
+			t.Fatalf("a sealed link moved to another event opens: %v", err)
+		}
+		if _, _, err := users.OpenActionLink(userstest.NewLinkSealer(t), raw); iam.ErrorCode(err) != iam.CodeInternal {
+			t.Fatalf("another deployment key opens the link: %v", err)
+		}
+	})
 	if d.Email != "alice@example.com" || d.ID != u.ID || !d.ExpiresAt.Equal(e.clock.Now().Add(users.DefaultVerifyEmailLifespan)) {
 		t.Fatalf("data = %+v", d)
 	}
@@ -127,7 +144,7 @@ func TestPasswordReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, key := link(t, e, iam.TopicUserPasswordResetRequested)
-	if !strings.HasPrefix(d.Link, "https://id.example.com/realms/acme/login-actions/reset-credentials?key=") ||
+	if !strings.HasPrefix(openLink(t, e, iam.TopicUserPasswordResetRequested), "https://id.example.com/realms/acme/login-actions/reset-credentials?key=") ||
 		!d.ExpiresAt.Equal(e.clock.Now().Add(users.DefaultResetLifespan)) {
 		t.Fatalf("data = %+v", d)
 	}
@@ -212,4 +229,16 @@ func TestExecuteActionsEmail(t *testing.T) {
 	}
 	wantField(t, e.svc.ExecuteActionsEmail(bg(), "acme", u.ID, nil, 0), "actions")
 	wantField(t, e.svc.ExecuteActionsEmail(bg(), "acme", u.ID, []string{"DANCE"}, 0), "requiredActions")
+}
+
+// Without a link sealer no link is issued: a link never travels in clear,
+// and no token is stored that no mail could carry.
+func TestActionLinksNeedALinkSealer(t *testing.T) {
+	e := newEnv(t, users.WithLinkSealer(nil))
+	u := e.alice(t, "pw")
+	wantCode(t, e.svc.SendVerifyEmail(bg(), "acme", u.ID, 0), iam.CodeInternal)
+	wantCode(t, e.svc.RequestPasswordReset(bg(), "acme", "alice"), iam.CodeInternal)
+	if slices.Contains(e.pub.topics(), iam.TopicUserVerifyEmailRequested) {
+		t.Fatal("an event was published without a sealer")
+	}
 }

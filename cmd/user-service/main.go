@@ -15,6 +15,11 @@
 //	                                    {base}/realms/{realm}/protocol/openid-connect/certs;
 //	                                    also the base of emailed links
 //	OPENGATE_PUBLIC_URL                 base of emailed links, if not the issuer base
+//	OPENGATE_SECRET_KEY                 deployment key, 32 bytes as base64 or hex
+//	                                    (required): its action-link subkey seals
+//	                                    the links of verification and reset
+//	                                    events, which notification-service opens
+//	OPENGATE_SECRET_KEY_PREVIOUS        during a key rotation, the old key
 //	OPENGATE_SERVICE_TOKEN              shared secret of the internal APIs (this
 //	                                    service's /internal/..., for auth, and the
 //	                                    realm service's, for realm settings)

@@ -31,6 +31,8 @@ var binary = boot.Binary{Name: "user-service", Addr: ":8082", Instance: "this re
 // config is what run reads from flags and the environment.
 type config struct {
 	boot.Config
+	secretKey     []byte // OPENGATE_SECRET_KEY: its action-link subkey seals links in events
+	previous      []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
 	publicURL     string
 	adminUser     string
 	adminPassword string
@@ -41,20 +43,28 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err != nil {
 		return config{}, err
 	}
-	if !shared.MigrateOnly {
-		if err := shared.RequireIssuer(" (admin and account calls are authorized by its tokens)"); err != nil {
-			return config{}, err
-		}
-		if err := shared.RequireRedis(" (logged-out tokens are refused by reading auth's revocation list there)"); err != nil {
-			return config{}, err
-		}
-	}
-	return config{
+	c := config{
 		Config:        shared,
 		publicURL:     cmp.Or(getenv("OPENGATE_PUBLIC_URL"), shared.IssuerBase),
 		adminUser:     cmp.Or(getenv("OPENGATE_ADMIN_USER"), "admin"),
 		adminPassword: getenv("OPENGATE_ADMIN_PASSWORD"),
-	}, nil
+	}
+	if shared.MigrateOnly {
+		return c, nil
+	}
+	if err := shared.RequireIssuer(" (admin and account calls are authorized by its tokens)"); err != nil {
+		return config{}, err
+	}
+	if err := shared.RequireRedis(" (logged-out tokens are refused by reading auth's revocation list there)"); err != nil {
+		return config{}, err
+	}
+	if c.secretKey, err = boot.RequireSecretKey(getenv, "the action links of verification and reset events"); err != nil {
+		return config{}, err
+	}
+	if c.previous, err = boot.PreviousSecretKey(getenv); err != nil {
+		return config{}, err
+	}
+	return c, nil
 }
 
 // run migrates, then serves the users API and runs the outbox relay, the
@@ -75,13 +85,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 
+	// Action links travel sealed under the deployment key's link subkey,
+	// which only notification-service opens.
+	links, err := boot.NewLinkSealer(cfg.secretKey, cfg.previous)
+	if err != nil {
+		return err
+	}
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
 	// Nobody changes a user holding admin roles they do not hold
 	// themselves: both sides' roles are read from rbac-service at each
 	// change (uncached: changes to users are rare, and a role granted a
 	// moment ago must count).
 	svc := users.New(userspg.New(pool), realmGetter, users.WithPublicURL(cfg.publicURL), users.WithLogger(log),
-		users.WithRoles(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)))
+		users.WithRoles(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)), users.WithLinkSealer(links))
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call and realm settings cannot be read")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opengate-iam/opengate/cmd/internal/boottest"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamkafka"
 	"github.com/opengate-iam/opengate/iam/iamtest"
 	"github.com/opengate-iam/opengate/realms"
@@ -58,6 +59,10 @@ func TestRequiredConfiguration(t *testing.T) {
 		{"NoPostgres", map[string]string{"OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}, "OPENGATE_ISSUER_BASE"},
 		{"NoRedis", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_REDIS_URL is required"},
+		{"NoSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
+			"OPENGATE_REDIS_URL": "redis://x"}, "OPENGATE_SECRET_KEY is required"},
+		{"BadSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
+			"OPENGATE_REDIS_URL": "redis://x", "OPENGATE_SECRET_KEY": "too-short"}, "OPENGATE_SECRET_KEY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +85,7 @@ func TestServes(t *testing.T) {
 		"OPENGATE_KAFKA_BROKERS":  strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN":  svcToken,
 		"OPENGATE_ADMIN_PASSWORD": "bootstrap-pw",
+		"OPENGATE_SECRET_KEY":     iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
 	}))
 	env["OPENGATE_REALMS_URL"] = realmsURL // with acme's cheap password hashing
 	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)

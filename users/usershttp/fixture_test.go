@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/usershttp"
@@ -30,6 +31,7 @@ var (
 
 // recorder is an iam.Publisher that keeps what it is given.
 type recorder struct {
+	links  *iamcrypto.Sealer // opens the action links
 	mu     sync.Mutex
 	events []iam.Event
 }
@@ -50,15 +52,8 @@ func (r *recorder) key(t *testing.T, topic string) string {
 		if r.events[i].Type != topic {
 			continue
 		}
-		var d users.ActionRequestedData
-		if err := r.events[i].Decode(&d); err != nil {
-			t.Fatal(err)
-		}
-		u, err := url.Parse(d.Link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u.Query().Get("key")
+		_, key := userstest.ActionKey(t, r.links, r.events[i])
+		return key
 	}
 	t.Fatalf("no %s event", topic)
 	return ""
@@ -87,9 +82,9 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	pub := &recorder{}
+	pub := &recorder{links: userstest.NewLinkSealer(t)}
 	rs := userstest.NewRealms(userstest.Realm(iam.MasterRealm), userstest.Realm("acme"), userstest.Realm("other"))
-	svc := users.New(usersmem.New(pub), rs, users.WithParams(userstest.FastParams))
+	svc := users.New(usersmem.New(pub), rs, users.WithParams(userstest.FastParams), users.WithLinkSealer(pub.links))
 	return &fixture{t: t, svc: svc, pub: pub, h: usershttp.NewHandler(svc, usershttp.WithServiceToken(serviceToken))}
 }
 

@@ -2,6 +2,7 @@ package userspg_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -51,7 +53,9 @@ func outbox(t *testing.T, pool *pgxpool.Pool) ([]string, string) {
 func TestChangesWriteTheirEventsToTheOutbox(t *testing.T) {
 	ctx := context.Background()
 	pool := migrated(t)
-	svc := users.New(userspg.New(pool), userstest.NewRealms(userstest.Realm("acme")), users.WithParams(userstest.FastParams))
+	links := userstest.NewLinkSealer(t)
+	svc := users.New(userspg.New(pool), userstest.NewRealms(userstest.Realm("acme")), users.WithParams(userstest.FastParams),
+		users.WithLinkSealer(links))
 	u, err := svc.Create(ctx, "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true},
 		users.NewCredential{Value: "Secret-Pw-1"})
 	if err != nil {
@@ -80,6 +84,55 @@ func TestChangesWriteTheirEventsToTheOutbox(t *testing.T) {
 	for _, secret := range []string{"Secret-Pw", "argon2"} {
 		if strings.Contains(payloads, secret) {
 			t.Fatalf("outbox payloads contain %q", secret)
+		}
+	}
+}
+
+// TestActionLinksAreSealedInTheOutbox reads the raw outbox rows of a
+// verification, a password reset and an execute-actions email (issue 10
+// item 11): the rows hold the link sealed, never its key nor the link's
+// path in clear, and the sealed link opens with the link key only.
+func TestActionLinksAreSealedInTheOutbox(t *testing.T) {
+	ctx := context.Background()
+	pool := migrated(t)
+	links := userstest.NewLinkSealer(t)
+	svc := users.New(userspg.New(pool), userstest.NewRealms(userstest.Realm("acme")), users.WithParams(userstest.FastParams),
+		users.WithLinkSealer(links))
+	u, err := svc.Create(ctx, "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SendVerifyEmail(ctx, "acme", u.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RequestPasswordReset(ctx, "acme", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.ExecuteActionsEmail(ctx, "acme", u.ID, []string{users.ActionUpdatePassword}, 0); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `SELECT payload::text FROM outbox WHERE topic IN ($1, $2) ORDER BY id`,
+		iam.TopicUserVerifyEmailRequested, iam.TopicUserPasswordResetRequested)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(raw) != 3 {
+		t.Fatalf("%d action rows, %v; want 3", len(raw), err)
+	}
+	for _, row := range raw {
+		var e iam.Event
+		if err := json.Unmarshal([]byte(row), &e); err != nil {
+			t.Fatal(err)
+		}
+		_, key := userstest.ActionKey(t, links, e)
+		if len(key) < 40 {
+			t.Fatalf("opened link has key %q", key)
+		}
+		for _, clear := range []string{key, users.TokenHash(key), "login-actions", "key="} {
+			if strings.Contains(row, clear) {
+				t.Fatalf("outbox row contains %q in clear: %s", clear, row)
+			}
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/crypto/pbkdf2"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/password"
 )
@@ -21,6 +21,7 @@ import (
 // tests can read the links a Service mails.
 type tokenSpy struct {
 	users.Store
+	links  *iamcrypto.Sealer
 	mu     sync.Mutex
 	events []iam.Event
 }
@@ -41,15 +42,8 @@ func (s *tokenSpy) lastKey(t *testing.T, topic string) string {
 		if s.events[i].Type != topic {
 			continue
 		}
-		var d users.ActionRequestedData
-		if err := s.events[i].Decode(&d); err != nil {
-			t.Fatal(err)
-		}
-		u, err := url.Parse(d.Link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u.Query().Get("key")
+		_, key := ActionKey(t, s.links, s.events[i])
+		return key
 	}
 	t.Fatalf("no %s event", topic)
 	return ""
@@ -57,14 +51,14 @@ func (s *tokenSpy) lastKey(t *testing.T, topic string) string {
 
 // setup returns a Service over h's store (watched by a tokenSpy) with the
 // realms acme and other.
-func setup(h Harness) (*users.Service, *tokenSpy, *Realms) {
-	spy := &tokenSpy{Store: h.Store}
+func setup(t *testing.T, h Harness) (*users.Service, *tokenSpy, *Realms) {
+	spy := &tokenSpy{Store: h.Store, links: NewLinkSealer(t)}
 	rs := NewRealms(Realm("acme"), Realm("other"))
-	return users.New(spy, rs, users.WithParams(FastParams)), spy, rs
+	return users.New(spy, rs, users.WithParams(FastParams), users.WithLinkSealer(spy.links)), spy, rs
 }
 
 func testServiceAuthenticatesByUsernameOrEmail(t *testing.T, h Harness) {
-	svc, _, _ := setup(h)
+	svc, _, _ := setup(t, h)
 	_, err := svc.Create(ctx(t), "acme", users.User{Username: "Alice", Email: "Alice@Example.com", Enabled: true},
 		users.NewCredential{Value: "s3cret-pass"})
 	if err != nil {
@@ -86,7 +80,7 @@ func testServiceAuthenticatesByUsernameOrEmail(t *testing.T, h Harness) {
 }
 
 func testServiceRehashesBelowCurrentParametersOnLogin(t *testing.T, h Harness) {
-	svc, spy, rs := setup(h)
+	svc, spy, rs := setup(t, h)
 	u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Enabled: true}, users.NewCredential{Value: "pw-123456"})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +105,7 @@ func testServiceRehashesBelowCurrentParametersOnLogin(t *testing.T, h Harness) {
 }
 
 func testServiceImportedPBKDF2HashLogsInAndBecomesArgon2id(t *testing.T, h Harness) {
-	svc, spy, _ := setup(h)
+	svc, spy, _ := setup(t, h)
 	salt := []byte("0123456789abcdef")
 	kc := password.KeycloakCredential{Algorithm: password.KeycloakPBKDF2SHA256, Iterations: 1000, Salt: salt,
 		Value: base64.StdEncoding.EncodeToString(pbkdf2.Key([]byte("old-password"), salt, 1000, 32, sha256.New))}
@@ -135,7 +129,7 @@ func testServiceImportedPBKDF2HashLogsInAndBecomesArgon2id(t *testing.T, h Harne
 }
 
 func testServicePasswordResetFlow(t *testing.T, h Harness) {
-	svc, spy, _ := setup(h)
+	svc, spy, _ := setup(t, h)
 	u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true},
 		users.NewCredential{Value: "old-password"})
 	if err != nil {
@@ -158,7 +152,7 @@ func testServicePasswordResetFlow(t *testing.T, h Harness) {
 }
 
 func testServiceVerifyEmailFlow(t *testing.T, h Harness) {
-	svc, spy, _ := setup(h)
+	svc, spy, _ := setup(t, h)
 	u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true,
 		RequiredActions: []string{users.ActionVerifyEmail}})
 	if err != nil {
@@ -183,7 +177,7 @@ func testServiceVerifyEmailFlow(t *testing.T, h Harness) {
 }
 
 func testServiceDeletedRealmDeletesUsers(t *testing.T, h Harness) {
-	svc, _, _ := setup(h)
+	svc, _, _ := setup(t, h)
 	u, err := svc.Create(ctx(t), "acme", users.User{Username: "alice", Enabled: true})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/iam/iampg"
+	"github.com/opengate-iam/opengate/users"
 )
 
 // NewSealer returns the sealer of the deployment key (OPENGATE_SECRET_KEY):
@@ -23,6 +24,22 @@ func NewSealer(key, previous []byte) (*iamcrypto.Sealer, error) {
 		prev = append(prev, previous)
 	}
 	s, err := iamcrypto.NewSealer(key, prev...)
+	if err != nil {
+		return nil, fmt.Errorf("OPENGATE_SECRET_KEY: %s", iam.ErrorMessage(err))
+	}
+	return s, nil
+}
+
+// NewLinkSealer returns the sealer of the action links in events: the
+// users.LinkPurpose subkey of the deployment key (and of previous, during a
+// rotation). user-service seals with it, notification-service opens with
+// it.
+func NewLinkSealer(key, previous []byte) (*iamcrypto.Sealer, error) {
+	var prev [][]byte
+	if previous != nil {
+		prev = append(prev, previous)
+	}
+	s, err := iamcrypto.NewSealerFor(users.LinkPurpose, key, prev...)
 	if err != nil {
 		return nil, fmt.Errorf("OPENGATE_SECRET_KEY: %s", iam.ErrorMessage(err))
 	}
