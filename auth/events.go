@@ -41,6 +41,9 @@ type LoginSuccessEvent struct {
 	UserAgent string `json:"userAgent,omitempty"`
 	// SessionExpiresAt is when the session ends at the latest (Unix seconds).
 	SessionExpiresAt int64 `json:"sessionExpiresAt"`
+	// ClientUUID is the client's id (ClientID is its public clientId, which
+	// an administrator may change).
+	ClientUUID string `json:"clientUuid"`
 }
 
 // LoginFailureEvent is the data of auth.login.failure (subject: user id when

@@ -137,7 +137,7 @@ func (s *Service) login(ctx context.Context, realm realms.Realm, c clients.Clien
 		return nil, iam.Wrap(op, err)
 	}
 	if err := s.publish(ctx, iam.TopicLoginSuccess, realm.Name, u.ID, LoginSuccessEvent{
-		UserID: u.ID, Username: u.Username, ClientID: c.ClientID, SessionID: sid, GrantType: grant,
+		UserID: u.ID, Username: u.Username, ClientID: c.ClientID, ClientUUID: c.ID, SessionID: sid, GrantType: grant,
 		IPAddress: req.IP, UserAgent: req.UserAgent, SessionExpiresAt: now.Add(sessionMax(realm)).Unix(),
 	}); err != nil {
 		return nil, iam.Wrap(op, err)

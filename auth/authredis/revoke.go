@@ -3,13 +3,13 @@ package authredis
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamredis"
 )
 
 // markKey sets a revocation marker for at least ttl.
@@ -18,7 +18,7 @@ func (s *Store) markKey(ctx context.Context, op, key string, ttl time.Duration) 
 	if err != nil {
 		return err
 	}
-	return mapErr(op, s.mark.Exec(ctx, s.client, []string{key}, []string{px}).Error())
+	return iamredis.MapError(op, s.mark.Exec(ctx, s.client, []string{key}, []string{px}).Error())
 }
 
 // RevokeFamily revokes every refresh token of family.
@@ -45,7 +45,7 @@ func (s *Store) RevokeUserSessions(ctx context.Context, realm iam.Realm, userID,
 	}
 	sids, err := s.revokeUser.Exec(ctx, s.client, []string{s.key(realm, "usess", userID)}, []string{s.base(realm), px, keep}).AsStrSlice()
 	if err != nil {
-		return nil, mapErr(op, err)
+		return nil, iamredis.MapError(op, err)
 	}
 	return sids, nil
 }
@@ -61,7 +61,7 @@ func (s *Store) AccessTokenRevoked(ctx context.Context, realm iam.Realm, jti, si
 	n, err := s.revoked.Exec(ctx, s.client, keys, []string{strconv.FormatInt(time.Now().Unix(), 10),
 		strconv.FormatInt(issuedAt.Unix(), 10)}).AsInt64()
 	if err != nil {
-		return false, mapErr("authredis.AccessTokenRevoked", err)
+		return false, iamredis.MapError("authredis.AccessTokenRevoked", err)
 	}
 	return n > 0, nil
 }
@@ -73,7 +73,7 @@ func (s *Store) EnsureEpoch(ctx context.Context, realm iam.Realm) error {
 	if rueidis.IsRedisNil(err) { // NX: the epoch exists
 		err = nil
 	}
-	return mapErr("authredis.EnsureEpoch", err)
+	return iamredis.MapError("authredis.EnsureEpoch", err)
 }
 
 // epochKey is the key of realm's revocation epoch. It has no TTL: with an
@@ -92,7 +92,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, realm iam.Realm, key, ip
 		strconv.FormatInt(now.UnixMilli(), 10), strconv.FormatInt(resetAfter.Milliseconds(), 10), px, ip,
 	}).AsInt64()
 	if err != nil {
-		return auth.LoginFailures{}, mapErr(op, err)
+		return auth.LoginFailures{}, iamredis.MapError(op, err)
 	}
 	return auth.LoginFailures{NumFailures: int(n), LastFailure: time.UnixMilli(now.UnixMilli()).UTC(), LastIPFailure: ip}, nil
 }
@@ -102,7 +102,7 @@ func (s *Store) LoginFailures(ctx context.Context, realm iam.Realm, key string) 
 	const op = "authredis.LoginFailures"
 	vals, err := s.client.Do(ctx, s.client.B().Hmget().Key(s.key(realm, "lf", key)).Field("n", "last", "ip").Build()).ToArray()
 	if err != nil {
-		return auth.LoginFailures{}, mapErr(op, err)
+		return auth.LoginFailures{}, iamredis.MapError(op, err)
 	}
 	var lf auth.LoginFailures
 	if n, err := vals[0].AsInt64(); err == nil {
@@ -117,7 +117,7 @@ func (s *Store) LoginFailures(ctx context.Context, realm iam.Realm, key string) 
 
 // ClearLoginFailures deletes the record of key.
 func (s *Store) ClearLoginFailures(ctx context.Context, realm iam.Realm, key string) error {
-	return mapErr("authredis.ClearLoginFailures", s.client.Do(ctx, s.client.B().Del().Key(s.key(realm, "lf", key)).Build()).Error())
+	return iamredis.MapError("authredis.ClearLoginFailures", s.client.Do(ctx, s.client.B().Del().Key(s.key(realm, "lf", key)).Build()).Error())
 }
 
 // DeleteRealm deletes every key of realm ({prefix}auth:{realm}:*) on every
@@ -128,35 +128,5 @@ func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm) error {
 	if err := realm.Validate(); err != nil {
 		return err
 	}
-	pattern := globEscape(s.base(realm)) + "*"
-	for _, node := range s.client.Nodes() {
-		var cursor uint64
-		for {
-			entry, err := node.Do(ctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(1000).Build()).AsScanEntry()
-			if err != nil {
-				return mapErr(op, err)
-			}
-			if len(entry.Elements) > 0 {
-				if err := node.Do(ctx, node.B().Unlink().Key(entry.Elements...).Build()).Error(); err != nil {
-					return mapErr(op, err)
-				}
-			}
-			if cursor = entry.Cursor; cursor == 0 {
-				break
-			}
-		}
-	}
-	return nil
-}
-
-// globEscape escapes the glob metacharacters of Redis's MATCH in s.
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return iamredis.DeletePrefix(ctx, s.client, op, s.base(realm))
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamredis"
 )
 
 // Store is an auth.TokenStore on Redis (rueidis). Every key is
@@ -40,7 +40,7 @@ func WithPrefix(prefix string) Option { return func(s *Store) { s.prefix = prefi
 // instead of holding it.
 func New(client rueidis.Client, opts ...Option) *Store {
 	s := &Store{
-		client:        callTimeouts{Client: client},
+		client:        iamredis.CallTimeouts(client),
 		prefix:        "opengate:",
 		saveNX:        rueidis.NewLuaScript(saveNX),
 		consumeCode:   rueidis.NewLuaScript(consumeCode),
@@ -77,25 +77,6 @@ func ttlMS(ttl time.Duration) (string, error) {
 	return strconv.FormatInt(n, 10), nil
 }
 
-// mapErr translates a Redis error once: nil replies are not found, server
-// replies (a bug) internal, anything else (network, ctx) unavailable.
-func mapErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if rueidis.IsRedisNil(err) {
-		return &iam.Error{Code: iam.CodeNotFound, Op: op, Message: "not found"}
-	}
-	var re *rueidis.RedisError
-	if errors.As(err, &re) {
-		if strings.HasPrefix(re.Error(), "CONFLICT") {
-			return &iam.Error{Code: iam.CodeConflict, Op: op, Message: "already exists", Err: err}
-		}
-		return &iam.Error{Code: iam.CodeInternal, Op: op, Err: err}
-	}
-	return &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "redis unavailable", Err: err}
-}
-
 // SaveCode stores c for ttl; CodeConflict if its hash exists.
 func (s *Store) SaveCode(ctx context.Context, c auth.AuthCode, ttl time.Duration) error {
 	const op = "authredis.SaveCode"
@@ -111,7 +92,7 @@ func (s *Store) SaveCode(ctx context.Context, c auth.AuthCode, ttl time.Duration
 	n, err := s.saveNX.Exec(ctx, s.client, []string{s.key(c.Realm, "code", c.Hash), ""},
 		[]string{string(data), px, "", ""}).AsInt64()
 	if err != nil {
-		return mapErr(op, err)
+		return iamredis.MapError(op, err)
 	}
 	if n == 0 {
 		return iam.Conflictf("code exists")
@@ -132,7 +113,7 @@ func (s *Store) ConsumeCode(ctx context.Context, realm iam.Realm, hash string, r
 	}
 	parts, err := s.consumeCode.Exec(ctx, s.client, []string{s.key(realm, "code", hash)}, []string{string(use), px}).AsStrSlice()
 	if err != nil {
-		return auth.AuthCode{}, mapErr(op, err)
+		return auth.AuthCode{}, iamredis.MapError(op, err)
 	}
 	var c auth.AuthCode
 	if err := json.Unmarshal([]byte(parts[0]), &c); err != nil {
@@ -171,7 +152,7 @@ func (s *Store) SaveRefresh(ctx context.Context, t auth.RefreshToken, ttl time.D
 	n, err := s.saveNX.Exec(ctx, s.client, []string{s.key(t.Realm, "rt", t.Hash), s.userSessions(t.Realm, t.UserID)},
 		[]string{string(data), px, t.Family, t.SessionID}).AsInt64()
 	if err != nil {
-		return mapErr(op, err)
+		return iamredis.MapError(op, err)
 	}
 	if n == 0 {
 		return iam.Conflictf("refresh token exists")
@@ -183,19 +164,19 @@ func (s *Store) SaveRefresh(ctx context.Context, t auth.RefreshToken, ttl time.D
 func decodeRefresh(op string, res rueidis.RedisResult) (auth.RefreshToken, error) {
 	arr, err := res.ToArray()
 	if err != nil {
-		return auth.RefreshToken{}, mapErr(op, err)
+		return auth.RefreshToken{}, iamredis.MapError(op, err)
 	}
 	if len(arr) != 3 {
 		return auth.RefreshToken{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "unexpected reply"}
 	}
 	data, err := arr[0].ToString()
 	if err != nil {
-		return auth.RefreshToken{}, mapErr(op, err)
+		return auth.RefreshToken{}, iamredis.MapError(op, err)
 	}
 	rotated, err1 := arr[1].AsInt64()
 	revoked, err2 := arr[2].AsInt64()
 	if err := errors.Join(err1, err2); err != nil {
-		return auth.RefreshToken{}, mapErr(op, err)
+		return auth.RefreshToken{}, iamredis.MapError(op, err)
 	}
 	var t auth.RefreshToken
 	if err := json.Unmarshal([]byte(data), &t); err != nil {
