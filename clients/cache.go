@@ -17,8 +17,9 @@ const DefaultCacheTTL = time.Minute
 // maxCacheEntries bounds the cache; when it is full it starts over.
 const maxCacheEntries = 100_000
 
-// cacheEntry is a cached client with the SHA-256 of a secret known to be
-// valid for it (nil when unknown, and for public clients).
+// cacheEntry is a cached client with a verifier of its secret (nil when
+// unknown, and for public clients): the store's (Service), or the SHA-256 of
+// a secret known to be valid (CachedReader).
 type cacheEntry struct {
 	client  Client
 	hash    []byte
@@ -140,22 +141,30 @@ func (c *clientCache) invalidateAll() {
 	c.reset()
 }
 
-// credentialsMatch reports whether secret authenticates c, whose secret has
-// SHA-256 hash (nil for public clients): an enabled public client with no
-// secret, or an enabled confidential client with the right one. The digest
-// comparison runs in constant time and always runs.
-func credentialsMatch(c Client, hash []byte, secret string) bool {
+// credentialsMatch reports whether secret authenticates c, whose secret's
+// verifier is hash (nil for public clients), as match checks it: an enabled
+// public client with no secret, or an enabled confidential client with the
+// right one. match always runs, so that no secret, or no client, costs what
+// a wrong secret costs; it must compare in constant time.
+func credentialsMatch(c Client, hash []byte, secret string, match func(hash []byte, secret string) bool) bool {
+	same := match(hash, secret)
+	if c.PublicClient {
+		return c.Enabled && secret == ""
+	}
+	return c.Enabled && secret != "" && hash != nil && same
+}
+
+// digestMatch is the match of credentialsMatch for verifiers that are plain
+// SHA-256 digests kept in a process's memory only (CachedReader's, of
+// secrets a remote service accepted): nothing at rest.
+func digestMatch(hash []byte, secret string) bool {
 	given := iamcrypto.SHA256(secret)
 	want := hash
 	if len(want) != len(given) {
 		var dummy [32]byte // compared anyway: no secret costs what a wrong one costs
 		want = dummy[:]
 	}
-	same := subtle.ConstantTimeCompare(given, want) == 1
-	if c.PublicClient {
-		return c.Enabled && secret == ""
-	}
-	return c.Enabled && secret != "" && len(hash) == len(given) && same
+	return subtle.ConstantTimeCompare(given, want) == 1 && len(hash) == len(given)
 }
 
 // errBadCredentials is the one error of every failed authentication, so that

@@ -2,9 +2,10 @@
 // (Keycloak's ClientRepresentation), the Store interface every backend
 // implements (clientsmem, clientspg) with its guarantees, and the Service
 // with the rules — validation, redirect-URI registration and matching
-// (RFC 9700, RFC 8252), secrets generated with 256 bits and hashed with
-// SHA-256 for constant-time authentication (clientspg seals them at rest
-// with AES-GCM under the deployment key), rotation, client.created/updated/deleted events, the
+// (RFC 9700, RFC 8252), secrets generated with 256 bits and checked in
+// constant time against the store's keyed verifier (clientspg seals them at
+// rest with AES-GCM and keys their verifiers with HMAC-SHA-256, both under
+// the deployment key), rotation, client.created/updated/deleted events, the
 // default admin-cli client of every realm and the realm.created/deleted
 // consumer.
 //

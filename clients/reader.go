@@ -83,7 +83,7 @@ func (r *CachedReader) GetByClientID(ctx context.Context, realm iam.Realm, clien
 // Authenticate implements Reader.
 func (r *CachedReader) Authenticate(ctx context.Context, realm iam.Realm, clientID, secret string) (Client, error) {
 	e, ok, epoch := r.cache.byClientIDKey(realm, clientID)
-	if ok && (e.hash != nil || e.client.PublicClient) && credentialsMatch(e.client, e.hash, secret) {
+	if ok && (e.hash != nil || e.client.PublicClient) && credentialsMatch(e.client, e.hash, secret, digestMatch) {
 		return e.client.Clone(), nil
 	}
 	c, err := r.next.Authenticate(ctx, realm, clientID, secret)

@@ -81,14 +81,10 @@ func (s *Service) timestamp() time.Time {
 	return s.now().UTC().Truncate(time.Microsecond)
 }
 
-// setSecret makes secret rec's secret, with its hash (or clears both when
-// secret is "").
+// setSecret makes secret rec's secret ("": none). The store computes its
+// verifier (SecretHash) when it writes rec.
 func setSecret(rec *Record, secret string) {
-	if secret == "" {
-		rec.SecretHash, rec.Secret = nil, ""
-		return
-	}
-	rec.SecretHash, rec.Secret = iamcrypto.SHA256(secret), secret
+	rec.SecretHash, rec.Secret = nil, secret
 }
 
 // Create creates client c in realm. An empty c.ID gets a new UUID; a given
@@ -254,9 +250,9 @@ func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, u Upda
 		}
 		rotated := false
 		switch {
-		case rec.Client.PublicClient && rec.SecretHash != nil:
+		case rec.Client.PublicClient && rec.Secret != "":
 			setSecret(rec, "")
-		case !rec.Client.PublicClient && rec.SecretHash == nil:
+		case !rec.Client.PublicClient && rec.Secret == "":
 			setSecret(rec, iamcrypto.RandomToken(SecretBytes))
 			rotated = true
 		}
@@ -353,31 +349,62 @@ func (s *Service) RotateSecret(ctx context.Context, realm iam.Realm, id string) 
 }
 
 // Authenticate returns the client clientID of realm if it is enabled and
-// secret is its secret — compared in constant time through SHA-256 — or, for
-// a public client, if secret is empty (a public client sending a secret is
-// refused). An unknown client, a disabled client, a wrong or missing secret:
-// all give the same CodeUnauthenticated error. The client and its secret's
-// hash come from the cache after the first call. Bearer-only clients do
-// authenticate (for introspection); the grants decide what they may do.
-// Other errors (CodeUnavailable) mean the store could not be read.
+// secret is its secret — checked in constant time against the store's
+// keyed verifier (Store.MatchSecret) — or, for a public client, if secret
+// is empty (a public client sending a secret is refused). An unknown
+// client, a disabled client, a wrong or missing secret: all give the same
+// CodeUnauthenticated error, after the same work. The client and its
+// secret's verifier come from the cache after the first call. A verifier
+// the store calls stale (an unkeyed SHA-256 of an earlier version, or one
+// under a previous deployment key) is replaced after the secret matched it.
+// Bearer-only clients do authenticate (for introspection); the grants
+// decide what they may do. Other errors (CodeUnavailable) mean the store
+// could not be read.
 func (s *Service) Authenticate(ctx context.Context, realm iam.Realm, clientID, secret string) (Client, error) {
 	const op = "clients.Authenticate"
 	if realm.Validate() != nil {
-		credentialsMatch(Client{}, nil, secret)
+		credentialsMatch(Client{}, nil, secret, s.matcher(iam.MasterRealm, "", nil))
 		return Client{}, errBadCredentials(op)
 	}
 	e, err := s.lookupClientID(ctx, realm, clientID)
 	if errors.Is(err, iam.ErrNotFound) {
-		credentialsMatch(Client{}, nil, secret)
+		credentialsMatch(Client{}, nil, secret, s.matcher(realm, "", nil))
 		return Client{}, errBadCredentials(op)
 	}
 	if err != nil {
 		return Client{}, iam.Wrap(op, err)
 	}
-	if !credentialsMatch(e.client, e.hash, secret) {
+	var stale bool
+	if !credentialsMatch(e.client, e.hash, secret, s.matcher(realm, e.client.ID, &stale)) {
 		return Client{}, errBadCredentials(op)
 	}
+	if stale {
+		s.rehash(ctx, realm, e.client)
+	}
 	return e.client.Clone(), nil
+}
+
+// matcher checks secrets against verifiers of client id of realm with the
+// store, reporting a stale verifier in *stale (if not nil).
+func (s *Service) matcher(realm iam.Realm, id string, stale *bool) func(hash []byte, secret string) bool {
+	return func(hash []byte, secret string) bool {
+		match, old := s.store.MatchSecret(realm, id, hash, secret)
+		if stale != nil {
+			*stale = match && old
+		}
+		return match
+	}
+}
+
+// rehash has the store replace client c's stale verifier: it writes the
+// record unchanged, and every write computes the verifier of the record's
+// secret as it is then (so a secret rotated meanwhile is kept, never the
+// one just checked). It records no event and is best effort: on failure
+// the stale verifier stays, still matching, and the next successful
+// authentication tries again.
+func (s *Service) rehash(ctx context.Context, realm iam.Realm, c Client) {
+	_, _ = s.store.Update(ctx, realm, c.ID, func(*Record) ([]iam.Event, error) { return nil, nil })
+	s.cache.invalidate(realm, c.ID, c.ClientID)
 }
 
 // Invalidate drops client id of realm from the cache. Run it on

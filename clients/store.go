@@ -7,16 +7,26 @@ import (
 )
 
 // Record is a client as stored: the Client, its secret and the secret's
-// hash. Public clients have neither. Records carry the secret in clear:
-// sealing it at rest is the store's job (see Store), so no other layer sees
-// a sealed value.
+// verifier. Public clients have neither. Records carry the secret in clear:
+// sealing it at rest, and hashing it, is the store's job (see Store), so no
+// other layer sees a sealed value or holds the hashing key.
 type Record struct {
 	Client Client
-	// SecretHash is the SHA-256 of the secret, compared in constant time by
-	// Authenticate.
+	// SecretHash is the store's verifier of Secret (nil for none): what the
+	// clients service caches and checks a presented secret against, only
+	// through Store.MatchSecret. The store computes it from Secret on every
+	// write (a value set by the caller is ignored) and returns it on reads.
 	SecretHash []byte
 	// Secret is the client secret ("" for none).
 	Secret string
+}
+
+// SecretMACInput is what stores hash, under their key, into the verifier
+// of client id's secret: realm, id and secret, NUL-separated (neither realm
+// names nor ids contain NUL), so that a verifier copied to another client's
+// row matches nothing there.
+func SecretMACInput(realm iam.Realm, id, secret string) []byte {
+	return []byte(string(realm) + "\x00" + id + "\x00" + secret)
 }
 
 // Filter selects clients of a realm for List.
@@ -49,6 +59,11 @@ type Filter struct {
 //     under the deployment key, bound to realm and id; its constructor
 //     requires the sealer). A stored secret that does not open with the
 //     store's key is CodeInternal. Memory stores keep it as given.
+//   - SecretHash is a keyed hash of Secret that the store computes on every
+//     Create and Update (clientspg: HMAC-SHA-256 under a subkey of the
+//     deployment key, bound to realm and id; memory: under a random key of
+//     the process), never an unkeyed digest, so a copy of the stored rows
+//     allows no offline guessing of secrets.
 //   - Errors are *iam.Error: CodeNotFound, CodeConflict, CodeUnavailable
 //     when the backend is down.
 type Store interface {
@@ -74,6 +89,14 @@ type Store interface {
 	Delete(ctx context.Context, realm iam.Realm, id string, events ...iam.Event) error
 	// DeleteRealm removes every client of realm and returns how many.
 	DeleteRealm(ctx context.Context, realm iam.Realm) (int, error)
+	// MatchSecret reports whether secret is the secret whose verifier is
+	// hash (a Record.SecretHash this store returned for client id of
+	// realm), comparing in constant time, and whether that verifier is
+	// stale: made by an older scheme (clientspg: an unkeyed SHA-256 stored
+	// before verifiers were keyed, or an HMAC under a previous deployment
+	// key), which any Update of the client replaces. A nil or malformed
+	// hash matches nothing. It reads nothing from the backend.
+	MatchSecret(realm iam.Realm, id string, hash []byte, secret string) (match, stale bool)
 	// Once runs fn at most once per (consumer, eventID) that succeeded:
 	// if the pair was recorded before, Once returns nil without calling fn;
 	// otherwise fn runs and, if it returns nil, the pair is recorded. fn

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iammem"
 )
 
@@ -18,6 +19,7 @@ type Store struct {
 	log    *slog.Logger
 	events *iammem.Publisher
 	once   *iammem.Once
+	mac    *iamcrypto.MAC // secret verifiers, under a key of this Store only
 
 	mu     sync.RWMutex
 	realms map[iam.Realm]*realmClients
@@ -40,7 +42,10 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // New returns an empty Store that publishes its events to pub (nil: none).
 func New(pub iam.Publisher, opts ...Option) *Store {
-	s := &Store{log: slog.Default(), realms: map[iam.Realm]*realmClients{}, once: iammem.NewOnce(0)}
+	// Cannot fail: GenerateKey returns KeySize bytes. Nothing outlives the
+	// process, so neither does the key.
+	mac, _ := iamcrypto.NewMAC("clients/secret", iamcrypto.GenerateKey())
+	s := &Store{log: slog.Default(), realms: map[iam.Realm]*realmClients{}, once: iammem.NewOnce(0), mac: mac}
 	for _, o := range opts {
 		o(s)
 	}
@@ -82,7 +87,7 @@ func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Ev
 		s.mu.Unlock()
 		return conflictClientID(rec.Client.ClientID)
 	}
-	rc.byID[rec.Client.ID] = clone(rec)
+	rc.byID[rec.Client.ID] = s.withVerifier(clone(rec))
 	rc.byClientID[rec.Client.ClientID] = rec.Client.ID
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
@@ -177,9 +182,26 @@ func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, fn func(
 		delete(rc.byClientID, cur.Client.ClientID)
 		rc.byClientID[next.Client.ClientID] = id
 	}
+	next = s.withVerifier(next)
 	rc.byID[id] = clone(next)
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return next, nil
+}
+
+// withVerifier returns rec with the verifier of its secret (none without).
+func (s *Store) withVerifier(rec clients.Record) clients.Record {
+	rec.SecretHash = nil
+	if rec.Secret != "" {
+		rec.SecretHash = s.mac.Sum(clients.SecretMACInput(rec.Client.Realm, rec.Client.ID, rec.Secret))
+	}
+	return rec
+}
+
+// MatchSecret implements clients.Store: the verifier is an HMAC under this
+// Store's key, never stale.
+func (s *Store) MatchSecret(realm iam.Realm, id string, hash []byte, secret string) (match, stale bool) {
+	ok, _ := s.mac.Verify(clients.SecretMACInput(realm, id, secret), hash)
+	return ok, false
 }
 
 // Delete implements clients.Store.

@@ -41,11 +41,14 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 // Store is the PostgreSQL clients.Store. It seals client secrets at rest
-// with its sealer, bound to their realm and client id. The caller owns the
+// with its sealer, bound to their realm and client id, and keeps their
+// verifiers as HMACs under a subkey of the same deployment key (see
+// MatchSecret). The caller owns the
 // database handle; Store never closes it.
 type Store struct {
 	db     iampg.DB
 	sealer *iamcrypto.Sealer
+	mac    *iamcrypto.MAC // secret verifiers: sealer.MAC(macPurpose)
 }
 
 var _ clients.Store = (*Store)(nil)
@@ -59,7 +62,7 @@ func New(db iampg.DB, sealer *iamcrypto.Sealer) (*Store, error) {
 	if err := iamcrypto.Required(sealer, "client secrets"); err != nil {
 		return nil, iam.Wrap("clientspg.New", err)
 	}
-	return &Store{db: iampg.WithCallTimeouts(db), sealer: sealer}, nil
+	return &Store{db: iampg.WithCallTimeouts(db), sealer: sealer, mac: sealer.MAC(macPurpose)}, nil
 }
 
 // additionalData binds a sealed secret to its client (the binding the
@@ -203,6 +206,7 @@ func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, fn func(
 		if _, err := q.UpdateClient(ctx, updateParams(p)); err != nil {
 			return nil, err
 		}
+		next.SecretHash = p.SecretHash
 		out = next
 		return events, nil
 	})
@@ -241,7 +245,7 @@ func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm) (int, error) {
 // a UUID (CodeInvalid otherwise).
 func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(clients.Store) error) error {
 	return iampg.HandleOnce(ctx, s.db, consumer, iam.Event{ID: eventID}, func(tx pgx.Tx) error {
-		return fn(&Store{db: tx, sealer: s.sealer})
+		return fn(&Store{db: tx, sealer: s.sealer, mac: s.mac})
 	})
 }
 
@@ -282,7 +286,7 @@ func (s *Store) toParams(rec clients.Record) (db.CreateClientParams, error) {
 		Attributes:                raw,
 		DefaultClientScopes:       nonNil(c.DefaultClientScopes),
 		OptionalClientScopes:      nonNil(c.OptionalClientScopes),
-		SecretHash:                rec.SecretHash,
+		SecretHash:                s.verifier(c.Realm, c.ID, rec.Secret),
 		SealedSecret:              sealed,
 		CreatedAt:                 c.CreatedAt,
 		UpdatedAt:                 c.UpdatedAt,

@@ -1,6 +1,8 @@
 package clientstest
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"sync"
 	"testing"
@@ -373,17 +375,102 @@ func testCopies(t *testing.T, h Harness) {
 	in := record("acme", "web")
 	want := in
 	want.Client = in.Client.Clone()
-	want.SecretHash = append([]byte{}, in.SecretHash...)
 	mustCreate(t, h.Store, in)
 	in.Client.RedirectURIs[0] = "https://mutated.test"
 	in.Client.Attributes["k"] = "mutated"
-	in.SecretHash[0] = 'X'
 	got, _ := h.Store.Get(ctx(t), "acme", want.Client.ID)
+	verifier := string(got.SecretHash)
 	got.Client.WebOrigins[0] = "mutated"
 	got.Client.Attributes["k"] = "mutated"
-	got.SecretHash[0] = 'Y'
+	got.SecretHash[0]++
 	again, _ := h.Store.Get(ctx(t), "acme", want.Client.ID)
 	equal(t, again, want)
+	if string(again.SecretHash) != verifier {
+		t.Fatal("changing a returned verifier changed the stored one")
+	}
+}
+
+// testSecretVerifier: the store computes the verifier of a secret (a keyed
+// hash, never the caller's value nor the unkeyed SHA-256), and MatchSecret
+// accepts exactly that secret, for that client.
+func testSecretVerifier(t *testing.T, h Harness) {
+	in := record("acme", "web")
+	mustCreate(t, h.Store, in)
+	other := mustCreate(t, h.Store, record("acme", "other"))
+	got, err := h.Store.Get(ctx(t), "acme", in.Client.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte(in.Secret))
+	switch hash := got.SecretHash; {
+	case len(hash) == 0:
+		t.Fatal("no verifier stored for a secret")
+	case bytes.Equal(hash, in.SecretHash):
+		t.Fatal("the store kept the caller's verifier")
+	case bytes.Contains(hash, digest[:]) || bytes.Contains(hash, []byte(in.Secret)):
+		t.Fatal("the verifier holds the unkeyed SHA-256 of the secret, or the secret")
+	}
+	tests := []struct {
+		name         string
+		realm        iam.Realm
+		id           string
+		hash         []byte
+		secret       string
+		match, stale bool
+	}{
+		{"TheSecret", "acme", in.Client.ID, got.SecretHash, in.Secret, true, false},
+		{"AWrongSecret", "acme", in.Client.ID, got.SecretHash, in.Secret + "x", false, false},
+		{"NoSecret", "acme", in.Client.ID, got.SecretHash, "", false, false},
+		{"AnotherClientsID", "acme", other.Client.ID, got.SecretHash, in.Secret, false, false},
+		{"AnotherRealm", "beta", in.Client.ID, got.SecretHash, in.Secret, false, false},
+		{"NoVerifier", "acme", in.Client.ID, nil, in.Secret, false, false},
+		{"ATruncatedVerifier", "acme", in.Client.ID, got.SecretHash[:len(got.SecretHash)-1], in.Secret, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			match, stale := h.Store.MatchSecret(tt.realm, tt.id, tt.hash, tt.secret)
+			if match != tt.match || stale != tt.stale {
+				t.Fatalf("MatchSecret = %v, %v; want %v, %v", match, stale, tt.match, tt.stale)
+			}
+		})
+	}
+	pub := mustCreate(t, h.Store, public("acme", "spa"))
+	if got, _ := h.Store.Get(ctx(t), "acme", pub.Client.ID); got.SecretHash != nil {
+		t.Fatalf("a client without a secret has a verifier %x", got.SecretHash)
+	}
+}
+
+// testUpdateRecomputesVerifier: a changed secret gets its own verifier
+// (returned by Update and stored), the old secret no longer matches, and a
+// removed secret leaves none.
+func testUpdateRecomputesVerifier(t *testing.T, h Harness) {
+	rec := mustCreate(t, h.Store, record("acme", "web"))
+	id := rec.Client.ID
+	got, err := h.Store.Update(ctx(t), "acme", id, func(r *clients.Record) ([]iam.Event, error) {
+		r.Secret = "the-new-secret"
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := h.Store.Get(ctx(t), "acme", id)
+	if !bytes.Equal(got.SecretHash, stored.SecretHash) {
+		t.Fatalf("Update returned verifier %x, stored %x", got.SecretHash, stored.SecretHash)
+	}
+	if ok, _ := h.Store.MatchSecret("acme", id, stored.SecretHash, "the-new-secret"); !ok {
+		t.Fatal("the new secret does not match its verifier")
+	}
+	if ok, _ := h.Store.MatchSecret("acme", id, stored.SecretHash, rec.Secret); ok {
+		t.Fatal("the old secret matches the new verifier")
+	}
+	got, err = h.Store.Update(ctx(t), "acme", id, func(r *clients.Record) ([]iam.Event, error) {
+		r.Client.PublicClient, r.Secret = true, ""
+		return nil, nil
+	})
+	stored, _ = h.Store.Get(ctx(t), "acme", id)
+	if err != nil || got.SecretHash != nil || stored.SecretHash != nil {
+		t.Fatalf("verifier after removing the secret: returned %x, stored %x, %v", got.SecretHash, stored.SecretHash, err)
+	}
 }
 
 func testEvents(t *testing.T, h Harness) {

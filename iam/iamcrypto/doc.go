@@ -1,7 +1,8 @@
 // Package iamcrypto holds the small cryptographic helpers OpenGate services
 // share: AES-256-GCM sealing of secrets at rest under the deployment key
-// (OPENGATE_SECRET_KEY), parsing and generating that key, random tokens and
-// SHA-256 digests for constant-time secret checks.
+// (OPENGATE_SECRET_KEY), HMAC-SHA-256 under subkeys derived from it, parsing
+// and generating that key, random tokens and SHA-256 digests for
+// constant-time secret checks.
 //
 // It depends only on the standard library and iam.
 //
@@ -20,7 +21,16 @@
 //
 //	sealer, err := iamcrypto.NewSealer(newKey, oldKey)
 //
-// Secrets are compared through their digests:
+// Secrets kept only to be compared are stored as keyed hashes under a
+// subkey derived for their purpose (HKDF-SHA-256), never under the sealing
+// key itself, so a stolen database allows no offline guessing:
 //
-//	ok := subtle.ConstantTimeCompare(iamcrypto.SHA256(given), storedHash) == 1
+//	mac := sealer.MAC("clients/secret")
+//	stored := mac.Sum([]byte(secret))
+//	ok, current := mac.Verify([]byte(given), stored) // constant time; !current: re-hash under the new key
+//
+// Values that live only in a process's memory may be compared through
+// their plain digests:
+//
+//	ok := subtle.ConstantTimeCompare(iamcrypto.SHA256(given), digest) == 1
 package iamcrypto

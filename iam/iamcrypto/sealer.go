@@ -25,13 +25,15 @@ const sealVersion byte = 1
 type Sealer struct {
 	aead     cipher.AEAD
 	previous []cipher.AEAD
+	prks     [][]byte // HKDF pseudorandom keys of the keys, current first (MAC)
 }
 
 // NewSealer returns a Sealer that seals under key and opens values sealed
 // under key or under any of previous (the keys being rotated away from,
 // e.g. OPENGATE_SECRET_KEY_PREVIOUS). Every key must be exactly KeySize
 // bytes (CodeInvalid, field "key", otherwise). The keys are not retained
-// beyond the ciphers' own schedules.
+// beyond the ciphers' own schedules and their HKDF pseudorandom keys (from
+// which MAC derives its subkeys).
 func NewSealer(key []byte, previous ...[]byte) (*Sealer, error) {
 	const op = "iamcrypto.NewSealer"
 	aead, err := newAEAD(op, key)
@@ -46,14 +48,32 @@ func NewSealer(key []byte, previous ...[]byte) (*Sealer, error) {
 		}
 		s.previous = append(s.previous, prev)
 	}
+	for _, k := range append([][]byte{key}, previous...) {
+		prk, err := extract(op, k)
+		if err != nil {
+			return nil, err
+		}
+		s.prks = append(s.prks, prk)
+	}
 	return s, nil
+}
+
+// MAC returns the MAC for purpose under subkeys of the Sealer's keys (the
+// same as NewMAC(purpose, key, previous...)): stores given the Sealer use
+// it for what they hash rather than seal, under the same deployment key and
+// its rotation.
+func (s *Sealer) MAC(purpose string) *MAC {
+	m := &MAC{}
+	for _, prk := range s.prks {
+		m.keys = append(m.keys, expand(prk, purpose))
+	}
+	return m
 }
 
 // newAEAD returns AES-256-GCM under key.
 func newAEAD(op string, key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
-		return nil, &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "key",
-			Message: "secret key must be exactly 32 bytes"}
+		return nil, invalidKey(op)
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
@@ -64,6 +84,11 @@ func newAEAD(op string, key []byte) (cipher.AEAD, error) {
 		return nil, iam.Wrap(op, err)
 	}
 	return aead, nil
+}
+
+// invalidKey is the error for a key of the wrong size.
+func invalidKey(op string) error {
+	return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "key", Message: "secret key must be exactly 32 bytes"}
 }
 
 // Seal encrypts plaintext under the current key and authenticates it
