@@ -1,0 +1,21 @@
+package mfakafka
+
+import (
+	"context"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/mfa"
+)
+
+// EventHandler is the MFA service's consumer; *mfa.Service implements it.
+type EventHandler interface {
+	HandleEvent(ctx context.Context, e iam.Event) error
+}
+
+// Run subscribes the service's consumer group (mfa.Consumer) to
+// mfa.Topics() and hands each event to h until ctx ends; it returns the
+// subscriber's error (ctx's error after a normal stop). Replicas share the
+// group's work.
+func Run(ctx context.Context, sub iam.Subscriber, h EventHandler) error {
+	return sub.Subscribe(ctx, mfa.Consumer, mfa.Topics(), h.HandleEvent)
+}
