@@ -148,13 +148,17 @@ func TestEnrolThroughTheAccountAPI(t *testing.T) {
 		400, iam.CodeInvalid, "factorId")
 	wantError(t, f.do(alice, "POST", "/realms/acme/account/mfa/totp/confirm", `{"factorId":"x","code":"1","extra":1}`),
 		400, iam.CodeInvalid, "extra")
-	list := decode[struct{ Factors []mfahttp.FactorRepresentation }](t, f.do(alice, "GET", "/realms/acme/account/mfa", nil), 200)
+	list := decode[struct {
+		Factors []mfahttp.FactorRepresentation
+	}](t, f.do(alice, "GET", "/realms/acme/account/mfa", nil), 200)
 	if len(list.Factors) != 0 {
 		t.Fatalf("an unconfirmed enrolment is listed: %+v", list)
 	}
 
 	_, id := f.enrol()
-	list = decode[struct{ Factors []mfahttp.FactorRepresentation }](t, f.do(alice, "GET", "/realms/acme/account/mfa", nil), 200)
+	list = decode[struct {
+		Factors []mfahttp.FactorRepresentation
+	}](t, f.do(alice, "GET", "/realms/acme/account/mfa", nil), 200)
 	if len(list.Factors) != 1 || list.Factors[0].ID != id || list.Factors[0].Type != "totp" || list.Factors[0].UserLabel != "Phone" {
 		t.Fatalf("factors = %+v", list)
 	}
@@ -179,7 +183,9 @@ func TestRecoveryCodesAndRemoval(t *testing.T) {
 	if rec := f.do(alice, "DELETE", "/realms/acme/account/mfa/"+id, nil); rec.Code != 204 {
 		t.Fatalf("DELETE = %d %s", rec.Code, rec.Body)
 	}
-	list := decode[struct{ Factors []mfahttp.FactorRepresentation }](t, f.do(alice, "GET", "/realms/acme/account/mfa", nil), 200)
+	list := decode[struct {
+		Factors []mfahttp.FactorRepresentation
+	}](t, f.do(alice, "GET", "/realms/acme/account/mfa", nil), 200)
 	if len(list.Factors) != 0 {
 		t.Fatalf("after removing the authenticator: %+v", list)
 	}
@@ -195,7 +201,9 @@ func TestAccountAPIIsTheCallersOwn(t *testing.T) {
 	// Another user of acme does not see or remove alice's factors.
 	bob := &iam.Principal{Subject: "bob-id", Realm: "acme"}
 	wantError(t, f.do(bob, "DELETE", "/realms/acme/account/mfa/"+id, nil), 404, iam.CodeNotFound, "")
-	if list := decode[struct{ Factors []mfahttp.FactorRepresentation }](t, f.do(bob, "GET", "/realms/acme/account/mfa", nil), 200); len(list.Factors) != 0 {
+	if list := decode[struct {
+		Factors []mfahttp.FactorRepresentation
+	}](t, f.do(bob, "GET", "/realms/acme/account/mfa", nil), 200); len(list.Factors) != 0 {
 		t.Fatalf("bob sees %+v", list)
 	}
 }
@@ -205,7 +213,9 @@ func TestAdminAPI(t *testing.T) {
 	_, id := f.enrol()
 	wantError(t, f.do(nil, "GET", "/admin/realms/acme/users/alice-id/mfa", nil), 401, iam.CodeUnauthenticated, "")
 	wantError(t, f.do(alice, "GET", "/admin/realms/acme/users/alice-id/mfa", nil), 403, iam.CodeForbidden, "")
-	list := decode[struct{ Factors []mfahttp.FactorRepresentation }](t, f.do(acmeAdmin, "GET", "/admin/realms/acme/users/alice-id/mfa", nil), 200)
+	list := decode[struct {
+		Factors []mfahttp.FactorRepresentation
+	}](t, f.do(acmeAdmin, "GET", "/admin/realms/acme/users/alice-id/mfa", nil), 200)
 	if len(list.Factors) != 1 || list.Factors[0].ID != id {
 		t.Fatalf("admin sees %+v", list)
 	}
