@@ -65,9 +65,18 @@ type RoleResolver interface {
 // SessionChecker asks the session service whether a login session is alive.
 // It is optional (WithSessionChecker): without it, a session lives as long as
 // its refresh tokens and is ended by logout, session.terminated and
-// user.deleted.
+// user.deleted. *session.Service (in process) and sessionhttp.Client
+// (remote, caching Alive for a few seconds) implement it.
+//
+// Alive reports whether session sessionID of realm may still be used: false
+// once it has ended (terminated, or expired idle or at its max lifespan).
+// Touch does the same and records a use of the session (a token refresh),
+// which keeps it alive for the realm's idle timeout more. Auth asks Alive
+// when it introspects a token and exchanges a code, Touch when it refreshes;
+// an error fails the request (fail closed).
 type SessionChecker interface {
 	Alive(ctx context.Context, realm iam.Realm, sessionID string) (bool, error)
+	Touch(ctx context.Context, realm iam.Realm, sessionID string) (bool, error)
 }
 
 // serviceAccountUsername is Keycloak's preferred_username of a service

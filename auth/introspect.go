@@ -64,10 +64,16 @@ func (s *Service) Introspect(ctx context.Context, req TokenRequestBase) (*Intros
 			}
 			return nil, err
 		}
+		if alive, err := s.sessionAlive(ctx, realm.Name, claims.SessionID); err != nil || !alive {
+			return &Introspection{}, err
+		}
 		return &Introspection{Active: true, Claims: claims}, nil
 	}
 	rt, err := s.currentRefresh(ctx, realm, c, req.Token)
 	if err != nil || rt == nil {
+		return &Introspection{}, err
+	}
+	if alive, err := s.sessionAlive(ctx, realm.Name, rt.SessionID); err != nil || !alive {
 		return &Introspection{}, err
 	}
 	return &Introspection{Active: true, Claims: &AccessClaims{
@@ -75,6 +81,16 @@ func (s *Service) Introspect(ctx context.Context, req TokenRequestBase) (*Intros
 		Subject: rt.UserID, Type: TypeRefresh, AuthorizedParty: c.ClientID, SessionID: rt.SessionID,
 		Scope: rt.Scope, Realm: string(realm.Name),
 	}}, nil
+}
+
+// sessionAlive asks the session checker, if any, whether session sid is
+// alive; tokens without a session (client credentials) are.
+func (s *Service) sessionAlive(ctx context.Context, realm iam.Realm, sid string) (bool, error) {
+	if s.sessions == nil || sid == "" {
+		return true, nil
+	}
+	alive, err := s.sessions.Alive(ctx, realm, sid)
+	return alive, iam.Wrap("auth.sessionAlive", err)
 }
 
 // inactive reports whether a VerifyAccessToken error means "not a valid

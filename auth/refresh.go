@@ -46,7 +46,7 @@ func (s *Service) refresh(ctx context.Context, realm realms.Realm, c clients.Cli
 		return nil, oauthErr(ErrorInvalidGrant, "Session not active")
 	}
 	if s.sessions != nil {
-		alive, err := s.sessions.Alive(ctx, realm.Name, old.SessionID)
+		alive, err := s.sessions.Touch(ctx, realm.Name, old.SessionID)
 		if err != nil {
 			return nil, iam.Wrap(op, err)
 		}

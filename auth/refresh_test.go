@@ -156,19 +156,56 @@ func TestRefreshPicksUpNewRolesAndProfile(t *testing.T) {
 	}
 }
 
-type sessionChecker map[string]bool
-
-func (s sessionChecker) Alive(_ context.Context, _ iam.Realm, sid string) (bool, error) {
-	return s[sid], nil
+// sessionChecker answers from a map and counts touches.
+type sessionChecker struct {
+	alive   map[string]bool
+	touches map[string]int
 }
 
-func TestRefreshAsksTheSessionCheckerWhenConfigured(t *testing.T) {
-	alive := sessionChecker{}
-	e := newEnv(t, auth.WithSessionChecker(alive))
+func newSessionChecker() *sessionChecker {
+	return &sessionChecker{alive: map[string]bool{}, touches: map[string]int{}}
+}
+
+func (s *sessionChecker) Alive(_ context.Context, _ iam.Realm, sid string) (bool, error) {
+	return s.alive[sid], nil
+}
+
+func (s *sessionChecker) Touch(_ context.Context, _ iam.Realm, sid string) (bool, error) {
+	s.touches[sid]++
+	return s.alive[sid], nil
+}
+
+func TestRefreshTouchesTheSessionWhenConfigured(t *testing.T) {
+	sessions := newSessionChecker()
+	e := newEnv(t, auth.WithSessionChecker(sessions))
 	tok := e.passwordLogin("")
-	alive[tok.SessionState] = true
+	sessions.alive[tok.SessionState] = true
 	tok = e.mustToken(refreshReq(tok.RefreshToken, "app", "app-secret"))
-	alive[tok.SessionState] = false
+	if sessions.touches[tok.SessionState] != 1 {
+		t.Fatalf("touches = %v, want one per refresh", sessions.touches)
+	}
+	sessions.alive[tok.SessionState] = false
 	_, err := e.token(refreshReq(tok.RefreshToken, "app", "app-secret"))
 	wantOAuth(t, err, auth.ErrorInvalidGrant)
+}
+
+func TestIntrospectionAsksWhetherTheSessionIsAlive(t *testing.T) {
+	sessions := newSessionChecker()
+	e := newEnv(t, auth.WithSessionChecker(sessions))
+	tok := e.passwordLogin("")
+	sessions.alive[tok.SessionState] = true
+	for _, token := range []string{tok.AccessToken, tok.RefreshToken} {
+		if in := e.introspect(token); !in.Active {
+			t.Fatalf("a token of an alive session introspects inactive")
+		}
+	}
+	sessions.alive[tok.SessionState] = false
+	for _, token := range []string{tok.AccessToken, tok.RefreshToken} {
+		if in := e.introspect(token); in.Active {
+			t.Fatalf("a token of an ended session introspects active: %+v", in.Claims)
+		}
+	}
+	if len(sessions.touches) != 0 {
+		t.Fatalf("introspection touched sessions: %v", sessions.touches)
+	}
 }

@@ -56,7 +56,10 @@ func WithPublisher(p iam.Publisher) Option { return func(s *Service) { s.events 
 // address only.
 func WithUserFinder(f UserFinder) Option { return func(s *Service) { s.finder = f } }
 
-// WithSessionChecker asks c whether a session is alive on every refresh.
+// WithSessionChecker asks c whether a session is alive on every refresh
+// (Touch, which also records the use), code exchange and introspection
+// (Alive): a session the session service ended stops working even before
+// auth consumes its session.terminated.
 func WithSessionChecker(c SessionChecker) Option { return func(s *Service) { s.sessions = c } }
 
 // WithClock replaces time.Now (tests).
