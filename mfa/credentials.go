@@ -15,6 +15,13 @@ const (
 	CredentialRecoveryCodes = "recovery-authn-codes"
 )
 
+// The users service shows the factors (users.WithFactorCredentials), and
+// its Service completes CONFIGURE_TOTP (WithRequiredActions).
+var (
+	_ users.FactorCredentials = (*Service)(nil)
+	_ RequiredActions         = (*users.Service)(nil)
+)
+
 // credentialType is Keycloak's type of a factor type.
 func credentialType(factorType string) string {
 	if factorType == TypeRecoveryCodes {

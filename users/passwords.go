@@ -156,7 +156,9 @@ func (s *Service) reused(ctx context.Context, u User, pw string, n int) (bool, e
 }
 
 // Credentials lists the user's credentials without their secrets (Hash is
-// always empty). CodeNotFound for a missing realm or user.
+// always empty): the password, then, with WithFactorCredentials, the
+// second factors (an authenticator as type "otp"). CodeNotFound for a
+// missing realm or user.
 func (s *Service) Credentials(ctx context.Context, realm iam.Realm, id string) ([]Credential, error) {
 	const op = "users.Credentials"
 	if _, err := s.realm(ctx, realm); err != nil {
@@ -165,22 +167,33 @@ func (s *Service) Credentials(ctx context.Context, realm iam.Realm, id string) (
 	if _, err := s.store.Get(ctx, realm, id); err != nil {
 		return nil, iam.Wrap(op, userNotFound(err))
 	}
+	out := []Credential{}
 	c, err := s.store.GetPassword(ctx, realm, id)
 	switch {
 	case errors.Is(err, iam.ErrNotFound):
-		return []Credential{}, nil
 	case err != nil:
 		return nil, iam.Wrap(op, err)
+	default:
+		c.Hash = ""
+		out = append(out, c)
 	}
-	c.Hash = ""
-	return []Credential{c}, nil
+	if s.factors != nil {
+		factors, err := s.factors.Credentials(ctx, realm, id)
+		if err != nil {
+			return nil, iam.Wrap(op, err)
+		}
+		out = append(out, factors...)
+	}
+	return out, nil
 }
 
-// DeleteCredential removes the user's credential credID and emits
-// user.updated and user.credentials_changed (the user's sessions end but the
-// caller's own, when the caller is the user). CodeNotFound if the realm,
-// user or credential does not exist, CodeForbidden for a caller with less
-// administrative power than the user (see power.go).
+// DeleteCredential removes the user's credential credID. Removing the
+// password emits user.updated and user.credentials_changed (the user's
+// sessions end but the caller's own, when the caller is the user); any
+// other id is a second factor, removed through WithFactorCredentials's
+// service. CodeNotFound if the realm, user or credential does not exist,
+// CodeForbidden for a caller with less administrative power than the user
+// (see power.go).
 func (s *Service) DeleteCredential(ctx context.Context, realm iam.Realm, id, credID string) error {
 	const op = "users.DeleteCredential"
 	if _, err := s.realm(ctx, realm); err != nil {
@@ -191,6 +204,9 @@ func (s *Service) DeleteCredential(ctx context.Context, realm iam.Realm, id, cre
 		return iam.Wrap(op, userNotFound(err))
 	}
 	if err := s.mayChange(ctx, realm, u.ID); err != nil {
+		return iam.Wrap(op, err)
+	}
+	if handled, err := s.deleteFactorCredential(ctx, realm, id, credID); handled {
 		return iam.Wrap(op, err)
 	}
 	evs, err := events(

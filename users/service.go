@@ -73,6 +73,7 @@ type Service struct {
 	resetTTL  time.Duration
 	adminTTL  time.Duration
 	log       *slog.Logger
+	factors   FactorCredentials // nil: the password is the only credential
 	links     *iamcrypto.Sealer // seals action links in events; nil: none can be sent
 
 	dummyMu sync.Mutex

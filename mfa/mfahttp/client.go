@@ -24,6 +24,8 @@ type Client struct {
 	remote *iamhttp.ServiceClient
 }
 
+var _ users.FactorCredentials = (*Client)(nil)
+
 // ClientOption configures a Client.
 type ClientOption func(*Client)
 

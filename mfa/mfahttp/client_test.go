@@ -10,7 +10,11 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/mfa/mfahttp"
+	"github.com/opengate-iam/opengate/users/usershttp"
 )
+
+// mfa-service completes CONFIGURE_TOTP through user-service's client.
+var _ mfa.RequiredActions = (*usershttp.Client)(nil)
 
 func TestInternalAPINeedsTheServiceToken(t *testing.T) {
 	f := newFixture(t)

@@ -14,7 +14,8 @@ import (
 
 // Client calls a remote user-service through its internal API. It has the
 // methods the auth service needs — Authenticate, Get, GetByUsername and
-// Find, with the same contracts as *users.Service's — so the microservices
+// Find — and CompleteRequiredAction for the MFA service, with the same
+// contracts as *users.Service's — so the microservices
 // wire it where the all-in-one binary wires the Service. A failed
 // Authenticate carries the same cause (users.ErrUnknownUser,
 // users.ErrBadCredentials, users.ErrDisabled) as in process. A Client is
@@ -68,6 +69,17 @@ func (c *Client) GetByUsername(ctx context.Context, realm iam.Realm, username st
 // Get returns the user with id (see users.Service.Get).
 func (c *Client) Get(ctx context.Context, realm iam.Realm, id string) (users.User, error) {
 	return c.do(ctx, "usershttp.Client.Get", realm, http.MethodGet, "/"+url.PathEscape(id), nil, nil)
+}
+
+// CompleteRequiredAction removes a completed required action from the user
+// (see users.Service.CompleteRequiredAction); the MFA service calls it.
+func (c *Client) CompleteRequiredAction(ctx context.Context, realm iam.Realm, id, action string) error {
+	const op = "usershttp.Client.CompleteRequiredAction"
+	if err := realm.Validate(); err != nil {
+		return iam.Wrap(op, err)
+	}
+	path := "/internal/realms/" + url.PathEscape(string(realm)) + "/users/" + url.PathEscape(id) + "/complete-action"
+	return c.remote.Do(ctx, op, http.MethodPost, path, actionRequest{Action: action}, nil)
 }
 
 // do calls path under the realm's internal users API (in nil: no body) and

@@ -76,6 +76,21 @@ func TestClientAgainstHandler(t *testing.T) {
 	if iam.ErrorCode(err) != iam.CodeInvalid {
 		t.Fatalf("bad realm = %v", err)
 	}
+	t.Run("CompleteRequiredAction", func(t *testing.T) {
+		actions := []string{users.ActionConfigureTOTP}
+		if _, err := f.svc.Update(ctx, "acme", id, users.Patch{RequiredActions: &actions}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.CompleteRequiredAction(ctx, "acme", id, users.ActionConfigureTOTP); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := f.svc.Get(ctx, "acme", id); len(u.RequiredActions) != 0 {
+			t.Fatalf("required actions = %v", u.RequiredActions)
+		}
+		if err := c.CompleteRequiredAction(ctx, "acme", id, "DANCE"); iam.ErrorCode(err) != iam.CodeInvalid {
+			t.Fatalf("unknown action = %v", err)
+		}
+	})
 	t.Run("WrongServiceTokenIsNotAFailedLogin", func(t *testing.T) {
 		bad := usershttp.NewClient(srv.URL, "wrong-token")
 		_, err := bad.Authenticate(ctx, "acme", "alice", "alice-pw")

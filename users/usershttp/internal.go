@@ -107,3 +107,26 @@ func (h *Handler) internalGet(w http.ResponseWriter, r *http.Request) {
 	}
 	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
 }
+
+// actionRequest is the body of the internal complete-action call.
+type actionRequest struct {
+	Action string `json:"action"`
+}
+
+func (h *Handler) internalCompleteAction(w http.ResponseWriter, r *http.Request) {
+	realm, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	var in actionRequest
+	if err := iamhttp.Decode(w, r, &in); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	if err := h.svc.CompleteRequiredAction(r.Context(), realm, chi.URLParam(r, "id"), in.Action); err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.NoContent(w)
+}

@@ -45,6 +45,7 @@ import (
 //	POST   /internal/realms/{realm}/users/find                       {username} (username or email) → user
 //	POST   /internal/realms/{realm}/users/by-username                {username} → user
 //	GET    /internal/realms/{realm}/users/{id}                       user
+//	POST   /internal/realms/{realm}/users/{id}/complete-action       {action} → 204 (the MFA service: CONFIGURE_TOTP)
 //
 // The admin and account routes read the caller from iam.PrincipalFrom (put
 // there by the token-verifying middleware in front).
@@ -85,5 +86,6 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post(internal+"/find", h.internalFind)
 		r.Post(internal+"/by-username", h.internalByUsername)
 		r.Get(internal+"/{id}", h.internalGet)
+		r.Post(internal+"/{id}/complete-action", h.internalCompleteAction)
 	})
 }
