@@ -12,7 +12,11 @@ import (
 // password runs the resource-owner password grant (clients with direct
 // access grants only). Every credential failure — unknown user, wrong
 // password, disabled user, locked user or address — answers invalid_grant
-// "Invalid user credentials"; the event says which.
+// "Invalid user credentials"; the event says which. When the realm or the
+// user requires a second factor (see secondFactor), no token is issued
+// without a right code in the otp (or totp) parameter; a user with
+// required actions left (CONFIGURE_TOTP counts as done once an
+// authenticator is confirmed) gets "Account is not fully set up".
 func (s *Service) password(ctx context.Context, realm realms.Realm, c clients.Client, req TokenRequest) (*Tokens, error) {
 	const op = "auth.password"
 	if !c.DirectAccessGrantsEnabled {
@@ -86,8 +90,15 @@ func (s *Service) password(ctx context.Context, realm realms.Realm, c clients.Cl
 			}
 		}
 	}
-	if len(u.RequiredActions) > 0 {
+	factors, err := s.userFactors(ctx, realm.Name, u)
+	if err != nil {
+		return nil, err
+	}
+	if len(pendingActions(u, factors)) > 0 {
 		return nil, s.loginFailed(ctx, realm, c, req, u.ID, ReasonRequiredActions, "Account is not fully set up")
+	}
+	if err := s.secondFactor(ctx, realm, c, req, u, factors); err != nil {
+		return nil, err
 	}
 	return s.login(ctx, realm, c, u, scope, GrantPassword, "", req)
 }

@@ -36,6 +36,7 @@ type Service struct {
 	keys       *keyring
 	events     iam.Publisher  // nil: no events
 	sessions   SessionChecker // nil: refresh-token records decide
+	factors    SecondFactors  // nil: no second factors (mfaPolicy required refuses password grants)
 	now        func() time.Time
 	maxToken   time.Duration // cap of every token lifetime
 	ipFactor   int           // per-IP failure factor multiplier

@@ -28,12 +28,16 @@ type ClientCredentials struct {
 
 // TokenRequest is a request to the token endpoint, transport-neutral.
 type TokenRequest struct {
-	Realm        iam.Realm
-	GrantType    string
-	Client       ClientCredentials
-	Scope        string // space-separated
-	Username     string // password grant
-	Password     string // password grant
+	Realm     iam.Realm
+	GrantType string
+	Client    ClientCredentials
+	Scope     string // space-separated
+	Username  string // password grant
+	Password  string // password grant
+	// TOTP is the password grant's second factor: a one-time code (an
+	// authenticator's, an emailed one or a recovery code), Keycloak's otp
+	// (or, older, totp) form parameter.
+	TOTP         string
 	RefreshToken string // refresh_token grant
 	Code         string // authorization_code grant
 	RedirectURI  string // authorization_code grant

@@ -1,6 +1,7 @@
 package authhttp
 
 import (
+	"cmp"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -83,6 +84,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		Scope:        get("scope"),
 		Username:     get("username"),
 		Password:     get("password"),
+		TOTP:         cmp.Or(get("otp"), get("totp")), // Keycloak reads otp, then totp
 		RefreshToken: get("refresh_token"),
 		Code:         get("code"),
 		RedirectURI:  get("redirect_uri"),
