@@ -214,12 +214,17 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	}
 	opts := cfg.Options
 	s.Realms = realms.New(realmStore, opts.Realms...)
-	s.Clients = clients.New(clientStore, opts.Clients...)
+	// rbac asks clients for clientIds, and clients ask rbac for service
+	// accounts' roles: rbac's resolver reaches s.Clients once it is set.
 	s.RBAC = rbac.New(rbacStore, append([]rbac.Option{
-		rbac.WithClientResolver(s.Clients), rbac.WithEffectiveRolesCache(0, 0),
+		rbac.WithClientResolver(rbac.ClientResolverFunc(func(ctx context.Context, realm iam.Realm, id string) (string, error) {
+			return s.Clients.ClientID(ctx, realm, id)
+		})), rbac.WithEffectiveRolesCache(0, 0),
 	}, opts.RBAC...)...)
-	// Nobody changes a user holding admin roles they do not hold
-	// themselves: users reads both sides' current roles from rbac.
+	// Nobody changes a user, or reads or changes the client of a service
+	// account, holding admin roles they do not hold themselves: users and
+	// clients read both sides' current roles from rbac.
+	s.Clients = clients.New(clientStore, append([]clients.Option{clients.WithRoles(s.RBAC)}, opts.Clients...)...)
 	s.Users = users.New(userStore, s.Realms, append([]users.Option{
 		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC), users.WithLinkSealer(links),
 	}, opts.Users...)...)

@@ -41,6 +41,7 @@ type Service struct {
 	store Store
 	cache *clientCache
 	now   func() time.Time
+	roles iam.RoleReader // nil: the rule of power.go is not enforced
 }
 
 var _ Reader = (*Service)(nil)
@@ -49,8 +50,9 @@ var _ Reader = (*Service)(nil)
 type Option func(*serviceConfig)
 
 type serviceConfig struct {
-	ttl time.Duration
-	now func() time.Time
+	ttl   time.Duration
+	now   func() time.Time
+	roles iam.RoleReader
 }
 
 // WithCacheTTL bounds how long a client is served from the cache without an
@@ -72,7 +74,7 @@ func New(store Store, opts ...Option) *Service {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return &Service{store: store, cache: newClientCache(cfg.ttl, cfg.now), now: cfg.now}
+	return &Service{store: store, cache: newClientCache(cfg.ttl, cfg.now), now: cfg.now, roles: cfg.roles}
 }
 
 // timestamp is the service clock in UTC at microsecond precision (what
@@ -232,7 +234,9 @@ func (s *Service) List(ctx context.Context, realm iam.Realm, f Filter) ([]Client
 // result and records client.updated, atomically. A client turned public
 // loses its secret; one turned confidential gets a generated secret.
 // Errors: CodeInvalid naming the field (nothing changes), CodeNotFound,
-// CodeConflict for a clientId taken in the realm.
+// CodeConflict for a clientId taken in the realm, CodeForbidden for a
+// caller with less administrative power than the client's service account
+// (see power.go).
 func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, u Update) (Client, error) {
 	const op = "clients.Update"
 	if err := realm.Validate(); err != nil {
@@ -240,6 +244,9 @@ func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, u Upda
 	}
 	if !validID(id) {
 		return Client{}, iam.Wrap(op, errNotFound())
+	}
+	if err := s.authorize(ctx, realm, id); err != nil {
+		return Client{}, iam.Wrap(op, err)
 	}
 	var previous string
 	rec, err := s.store.Update(ctx, realm, id, func(rec *Record) ([]iam.Event, error) {
@@ -271,7 +278,7 @@ func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, u Upda
 }
 
 // Delete deletes client id of realm and records client.deleted.
-// CodeNotFound if absent.
+// CodeNotFound if absent, CodeForbidden as Update.
 func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error {
 	const op = "clients.Delete"
 	if err := realm.Validate(); err != nil {
@@ -282,6 +289,9 @@ func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error 
 	}
 	rec, err := s.store.Get(ctx, realm, id)
 	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	if err := s.mayChange(ctx, realm, id); err != nil {
 		return iam.Wrap(op, err)
 	}
 	e, err := deletedEvent(rec.Client)
@@ -295,7 +305,9 @@ func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error 
 
 // Secret returns the current secret of client id of realm. CodeInvalid
 // (field "publicClient") for a public client, CodeNotFound if absent,
-// CodeInternal if the stored secret does not open with the store's key.
+// CodeInternal if the stored secret does not open with the store's key,
+// CodeForbidden for a caller with less administrative power than the
+// client's service account (see power.go: the secret is its credential).
 func (s *Service) Secret(ctx context.Context, realm iam.Realm, id string) (string, error) {
 	const op = "clients.Secret"
 	if err := realm.Validate(); err != nil {
@@ -308,6 +320,9 @@ func (s *Service) Secret(ctx context.Context, realm iam.Realm, id string) (strin
 	if err != nil {
 		return "", iam.Wrap(op, err)
 	}
+	if err := s.mayChange(ctx, realm, id); err != nil {
+		return "", iam.Wrap(op, err)
+	}
 	if rec.Client.PublicClient || rec.Secret == "" {
 		return "", &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "publicClient", Message: "a public client has no secret"}
 	}
@@ -317,7 +332,7 @@ func (s *Service) Secret(ctx context.Context, realm iam.Realm, id string) (strin
 // RotateSecret gives client id of realm a new generated secret, returns it
 // and records client.updated (with secretRotated), after which the old secret
 // no longer authenticates. CodeInvalid (field "publicClient") for a public
-// client, CodeNotFound if absent.
+// client, CodeNotFound if absent, CodeForbidden as Secret.
 func (s *Service) RotateSecret(ctx context.Context, realm iam.Realm, id string) (string, error) {
 	const op = "clients.RotateSecret"
 	if err := realm.Validate(); err != nil {
@@ -325,6 +340,9 @@ func (s *Service) RotateSecret(ctx context.Context, realm iam.Realm, id string) 
 	}
 	if !validID(id) {
 		return "", iam.Wrap(op, errNotFound())
+	}
+	if err := s.authorize(ctx, realm, id); err != nil {
+		return "", iam.Wrap(op, err)
 	}
 	secret := iamcrypto.RandomToken(SecretBytes)
 	var clientID string

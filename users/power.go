@@ -2,7 +2,6 @@ package users
 
 import (
 	"context"
-	"slices"
 
 	"github.com/opengate-iam/opengate/iam"
 )
@@ -31,11 +30,9 @@ import (
 // checked; neither is a Service without WithRoles.
 
 // RoleReader reads a subject's current effective roles, composites
-// expanded. *rbac.Service, *rbac.CachedResolver and the remote
-// rbachttp.Client implement it. An unknown subject holds no roles.
-type RoleReader interface {
-	EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error)
-}
+// expanded (iam.RoleReader). *rbac.Service, *rbac.CachedResolver and the
+// remote rbachttp.Client implement it. An unknown subject holds no roles.
+type RoleReader = iam.RoleReader
 
 // WithRoles makes the Service enforce the rule protecting more powerful
 // users (see above) by reading effective roles from roles: in one process
@@ -73,29 +70,5 @@ func (s *Service) mayChange(ctx context.Context, realm iam.Realm, id string) err
 	if !s.guarded(ctx, realm, id) {
 		return nil
 	}
-	target, _, err := s.roles.EffectiveRoles(ctx, realm, id)
-	if err != nil {
-		return err
-	}
-	power := iam.AdminRoles(target)
-	if len(power) == 0 {
-		return nil
-	}
-	p := iam.PrincipalFrom(ctx)
-	var held []string
-	if p.Realm == realm || p.Realm == iam.MasterRealm {
-		if held, _, err = s.roles.EffectiveRoles(ctx, p.Realm, p.Subject); err != nil {
-			return err
-		}
-	}
-	if p.Realm == iam.MasterRealm && slices.Contains(held, iam.RoleAdmin) {
-		return nil // master administrators hold every power
-	}
-	for _, name := range power {
-		if p.Realm != realm || !slices.Contains(held, name) {
-			return iam.Errorf(iam.CodeForbidden,
-				"the user holds the administrative role %q: only a holder of every administrative role of a user may change it", name)
-		}
-	}
-	return nil
+	return iam.MayChange(ctx, s.roles, realm, id, "user")
 }

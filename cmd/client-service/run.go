@@ -12,6 +12,7 @@ import (
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/rbac/rbachttp"
 )
 
 // serviceName names the service in logs, metrics and consumer groups.
@@ -82,7 +83,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	svc := clients.New(store)
+	// Nobody reads or changes the client of a service account holding admin
+	// roles they do not hold themselves: both sides' roles are read from
+	// rbac-service at each call (uncached: a role granted a moment ago must
+	// count).
+	svc := clients.New(store, clients.WithRoles(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)))
 	if err := svc.EnsureDefaults(ctx, iam.MasterRealm); err != nil {
 		return fmt.Errorf("create master's default clients: %w", err)
 	}

@@ -122,6 +122,30 @@ func TestServes(t *testing.T) {
 		t.Fatalf("duplicate POST = %d, want 409", resp.StatusCode)
 	}
 
+	// A master realm-admin cannot read or rotate the secret of a client
+	// whose service account holds admin: client-service asks rbac-service
+	// for both sides' roles.
+	resp, _ := srv.Call(t, "POST", "/admin/realms/master/clients", admin, `{"clientId":"robot","serviceAccountsEnabled":true}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("creating robot = %d", resp.StatusCode)
+	}
+	robot := resp.Header.Get("Location")[strings.LastIndexByte(resp.Header.Get("Location"), '/')+1:]
+	if err := peers.RBAC.PutClient(ctx, iam.MasterRealm, robot, "robot"); err != nil {
+		t.Fatal(err)
+	}
+	if err := peers.RBAC.AssignRealmRoles(ctx, iam.MasterRealm, iam.ServiceAccountSubject(robot), iam.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	mra := iss.Token(t, "master", peers.User(t, iam.MasterRealm, "mra", iam.RoleRealmAdmin), iam.RoleRealmAdmin)
+	for _, method := range []string{"GET", "POST"} {
+		if resp, b := srv.Call(t, method, "/admin/realms/master/clients/"+robot+"/client-secret", mra, ""); resp.StatusCode != 403 || !strings.Contains(b, `"forbidden"`) {
+			t.Fatalf("master realm-admin %s robot's client-secret = %d %s, want 403 forbidden", method, resp.StatusCode, b)
+		}
+	}
+	if resp, _ := srv.Call(t, "GET", "/admin/realms/master/clients/"+robot+"/client-secret", admin, ""); resp.StatusCode != 200 {
+		t.Fatalf("the administrator reading robot's client-secret = %d, want 200", resp.StatusCode)
+	}
+
 	// The internal API authenticates clients for the auth service.
 	remote := clientshttp.NewClient(srv.URL, "svc-token")
 	if c, err := remote.Authenticate(ctx, "acme", "web", "the-right-secret-0123456789"); err != nil || c.ClientID != "web" {

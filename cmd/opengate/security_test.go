@@ -178,6 +178,41 @@ func TestSecurityHighFindings(t *testing.T) {
 		s.token(t, "master", "admin-cli", name+"-plain", "Plain-Passw0rd-2")
 	})
 
+	// The same for a client whose service account holds admin: its secret
+	// is that account's password. A master realm-admin can neither read nor
+	// rotate it, nor change or delete the client; client credentials keep
+	// working.
+	t.Run("RealmAdminCannotTakeOverAPowerfulServiceAccount", func(t *testing.T) {
+		name := uniqueRealm("ra")
+		_, ra := s.masterRealmAdmin(t, admin, name)
+		resp, _ := s.mustCall(t, 201, "POST", "/admin/realms/master/clients", admin,
+			fmt.Sprintf(`{"clientId":%q,"enabled":true,"publicClient":false,"serviceAccountsEnabled":true}`, name+"-robot"))
+		loc := resp.Header.Get("Location")
+		client := "/admin/realms/master/clients/" + loc[strings.LastIndex(loc, "/")+1:]
+		s.mustCall(t, 204, "POST", "/admin/realms/master/users/service-account-"+loc[strings.LastIndex(loc, "/")+1:]+"/role-mappings/realm",
+			admin, s.realmRole(t, admin, "master", "admin"))
+		_, secret := s.mustCall(t, 200, "GET", client+"/client-secret", admin, "")
+		var cred struct{ Value string }
+		if err := json.Unmarshal([]byte(secret), &cred); err != nil || cred.Value == "" {
+			t.Fatalf("client-secret = %s, %v", secret, err)
+		}
+		for _, c := range []struct{ method, path, body string }{
+			{"GET", client + "/client-secret", ""},
+			{"POST", client + "/client-secret", ""},
+			{"PUT", client, `{"enabled":false}`},
+			{"DELETE", client, ""},
+		} {
+			_, body := s.mustCall(t, 403, c.method, c.path, ra, c.body)
+			if !strings.Contains(body, `"forbidden"`) || strings.Contains(body, cred.Value) {
+				t.Fatalf("%s %s answered %s, want error forbidden without the secret", c.method, c.path, body)
+			}
+		}
+		g := s.grant(t, "master", url.Values{"grant_type": {"client_credentials"}, "client_id": {name + "-robot"}, "client_secret": {cred.Value}})
+		if g.status != 200 {
+			t.Fatalf("client credentials after the refused calls = %d %s", g.status, g.Error)
+		}
+	})
+
 	// §2: tokens die with their realm: after the realm is deleted and
 	// created again under the same name, neither the old realm-admin's
 	// access token nor its refresh token works.
