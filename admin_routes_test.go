@@ -124,7 +124,9 @@ func TestEveryAdminRouteIsAuthorized(t *testing.T) {
 		t.Fatalf("walked %d admin routes, want the whole admin API: %v", len(routes), routes)
 	}
 	for _, want := range []string{"POST /admin/realms", "POST /admin/realms/{realm}/users/{id}/role-mappings/realm",
-		"POST /admin/realms/{realm}/keys/rotate", "GET /admin/realms/{realm}/clients/{id}/client-secret"} {
+		"POST /admin/realms/{realm}/keys/rotate", "GET /admin/realms/{realm}/clients/{id}/client-secret",
+		"DELETE /admin/realms/{realm}/sessions/{sid}", "POST /admin/realms/{realm}/logout-all",
+		"GET /admin/realms/{realm}/users/{id}/sessions", "GET /admin/realms/{realm}/client-session-stats"} {
 		if !strings.Contains(fmt.Sprint(routes), want) {
 			t.Fatalf("the walk misses %s", want)
 		}

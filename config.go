@@ -12,6 +12,7 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/session"
 	"github.com/opengate-iam/opengate/users"
 )
 
@@ -47,7 +48,7 @@ type Config struct {
 	PreviousSecretKey []byte
 
 	// Redis holds ephemeral state (authorization codes, refresh tokens,
-	// revocations, login-failure counters), under the key prefix
+	// revocations, login-failure counters, sessions), under the key prefix
 	// RedisPrefix (default "opengate:"). Nil keeps it in memory. The caller
 	// keeps owning the client.
 	Redis       rueidis.Client
@@ -120,4 +121,5 @@ type Options struct {
 	RBAC     []rbac.Option
 	Auth     []auth.Option
 	AuthHTTP []authhttp.Option
+	Sessions []session.Option
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbackafka"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
+	"github.com/opengate-iam/opengate/session"
 	"github.com/opengate-iam/opengate/users"
 )
 
@@ -35,6 +36,7 @@ func (s *Server) eventConsumers() []consumer {
 		{"rbac consumer", rbac.Consumer, rbac.Topics(), s.RBAC.HandleEvent},
 		{"users consumer", users.Consumer, users.Topics(), s.Users.HandleEvent},
 		{"auth consumer", auth.Consumer, auth.Topics(), s.Auth.HandleEvent},
+		{"session consumer", session.Consumer, session.Topics(), s.Sessions.HandleEvent},
 	}
 	if s.cacheSub == nil {
 		cs = append(cs, consumer{"token verifier realm events", authverify.CacheGroup("opengate", s.instance),
@@ -47,8 +49,10 @@ func (s *Server) eventConsumers() []consumer {
 // it has stopped: the outbox relay of each database (publishing committed
 // events to the bus), the event consumers (a deleted realm takes its users,
 // clients, roles and keys with it; a new realm gets its admin-cli client and
-// default roles), processed-events pruning and, with Config.CacheSubscriber,
-// cross-replica cache invalidation. A task that fails is logged and started
+// default roles; a login creates its session, a logout ends it), the relay of
+// session.terminated events the bus refused (session.Service.Run),
+// processed-events pruning and, with Config.CacheSubscriber, cross-replica
+// cache invalidation. A task that fails is logged and started
 // again after a backoff (one second doubling to a minute). Call Run once;
 // without it the API works but events pile up unconsumed.
 func (s *Server) Run(ctx context.Context) error {
@@ -58,6 +62,9 @@ func (s *Server) Run(ctx context.Context) error {
 		group.Go("outbox relay "+name, iampg.NewRelay(pool, s.pub, iampg.WithLogger(s.log.With("relay", name))).Run)
 		group.Go("processed-events pruning "+name, tasks.PruneProcessedEvents(pool, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
 	}
+	// Publishes the session.terminated events the bus refused when their
+	// sessions ended.
+	group.Go("session event relay", s.Sessions.Run)
 	for _, c := range s.consumers {
 		group.Go(c.name, func(ctx context.Context) error { return s.sub.Subscribe(ctx, c.group, c.topics, c.handle) })
 	}

@@ -35,6 +35,10 @@ import (
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmsmem"
 	"github.com/opengate-iam/opengate/realms/realmspg"
+	"github.com/opengate-iam/opengate/session"
+	"github.com/opengate-iam/opengate/session/sessionhttp"
+	"github.com/opengate-iam/opengate/session/sessionmem"
+	"github.com/opengate-iam/opengate/session/sessionredis"
 	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/usershttp"
 	"github.com/opengate-iam/opengate/users/usersmem"
@@ -53,6 +57,9 @@ type Server struct {
 	Users   *users.Service
 	RBAC    *rbac.Service
 	Auth    *auth.Service
+	// Sessions is the session service: auth asks it whether a session is
+	// alive; it ends sessions and publishes session.terminated.
+	Sessions *session.Service
 
 	// Verifier checks bearer tokens issued by Auth; its Middleware
 	// protects custom routes (it puts the caller's iam.Principal in the
@@ -169,6 +176,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		rbacStore   rbac.Store
 		keyStore    auth.KeyStore
 		tokenStore  auth.TokenStore
+		sessions    session.Store
 		authEvents  = s.pub
 	)
 	if d := s.dbs; d == nil {
@@ -203,9 +211,11 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	}
 	if rc := cfg.Redis; rc == nil {
 		tokenStore = authmem.New()
+		sessions = sessionmem.New()
 	} else {
 		s.checks["redis"] = func(ctx context.Context) error { return rc.Do(ctx, rc.B().Ping().Build()).Error() }
 		tokenStore = authredis.New(rc, authredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")))
+		sessions = sessionredis.New(rc, sessionredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")))
 	}
 
 	links, err := linkSealer(cfg)
@@ -228,8 +238,14 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	s.Users = users.New(userStore, s.Realms, append([]users.Option{
 		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC), users.WithLinkSealer(links),
 	}, opts.Users...)...)
+	// Sessions publish session.terminated straight to the bus: their store
+	// keeps an event that the bus refused until Run's relay publishes it.
+	s.Sessions = session.New(sessions, s.Realms, append([]session.Option{
+		session.WithPublisher(s.pub), session.WithLogger(s.log),
+	}, opts.Sessions...)...)
 	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
-		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users)}, opts.Auth...)...)
+		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users),
+			auth.WithSessionChecker(s.Sessions)}, opts.Auth...)...)
 	if err != nil {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
 	}
@@ -302,6 +318,7 @@ func (s *Server) verified(r chi.Router) {
 	clientshttp.NewHandler(s.Clients, clientshttp.WithAdminGuard(s.admin)).Mount(r)
 	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin)).Mount(r)
 	rbachttp.NewHandler(s.RBAC, rbachttp.WithAdminGuard(s.admin)).Mount(r)
+	sessionhttp.NewHandler(s.Sessions, sessionhttp.WithAdminGuard(s.admin)).Mount(r)
 }
 
 // GeneratedAdminPassword returns the password New generated for the

@@ -42,6 +42,56 @@ await step('users.findOne of a missing user is null', async () => assert.equal(a
 await step('users.resetPassword', () => kc.users.resetPassword({ id: user.id, credential: { type: 'password', value: 'Correct-horse-9', temporary: false } }));
 await step('users.getCredentials', async () => assert.deepEqual((await kc.users.getCredentials({ id: user.id })).map((c) => c.type), ['password']));
 
+// Sessions: alice logs in three times (password grant through admin-cli);
+// the session service records each login from auth.login.success.
+const form = (fields) => ({ method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: 'admin-cli', ...fields }) });
+const tokenURL = `${process.env.BASE}/realms/kc/protocol/openid-connect/token`;
+const eventually = async (what, fn) => {
+  for (let i = 0; i < 100; i++) {
+    const r = await fn();
+    if (r) return r;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+const login = () => eventually('a token for alice', async () => {
+  const res = await fetch(tokenURL, form({ grant_type: 'password', username: 'alice', password: 'Correct-horse-9' }));
+  return res.status === 200 ? res.json() : null;
+});
+const refresh = (t) => fetch(tokenURL, form({ grant_type: 'refresh_token', refresh_token: t.refresh_token }));
+const logins = [];
+await step('three logins of alice', async () => { for (let i = 0; i < 3; i++) logins.push(await login()); });
+const adminCli = (await kc.clients.find({ clientId: 'admin-cli' }))[0];
+await step('users.listSessions', async () => {
+  const sessions = await eventually('three sessions', async () => {
+    const list = await kc.users.listSessions({ id: user.id });
+    return list.length === 3 ? list : null;
+  });
+  assert.deepEqual(sessions.map((s) => s.id).sort(), logins.map((t) => t.session_state).sort());
+  for (const s of sessions) {
+    assert.equal(s.userId, user.id);
+    assert.equal(s.username, 'alice');
+    assert.deepEqual(s.clients, { [adminCli.id]: 'admin-cli' });
+    assert.ok(s.start > 1e12 && s.lastAccess >= s.start, 'start and lastAccess in milliseconds');
+  }
+});
+await step('clients.listSessions', async () => assert.equal((await kc.clients.listSessions({ id: adminCli.id })).length, 3));
+await step('clients.getSessionCount', async () => assert.equal((await kc.clients.getSessionCount({ id: adminCli.id })).count, 3));
+await step('realms.getClientSessionStats', async () => {
+  const stats = await kc.realms.getClientSessionStats({ realm: 'kc' });
+  assert.deepEqual(stats, [{ id: adminCli.id, clientId: 'admin-cli', active: '3', offline: '0' }]);
+});
+await step('realms.removeSession', () => kc.realms.removeSession({ realm: 'kc', sessionId: logins[0].session_state }));
+await step('the removed session\'s refresh token is refused', async () => assert.equal((await refresh(logins[0])).status, 400));
+await step('realms.deleteSession', () => kc.realms.deleteSession({ realm: 'kc', session: logins[1].session_state, isOffline: false }));
+await step('users.listSessions after the removals', async () => {
+  assert.deepEqual((await kc.users.listSessions({ id: user.id })).map((s) => s.id), [logins[2].session_state]);
+});
+await step('the remaining session refreshes', async () => assert.equal((await refresh(logins[2])).status, 200));
+await step('users.logout', () => kc.users.logout({ id: user.id }));
+await step('users.listSessions after users.logout', async () => assert.deepEqual(await kc.users.listSessions({ id: user.id }), []));
+await step('realms.logoutAll', () => kc.realms.logoutAll({ realm: 'kc' }));
+
 await step('roles.create', () => kc.roles.create({ name: 'reader', description: 'reads' }));
 const reader = await step('roles.findOneByName', () => kc.roles.findOneByName({ name: 'reader' }));
 await step('roles.updateByName', () => kc.roles.updateByName({ name: 'reader' }, { name: 'reader', description: 'reads all' }));
