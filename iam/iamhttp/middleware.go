@@ -51,6 +51,15 @@ func WithRequestID(next http.Handler) http.Handler {
 	})
 }
 
+// WithRequestContext returns ctx carrying id and log as the request id and
+// request-scoped logger RequestID and Logger return, for a front end that
+// assigned them itself (the gateway, in front of in-process handlers)
+// instead of running WithRequestID and LogRequests.
+func WithRequestContext(ctx context.Context, id string, log *slog.Logger) context.Context {
+	ctx = context.WithValue(ctx, requestIDKey{}, id)
+	return context.WithValue(ctx, loggerKey{}, log)
+}
+
 func validRequestID(id string) bool {
 	if id == "" || len(id) > 128 {
 		return false

@@ -1,0 +1,128 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/opengate-iam/opengate/iam"
+)
+
+// Upstreams are the services the default route table sends requests to.
+type Upstreams struct {
+	// Auth, Realms, Users, RBAC and Clients are required.
+	Auth, Realms, Users, RBAC, Clients *Upstream
+	// Session, MFA and Notify are optional: without one, its routes are
+	// left out (404 at the gateway).
+	Session, MFA, Notify *Upstream
+	// Fallback, when set, serves what no other route matches under /admin
+	// (Protected) and under /realms/{realm} (Optional). The all-in-one,
+	// which serves every route itself, sets it, so a route a service adds
+	// is reachable, authenticated, before this table names it; the
+	// microservices leave it nil.
+	Fallback *Upstream
+}
+
+// MaxImportBodyBytes is the body limit of partialImport (the users
+// service's own).
+const MaxImportBodyBytes = 64 << 20
+
+// DefaultRoutes returns OpenGate's public API (Keycloak's paths) as a route
+// table over u:
+//
+//	Public, auth:    /realms/{realm}/.well-known/*
+//	                 /realms/{realm}/protocol/openid-connect/*        (certs, userinfo, introspect, revoke, logout, ...)
+//	                 /realms/{realm}/protocol/openid-connect/token     (RateLogin)
+//	                 /realms/{realm}/protocol/openid-connect/auth/*   (RateLogin; the browser sign-in)
+//	                 /realms/{realm}/login-actions/*                  (RateLogin; the login pages)
+//	                 /resources/*                                     (the login pages' assets)
+//	Public, users:   /realms/{realm}/login-actions/verify-email, /reset-credentials/*   (RateLogin; the link's key authenticates)
+//	Optional, users: /realms/{realm}/account/*                        (token or the account pages' session cookie)
+//	Optional:        /realms/{realm}/account/sessions/* (session), /account/mfa/* (mfa)
+//	Protected:       /admin/realms, /admin/realms/{realm} (realms)
+//	                 /admin/realms/{realm}/users/* and /partialImport (users; partialImport up to MaxImportBodyBytes)
+//	                 .../users/{id}/role-mappings/*, .../roles/*, .../roles-by-id/*, .../clients/{id}/roles/* (rbac)
+//	                 .../clients/* (clients)
+//	                 .../keys/*, .../attack-detection/* (auth)
+//	                 .../users/{id}/mfa, .../users/{id}/mfa-lockout (mfa; a user's credentials,
+//	                 second factors among them, are the users service's)
+//	                 .../users/{id}/sessions, .../users/{id}/logout, .../sessions/*, .../logout-all,
+//	                 .../clients/{id}/user-sessions, .../clients/{id}/session-count,
+//	                 .../client-session-stats (session)
+//	                 .../notifications/*, .../testSMTPConnection (notify)
+//
+// /internal is never routed: the services' internal API stays internal.
+// With u.Fallback, /admin/* (Protected) and /realms/{realm}/* (Optional)
+// go there. Missing required upstreams are an error.
+func DefaultRoutes(u Upstreams) ([]Route, error) {
+	for name, up := range map[string]*Upstream{"auth": u.Auth, "realms": u.Realms, "users": u.Users, "rbac": u.RBAC, "clients": u.Clients} {
+		if up == nil {
+			return nil, iam.Invalidf("upstreams", "gateway: the %s upstream is required", name)
+		}
+	}
+	const (
+		realm = "/realms/{realm}"
+		oidc  = realm + "/protocol/openid-connect"
+		admin = "/admin/realms/{realm}"
+	)
+	rs := []Route{
+		{Path: realm + "/.well-known/*", Upstream: u.Auth, Access: Public},
+		{Path: oidc + "/*", Upstream: u.Auth, Access: Public},
+		{Path: oidc + "/token", Upstream: u.Auth, Access: Public, Rate: RateLogin},
+		{Path: oidc + "/auth/*", Upstream: u.Auth, Access: Public, Rate: RateLogin},
+		{Path: realm + "/login-actions/*", Upstream: u.Auth, Access: Public, Rate: RateLogin},
+		{Path: "/resources/*", Upstream: u.Auth, Access: Public},
+		{Path: realm + "/login-actions/verify-email", Upstream: u.Users, Access: Public, Rate: RateLogin},
+		{Path: realm + "/login-actions/reset-credentials/*", Upstream: u.Users, Access: Public, Rate: RateLogin},
+		{Path: realm + "/account/*", Upstream: u.Users, Access: Optional},
+
+		{Path: "/admin/realms", Upstream: u.Realms},
+		{Path: admin, Upstream: u.Realms},
+		{Path: admin + "/users/*", Upstream: u.Users},
+		{Path: admin + "/partialImport", Upstream: u.Users, MaxBodyBytes: MaxImportBodyBytes},
+		{Path: admin + "/users/{id}/role-mappings/*", Upstream: u.RBAC},
+		{Path: admin + "/roles/*", Upstream: u.RBAC},
+		{Path: admin + "/roles-by-id/*", Upstream: u.RBAC},
+		{Path: admin + "/clients/{id}/roles/*", Upstream: u.RBAC},
+		{Path: admin + "/clients/*", Upstream: u.Clients},
+		{Path: admin + "/keys/*", Upstream: u.Auth},
+		{Path: admin + "/attack-detection/*", Upstream: u.Auth},
+	}
+	if u.MFA != nil {
+		rs = append(rs,
+			Route{Path: realm + "/account/mfa/*", Upstream: u.MFA, Access: Optional},
+			Route{Path: admin + "/users/{id}/mfa", Upstream: u.MFA},
+			Route{Path: admin + "/users/{id}/mfa-lockout", Upstream: u.MFA})
+	}
+	if u.Session != nil {
+		rs = append(rs,
+			Route{Path: realm + "/account/sessions/*", Upstream: u.Session, Access: Optional},
+			Route{Path: admin + "/users/{id}/sessions", Upstream: u.Session},
+			Route{Path: admin + "/users/{id}/logout", Upstream: u.Session},
+			Route{Path: admin + "/sessions/*", Upstream: u.Session},
+			Route{Path: admin + "/logout-all", Upstream: u.Session},
+			Route{Path: admin + "/clients/{id}/user-sessions", Upstream: u.Session},
+			Route{Path: admin + "/clients/{id}/session-count", Upstream: u.Session},
+			Route{Path: admin + "/client-session-stats", Upstream: u.Session})
+	}
+	if u.Notify != nil {
+		rs = append(rs,
+			Route{Path: admin + "/notifications/*", Upstream: u.Notify},
+			Route{Path: admin + "/testSMTPConnection", Upstream: u.Notify})
+	}
+	if u.Fallback != nil {
+		rs = append(rs,
+			Route{Path: "/admin/*", Upstream: u.Fallback},
+			Route{Path: realm + "/*", Upstream: u.Fallback, Access: Optional})
+	}
+	return rs, nil
+}
+
+// HealthRoutes returns the routes of a process's own /healthz, /readyz and
+// /metrics, served by h in this process: public and never rate-limited.
+func HealthRoutes(h http.Handler) []Route {
+	up := Local("health", h)
+	var rs []Route
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		rs = append(rs, Route{Path: p, Upstream: up, Access: Public, Rate: RateNone})
+	}
+	return rs
+}
