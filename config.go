@@ -10,6 +10,7 @@ import (
 	"github.com/opengate-iam/opengate/auth/authhttp"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/session"
@@ -122,4 +123,7 @@ type Options struct {
 	Auth     []auth.Option
 	AuthHTTP []authhttp.Option
 	Sessions []session.Option
+	// MFA's options; mfa.WithSender delivers email codes (default: the
+	// log, without the code).
+	MFA []mfa.Option
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opengate-iam/opengate/auth/authpg"
 	"github.com/opengate-iam/opengate/clients/clientspg"
+	"github.com/opengate-iam/opengate/mfa/mfapg"
 	"github.com/opengate-iam/opengate/rbac/rbacpg"
 	"github.com/opengate-iam/opengate/realms/realmspg"
 	"github.com/opengate-iam/opengate/users/userspg"
@@ -26,6 +27,7 @@ type Databases struct {
 	Users   *pgxpool.Pool
 	RBAC    *pgxpool.Pool
 	Auth    *pgxpool.Pool
+	MFA     *pgxpool.Pool
 }
 
 // serviceDatabase is one service's database: its name suffix, its pool in
@@ -44,6 +46,7 @@ func (d *Databases) list() []serviceDatabase {
 		{"users", &d.Users, userspg.Migrate},
 		{"rbac", &d.RBAC, rbacpg.Migrate},
 		{"auth", &d.Auth, authpg.Migrate},
+		{"mfa", &d.MFA, mfapg.Migrate},
 	}
 }
 

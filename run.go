@@ -10,6 +10,7 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/tasks"
+	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbackafka"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
@@ -37,6 +38,7 @@ func (s *Server) eventConsumers() []consumer {
 		{"users consumer", users.Consumer, users.Topics(), s.Users.HandleEvent},
 		{"auth consumer", auth.Consumer, auth.Topics(), s.Auth.HandleEvent},
 		{"session consumer", session.Consumer, session.Topics(), s.Sessions.HandleEvent},
+		{"mfa consumer", mfa.Consumer, mfa.Topics(), s.MFA.HandleEvent},
 	}
 	if s.cacheSub == nil {
 		cs = append(cs, consumer{"token verifier realm events", authverify.CacheGroup("opengate", s.instance),

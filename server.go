@@ -27,6 +27,8 @@ import (
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/routing"
+	"github.com/opengate-iam/opengate/mfa"
+	"github.com/opengate-iam/opengate/mfa/mfahttp"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbacmem"
@@ -60,6 +62,9 @@ type Server struct {
 	// Sessions is the session service: auth asks it whether a session is
 	// alive; it ends sessions and publishes session.terminated.
 	Sessions *session.Service
+	// MFA is the second-factor service: authenticator apps, recovery
+	// codes, email codes; the password grant asks it.
+	MFA *mfa.Service
 
 	// Verifier checks bearer tokens issued by Auth; its Middleware
 	// protects custom routes (it puts the caller's iam.Principal in the
@@ -224,6 +229,9 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	}
 	opts := cfg.Options
 	s.Realms = realms.New(realmStore, opts.Realms...)
+	if s.MFA, err = s.newMFA(cfg, sealer); err != nil {
+		return err
+	}
 	// rbac asks clients for clientIds, and clients ask rbac for service
 	// accounts' roles: rbac's resolver reaches s.Clients once it is set.
 	s.RBAC = rbac.New(rbacStore, append([]rbac.Option{
@@ -237,6 +245,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	s.Clients = clients.New(clientStore, append([]clients.Option{clients.WithRoles(s.RBAC)}, opts.Clients...)...)
 	s.Users = users.New(userStore, s.Realms, append([]users.Option{
 		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC), users.WithLinkSealer(links),
+		users.WithFactorCredentials(s.MFA),
 	}, opts.Users...)...)
 	// Sessions publish session.terminated straight to the bus: their store
 	// keeps an event that the bus refused until Run's relay publishes it.
@@ -245,7 +254,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	}, opts.Sessions...)...)
 	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
 		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users),
-			auth.WithSessionChecker(s.Sessions)}, opts.Auth...)...)
+			auth.WithSessionChecker(s.Sessions), auth.WithSecondFactors(s.MFA)}, opts.Auth...)...)
 	if err != nil {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
 	}
@@ -319,6 +328,7 @@ func (s *Server) verified(r chi.Router) {
 	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin)).Mount(r)
 	rbachttp.NewHandler(s.RBAC, rbachttp.WithAdminGuard(s.admin)).Mount(r)
 	sessionhttp.NewHandler(s.Sessions, sessionhttp.WithAdminGuard(s.admin)).Mount(r)
+	mfahttp.NewHandler(s.MFA, mfahttp.WithAdminGuard(s.admin)).Mount(r)
 }
 
 // GeneratedAdminPassword returns the password New generated for the

@@ -136,7 +136,7 @@ func postgresConfig(t *testing.T) opengate.Config {
 	return opengate.Config{
 		Databases: &opengate.Databases{
 			Realms: iamtest.Postgres(t), Clients: iamtest.Postgres(t), Users: iamtest.Postgres(t),
-			RBAC: iamtest.Postgres(t), Auth: iamtest.Postgres(t),
+			RBAC: iamtest.Postgres(t), Auth: iamtest.Postgres(t), MFA: iamtest.Postgres(t),
 		},
 		SecretKey:   iamcrypto.GenerateKey(),
 		Redis:       rc,
