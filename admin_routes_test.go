@@ -127,7 +127,6 @@ func TestEveryAdminRouteIsAuthorized(t *testing.T) {
 		"POST /admin/realms/{realm}/keys/rotate", "GET /admin/realms/{realm}/clients/{id}/client-secret",
 		"DELETE /admin/realms/{realm}/sessions/{sid}", "POST /admin/realms/{realm}/logout-all",
 		"GET /admin/realms/{realm}/users/{id}/sessions", "GET /admin/realms/{realm}/client-session-stats",
-
 		"GET /admin/realms/{realm}/users/{id}/mfa", "DELETE /admin/realms/{realm}/users/{id}/mfa-lockout"} {
 		if !strings.Contains(fmt.Sprint(routes), want) {
 			t.Fatalf("the walk misses %s", want)
