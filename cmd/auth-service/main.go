@@ -9,7 +9,8 @@
 // internal APIs (realms and clients cached, invalidated by their events).
 // Its events (auth.login.success, auth.login.failure, auth.logout) are
 // relayed from the outbox to Kafka; it consumes session.terminated and
-// user.deleted.
+// user.deleted. It asks session-service whether a session is alive on every
+// refresh and introspection.
 //
 // Configuration (flags override environment):
 //
@@ -28,6 +29,9 @@
 //	OPENGATE_USERS_URL               user-service (default http://localhost:8082)
 //	OPENGATE_RBAC_URL                rbac-service (default http://localhost:8084)
 //	OPENGATE_CLIENTS_URL             client-service (default http://localhost:8085)
+//	OPENGATE_SESSIONS_URL            session-service (default http://localhost:8087),
+//	                                 asked on every refresh and introspection
+//	                                 whether the session is alive
 //	OPENGATE_KAFKA_BROKERS           comma-separated seed brokers; without them
 //	                                 events stay in the outbox and nothing is
 //	                                 consumed

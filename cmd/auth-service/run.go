@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
+	"github.com/opengate-iam/opengate/session/sessionhttp"
 	"github.com/opengate-iam/opengate/users/usershttp"
 )
 
@@ -41,6 +43,7 @@ type config struct {
 	previousKey []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
 	proxies     []netip.Prefix
 	rotation    time.Duration
+	sessionsURL string // OPENGATE_SESSIONS_URL: session-service
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -49,7 +52,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	c := config{
-		Config: shared,
+		Config:      shared,
+		sessionsURL: cmp.Or(getenv("OPENGATE_SESSIONS_URL"), "http://localhost:8087"),
 	}
 	if c.MigrateOnly {
 		return c, nil
@@ -119,7 +123,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	tokens := authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix))
 	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken))
 	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
-	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient)}
+	// Every refresh and introspection asks session-service whether the
+	// session is alive (introspection's "alive" cached for
+	// sessionhttp.DefaultAliveCacheTTL).
+	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient),
+		auth.WithSessionChecker(sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken))}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}

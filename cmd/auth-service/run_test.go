@@ -24,6 +24,9 @@ import (
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmsmem"
+	"github.com/opengate-iam/opengate/session"
+	"github.com/opengate-iam/opengate/session/sessionhttp"
+	"github.com/opengate-iam/opengate/session/sessionmem"
 	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/usershttp"
 	"github.com/opengate-iam/opengate/users/usersmem"
@@ -37,6 +40,7 @@ var (
 	_ auth.UserAuthenticator   = (*usershttp.Client)(nil)
 	_ auth.UserFinder          = (*usershttp.Client)(nil)
 	_ auth.RoleResolver        = (*rbachttp.Client)(nil)
+	_ auth.SessionChecker      = (*sessionhttp.Client)(nil)
 )
 
 func TestMigrateOnly(t *testing.T) {
@@ -97,8 +101,8 @@ func TestRequiredConfiguration(t *testing.T) {
 // peers runs the realm, client, user and rbac services in memory behind
 // their real HTTP handlers, as auth-service's remote dependencies.
 type peers struct {
-	realms, clients, users, rbac *httptest.Server
-	secret                       string
+	realms, clients, users, rbac, sessions *httptest.Server
+	secret                                 string
 }
 
 func startPeers(t *testing.T, token string) peers {
@@ -119,6 +123,7 @@ func startPeers(t *testing.T, token string) peers {
 		t.Fatal(err)
 	}
 	rbacSvc := rbac.New(rbacmem.New(nil))
+	sessionSvc := session.New(sessionmem.New(), realmSvc)
 	p := peers{secret: "billing-secret-0123456789"}
 	for _, s := range []struct {
 		dst **httptest.Server
@@ -128,6 +133,7 @@ func startPeers(t *testing.T, token string) peers {
 		{&p.clients, clientshttp.NewHandler(clientSvc, clientshttp.WithServiceToken(token))},
 		{&p.users, usershttp.NewHandler(userSvc, usershttp.WithServiceToken(token))},
 		{&p.rbac, rbachttp.NewHandler(rbacSvc, rbachttp.WithServiceToken(token))},
+		{&p.sessions, sessionhttp.NewHandler(sessionSvc, sessionhttp.WithServiceToken(token))},
 	} {
 		srv := httptest.NewServer(s.h)
 		t.Cleanup(srv.Close)
@@ -158,6 +164,7 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 		"OPENGATE_CLIENTS_URL":   p.clients.URL,
 		"OPENGATE_USERS_URL":     p.users.URL,
 		"OPENGATE_RBAC_URL":      p.rbac.URL,
+		"OPENGATE_SESSIONS_URL":  p.sessions.URL,
 	})
 
 	get := func(path string) (int, map[string]any) {

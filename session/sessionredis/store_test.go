@@ -2,6 +2,7 @@ package sessionredis_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,32 +80,55 @@ func TestIndexesArePrunedOnReadAndKeysExpire(t *testing.T) {
 	}
 }
 
-// BenchmarkCreate measures recording sessions (one Lua script each) from
-// concurrent goroutines, which rueidis pipelines on its connection.
-func BenchmarkCreate(b *testing.B) {
-	client, prefix := iamtest.Redis(b)
-	s := sessionredis.New(client, sessionredis.WithPrefix(prefix))
-	ctx := context.Background()
+// concurrently runs op from 32 goroutines (16 per core on the 2-core
+// development machine): rueidis pipelines their commands on one connection
+// (auto-pipelining), which is where Redis throughput comes from.
+func concurrently(b *testing.B, op func(i int64) error) {
+	b.Helper()
 	var n atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
-	b.SetParallelism(16) // 32 goroutines on 2 cores: what auto-pipelining batches
+	b.SetParallelism(16)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			now := time.Now()
-			i := n.Add(1)
-			_, err := s.Create(ctx, session.Session{ID: strconv.FormatInt(i, 10), Realm: "bench", UserID: "u" + strconv.FormatInt(i%1000, 10),
-				Clients: map[string]string{"uuid-web": "web"}, Started: now, LastAccess: now,
-				IdleExpiresAt: now.Add(time.Minute), ExpiresAt: now.Add(time.Hour)})
-			if err != nil {
+			if err := op(n.Add(1)); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 }
 
+// serially runs op from one goroutine: one round trip at a time.
+func serially(b *testing.B, op func(i int64) error) {
+	b.Helper()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range int64(b.N) {
+		if err := op(i); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCreate measures recording sessions (one Lua script each).
+func BenchmarkCreate(b *testing.B) {
+	client, prefix := iamtest.Redis(b)
+	s := sessionredis.New(client, sessionredis.WithPrefix(prefix))
+	ctx := context.Background()
+	var run atomic.Int64
+	create := func(i int64) error {
+		now := time.Now()
+		_, err := s.Create(ctx, session.Session{ID: strconv.FormatInt(run.Load(), 10) + "-" + strconv.FormatInt(i, 10),
+			Realm: "bench", UserID: "u" + strconv.FormatInt(i%1000, 10), Clients: map[string]string{"uuid-web": "web"},
+			Started: now, LastAccess: now, IdleExpiresAt: now.Add(time.Minute), ExpiresAt: now.Add(time.Hour)})
+		return err
+	}
+	b.Run("Serial", func(b *testing.B) { run.Add(1); serially(b, create) })
+	b.Run("Concurrent", func(b *testing.B) { run.Add(1); concurrently(b, create) })
+}
+
 // BenchmarkAlive measures the lookup auth makes on every refresh and
-// introspection (State: one read-only script), concurrently.
+// introspection (State: one read-only script).
 func BenchmarkAlive(b *testing.B) {
 	client, prefix := iamtest.Redis(b)
 	s := sessionredis.New(client, sessionredis.WithPrefix(prefix))
@@ -117,21 +141,18 @@ func BenchmarkAlive(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	var n atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.SetParallelism(16) // 32 goroutines on 2 cores: what auto-pipelining batches
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			st, err := s.State(ctx, "bench", strconv.FormatInt(n.Add(1)%sessions, 10))
-			if err != nil || st != session.Active {
-				b.Fatalf("State = %v, %v", st, err)
-			}
+	alive := func(i int64) error {
+		st, err := s.State(ctx, "bench", strconv.FormatInt(i%sessions, 10))
+		if err == nil && st != session.Active {
+			return fmt.Errorf("state %s", st)
 		}
-	})
+		return err
+	}
+	b.Run("Serial", func(b *testing.B) { serially(b, alive) })
+	b.Run("Concurrent", func(b *testing.B) { concurrently(b, alive) })
 }
 
-// BenchmarkGet measures reading a whole session (one HGETALL), concurrently.
+// BenchmarkGet measures reading a whole session (one HGETALL).
 func BenchmarkGet(b *testing.B) {
 	client, prefix := iamtest.Redis(b)
 	s := sessionredis.New(client, sessionredis.WithPrefix(prefix))
@@ -141,14 +162,7 @@ func BenchmarkGet(b *testing.B) {
 		Started: now, LastAccess: now, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(2 * time.Hour)}); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.SetParallelism(16) // 32 goroutines on 2 cores: what auto-pipelining batches
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := s.Get(ctx, "bench", "s"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	get := func(int64) error { _, err := s.Get(ctx, "bench", "s"); return err }
+	b.Run("Serial", func(b *testing.B) { serially(b, get) })
+	b.Run("Concurrent", func(b *testing.B) { concurrently(b, get) })
 }

@@ -25,6 +25,10 @@ type Binary struct {
 	// OPENGATE_INSTANCE, else the host name) with this usage text, e.g.
 	// "this replica's name in its cache consumer group".
 	Instance string
+	// NoDatabase is set for a binary without a PostgreSQL database
+	// (session-service): OPENGATE_POSTGRES_URL is not read, and there is
+	// no -migrate-only.
+	NoDatabase bool
 }
 
 // Config holds the settings every microservice binary shares. Flags override
@@ -66,7 +70,7 @@ type Peers struct {
 
 // Parse reads b's shared settings from args and getenv; flag errors and
 // -h output go to stderr. It fails when OPENGATE_POSTGRES_URL is not set
-// and with the flag package's error (flag.ErrHelp for -h). The binary checks
+// (unless b.NoDatabase) and with the flag package's error (flag.ErrHelp for -h). The binary checks
 // its own settings afterwards, RequireIssuer among them.
 func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet(b.Name, flag.ContinueOnError)
@@ -92,7 +96,11 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.Addr, "addr", addr, "listen address (OPENGATE_ADDR)")
 	fs.StringVar(&c.ManagementAddr, "management-addr", getenv("OPENGATE_MANAGEMENT_ADDR"),
 		"listen address of /metrics, /healthz and /readyz; when set, /metrics leaves the main address (OPENGATE_MANAGEMENT_ADDR)")
-	fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "migrate the database and exit")
+	if b.NoDatabase {
+		c.PostgresURL = ""
+	} else {
+		fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "migrate the database and exit")
+	}
 	if b.Instance != "" {
 		instance := getenv("OPENGATE_INSTANCE")
 		if instance == "" {
@@ -103,7 +111,7 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
-	if c.PostgresURL == "" {
+	if c.PostgresURL == "" && !b.NoDatabase {
 		return Config{}, errors.New("OPENGATE_POSTGRES_URL is required")
 	}
 	if b.Instance != "" && c.Instance == "" {

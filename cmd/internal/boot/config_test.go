@@ -46,6 +46,10 @@ func TestParse(t *testing.T) {
 		{"NoInstanceSetting", boot.Binary{Name: "test-service", Addr: ":9999"}, nil,
 			map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db", "OPENGATE_INSTANCE": "a"},
 			boot.Config{Addr: ":9999", PostgresURL: "postgres://db"}},
+		{"NoDatabaseIgnoresPostgres", boot.Binary{Name: "test-service", Addr: ":9999", NoDatabase: true}, nil,
+			map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db"}, boot.Config{Addr: ":9999"}},
+		{"NoDatabaseNeedsNoPostgres", boot.Binary{Name: "test-service", Addr: ":9999", NoDatabase: true}, nil, nil,
+			boot.Config{Addr: ":9999"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,6 +78,12 @@ func TestParseErrors(t *testing.T) {
 		_, err := boot.Parse(withInstance, []string{"-nope"}, env(map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db"}), &out)
 		if err == nil || !strings.Contains(out.String(), "-nope") {
 			t.Fatalf("err = %v, output %q", err, out.String())
+		}
+	})
+	t.Run("NoMigrateOnlyWithoutADatabase", func(t *testing.T) {
+		_, err := boot.Parse(boot.Binary{Name: "x", NoDatabase: true}, []string{"-migrate-only"}, env(nil), io.Discard)
+		if err == nil {
+			t.Fatal("-migrate-only accepted by a binary without a database")
 		}
 	})
 	t.Run("NoInstanceFlag", func(t *testing.T) {

@@ -54,16 +54,20 @@ func (s *Server) Task(name string, fn func(context.Context) error) {
 
 // OpenKafka connects to the seed brokers and adds the "outbox relay" task,
 // which publishes the events of outbox's outbox table to them, and the
-// "processed-events pruning" task for the binary's idempotent consumers. The
-// binary's consumers subscribe through the returned Kafka. Close closes it.
+// "processed-events pruning" task for the binary's idempotent consumers
+// (neither for a nil outbox: a binary without a database publishes
+// through Kafka.Publisher itself). The binary's consumers subscribe through
+// the returned Kafka. Close closes it.
 func (s *Server) OpenKafka(ctx context.Context, brokers []string, outbox *pgxpool.Pool) (*Kafka, error) {
 	k, err := OpenKafka(ctx, brokers, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	s.kafka = k
-	s.Task("outbox relay", iampg.NewRelay(outbox, k.Publisher, iampg.WithLogger(s.log)).Run)
-	s.Task("processed-events pruning", tasks.PruneProcessedEvents(outbox, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
+	if outbox != nil {
+		s.Task("outbox relay", iampg.NewRelay(outbox, k.Publisher, iampg.WithLogger(s.log)).Run)
+		s.Task("processed-events pruning", tasks.PruneProcessedEvents(outbox, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
+	}
 	return k, nil
 }
 
