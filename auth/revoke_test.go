@@ -7,6 +7,7 @@ import (
 
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/session"
 )
 
 func base(token, clientID, secret string) auth.TokenRequestBase {
@@ -291,4 +292,35 @@ func TestRealmDeletedRetiresEveryKey(t *testing.T) {
 	if fresh := e.passwordLogin(""); !e.introspect(fresh.AccessToken).Active {
 		t.Fatal("a token of the recreated realm is not active")
 	}
+}
+
+// session.terminated as the session service publishes it (subject: the
+// user; data: the session) revokes the session's refresh tokens and its
+// access tokens, and only that session's.
+func TestSessionTerminatedRevokesTheSessionsTokens(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	ended, other := e.passwordLogin(""), e.passwordLogin("")
+	ev, err := iam.NewEvent(session.EventSource, iam.TopicSessionTerminated, "acme", alice.ID, session.TerminatedEvent{
+		Realm: "acme", UserID: alice.ID, SessionID: ended.SessionState, Reason: session.ReasonAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // a redelivery is harmless
+		if err := e.svc.HandleEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = e.token(refreshReq(ended.RefreshToken, "app", "app-secret"))
+	wantOAuth(t, err, auth.ErrorInvalidGrant)
+	if _, err := e.svc.VerifyAccessToken(ctx, "acme", ended.AccessToken); err == nil {
+		t.Fatal("the ended session's access token still verifies")
+	}
+	if in := e.introspect(ended.AccessToken); in.Active {
+		t.Fatal("the ended session's access token introspects active")
+	}
+	if _, err := e.svc.VerifyAccessToken(ctx, "acme", other.AccessToken); err != nil {
+		t.Fatalf("another session's access token: %v", err)
+	}
+	e.mustToken(refreshReq(other.RefreshToken, "app", "app-secret"))
 }
