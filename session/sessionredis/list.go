@@ -158,8 +158,12 @@ func (s *Store) Pending(ctx context.Context, before time.Time, limit int) ([]iam
 	for _, name := range realmNames {
 		realm := iam.Realm(name)
 		key := s.base(realm) + "pending"
+		// First out of the set, then read (the two keys may live on
+		// different cluster nodes: one command after the other).
+		if err := s.client.Do(ctx, s.client.B().Srem().Key(s.pendingRealms()).Member(name).Build()).Error(); err != nil {
+			return nil, iamredis.MapError(op, err)
+		}
 		res := s.client.DoMulti(ctx,
-			s.client.B().Srem().Key(s.pendingRealms()).Member(name).Build(),
 			s.client.B().Zrangebyscore().Key(key).Min("-inf").Max("("+strconv.FormatInt(before.UnixMilli(), 10)).
 				Withscores().Limit(0, int64(max(limit, 1))).Build(),
 			s.client.B().Zcard().Key(key).Build())
@@ -168,14 +172,14 @@ func (s *Store) Pending(ctx context.Context, before time.Time, limit int) ([]iam
 				return nil, iamredis.MapError(op, err)
 			}
 		}
-		scores, err := res[1].AsZScores()
+		scores, err := res[0].AsZScores()
 		if err != nil {
 			return nil, iamredis.MapError(op, err)
 		}
 		for _, z := range scores {
 			refs = append(refs, pendingRef{realm, z.Member, z.Score})
 		}
-		if n, _ := res[2].AsInt64(); n > 0 {
+		if n, _ := res[1].AsInt64(); n > 0 {
 			if err := s.client.Do(ctx, s.client.B().Sadd().Key(s.pendingRealms()).Member(name).Build()).Error(); err != nil {
 				return nil, iamredis.MapError(op, err)
 			}
