@@ -21,7 +21,6 @@ var (
 	acmeAdmin = &iam.Principal{Subject: "a1", Realm: "acme", Roles: []string{iam.RoleRealmAdmin}}
 	betaAdmin = &iam.Principal{Subject: "b1", Realm: "beta", Roles: []string{iam.RoleRealmAdmin}}
 	alice     = &iam.Principal{Subject: "alice", Realm: "acme", Roles: []string{"user"}, SessionID: "alice-1"}
-	bob       = &iam.Principal{Subject: "bob", Realm: "acme", Roles: []string{"user"}, SessionID: "bob-1"}
 )
 
 type realmGetter struct{}

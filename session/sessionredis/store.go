@@ -1,7 +1,6 @@
 package sessionredis
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -269,9 +268,4 @@ func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm) error {
 		return err
 	}
 	return iamredis.MapError(op, s.client.Do(ctx, s.client.B().Srem().Key(s.pendingRealms()).Member(string(realm)).Build()).Error())
-}
-
-// byOrder orders sessions as session.Filter says: by ExpiresAt, then id.
-func byOrder(a, b session.Session) int {
-	return cmp.Or(a.ExpiresAt.Compare(b.ExpiresAt), cmp.Compare(a.ID, b.ID))
 }
