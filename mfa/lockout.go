@@ -97,13 +97,14 @@ func lockedUntil(bf realms.BruteForce, f Failures) time.Time {
 	return f.Last.Add(wait)
 }
 
-// locked reports whether the user is locked out of verification now.
-func (s *Service) locked(ctx context.Context, r realms.Realm, userID string) (bool, error) {
+// locked reports whether the user is locked out of verification now, and
+// their failures.
+func (s *Service) locked(ctx context.Context, r realms.Realm, userID string) (bool, Failures, error) {
 	f, err := s.state.Failures(ctx, r.Name, userID)
 	if err != nil {
-		return false, err
+		return false, f, err
 	}
-	return s.now().Before(lockedUntil(bruteForce(r), f)), nil
+	return s.now().Before(lockedUntil(bruteForce(r), f)), f, nil
 }
 
 // fail counts a failed verification and returns the error for reason.

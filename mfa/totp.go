@@ -93,10 +93,12 @@ func step(t time.Time, period time.Duration) int64 {
 	return t.Unix() / int64(period/time.Second)
 }
 
-// matchTOTP returns the time step within window steps of now at which f's
-// code is code, or -1. It computes every step of the window and compares
-// each in constant time, so its duration does not tell which (or whether
-// one) matched.
+// matchTOTP returns the latest time step within window steps of now at
+// which f's code is code, or -1. The latest: when two steps of the window
+// happen to share a code (one chance in a million per pair), the code
+// counts as the newer one, which may not have been used yet. It computes
+// every step of the window and compares each in constant time, so its
+// duration does not tell which (or whether one) matched.
 func matchTOTP(f Factor, code string, now time.Time, window int) (int64, error) {
 	if len(code) != f.Digits {
 		return -1, nil
@@ -117,7 +119,7 @@ func matchTOTP(f Factor, code string, now time.Time, window int) (int64, error) 
 		if err != nil {
 			return -1, iam.Wrap("mfa.matchTOTP", err)
 		}
-		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 && matched < 0 {
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
 			matched = s
 		}
 	}

@@ -47,7 +47,7 @@ func (s *Service) Verify(ctx context.Context, realm iam.Realm, userID, code stri
 	if code == "" {
 		return "", iam.Wrap(op, iam.Invalidf("code", "a one-time code is required"))
 	}
-	locked, err := s.locked(ctx, r, userID)
+	locked, failures, err := s.locked(ctx, r, userID)
 	if err != nil {
 		return "", iam.Wrap(op, err)
 	}
@@ -63,8 +63,10 @@ func (s *Service) Verify(ctx context.Context, realm iam.Realm, userID, code stri
 	case reason != "":
 		return "", iam.Wrap(op, s.fail(ctx, r, userID, reason))
 	}
-	if err := s.state.ClearFailures(ctx, realm, userID); err != nil {
-		return "", iam.Wrap(op, err)
+	if failures.Count > 0 {
+		if err := s.state.ClearFailures(ctx, realm, userID); err != nil {
+			return "", iam.Wrap(op, err)
+		}
 	}
 	return method, nil
 }

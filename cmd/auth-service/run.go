@@ -19,6 +19,7 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientskafka"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/mfa/mfahttp"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbackafka"
@@ -125,9 +126,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
 	// Every refresh and introspection asks session-service whether the
 	// session is alive (introspection's "alive" cached for
-	// sessionhttp.DefaultAliveCacheTTL).
+	// sessionhttp.DefaultAliveCacheTTL); the password grant asks
+	// mfa-service for second factors.
 	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient),
-		auth.WithSessionChecker(sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken))}
+		auth.WithSessionChecker(sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken)),
+		auth.WithSecondFactors(mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken))}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}

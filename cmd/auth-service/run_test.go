@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base32"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/clients"
@@ -18,6 +20,9 @@ import (
 	"github.com/opengate-iam/opengate/cmd/internal/boottest"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamtest"
+	"github.com/opengate-iam/opengate/mfa"
+	"github.com/opengate-iam/opengate/mfa/mfahttp"
+	"github.com/opengate-iam/opengate/mfa/mfamem"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbacmem"
@@ -41,6 +46,7 @@ var (
 	_ auth.UserFinder          = (*usershttp.Client)(nil)
 	_ auth.RoleResolver        = (*rbachttp.Client)(nil)
 	_ auth.SessionChecker      = (*sessionhttp.Client)(nil)
+	_ auth.SecondFactors       = (*mfahttp.Client)(nil)
 )
 
 func TestMigrateOnly(t *testing.T) {
@@ -101,8 +107,10 @@ func TestRequiredConfiguration(t *testing.T) {
 // peers runs the realm, client, user and rbac services in memory behind
 // their real HTTP handlers, as auth-service's remote dependencies.
 type peers struct {
-	realms, clients, users, rbac, sessions *httptest.Server
-	secret                                 string
+	realms, clients, users, rbac, sessions, mfa *httptest.Server
+	secret                                      string
+	mfaSvc                                      *mfa.Service
+	alice                                       string // alice's user id
 }
 
 func startPeers(t *testing.T, token string) peers {
@@ -118,13 +126,15 @@ func startPeers(t *testing.T, token string) peers {
 		t.Fatal(err)
 	}
 	userSvc := users.New(usersmem.New(nil), realmSvc)
-	if _, err := userSvc.Create(ctx, "acme", users.User{Username: "alice", Enabled: true},
-		users.NewCredential{Value: "correct horse battery staple"}); err != nil {
+	alice, err := userSvc.Create(ctx, "acme", users.User{Username: "alice", Enabled: true},
+		users.NewCredential{Value: "correct horse battery staple"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	rbacSvc := rbac.New(rbacmem.New(nil))
 	sessionSvc := session.New(sessionmem.New(), realmSvc)
-	p := peers{secret: "billing-secret-0123456789"}
+	p := peers{secret: "billing-secret-0123456789", alice: alice.ID,
+		mfaSvc: mfa.New(mfamem.New(), mfamem.NewEphemeral(), realmSvc)}
 	for _, s := range []struct {
 		dst **httptest.Server
 		h   http.Handler
@@ -134,6 +144,7 @@ func startPeers(t *testing.T, token string) peers {
 		{&p.users, usershttp.NewHandler(userSvc, usershttp.WithServiceToken(token))},
 		{&p.rbac, rbachttp.NewHandler(rbacSvc, rbachttp.WithServiceToken(token))},
 		{&p.sessions, sessionhttp.NewHandler(sessionSvc, sessionhttp.WithServiceToken(token))},
+		{&p.mfa, mfahttp.NewHandler(p.mfaSvc, mfahttp.WithServiceToken(token))},
 	} {
 		srv := httptest.NewServer(s.h)
 		t.Cleanup(srv.Close)
@@ -165,6 +176,7 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 		"OPENGATE_USERS_URL":     p.users.URL,
 		"OPENGATE_RBAC_URL":      p.rbac.URL,
 		"OPENGATE_SESSIONS_URL":  p.sessions.URL,
+		"OPENGATE_MFA_URL":       p.mfa.URL,
 	})
 
 	get := func(path string) (int, map[string]any) {
@@ -211,4 +223,41 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 	if resp, _ := srv.Call(t, http.MethodPost, "/admin/realms/acme/keys/rotate", "", ""); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous key rotation: %d", resp.StatusCode)
 	}
+
+	// Once alice has an authenticator (at mfa-service), her password alone
+	// gets no token.
+	code := enrol(t, p.mfaSvc, p.alice)
+	status, body = token(url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"correct horse battery staple"}})
+	if desc, _ := body["error_description"].(string); status != 400 || body["error"] != "invalid_grant" ||
+		!strings.HasPrefix(desc, "A second factor is required") {
+		t.Fatalf("password without the second factor: %d %v", status, body)
+	}
+	status, body = token(url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"correct horse battery staple"},
+		"totp": {code(time.Now().Add(30 * time.Second))}})
+	if status != 200 || body["access_token"] == nil {
+		t.Fatalf("password with the second factor: %d %v", status, body)
+	}
+}
+
+// enrol confirms an authenticator for userID in acme and returns what
+// makes its codes.
+func enrol(t *testing.T, svc *mfa.Service, userID string) func(time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	e, err := svc.StartTOTP(ctx, "acme", userID, "alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Secret)
+	code := func(at time.Time) string {
+		c, err := mfa.GenerateTOTP(secret, e.Algorithm, e.Digits, e.Period, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if _, err := svc.ConfirmTOTP(ctx, "acme", userID, e.FactorID, code(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	return code
 }

@@ -31,6 +31,9 @@ type config struct {
 	Instance          string         // OPENGATE_INSTANCE: this replica's name in its cache consumer groups
 	Proxies           []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
 	MigrateOnly       bool
+	// MFALogCodes (OPENGATE_MFA_LOG_CODES, development only) writes email
+	// codes to the log in clear.
+	MFALogCodes bool
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -75,6 +78,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.Proxies, err = boot.TrustedProxies(getenv); err != nil {
+		return config{}, err
+	}
+	if c.MFALogCodes, err = boot.MFALogCodes(getenv); err != nil {
 		return config{}, err
 	}
 	c.AdminPassword = getenv("OPENGATE_ADMIN_PASSWORD")

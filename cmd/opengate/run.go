@@ -14,6 +14,7 @@ import (
 	"github.com/opengate-iam/opengate"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/mfa"
 )
 
 // run is the whole program: it returns when ctx ends (nil after a clean
@@ -36,6 +37,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger:             log,
 		RedisPrefix:        cfg.RedisPrefix,
 		SeparateManagement: cfg.ManagementAddr != "",
+	}
+	// Email codes go to the log until the notification service delivers
+	// them; in clear only when OPENGATE_MFA_LOG_CODES says so.
+	og.Options.MFA = append(og.Options.MFA, mfa.WithSender(mfa.LogSender{Log: log, RevealCodes: cfg.MFALogCodes}))
+	if cfg.MFALogCodes {
+		log.Warn("OPENGATE_MFA_LOG_CODES is set: email codes are written to the log; never in production")
 	}
 	if cfg.PostgresURL != "" {
 		dbs, err := opengate.OpenDatabases(ctx, cfg.PostgresURL, cfg.DBPrefix)

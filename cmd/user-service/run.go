@@ -11,6 +11,7 @@ import (
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/mfa/mfahttp"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
@@ -97,7 +98,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// change (uncached: changes to users are rare, and a role granted a
 	// moment ago must count).
 	svc := users.New(userspg.New(pool), realmGetter, users.WithPublicURL(cfg.publicURL), users.WithLogger(log),
-		users.WithRoles(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)), users.WithLinkSealer(links))
+		users.WithRoles(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)), users.WithLinkSealer(links),
+		// Keycloak's credential view shows (and removes) mfa-service's
+		// factors beside the password.
+		users.WithFactorCredentials(mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken)))
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call and realm settings cannot be read")
 	}

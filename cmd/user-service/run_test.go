@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/base32"
+	"encoding/json"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamkafka"
 	"github.com/opengate-iam/opengate/iam/iamtest"
+	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmsmem"
@@ -121,6 +124,23 @@ func TestServes(t *testing.T) {
 		t.Fatalf("missing realm = %d, want 404", resp.StatusCode)
 	}
 
+	// Keycloak's credential view: the authenticator alice enrolled at
+	// mfa-service, read and removed over its internal API.
+	peers.Realm(t, "acme")
+	factorID := enrolAuthenticator(t, peers.MFA, "acme", id)
+	var creds []struct{ ID, Type string }
+	resp, raw := srv.Call(t, "GET", "/admin/realms/acme/users/"+id+"/credentials", admin, "")
+	if err := json.Unmarshal([]byte(raw), &creds); err != nil || resp.StatusCode != 200 || len(creds) != 2 ||
+		creds[0].Type != "password" || creds[1].Type != "otp" || creds[1].ID != factorID {
+		t.Fatalf("credentials = %d %s", resp.StatusCode, raw)
+	}
+	if resp, b := srv.Call(t, "DELETE", "/admin/realms/acme/users/"+id+"/credentials/"+factorID, admin, ""); resp.StatusCode != 204 {
+		t.Fatalf("deleting the otp credential = %d %s", resp.StatusCode, b)
+	}
+	if factors, err := peers.MFA.Factors(ctx, "acme", id); err != nil || len(factors) != 0 {
+		t.Fatalf("mfa-service keeps %+v, %v", factors, err)
+	}
+
 	// A master realm-admin cannot take the master administrator over:
 	// user-service asks rbac-service for both sides' current roles.
 	resp, _ = srv.Call(t, "POST", "/admin/realms/master/users", admin, `{"username":"mra","enabled":true}`)
@@ -196,4 +216,21 @@ func TestServes(t *testing.T) {
 		!strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
 		t.Fatalf("GET /admin/realms/master/users with a revoked token = %d %q, want 401 invalid_token", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
+}
+
+// enrolAuthenticator confirms an authenticator of userID at svc and returns
+// its factor id.
+func enrolAuthenticator(t *testing.T, svc *mfa.Service, realm iam.Realm, userID string) string {
+	t.Helper()
+	ctx := context.Background()
+	e, err := svc.StartTOTP(ctx, realm, userID, "alice", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(e.Secret)
+	code, _ := mfa.GenerateTOTP(secret, e.Algorithm, e.Digits, e.Period, time.Now())
+	if _, err := svc.ConfirmTOTP(ctx, realm, userID, e.FactorID, code); err != nil {
+		t.Fatal(err)
+	}
+	return e.FactorID
 }

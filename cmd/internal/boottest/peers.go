@@ -10,6 +10,9 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientsmem"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/mfa"
+	"github.com/opengate-iam/opengate/mfa/mfahttp"
+	"github.com/opengate-iam/opengate/mfa/mfamem"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbacmem"
@@ -22,7 +25,7 @@ import (
 )
 
 // Peers are the other services of a binary under test: in-memory realms,
-// users, clients and rbac services, each serving its real handler (the
+// users, clients, rbac and MFA services, each serving its real handler (the
 // internal API with the service token) on its own address until the test
 // ends. The master realm exists with its default clients and roles. Tests
 // change the services directly to arrange or alter what the binary sees.
@@ -31,6 +34,7 @@ type Peers struct {
 	Users   *users.Service
 	Clients *clients.Service
 	RBAC    *rbac.Service
+	MFA     *mfa.Service
 	env     map[string]string
 }
 
@@ -43,6 +47,7 @@ func StartPeers(t testing.TB, serviceToken string, pub iam.Publisher) *Peers {
 	p.Users = users.New(usersmem.New(pub), p.Realms)
 	p.Clients = clients.New(clientsmem.New(pub))
 	p.RBAC = rbac.New(rbacmem.New(pub), rbac.WithClientResolver(p.Clients))
+	p.MFA = mfa.New(mfamem.New(), mfamem.NewEphemeral(), p.Realms, mfa.WithPublisher(pub), mfa.WithRequiredActions(p.Users))
 	if _, err := p.Realms.EnsureMaster(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -62,13 +67,14 @@ func StartPeers(t testing.TB, serviceToken string, pub iam.Publisher) *Peers {
 		"OPENGATE_USERS_URL":   url(usershttp.NewHandler(p.Users, usershttp.WithServiceToken(serviceToken))),
 		"OPENGATE_CLIENTS_URL": url(clientshttp.NewHandler(p.Clients, clientshttp.WithServiceToken(serviceToken))),
 		"OPENGATE_RBAC_URL":    url(rbachttp.NewHandler(p.RBAC, rbachttp.WithServiceToken(serviceToken))),
+		"OPENGATE_MFA_URL":     url(mfahttp.NewHandler(p.MFA, mfahttp.WithServiceToken(serviceToken))),
 	}
 	return p
 }
 
 // Env returns env (which it does not change) with the variables that point
 // a binary at the peers: OPENGATE_REALMS_URL, OPENGATE_USERS_URL,
-// OPENGATE_CLIENTS_URL and OPENGATE_RBAC_URL.
+// OPENGATE_CLIENTS_URL, OPENGATE_RBAC_URL and OPENGATE_MFA_URL.
 func (p *Peers) Env(env map[string]string) map[string]string {
 	out := make(map[string]string, len(env)+len(p.env))
 	for k, v := range env {

@@ -1,0 +1,50 @@
+// Command mfa-service is OpenGate's MFA service as a microservice: the
+// self-service account API (/realms/{realm}/account/mfa: enrol and confirm
+// an authenticator app, recovery codes, remove a factor), the admin API (a
+// user's factors and second-factor lockout) and the internal API the auth
+// service (second factors of the password grant) and the user service
+// (Keycloak's credential view) call; factors on PostgreSQL (TOTP secrets
+// sealed under the deployment key), verification state (used codes, email
+// codes, lockouts) in Redis; mfa.otp_sent relayed from the outbox to Kafka;
+// its consumer (user.deleted and realm.deleted remove factors).
+//
+// Configuration (flags override environment):
+//
+//	-addr / OPENGATE_ADDR          listen address (default :8088)
+//	OPENGATE_POSTGRES_URL          database (required); migrated on start
+//	-migrate-only                  migrate and exit
+//	OPENGATE_SECRET_KEY            deployment key, 32 bytes as base64 or hex
+//	                               (required: TOTP secrets are sealed with it)
+//	OPENGATE_ISSUER_BASE           public base URL of the token issuer
+//	                               (required): account and admin calls need
+//	                               its tokens
+//	OPENGATE_REDIS_URL             Redis (required): verification state, and
+//	                               auth's revocation list
+//	OPENGATE_SERVICE_TOKEN         shared secret of the internal APIs
+//	OPENGATE_REALMS_URL, OPENGATE_USERS_URL
+//	                               the realm service (policies) and the user
+//	                               service (CONFIGURE_TOTP completed)
+//	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers
+//	OPENGATE_MFA_LOG_CODES         development only: log email codes in clear
+//
+// Email codes are written to the log ("code sent to a…@example.com") until
+// the notification service delivers them. It serves /healthz, /readyz and
+// /metrics, and shuts down gracefully on SIGINT/SIGTERM.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "mfa-service:", err)
+		os.Exit(1)
+	}
+}
