@@ -246,6 +246,13 @@ func TestRunRefusesPostgresWithoutSecretKey(t *testing.T) {
 	}
 }
 
+func TestRunRefusesAMalformedMFALogCodes(t *testing.T) {
+	err := run(context.Background(), nil, boottest.Env(map[string]string{"OPENGATE_MFA_LOG_CODES": "sometimes"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "OPENGATE_MFA_LOG_CODES") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 // A replica started with another OPENGATE_SECRET_KEY than the one the
 // databases were first started with is refused with a message that says so;
 // with the old key as OPENGATE_SECRET_KEY_PREVIOUS it starts (a rotation),

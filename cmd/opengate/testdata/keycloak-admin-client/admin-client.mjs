@@ -2,6 +2,7 @@
 // unmodified. Usage: BASE=http://127.0.0.1:8080 PW=<admin password> node admin-client.mjs
 // Prints one line per step and exits 1 if any step failed.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 
 const kc = new KcAdminClient({ baseUrl: process.env.BASE, realmName: 'master' });
@@ -91,6 +92,58 @@ await step('the remaining session refreshes', async () => assert.equal((await re
 await step('users.logout', () => kc.users.logout({ id: user.id }));
 await step('users.listSessions after users.logout', async () => assert.deepEqual(await kc.users.listSessions({ id: user.id }), []));
 await step('realms.logoutAll', () => kc.realms.logoutAll({ realm: 'kc' }));
+
+// An authenticator app (TOTP): the realm's OTP policy on Keycloak's names;
+// alice enrols through OpenGate's account API; the admin client then sees an
+// "otp" credential beside the password, and deleting it removes the factor.
+await step('realms.findOne shows the OTP policy', async () => {
+  const r = await kc.realms.findOne({ realm: 'kc' });
+  assert.deepEqual([r.otpPolicyType, r.otpPolicyAlgorithm, r.otpPolicyDigits, r.otpPolicyPeriod, r.otpPolicyLookAheadWindow],
+    ['totp', 'HmacSHA1', 6, 30, 1]);
+});
+const base32 = (s) => {
+  let bits = '';
+  for (const c of s) bits += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(c).toString(2).padStart(5, '0');
+  return Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+};
+const totp = (secret, at) => { // RFC 6238 with HMAC-SHA1, 6 digits, 30 s
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
+  const h = createHmac('sha1', base32(secret)).update(counter).digest();
+  const o = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
+};
+const account = (path, token, body) => fetch(`${process.env.BASE}/realms/kc/account/mfa${path}`, {
+  method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+});
+const enrolment = await step('alice enrols an authenticator (account API)', async () => {
+  const token = (await login()).access_token;
+  const e = await (await account('/totp', token, { userLabel: 'Phone' })).json();
+  const res = await account('/totp/confirm', token, { factorId: e.factorId, code: totp(e.secret, Date.now()) });
+  assert.equal(res.status, 200, await res.text());
+  return e;
+});
+const otp = await step('users.getCredentials shows the otp credential', async () => {
+  const creds = await kc.users.getCredentials({ id: user.id });
+  assert.deepEqual(creds.map((c) => c.type), ['password', 'otp']);
+  assert.equal(creds[1].id, enrolment.factorId);
+  assert.equal(creds[1].userLabel, 'Phone');
+  assert.ok(creds[1].createdDate > 1e12, 'createdDate in milliseconds');
+  assert.equal(creds[1].secretData, undefined);
+  return creds[1];
+});
+await step('the password grant needs the otp', async () => {
+  const without = await fetch(tokenURL, form({ grant_type: 'password', username: 'alice', password: 'Correct-horse-9' }));
+  assert.equal(without.status, 400);
+  assert.equal((await without.json()).error, 'invalid_grant');
+  const withCode = await fetch(tokenURL, form({ grant_type: 'password', username: 'alice', password: 'Correct-horse-9',
+    otp: totp(enrolment.secret, Date.now() + 30000) }));
+  assert.equal(withCode.status, 200);
+});
+await step('users.deleteCredential of the otp', () => kc.users.deleteCredential({ id: user.id, credentialId: otp.id }));
+await step('users.getCredentials after deleting the otp', async () => {
+  assert.deepEqual((await kc.users.getCredentials({ id: user.id })).map((c) => c.type), ['password']);
+});
 
 await step('roles.create', () => kc.roles.create({ name: 'reader', description: 'reads' }));
 const reader = await step('roles.findOneByName', () => kc.roles.findOneByName({ name: 'reader' }));
