@@ -10,6 +10,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamredis"
 	"github.com/opengate-iam/opengate/mfa"
 )
 
@@ -36,7 +37,7 @@ func WithPrefix(prefix string) Option { return func(e *Ephemeral) { e.prefix = p
 // CodeUnavailable quickly.
 func New(client rueidis.Client, opts ...Option) *Ephemeral {
 	e := &Ephemeral{
-		client:           callTimeouts{Client: client},
+		client:           iamredis.CallTimeouts(client),
 		prefix:           "opengate:",
 		useStep:          rueidis.NewLuaScript(useStep),
 		saveChallenge:    rueidis.NewLuaScript(saveChallenge),
@@ -64,18 +65,9 @@ func ms(ttl time.Duration) (string, error) {
 	return strconv.FormatInt(max(ttl.Milliseconds(), 1), 10), nil
 }
 
-// mapErr translates a Redis error once: server replies (a bug) are
-// internal, anything else (network, ctx) unavailable.
-func mapErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var re *rueidis.RedisError
-	if errors.As(err, &re) {
-		return &iam.Error{Code: iam.CodeInternal, Op: op, Err: err}
-	}
-	return &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "redis unavailable", Err: err}
-}
+// mapErr is iamredis.MapError: one translation of Redis errors for every
+// OpenGate store.
+var mapErr = iamredis.MapError
 
 // UseStep implements mfa.EphemeralStore.
 func (e *Ephemeral) UseStep(ctx context.Context, realm iam.Realm, factorID string, step int64, ttl time.Duration) (bool, error) {
