@@ -45,6 +45,7 @@ import (
 	"github.com/opengate-iam/opengate/users/usershttp"
 	"github.com/opengate-iam/opengate/users/usersmem"
 	"github.com/opengate-iam/opengate/users/userspg"
+	"github.com/opengate-iam/opengate/users/usersredis"
 )
 
 // Server is OpenGate assembled: every service, its HTTP API and the
@@ -81,6 +82,7 @@ type Server struct {
 	consumers []consumer
 	checks    map[string]iamhttp.Check
 	authHTTP  *authhttp.Handler
+	clientIP  func(*http.Request) string // the caller's address (OPENGATE_TRUSTED_PROXIES)
 	admin     *iamhttp.AdminGuard
 	handler   http.Handler
 	mgmt      http.Handler
@@ -214,6 +216,9 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		}
 		authEvents = authpg.NewOutbox(d.Auth)
 	}
+	// Password-reset requests are counted per process in memory, or in
+	// Redis for every replica together.
+	resetLimiter := users.Limiter(users.NewMemoryLimiter(nil, 0))
 	if rc := cfg.Redis; rc == nil {
 		tokenStore = authmem.New()
 		sessions = sessionmem.New()
@@ -221,6 +226,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		s.checks["redis"] = func(ctx context.Context) error { return rc.Do(ctx, rc.B().Ping().Build()).Error() }
 		tokenStore = authredis.New(rc, authredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")))
 		sessions = sessionredis.New(rc, sessionredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")))
+		resetLimiter = usersredis.NewLimiter(rc, usersredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")))
 	}
 
 	links, err := linkSealer(cfg)
@@ -246,6 +252,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	s.Users = users.New(userStore, s.Realms, append([]users.Option{
 		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC), users.WithLinkSealer(links),
 		users.WithFactorCredentials(s.MFA),
+		users.WithResetLimits(resetLimiter, users.DefaultResetLimits()),
 	}, opts.Users...)...)
 	// Sessions publish session.terminated straight to the bus: their store
 	// keeps an event that the bus refused until Run's relay publishes it.
@@ -275,8 +282,10 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	// administering at once.
 	s.admin = iamhttp.NewAdminGuard(auth.NewStanding(s.Realms, s.Clients, s.Users, s.RBAC))
 	hopts := append([]authhttp.Option{authhttp.WithAdminGuard(s.admin)}, opts.AuthHTTP...)
+	s.clientIP = authhttp.RemoteIP
 	if len(cfg.TrustedProxies) > 0 {
-		hopts = append([]authhttp.Option{authhttp.WithClientIP(authhttp.TrustForwardedFor(cfg.TrustedProxies...))}, hopts...)
+		s.clientIP = authhttp.TrustForwardedFor(cfg.TrustedProxies...)
+		hopts = append([]authhttp.Option{authhttp.WithClientIP(s.clientIP)}, hopts...)
 	}
 	s.authHTTP = authhttp.NewHandler(s.Auth, hopts...)
 	h := routing.New(routing.Routes{
@@ -325,7 +334,7 @@ func (s *Server) verified(r chi.Router) {
 	s.authHTTP.Mount(r)
 	realmshttp.NewHandler(s.Realms, realmshttp.WithAdminGuard(s.admin)).Mount(r)
 	clientshttp.NewHandler(s.Clients, clientshttp.WithAdminGuard(s.admin)).Mount(r)
-	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin)).Mount(r)
+	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin), usershttp.WithClientIP(s.clientIP)).Mount(r)
 	rbachttp.NewHandler(s.RBAC, rbachttp.WithAdminGuard(s.admin)).Mount(r)
 	sessionhttp.NewHandler(s.Sessions, sessionhttp.WithAdminGuard(s.admin)).Mount(r)
 	mfahttp.NewHandler(s.MFA, mfahttp.WithAdminGuard(s.admin)).Mount(r)

@@ -88,7 +88,7 @@ func newEnv(t *testing.T, opts ...users.Option) *env {
 	rs := userstest.NewRealms(userstest.Realm("acme"), userstest.Realm("other"), userstest.Realm(iam.MasterRealm))
 	c := &clock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
 	links := userstest.NewLinkSealer(t)
-	opts = append([]users.Option{users.WithParams(userstest.FastParams), users.WithClock(c.Now),
+	opts = append([]users.Option{users.WithParams(userstest.FastParams), users.WithClock(c.Now), users.WithResetRunner(now),
 		users.WithPublicURL("https://id.example.com/"), users.WithLinkSealer(links)}, opts...)
 	return &env{svc: users.New(store, rs, opts...), links: links, pub: pub, realms: rs, clock: c, store: store}
 }
@@ -102,6 +102,10 @@ func (e *env) policy(p realms.PasswordPolicy) {
 }
 
 func bg() context.Context { return context.Background() }
+
+// now is a reset runner that does the work at once, so that tests see its
+// effects when RequestPasswordReset returns.
+func now(work func()) { work() }
 
 // alice creates an enabled alice with password pw in acme.
 func (e *env) alice(t *testing.T, pw string) users.User {

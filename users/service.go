@@ -73,8 +73,12 @@ type Service struct {
 	resetTTL  time.Duration
 	adminTTL  time.Duration
 	log       *slog.Logger
-	factors   FactorCredentials // nil: the password is the only credential
-	links     *iamcrypto.Sealer // seals action links in events; nil: none can be sent
+
+	resetLimiter Limiter           // counts reset requests (WithResetLimits)
+	resetLimits  ResetLimits       // per login and per address
+	resetRun     func(func())      // runs an accepted request's work (WithResetRunner)
+	factors      FactorCredentials // nil: the password is the only credential
+	links        *iamcrypto.Sealer // seals action links in events; nil: none can be sent
 
 	dummyMu sync.Mutex
 	dummies map[password.Params]string // dummy hash per parameter set
@@ -152,6 +156,12 @@ func New(store Store, rs RealmGetter, opts ...Option) *Service {
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.resetLimiter == nil {
+		s.resetLimiter, s.resetLimits = NewMemoryLimiter(s.now, 0), DefaultResetLimits()
+	}
+	if s.resetRun == nil {
+		s.resetRun = backgroundRunner(DefaultResetWorkers, s.log)
 	}
 	return s
 }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/realms"
 )
 
 // Paths of the public action endpoints the emailed links point to, under
@@ -195,27 +197,59 @@ func (s *Service) VerifyEmail(ctx context.Context, realm iam.Realm, key string) 
 }
 
 // RequestPasswordReset starts a forgotten-password reset for the user with
-// that username or email: if such an enabled user with an email exists, it
-// stores a reset token and emits user.password_reset_requested with the
-// link. It answers nil whether or not the user exists (CodeNotFound only
-// for a missing realm).
+// that username or email, in the same work whether or not the user exists:
+// it checks the realm, counts the request against the reset limits
+// (WithResetLimits: per login, and per caller address when ctx carries one,
+// iam.ClientIP) and hands the rest to the reset runner (WithResetRunner;
+// by default the background), which looks the user up and, if an enabled
+// user with an email exists, stores a reset token (replacing the user's
+// earlier one) and emits user.password_reset_requested with the link. So
+// it answers nil, in the same time, whether or not the user exists.
+// Errors: CodeNotFound for a missing realm, CodeRateLimited with a retry
+// hint beyond a limit, the limiter's CodeUnavailable, CodeInternal without
+// a link sealer. Failures of the background work are logged, never
+// returned.
 func (s *Service) RequestPasswordReset(ctx context.Context, realm iam.Realm, usernameOrEmail string) error {
 	const op = "users.RequestPasswordReset"
 	r, err := s.realm(ctx, realm)
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	u, err := s.lookup(ctx, realm, r, usernameOrEmail)
+	if strings.TrimSpace(usernameOrEmail) == "" {
+		return nil
+	}
+	if s.links == nil { // no link could be sent to anyone: say so now
+		return &iam.Error{Code: iam.CodeInternal, Op: op,
+			Message: "action links cannot be sent: no link sealer (users.WithLinkSealer)"}
+	}
+	if err := s.limitReset(ctx, realm, usernameOrEmail); err != nil {
+		return iam.Wrap(op, err)
+	}
+	detached := context.WithoutCancel(ctx) // the work outlives the request
+	s.resetRun(func() {
+		ctx, cancel := context.WithTimeout(detached, resetWorkTimeout)
+		defer cancel()
+		if err := s.startReset(ctx, realm, r, usernameOrEmail); err != nil {
+			s.log.WarnContext(ctx, "password reset request failed", "realm", string(realm), "error", err.Error())
+		}
+	})
+	return nil
+}
+
+// startReset looks up the user with login in realm (whose settings are r)
+// and, if it can receive a reset link, issues one.
+func (s *Service) startReset(ctx context.Context, realm iam.Realm, r realms.Realm, login string) error {
+	u, err := s.lookup(ctx, realm, r, login)
 	switch {
 	case errors.Is(err, iam.ErrNotFound):
 		return nil
 	case err != nil:
-		return iam.Wrap(op, err)
+		return err
 	}
 	if u.Email == "" || !u.Enabled {
 		return nil
 	}
-	return iam.Wrap(op, s.issue(ctx, u, TokenResetCredentials, s.resetTTL, nil))
+	return s.issue(ctx, u, TokenResetCredentials, s.resetTTL, nil)
 }
 
 // ResetPassword completes a reset with the emailed token: newPassword must

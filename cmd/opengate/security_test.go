@@ -307,3 +307,30 @@ func TestSecurityHighFindings(t *testing.T) {
 		t.Logf("statuses %v, peak heap growth %d MiB", statuses, (peak.Load()-min(peak.Load(), base.HeapInuse))>>20)
 	})
 }
+
+// Issue 10 §12: password-reset requests are limited per login for the
+// whole deployment: two replicas on the same PostgreSQL and Redis count
+// together (5 per login per 15 minutes), whether or not the user exists.
+func TestResetRequestLimitsHoldAcrossReplicas(t *testing.T) {
+	env := productionEnv(t)
+	replicas := []started{start(t, env), start(t, env)}
+	request := func(s started) *http.Response {
+		t.Helper()
+		resp, err := http.Post(s.URL+"/realms/master/login-actions/reset-credentials", "application/json",
+			strings.NewReader(`{"username":"nobody-at-all"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for i := range 5 {
+		if resp := request(replicas[i%2]); resp.StatusCode != 200 {
+			t.Fatalf("request %d = %d, want 200", i+1, resp.StatusCode)
+		}
+	}
+	resp := request(replicas[1])
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("the sixth request, on the other replica = %d (Retry-After %q), want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/netip"
 	"time"
 
+	"github.com/opengate-iam/opengate/auth/authhttp"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -20,6 +23,7 @@ import (
 	"github.com/opengate-iam/opengate/users/usershttp"
 	"github.com/opengate-iam/opengate/users/userskafka"
 	"github.com/opengate-iam/opengate/users/userspg"
+	"github.com/opengate-iam/opengate/users/usersredis"
 )
 
 // serviceName names the service in logs, metrics and consumer groups.
@@ -32,8 +36,9 @@ var binary = boot.Binary{Name: "user-service", Addr: ":8082", Instance: "this re
 // config is what run reads from flags and the environment.
 type config struct {
 	boot.Config
-	secretKey     []byte // OPENGATE_SECRET_KEY: its action-link subkey seals links in events
-	previous      []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
+	secretKey     []byte         // OPENGATE_SECRET_KEY: its action-link subkey seals links in events
+	previous      []byte         // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
+	proxies       []netip.Prefix // OPENGATE_TRUSTED_PROXIES: whose X-Forwarded-For names the caller
 	publicURL     string
 	adminUser     string
 	adminPassword string
@@ -63,6 +68,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.previous, err = boot.PreviousSecretKey(getenv); err != nil {
+		return config{}, err
+	}
+	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
 		return config{}, err
 	}
 	return c, nil
@@ -97,11 +105,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// themselves: both sides' roles are read from rbac-service at each
 	// change (uncached: changes to users are rare, and a role granted a
 	// moment ago must count).
+	// Password-reset requests are counted in Redis, by every replica
+	// together, per login and per caller address.
+	rdb, err := boot.OpenRedis(cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
 	svc := users.New(userspg.New(pool), realmGetter, users.WithPublicURL(cfg.publicURL), users.WithLogger(log),
 		users.WithRoles(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)), users.WithLinkSealer(links),
 		// Keycloak's credential view shows (and removes) mfa-service's
 		// factors beside the password.
-		users.WithFactorCredentials(mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken)))
+		users.WithFactorCredentials(mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken)),
+		users.WithResetLimits(usersredis.NewLimiter(rdb, usersredis.WithPrefix(cfg.RedisPrefix)), users.DefaultResetLimits()))
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call and realm settings cannot be read")
 	}
@@ -141,7 +157,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Metrics:  serviceName,
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "redis": redisReady},
 		Verifier: verifier,
-		Verified: usershttp.NewHandler(svc, usershttp.WithServiceToken(cfg.ServiceToken), usershttp.WithAdminGuard(guard)).Mount,
+		Verified: usershttp.NewHandler(svc, usershttp.WithServiceToken(cfg.ServiceToken), usershttp.WithAdminGuard(guard),
+			usershttp.WithClientIP(clientIP(cfg.proxies))).Mount,
 	})
 }
 
@@ -168,4 +185,13 @@ func bootstrap(ctx context.Context, svc *users.Service, username, password strin
 		}
 		wait = min(2*wait, 30*time.Second)
 	}
+}
+
+// clientIP reads the caller's address behind the trusted proxies (none:
+// the connection's address).
+func clientIP(proxies []netip.Prefix) func(*http.Request) string {
+	if len(proxies) == 0 {
+		return authhttp.RemoteIP
+	}
+	return authhttp.TrustForwardedFor(proxies...)
 }

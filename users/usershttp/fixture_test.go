@@ -84,7 +84,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	pub := &recorder{links: userstest.NewLinkSealer(t)}
 	rs := userstest.NewRealms(userstest.Realm(iam.MasterRealm), userstest.Realm("acme"), userstest.Realm("other"))
-	svc := users.New(usersmem.New(pub), rs, users.WithParams(userstest.FastParams), users.WithLinkSealer(pub.links))
+	svc := users.New(usersmem.New(pub), rs, users.WithParams(userstest.FastParams), users.WithLinkSealer(pub.links),
+		users.WithResetRunner(func(work func()) { work() }))
 	return &fixture{t: t, svc: svc, pub: pub, h: usershttp.NewHandler(svc, usershttp.WithServiceToken(serviceToken))}
 }
 

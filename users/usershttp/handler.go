@@ -2,6 +2,7 @@ package usershttp
 
 import (
 	"html/template"
+	"net"
 	"net/http"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 // routes are listed in routes.go.
 type Handler struct {
 	svc          *users.Service
+	clientIP     func(*http.Request) string
 	serviceToken string
 	admin        *iamhttp.AdminGuard
 	router       chi.Router
@@ -42,9 +44,27 @@ func WithAdminGuard(g *iamhttp.AdminGuard) Option {
 	return func(h *Handler) { h.admin = g }
 }
 
+// WithClientIP sets how the caller's address is read from a request, for
+// the per-address limit of password-reset requests (users.ResetLimits).
+// The default is the host of RemoteAddr; behind the gateway or a reverse
+// proxy use authhttp.TrustForwardedFor(proxies...), or every caller behind
+// the proxy shares one limit.
+func WithClientIP(fn func(*http.Request) string) Option {
+	return func(h *Handler) { h.clientIP = fn }
+}
+
+// remoteIP returns the host part of r.RemoteAddr.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 // NewHandler returns the users API over svc.
 func NewHandler(svc *users.Service, opts ...Option) *Handler {
-	h := &Handler{svc: svc, pages: newPages(), admin: iamhttp.NewAdminGuard(nil)}
+	h := &Handler{svc: svc, clientIP: remoteIP, pages: newPages(), admin: iamhttp.NewAdminGuard(nil)}
 	for _, o := range opts {
 		o(h)
 	}

@@ -66,6 +66,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, title string, err
 		iamhttp.Error(w, r, err)
 		return
 	}
+	iamhttp.SetRetryAfter(w, err)
 	h.render(w, iamhttp.Status(iam.ErrorCode(err)), page{Title: title, Message: iam.ErrorMessage(err)})
 }
 
@@ -141,7 +142,8 @@ func (h *Handler) requestReset(w http.ResponseWriter, r *http.Request) {
 		login = in.Email
 	}
 	if login != "" {
-		if err := h.svc.RequestPasswordReset(r.Context(), realm, login); err != nil {
+		ctx := iam.WithClientIP(r.Context(), h.clientIP(r))
+		if err := h.svc.RequestPasswordReset(ctx, realm, login); err != nil {
 			h.fail(w, r, title, err)
 			return
 		}

@@ -29,7 +29,8 @@ import (
 //
 //	GET    /realms/{realm}/login-actions/verify-email?key=            verify an email address
 //	GET    /realms/{realm}/login-actions/reset-credentials[?key=]     HTML forms
-//	POST   /realms/{realm}/login-actions/reset-credentials            {username} or {email}: always 200
+//	POST   /realms/{realm}/login-actions/reset-credentials            {username} or {email}: 200 whether or not the user
+//	                                                                  exists; 429 + Retry-After beyond the limits
 //	POST   /realms/{realm}/login-actions/reset-credentials/complete   {key, password}        204
 //
 // Self-service account API (the caller's own user, from the principal):

@@ -97,7 +97,7 @@ func TestActionLinksAreSealedInTheOutbox(t *testing.T) {
 	pool := migrated(t)
 	links := userstest.NewLinkSealer(t)
 	svc := users.New(userspg.New(pool), userstest.NewRealms(userstest.Realm("acme")), users.WithParams(userstest.FastParams),
-		users.WithLinkSealer(links))
+		users.WithLinkSealer(links), users.WithResetRunner(func(work func()) { work() }))
 	u, err := svc.Create(ctx, "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true})
 	if err != nil {
 		t.Fatal(err)

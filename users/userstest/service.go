@@ -54,7 +54,8 @@ func (s *tokenSpy) lastKey(t *testing.T, topic string) string {
 func setup(t *testing.T, h Harness) (*users.Service, *tokenSpy, *Realms) {
 	spy := &tokenSpy{Store: h.Store, links: NewLinkSealer(t)}
 	rs := NewRealms(Realm("acme"), Realm("other"))
-	return users.New(spy, rs, users.WithParams(FastParams), users.WithLinkSealer(spy.links)), spy, rs
+	return users.New(spy, rs, users.WithParams(FastParams), users.WithLinkSealer(spy.links),
+		users.WithResetRunner(func(work func()) { work() })), spy, rs
 }
 
 func testServiceAuthenticatesByUsernameOrEmail(t *testing.T, h Harness) {
