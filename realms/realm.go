@@ -123,10 +123,16 @@ type SMTP struct {
 	Port     int
 	From     string
 	FromName string
-	User     string
-	Password string
-	StartTLS bool
-	SSL      bool
+	// ReplyTo and ReplyToName are the Reply-To of the realm's mail ("" for
+	// none); EnvelopeFrom is the SMTP envelope sender (bounces), if not
+	// From.
+	ReplyTo      string
+	ReplyToName  string
+	EnvelopeFrom string
+	User         string
+	Password     string
+	StartTLS     bool
+	SSL          bool
 }
 
 // Signing algorithms a realm may choose.

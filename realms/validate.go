@@ -151,6 +151,14 @@ func (s SMTP) validate() error {
 	if len(s.FromName) > 255 || hasControl(s.FromName) {
 		return iam.Invalidf("smtpServer.fromDisplayName", "smtpServer.fromDisplayName must be at most 255 printable characters")
 	}
+	for _, a := range []struct{ field, value string }{{"replyTo", s.ReplyTo}, {"envelopeFrom", s.EnvelopeFrom}} {
+		if addr, err := mail.ParseAddress(a.value); a.value != "" && (err != nil || addr.Address != a.value) {
+			return iam.Invalidf("smtpServer."+a.field, "smtpServer.%s must be a bare email address", a.field)
+		}
+	}
+	if len(s.ReplyToName) > 255 || hasControl(s.ReplyToName) {
+		return iam.Invalidf("smtpServer.replyToDisplayName", "smtpServer.replyToDisplayName must be at most 255 printable characters")
+	}
 	if len(s.User) > 255 || hasControl(s.User) {
 		return iam.Invalidf("smtpServer.user", "smtpServer.user must be at most 255 printable characters")
 	}

@@ -112,7 +112,8 @@ func TestCreateRealm(t *testing.T) {
 		"bruteForceProtected": true, "failureFactor": 5, "mfaPolicy": "required", "signingAlgorithm": "ES256",
 		"corsOrigins": []string{"https://app.beta.test"}, "attributes": map[string]string{"k": "v"},
 		"smtpServer": map[string]string{"host": "mx.beta.test", "port": "587", "from": "no-reply@beta.test",
-			"auth": "true", "user": "mailer", "password": "pw", "starttls": "true"},
+			"auth": "true", "user": "mailer", "password": "pw", "starttls": "true",
+			"replyTo": "help@beta.test", "replyToDisplayName": "Beta Help", "envelopeFrom": "bounces@beta.test"},
 	})
 	if rec.Code != 201 || rec.Header().Get("Location") != "/admin/realms/beta" {
 		t.Fatalf("create = %d, Location %q: %s", rec.Code, rec.Header().Get("Location"), rec.Body)
@@ -135,7 +136,8 @@ func TestCreateRealm(t *testing.T) {
 		t.Errorf("the admin API shows realmId: %v", m["realmId"])
 	}
 	smtp := m["smtpServer"].(map[string]any)
-	if smtp["password"] != realms.SecretMask || smtp["host"] != "mx.beta.test" || smtp["port"] != "587" {
+	if smtp["password"] != realms.SecretMask || smtp["host"] != "mx.beta.test" || smtp["port"] != "587" ||
+		smtp["replyTo"] != "help@beta.test" || smtp["replyToDisplayName"] != "Beta Help" || smtp["envelopeFrom"] != "bounces@beta.test" {
 		t.Fatalf("smtpServer = %v", smtp)
 	}
 	stored, _ := f.svc.Get(context.Background(), "beta")
@@ -179,7 +181,8 @@ func TestCreateErrors(t *testing.T) {
 		{"BadAlgorithmIs400", masterAdmin, map[string]any{"realm": "beta", "signingAlgorithm": "HS256"}, 400, iam.CodeInvalid, "signingAlgorithm"},
 		{"AlgorithmNamesDisagreeIs400", masterAdmin, map[string]any{"realm": "beta", "signingAlgorithm": "RS256", "defaultSignatureAlgorithm": "ES256"}, 400, iam.CodeInvalid, "defaultSignatureAlgorithm"},
 		{"BadSMTPPortIs400", masterAdmin, map[string]any{"realm": "beta", "smtpServer": map[string]string{"host": "mx", "from": "a@b.test", "port": "smtp"}}, 400, iam.CodeInvalid, "smtpServer.port"},
-		{"UnknownSMTPKeyIs400", masterAdmin, map[string]any{"realm": "beta", "smtpServer": map[string]string{"host": "mx", "from": "a@b.test", "replyTo": "x@b.test"}}, 400, iam.CodeInvalid, "smtpServer.replyTo"},
+		{"UnknownSMTPKeyIs400", masterAdmin, map[string]any{"realm": "beta", "smtpServer": map[string]string{"host": "mx", "from": "a@b.test", "dkimKey": "x"}}, 400, iam.CodeInvalid, "smtpServer.dkimKey"},
+		{"BadReplyToIs400", masterAdmin, map[string]any{"realm": "beta", "smtpServer": map[string]string{"host": "mx", "from": "a@b.test", "replyTo": "Help <x@b.test>"}}, 400, iam.CodeInvalid, "smtpServer.replyTo"},
 		{"BadCORSOriginIs400", masterAdmin, map[string]any{"realm": "beta", "corsOrigins": []string{"*"}}, 400, iam.CodeInvalid, "corsOrigins"},
 		{"MalformedJSONIs400", masterAdmin, `{"realm":`, 400, iam.CodeInvalid, ""},
 	}

@@ -66,6 +66,9 @@ const (
 	smtpPort     = "port"
 	smtpFrom     = "from"
 	smtpFromName = "fromDisplayName"
+	smtpReplyTo  = "replyTo"
+	smtpReplyNm  = "replyToDisplayName"
+	smtpEnvelope = "envelopeFrom"
 	smtpAuth     = "auth"
 	smtpUser     = "user"
 	smtpPassword = "password"
@@ -133,8 +136,10 @@ func smtpMap(s realms.SMTP, withSecrets bool) map[string]string {
 		m[smtpPort] = strconv.Itoa(s.Port)
 	}
 	m[smtpFrom] = s.From
-	if s.FromName != "" {
-		m[smtpFromName] = s.FromName
+	for k, v := range map[string]string{smtpFromName: s.FromName, smtpReplyTo: s.ReplyTo, smtpReplyNm: s.ReplyToName, smtpEnvelope: s.EnvelopeFrom} {
+		if v != "" {
+			m[k] = v
+		}
 	}
 	m[smtpAuth] = strconv.FormatBool(s.User != "")
 	if s.User != "" {
@@ -150,6 +155,13 @@ func smtpMap(s realms.SMTP, withSecrets bool) map[string]string {
 	m[smtpStartTLS] = strconv.FormatBool(s.StartTLS)
 	return m
 }
+
+// ParseSMTPServer reads Keycloak's smtpServer map (keys host, port, from,
+// fromDisplayName, replyTo, replyToDisplayName, envelopeFrom, auth, user,
+// password, ssl, starttls) as parseSMTP does, for other services' APIs
+// that take such a map (the notify service's testSMTPConnection). It does
+// not validate the values beyond their syntax.
+func ParseSMTPServer(m map[string]string) (realms.SMTP, error) { return parseSMTP(m) }
 
 // parseSMTP reads Keycloak's smtpServer map. auth "false" drops user and
 // password. Empty values count as absent; an unknown key with a value is
@@ -171,6 +183,12 @@ func parseSMTP(m map[string]string) (realms.SMTP, error) {
 			s.From = v
 		case smtpFromName:
 			s.FromName = v
+		case smtpReplyTo:
+			s.ReplyTo = v
+		case smtpReplyNm:
+			s.ReplyToName = v
+		case smtpEnvelope:
+			s.EnvelopeFrom = v
 		case smtpUser:
 			s.User = v
 		case smtpPassword:

@@ -190,13 +190,16 @@ type policy struct {
 
 // smtp is the stored form of realms.SMTP, without the password.
 type smtp struct {
-	Host     string `json:"host,omitempty"`
-	Port     int    `json:"port,omitempty"`
-	From     string `json:"from,omitempty"`
-	FromName string `json:"fromName,omitempty"`
-	User     string `json:"user,omitempty"`
-	StartTLS bool   `json:"starttls,omitempty"`
-	SSL      bool   `json:"ssl,omitempty"`
+	Host         string `json:"host,omitempty"`
+	Port         int    `json:"port,omitempty"`
+	From         string `json:"from,omitempty"`
+	FromName     string `json:"fromName,omitempty"`
+	ReplyTo      string `json:"replyTo,omitempty"`
+	ReplyToName  string `json:"replyToName,omitempty"`
+	EnvelopeFrom string `json:"envelopeFrom,omitempty"`
+	User         string `json:"user,omitempty"`
+	StartTLS     bool   `json:"starttls,omitempty"`
+	SSL          bool   `json:"ssl,omitempty"`
 }
 
 // smtpAD binds a sealed SMTP password to its realm.
@@ -213,6 +216,7 @@ func (s *Store) toRow(r realms.Realm) (db.CreateRealmParams, error) {
 		return db.CreateRealmParams{}, err
 	}
 	mail, err := json.Marshal(smtp{Host: r.SMTP.Host, Port: r.SMTP.Port, From: r.SMTP.From, FromName: r.SMTP.FromName,
+		ReplyTo: r.SMTP.ReplyTo, ReplyToName: r.SMTP.ReplyToName, EnvelopeFrom: r.SMTP.EnvelopeFrom,
 		User: r.SMTP.User, StartTLS: r.SMTP.StartTLS, SSL: r.SMTP.SSL})
 	if err != nil {
 		return db.CreateRealmParams{}, err
@@ -331,6 +335,7 @@ func (s *Store) fromRow(row db.Realm) (realms.Realm, error) {
 			Period: duration(row.OtpPolicyPeriodS), LookAheadWindow: int(row.OtpPolicyLookAheadWindow)},
 		SigningAlgorithm: row.SigningAlgorithm,
 		SMTP: realms.SMTP{Host: mail.Host, Port: mail.Port, From: mail.From, FromName: mail.FromName,
+			ReplyTo: mail.ReplyTo, ReplyToName: mail.ReplyToName, EnvelopeFrom: mail.EnvelopeFrom,
 			User: mail.User, StartTLS: mail.StartTLS, SSL: mail.SSL},
 		CORSOrigins:            row.CorsOrigins,
 		RegistrationAllowed:    row.RegistrationAllowed,

@@ -69,6 +69,7 @@ func full(name iam.Realm) realms.Realm {
 			Period: 45 * time.Second, LookAheadWindow: 3},
 		SigningAlgorithm: realms.AlgES256,
 		SMTP: realms.SMTP{Host: "smtp.acme.test", Port: 587, From: "noreply@acme.test", FromName: "Acme",
+			ReplyTo: "help@acme.test", ReplyToName: "Acme Help", EnvelopeFrom: "bounces@acme.test",
 			User: "mailer", Password: "smtp-pass", StartTLS: true},
 		CORSOrigins:            []string{"https://app.acme.test", "http://localhost:3000"},
 		RegistrationAllowed:    true,
