@@ -22,6 +22,9 @@ type UserData struct {
 	LastName        string   `json:"lastName,omitempty"`
 	Enabled         bool     `json:"enabled"`
 	RequiredActions []string `json:"requiredActions,omitempty"`
+	// Imported marks the user.created of a user added by Import
+	// (partialImport): the notify service sends such users no welcome mail.
+	Imported bool `json:"imported,omitempty"`
 }
 
 // DeletedData is the payload of user.deleted.
@@ -84,6 +87,13 @@ func userData(u User) UserData {
 // CreatedEvent returns the user.created event of u.
 func CreatedEvent(u User) (iam.Event, error) {
 	return iam.NewEvent(EventSource, iam.TopicUserCreated, u.Realm, u.ID, userData(u))
+}
+
+// importedEvent returns the user.created event of u added by Import.
+func importedEvent(u User) (iam.Event, error) {
+	d := userData(u)
+	d.Imported = true
+	return iam.NewEvent(EventSource, iam.TopicUserCreated, u.Realm, u.ID, d)
 }
 
 // UpdatedEvent returns the user.updated event of u (its state after the

@@ -133,7 +133,7 @@ func importEvents(o ImportOutcome) []iam.Event {
 	var err error
 	switch o.Action {
 	case ImportAdded:
-		evs, err = events(func() (iam.Event, error) { return CreatedEvent(o.User) })
+		evs, err = events(func() (iam.Event, error) { return importedEvent(o.User) })
 	case ImportOverwritten:
 		evs, err = events(
 			func() (iam.Event, error) { return UpdatedEvent(o.User) },

@@ -460,6 +460,10 @@ func TestImport(t *testing.T) {
 		if n := strings.Count(strings.Join(e.pub.topics(), ","), iam.TopicUserCreated); n != 2 {
 			t.Fatalf("%d user.created events", n)
 		}
+		var d users.UserData
+		if err := e.pub.last(t, iam.TopicUserCreated).Decode(&d); err != nil || !d.Imported || d.Username != "x2" {
+			t.Fatalf("an imported user's user.created = %+v, %v; want imported", d, err)
+		}
 		if _, err := e.svc.Authenticate(bg(), "acme", "x1", "pw"); err != nil {
 			t.Fatal(err)
 		}

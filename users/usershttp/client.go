@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -80,6 +82,21 @@ func (c *Client) CompleteRequiredAction(ctx context.Context, realm iam.Realm, id
 	}
 	path := "/internal/realms/" + url.PathEscape(string(realm)) + "/users/" + url.PathEscape(id) + "/complete-action"
 	return c.remote.Do(ctx, op, http.MethodPost, path, actionRequest{Action: action}, nil)
+}
+
+// SendVerifyEmail has the user service issue user id a new verification
+// link (see users.Service.SendVerifyEmail), valid for lifespan (0: the
+// service's default).
+func (c *Client) SendVerifyEmail(ctx context.Context, realm iam.Realm, id string, lifespan time.Duration) error {
+	const op = "usershttp.Client.SendVerifyEmail"
+	if err := realm.Validate(); err != nil {
+		return iam.Wrap(op, err)
+	}
+	path := "/internal/realms/" + url.PathEscape(string(realm)) + "/users/" + url.PathEscape(id) + "/send-verify-email"
+	if lifespan > 0 {
+		path += "?lifespan=" + strconv.FormatInt(int64(lifespan/time.Second), 10)
+	}
+	return c.remote.Do(ctx, op, http.MethodPost, path, nil, nil)
 }
 
 // do calls path under the realm's internal users API (in nil: no body) and

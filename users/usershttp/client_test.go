@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/users"
@@ -119,4 +120,35 @@ func TestClientAgainstHandler(t *testing.T) {
 			t.Fatalf("unreachable = %v", err)
 		}
 	})
+}
+
+func TestClientSendVerifyEmail(t *testing.T) {
+	f := newFixture(t)
+	id := f.alice()
+	srv := httptest.NewServer(f.h)
+	t.Cleanup(srv.Close)
+	ctx := t.Context()
+	if err := usershttp.NewClient(srv.URL, serviceToken).SendVerifyEmail(ctx, "acme", id, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.pub.count(iam.TopicUserVerifyEmailRequested); n != 1 {
+		t.Fatalf("%d verify_email_requested events, want 1", n)
+	}
+	if key := f.pub.key(t, iam.TopicUserVerifyEmailRequested); key == "" {
+		t.Fatal("no link")
+	}
+	for name, tt := range map[string]struct {
+		c    *usershttp.Client
+		id   string
+		code iam.Code
+	}{
+		"UnknownUserIsNotFound":      {usershttp.NewClient(srv.URL, serviceToken), iam.NewID(), iam.CodeNotFound},
+		"WrongServiceTokenIsRefused": {usershttp.NewClient(srv.URL, "wrong"), id, iam.CodeForbidden},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := tt.c.SendVerifyEmail(ctx, "acme", tt.id, 0); iam.ErrorCode(err) != tt.code {
+				t.Fatalf("SendVerifyEmail = %v, want %s", err, tt.code)
+			}
+		})
+	}
 }

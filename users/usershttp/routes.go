@@ -47,6 +47,8 @@ import (
 //	POST   /internal/realms/{realm}/users/by-username                {username} → user
 //	GET    /internal/realms/{realm}/users/{id}                       user
 //	POST   /internal/realms/{realm}/users/{id}/complete-action       {action} → 204 (the MFA service: CONFIGURE_TOTP)
+//	POST   /internal/realms/{realm}/users/{id}/send-verify-email     ?lifespan=  204 (the notify service,
+//	                                                                 for new users with VERIFY_EMAIL)
 //
 // The admin and account routes read the caller from iam.PrincipalFrom (put
 // there by the token-verifying middleware in front).
@@ -88,5 +90,6 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post(internal+"/by-username", h.internalByUsername)
 		r.Get(internal+"/{id}", h.internalGet)
 		r.Post(internal+"/{id}/complete-action", h.internalCompleteAction)
+		r.Post(internal+"/{id}/send-verify-email", h.sendVerifyEmail)
 	})
 }
