@@ -74,7 +74,7 @@ func (r Realm) Validate() error {
 	default:
 		return iam.Invalidf("signingAlgorithm", "signingAlgorithm must be RS256, ES256 or EdDSA")
 	}
-	if err := r.SMTP.validate(); err != nil {
+	if err := r.SMTP.Validate(); err != nil {
 		return err
 	}
 	if len(r.CORSOrigins) > MaxCORSOrigins {
@@ -134,7 +134,11 @@ func (p OTPPolicy) Validate() error {
 	return nil
 }
 
-func (s SMTP) validate() error {
+// Validate checks the settings as a realm update does: a host name, a
+// bare From address, printable names, a real password (not SecretMask)
+// with its user, not both SSL and StartTLS. An empty SMTP is valid (no
+// settings). Errors are CodeInvalid naming the smtpServer key.
+func (s SMTP) Validate() error {
 	if s == (SMTP{}) {
 		return nil
 	}
