@@ -235,8 +235,8 @@ func (s *Service) templateKey(ctx context.Context, realm iam.Realm, kind, locale
 // override with.
 func (s *Service) sample(kind Kind, locale string) TemplateData {
 	d := TemplateData{Kind: string(kind), Realm: "Acme", RealmName: "acme", Lang: locale, Subject: "Subject",
-		User:   TemplateUser{Username: "alice", FirstName: "Alice", LastName: "Liddell", Email: "alice@example.com"},
-		Link:   "https://id.example.com/realms/acme/login-actions/verify-email?key=sample", Button: "Button",
+		User: TemplateUser{Username: "alice", FirstName: "Alice", LastName: "Liddell", Email: "alice@example.com"},
+		Link: "https://id.example.com/realms/acme/login-actions/verify-email?key=sample", Button: "Button",
 		LinkExpiration: "12 hours", Actions: []string{"Update your password"}, Code: "123456",
 		Failures: 5, Window: "1 hour", IPAddress: "192.0.2.1", FailedAt: "2025-01-02 03:04 UTC", Rule: "====",
 		messages: s.render.messages}

@@ -65,7 +65,9 @@ type Transport interface {
 type TransportFunc func(ctx context.Context, server Server, m Message) error
 
 // Send calls f.
-func (f TransportFunc) Send(ctx context.Context, server Server, m Message) error { return f(ctx, server, m) }
+func (f TransportFunc) Send(ctx context.Context, server Server, m Message) error {
+	return f(ctx, server, m)
+}
 
 // LogTransport "sends" mail to a log, for development: the all-in-one's
 // default when no SMTP server is configured. It logs the recipient, the
