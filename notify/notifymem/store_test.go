@@ -1,6 +1,7 @@
 package notifymem_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -38,4 +39,25 @@ func TestLimitForgetsTheOldestSettledDeliveries(t *testing.T) {
 	if _, err := s.Get(t.Context(), "acme", made[1].ID); err != nil {
 		t.Fatalf("a pending delivery was forgotten: %v", err)
 	}
+}
+
+func TestService(t *testing.T) {
+	notifytest.RunService(t, func(t *testing.T) notifytest.ServiceHarness {
+		s := notifymem.New()
+		return notifytest.ServiceHarness{Store: s, Dump: func(t *testing.T) string {
+			var all []notify.Delivery
+			for _, realm := range []iam.Realm{"acme", "beta"} {
+				list, err := s.List(t.Context(), realm, notify.Filter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, list...)
+			}
+			raw, err := json.Marshal(all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(raw)
+		}}
+	})
 }

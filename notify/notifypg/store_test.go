@@ -26,3 +26,21 @@ func migrated(t testing.TB) *pgxpool.Pool {
 	}
 	return pool
 }
+
+func TestService(t *testing.T) {
+	notifytest.RunService(t, func(t *testing.T) notifytest.ServiceHarness {
+		pool := migrated(t)
+		return notifytest.ServiceHarness{Store: notifypg.New(pool), Dump: func(t *testing.T) string {
+			var dump string
+			err := pool.QueryRow(context.Background(), `SELECT
+				coalesce((SELECT string_agg(row_to_json(d)::text, E'\n') FROM deliveries d), '') ||
+				coalesce((SELECT string_agg(row_to_json(q)::text, E'\n') FROM delivery_queue q), '') ||
+				coalesce((SELECT string_agg(row_to_json(f)::text, E'\n') FROM login_failures f), '') ||
+				coalesce((SELECT string_agg(row_to_json(p)::text, E'\n') FROM processed_events p), '')`).Scan(&dump)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return dump
+		}}
+	})
+}

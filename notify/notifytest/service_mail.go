@@ -1,0 +1,213 @@
+package notifytest
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/notify"
+	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/users"
+)
+
+func testWelcome(t *testing.T, e *env) {
+	u := e.user(t, users.User{Username: "alice", Email: "alice@example.com", FirstName: "Alice", LastName: "Liddell"})
+	e.pump(t)
+	m := e.mails(t, 1)[0]
+	checks := []struct{ name, got, want string }{
+		{"EnvelopeTo", strings.Join(m.To, ","), "alice@example.com"},
+		{"To", m.Address("To").String(), `"Alice Liddell" <alice@example.com>`},
+		{"From", m.Address("From").Address + "|" + m.Address("From").Name, "noreply@acme.test|Acme Login"},
+		{"ReplyTo", m.Address("Reply-To").Address, "help@acme.test"},
+		{"Subject", m.Subject(), "Welcome to Acme Corp"},
+		{"AutoSubmitted", m.Header.Get("Auto-Submitted"), "auto-generated"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	account := "https://id.acme.test/realms/acme/account"
+	for part, body := range map[string]string{"text": m.Text, "html": m.HTML} {
+		for _, want := range []string{"Hello Alice Liddell,", "Your Acme Corp account has been created. Your username is alice.", account, "Open your account"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the %s part lacks %q:\n%s", part, want, body)
+			}
+		}
+	}
+	if !strings.Contains(m.HTML, `href="`+account+`"`) || !strings.Contains(m.HTML, "<title>Welcome to Acme Corp</title>") {
+		t.Errorf("the HTML part has no button to %s:\n%s", account, m.HTML)
+	}
+	d := e.deliveries(t, notify.Filter{})
+	if len(d) != 1 || d[0].Status != notify.StatusSent || d[0].Kind != notify.KindWelcome || d[0].UserID != u.ID ||
+		d[0].Attempts != 1 || d[0].To != "alice@example.com" || d[0].SentAt.IsZero() {
+		t.Fatalf("delivery log = %+v", d)
+	}
+}
+
+func testNoWelcome(t *testing.T, e *env) {
+	if _, err := e.users.Import(ctx(t), "acme", users.ImportFail, []users.ImportUser{
+		{User: users.User{Username: "imported", Email: "imported@example.com", Enabled: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.users.Create(ctx(t), "acme", users.User{Username: "off", Email: "off@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	e.user(t, users.User{Username: "nomail"})
+	if _, err := e.realms.Update(ctx(t), "beta", realmsAttributes(notify.AttrWelcome, "false")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.users.Create(ctx(t), "beta", users.User{Username: "b", Email: "b@example.com", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.pump(t)
+	e.mails(t, 0)
+	if d := e.deliveries(t, notify.Filter{}); len(d) != 0 {
+		t.Fatalf("deliveries = %+v", d)
+	}
+}
+
+func testVerifyOnCreate(t *testing.T, e *env) {
+	u := e.user(t, users.User{Username: "vera", Email: "vera@example.com", RequiredActions: []string{users.ActionVerifyEmail}})
+	e.pump(t) // user.created asks the users service for a link
+	e.pump(t) // user.verify_email_requested brings it
+	m := e.mails(t, 1)[0]
+	if m.Subject() != "Verify your email address for Acme Corp" {
+		t.Fatalf("subject %q: want the verification mail instead of a welcome", m.Subject())
+	}
+	if !strings.Contains(m.Text, "vera@example.com is the email address of your Acme Corp account") ||
+		!strings.Contains(m.Text, "valid for 12 hours") {
+		t.Fatalf("text:\n%s", m.Text)
+	}
+	key := linkKey(t, m, "https://id.acme.test/realms/acme"+users.VerifyEmailPath)
+	if !strings.Contains(m.HTML, "verify-email?key="+key) {
+		t.Fatalf("the HTML part lacks the link:\n%s", m.HTML)
+	}
+	got, err := e.users.VerifyEmail(ctx(t), "acme", key)
+	if err != nil || !got.EmailVerified || got.ID != u.ID {
+		t.Fatalf("the mailed link does not verify: %+v, %v", got, err)
+	}
+}
+
+func testReset(t *testing.T, e *env) {
+	e.user(t, users.User{Username: "rob", Email: "rob@example.com"})
+	if err := e.users.RequestPasswordReset(ctx(t), "acme", "rob"); err != nil {
+		t.Fatal(err)
+	}
+	e.pump(t)
+	m := e.mails(t, 2)[1]
+	if m.Subject() != "Reset your Acme Corp password" || !strings.Contains(m.Text, "valid for 30 minutes") {
+		t.Fatalf("reset mail %q:\n%s", m.Subject(), m.Text)
+	}
+	key := linkKey(t, m, "https://id.acme.test/realms/acme"+users.ResetPath)
+	if err := e.users.ResetPassword(ctx(t), "acme", key, "A-new-Passw0rd-1"); err != nil {
+		t.Fatalf("the mailed link does not reset: %v", err)
+	}
+	if _, err := e.users.Authenticate(ctx(t), "acme", "rob", "A-new-Passw0rd-1"); err != nil {
+		t.Fatal(err)
+	}
+	d := e.deliveries(t, notify.Filter{Kind: notify.KindPasswordReset})
+	if len(d) != 1 || d[0].Status != notify.StatusSent || d[0].SealedLink != nil {
+		t.Fatalf("a sent reset keeps its link: %+v", d)
+	}
+}
+
+func testExecuteActions(t *testing.T, e *env) {
+	u := e.user(t, users.User{Username: "exa", Email: "exa@example.com"})
+	if err := e.users.ExecuteActionsEmail(ctx(t), "acme", u.ID, []string{users.ActionUpdatePassword, users.ActionConfigureTOTP}, 2*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	e.pump(t)
+	m := e.mails(t, 2)[1]
+	if m.Subject() != "Update your Acme Corp account" {
+		t.Fatalf("subject %q", m.Subject())
+	}
+	for _, want := range []string{"Your administrator asks you to update your Acme Corp account:", "- Update your password",
+		"- Set up an authenticator app", "valid for 2 hours", "Update your account:"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if !strings.Contains(m.HTML, "<li>Set up an authenticator app</li>") {
+		t.Errorf("HTML lacks the action list:\n%s", m.HTML)
+	}
+	linkKey(t, m, "https://id.acme.test/realms/acme"+users.ResetPath)
+}
+
+func testLocales(t *testing.T, e *env) {
+	for _, tt := range []struct{ username, locale, subject, greeting string }{
+		{"hans", "de-CH", "Willkommen bei Acme Corp", "Hallo hans,"},
+		{"jeanne", "fr", "Bienvenue sur Acme Corp", "Bonjour jeanne,"},
+		{"nobody", "tlh", "Welcome to Acme Corp", "Hello nobody,"},
+		{"broken", "<script>", "Welcome to Acme Corp", "Hello broken,"},
+	} {
+		e.user(t, users.User{Username: tt.username, Email: tt.username + "@example.com",
+			Attributes: map[string][]string{"locale": {tt.locale}}})
+		e.pump(t)
+		got := e.smtp.Messages()
+		m := got[len(got)-1]
+		if m.Subject() != tt.subject || !strings.Contains(m.Text, tt.greeting) {
+			t.Errorf("locale %q: %q / %q, want %q / %q", tt.locale, m.Subject(), firstLine(m.Text, 3), tt.subject, tt.greeting)
+		}
+	}
+}
+
+func firstLine(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[:min(n, len(lines))], "|")
+}
+
+func testOverrides(t *testing.T, e *env) {
+	_, err := e.svc.PutTemplate(ctx(t), "acme", notify.Template{Kind: notify.KindWelcome, Locale: "de",
+		Subject: "Servus {{.User.FirstName}}", HTML: "<p>{{.T \"greeting\" .User.DisplayName}} <b>{{.Realm}}</b> {{.Link}}</p>",
+		Text: "Servus! {{.Link}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.user(t, users.User{Username: "sepp", FirstName: "Sepp", Email: "sepp@example.com", Attributes: map[string][]string{"locale": {"de-AT"}}})
+	e.user(t, users.User{Username: "anna", Email: "anna@example.com"})
+	e.pump(t)
+	got := e.mails(t, 2)
+	bySubject := map[string]Received{}
+	for _, m := range got {
+		bySubject[m.Subject()] = m
+	}
+	m, ok := bySubject["Servus Sepp"]
+	if !ok || m.Text != "Servus! https://id.acme.test/realms/acme/account" ||
+		m.HTML != "<p>Hallo Sepp, <b>Acme Corp</b> https://id.acme.test/realms/acme/account</p>" {
+		t.Fatalf("the de override was not used: %q %q %q", m.Subject(), m.Text, m.HTML)
+	}
+	if _, ok := bySubject["Welcome to Acme Corp"]; !ok {
+		t.Fatalf("an English user got the German override: %v", slices.Collect(maps.Keys(bySubject)))
+	}
+	t.Run("ABrokenOverrideIsRefused", func(t *testing.T) {
+		for _, tt := range []struct {
+			name  string
+			tpl   notify.Template
+			field string
+		}{
+			{"Syntax", notify.Template{Kind: notify.KindWelcome, Locale: "en", Subject: "{{", HTML: "x", Text: "x"}, "subject"},
+			{"UnknownField", notify.Template{Kind: notify.KindWelcome, Locale: "en", Subject: "x", HTML: "{{.Password}}", Text: "x"}, "html"},
+			{"EndlessRange", notify.Template{Kind: notify.KindWelcome, Locale: "en", Subject: "x", HTML: "x", Text: "{{range 1000000000}}x{{end}}"}, "text"},
+			{"MissingPart", notify.Template{Kind: notify.KindWelcome, Locale: "en", Subject: "x", HTML: " ", Text: "x"}, "html"},
+			{"UnknownKind", notify.Template{Kind: "newsletter", Locale: "en", Subject: "x", HTML: "x", Text: "x"}, "kind"},
+			{"BadLocale", notify.Template{Kind: notify.KindWelcome, Locale: "../../etc", Subject: "x", HTML: "x", Text: "x"}, "locale"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := e.svc.PutTemplate(ctx(t), "acme", tt.tpl)
+				if iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != tt.field {
+					t.Fatalf("PutTemplate = %v, want invalid %s", err, tt.field)
+				}
+			})
+		}
+	})
+}
+
+// realmsAttributes is a realm update setting one attribute.
+func realmsAttributes(k, v string) realms.Update {
+	attrs := map[string]string{k: v}
+	return realms.Update{Attributes: &attrs}
+}
