@@ -37,7 +37,7 @@ func RunService(t *testing.T, newHarness func(t *testing.T) ServiceHarness) {
 	t.Helper()
 	tests := []struct {
 		name string
-		fn   func(*testing.T, *env)
+		fn   func(*testing.T, *Env)
 	}{
 		{"WelcomeMailArrivesFinished", testWelcome},
 		{"ImportedDisabledAndAddresslessUsersGetNoWelcome", testNoWelcome},
@@ -60,7 +60,7 @@ func RunService(t *testing.T, newHarness func(t *testing.T) ServiceHarness) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.fn(t, newEnv(t, newHarness(t)))
+			tt.fn(t, NewEnv(t, newHarness(t)))
 		})
 	}
 }
@@ -68,99 +68,105 @@ func RunService(t *testing.T, newHarness func(t *testing.T) ServiceHarness) {
 // smtpPassword is the realm's SMTP password: never in a log or the store.
 const smtpPassword = "smtp-secret-pass-4711"
 
-// env is a notify Service with everything around it.
-type env struct {
+// Env is a notify Service with everything around it: real users and realms
+// services in memory, a real SMTP server and the SMTP transport trusting
+// it, on a clock the test moves.
+type Env struct {
 	h      ServiceHarness
-	svc    *notify.Service
-	users  *users.Service
-	realms *realms.Service
-	events *iamtest.Recorder // what the users service published
+	Svc    *notify.Service
+	Users  *users.Service
+	Realms *realms.Service
+	// Events is what the users service published (Pump hands them on).
+	Events *iamtest.Recorder
 	pumped int
-	smtp   *SMTPServer
-	clock  *Clock
-	log    *SyncBuffer
-	links  *iamcrypto.Sealer
-	opts   []notify.Option
+	SMTP   *SMTPServer
+	Clock  *Clock
+	// Log is the Service's log (JSON).
+	Log   *SyncBuffer
+	Links *iamcrypto.Sealer
+	opts  []notify.Option
 }
 
-// newEnv makes realm acme ("Acme Corp", its mail through the test server
-// with STARTTLS and a password) and beta (no smtpServer).
-func newEnv(t *testing.T, h ServiceHarness, opts ...notify.Option) *env {
+// NewEnv makes realm acme ("Acme Corp", its mail through the test server
+// with STARTTLS and a password; alerts after 3 failed sign-ins within 10
+// minutes) and beta (no smtpServer), and a Service over h's store with
+// opts after the Env's own.
+func NewEnv(t *testing.T, h ServiceHarness, opts ...notify.Option) *Env {
 	t.Helper()
-	e := &env{h: h, events: iamtest.NewRecorder(), clock: NewClock(time.Now()), log: &SyncBuffer{},
-		smtp: NewSMTPServer(t, WithAuth("mailer", smtpPassword)), links: userstest.NewLinkSealer(t)}
-	e.realms = realms.New(realmsmem.New(nil))
+	e := &Env{h: h, Events: iamtest.NewRecorder(), Clock: NewClock(time.Now()), Log: &SyncBuffer{},
+		SMTP: NewSMTPServer(t, WithAuth("mailer", smtpPassword)), Links: userstest.NewLinkSealer(t)}
+	e.Realms = realms.New(realmsmem.New(nil))
 	acme := realms.Realm{Name: "acme", DisplayName: "Acme Corp", Enabled: true,
-		SMTP: realms.SMTP{Host: e.smtp.Host, Port: e.smtp.Port, From: "noreply@acme.test", FromName: "Acme Login",
+		SMTP: realms.SMTP{Host: e.SMTP.Host, Port: e.SMTP.Port, From: "noreply@acme.test", FromName: "Acme Login",
 			ReplyTo: "help@acme.test", User: "mailer", Password: smtpPassword, StartTLS: true},
 		Attributes: map[string]string{notify.AttrAlertThreshold: "3", notify.AttrAlertWindow: "600"}}
 	for _, r := range []realms.Realm{acme, {Name: "beta", Enabled: true}} {
-		if _, err := e.realms.Create(ctx(t), r); err != nil {
+		if _, err := e.Realms.Create(ctx(t), r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.users = users.New(usersmem.New(e.events), e.realms, users.WithParams(userstest.FastParams),
-		users.WithLinkSealer(e.links), users.WithPublicURL("https://id.acme.test"), users.WithClock(e.clock.Now))
-	e.opts = append([]notify.Option{notify.WithLinkSealer(e.links), notify.WithVerification(e.users),
-		notify.WithTransport(notifysmtp.New(notifysmtp.WithTLSConfig(&tls.Config{RootCAs: e.smtp.RootCAs, MinVersion: tls.VersionTLS12}),
+	e.Users = users.New(usersmem.New(e.Events), e.Realms, users.WithParams(userstest.FastParams),
+		users.WithLinkSealer(e.Links), users.WithPublicURL("https://id.acme.test"), users.WithClock(e.Clock.Now))
+	e.opts = append([]notify.Option{notify.WithLinkSealer(e.Links), notify.WithVerification(e.Users),
+		notify.WithTransport(notifysmtp.New(notifysmtp.WithTLSConfig(&tls.Config{RootCAs: e.SMTP.RootCAs, MinVersion: tls.VersionTLS12}),
 			notifysmtp.WithTimeout(5*time.Second))),
-		notify.WithPublicURL("https://id.acme.test"), notify.WithClock(e.clock.Now),
+		notify.WithPublicURL("https://id.acme.test"), notify.WithClock(e.Clock.Now),
 		notify.WithRetry(3, time.Minute, 10*time.Minute),
-		notify.WithLogger(slog.New(slog.NewJSONHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)
-	e.svc = e.service(t)
+		notify.WithLogger(slog.New(slog.NewJSONHandler(e.Log, &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)
+	e.Svc = e.Service(t)
 	return e
 }
 
-// service returns a Service over the env's store with its options and
+// Service returns a Service over the env's store with its options and
 // extra.
-func (e *env) service(t *testing.T, extra ...notify.Option) *notify.Service {
+func (e *Env) Service(t *testing.T, extra ...notify.Option) *notify.Service {
 	t.Helper()
-	svc, err := notify.New(e.h.Store, e.users, e.realms, append(append([]notify.Option{}, e.opts...), extra...)...)
+	svc, err := notify.New(e.h.Store, e.Users, e.Realms, append(append([]notify.Option{}, e.opts...), extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return svc
 }
 
-// user creates an enabled user of acme with an address and a password.
-func (e *env) user(t *testing.T, u users.User) users.User {
+// User creates an enabled user of acme with an address and a password.
+func (e *Env) User(t *testing.T, u users.User) users.User {
 	t.Helper()
 	u.Enabled = true
-	created, err := e.users.Create(ctx(t), "acme", u, users.NewCredential{Value: "Passw0rd-of-a-test"})
+	created, err := e.Users.Create(ctx(t), "acme", u, users.NewCredential{Value: "Passw0rd-of-a-test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return created
 }
 
-// pump hands the users service's new events to HandleEvent and delivers
+// Pump hands the users service's new events to HandleEvent and delivers
 // what is due.
-func (e *env) pump(t *testing.T) {
+func (e *Env) Pump(t *testing.T) {
 	t.Helper()
-	all := e.events.Events(t)
+	all := e.Events.Events(t)
 	for _, ev := range all[e.pumped:] {
-		if err := e.svc.HandleEvent(ctx(t), ev); err != nil {
+		if err := e.Svc.HandleEvent(ctx(t), ev); err != nil {
 			t.Fatalf("HandleEvent(%s): %v", ev.Type, err)
 		}
 	}
 	e.pumped = len(all)
-	e.deliver(t)
+	e.Deliver(t)
 }
 
-// deliver runs the worker once.
-func (e *env) deliver(t *testing.T) int {
+// Deliver runs the worker once.
+func (e *Env) Deliver(t *testing.T) int {
 	t.Helper()
-	n, err := e.svc.DeliverDue(ctx(t))
+	n, err := e.Svc.DeliverDue(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
 
-// last returns the last event of topic the users service published.
-func (e *env) last(t *testing.T, topic string) iam.Event {
+// Last returns the last event of topic the users service published.
+func (e *Env) Last(t *testing.T, topic string) iam.Event {
 	t.Helper()
-	all := e.events.Events(t)
+	all := e.Events.Events(t)
 	for i := len(all) - 1; i >= 0; i-- {
 		if all[i].Type == topic {
 			return all[i]
@@ -170,11 +176,11 @@ func (e *env) last(t *testing.T, topic string) iam.Event {
 	return iam.Event{}
 }
 
-// mails returns what the SMTP server received, failing unless it is n
+// Mails returns what the SMTP server received, failing unless it is n
 // messages.
-func (e *env) mails(t *testing.T, n int) []Received {
+func (e *Env) Mails(t *testing.T, n int) []Received {
 	t.Helper()
-	got := e.smtp.Messages()
+	got := e.SMTP.Messages()
 	if len(got) != n {
 		subjects := make([]string, len(got))
 		for i, m := range got {
@@ -185,30 +191,30 @@ func (e *env) mails(t *testing.T, n int) []Received {
 	return got
 }
 
-// deliveries lists acme's deliveries, newest first.
-func (e *env) deliveries(t *testing.T, f notify.Filter) []notify.Delivery {
+// Deliveries lists acme's deliveries, newest first.
+func (e *Env) Deliveries(t *testing.T, f notify.Filter) []notify.Delivery {
 	t.Helper()
-	list, err := e.svc.List(ctx(t), "acme", f)
+	list, err := e.Svc.List(ctx(t), "acme", f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return list
 }
 
-// loginFailure is an auth.login.failure event of user at the env's clock.
-func (e *env) loginFailure(t *testing.T, userID, reason string) iam.Event {
+// LoginFailure is an auth.login.failure event of user at the env's clock.
+func (e *Env) LoginFailure(t *testing.T, userID, reason string) iam.Event {
 	t.Helper()
 	ev, err := iam.NewEvent(auth.EventSource, iam.TopicLoginFailure, "acme", userID, auth.LoginFailureEvent{
 		UserID: userID, ClientID: "web", Reason: reason, GrantType: "password", IPAddress: "198.51.100.7"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev.Time = e.clock.Now().UTC()
+	ev.Time = e.Clock.Now().UTC()
 	return ev
 }
 
-// linkKey returns the key of the first link to path in a mail's text.
-func linkKey(t *testing.T, m Received, path string) string {
+// LinkKey returns the key of the first link to path in a mail's text.
+func LinkKey(t *testing.T, m Received, path string) string {
 	t.Helper()
 	i := strings.Index(m.Text, path+"?key=")
 	if i < 0 {

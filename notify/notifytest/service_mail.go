@@ -13,10 +13,10 @@ import (
 	"github.com/opengate-iam/opengate/users"
 )
 
-func testWelcome(t *testing.T, e *env) {
-	u := e.user(t, users.User{Username: "alice", Email: "alice@example.com", FirstName: "Alice", LastName: "Liddell"})
-	e.pump(t)
-	m := e.mails(t, 1)[0]
+func testWelcome(t *testing.T, e *Env) {
+	u := e.User(t, users.User{Username: "alice", Email: "alice@example.com", FirstName: "Alice", LastName: "Liddell"})
+	e.Pump(t)
+	m := e.Mails(t, 1)[0]
 	checks := []struct{ name, got, want string }{
 		{"EnvelopeTo", strings.Join(m.To, ","), "alice@example.com"},
 		{"To", m.Address("To").String(), `"Alice Liddell" <alice@example.com>`},
@@ -41,40 +41,40 @@ func testWelcome(t *testing.T, e *env) {
 	if !strings.Contains(m.HTML, `href="`+account+`"`) || !strings.Contains(m.HTML, "<title>Welcome to Acme Corp</title>") {
 		t.Errorf("the HTML part has no button to %s:\n%s", account, m.HTML)
 	}
-	d := e.deliveries(t, notify.Filter{})
+	d := e.Deliveries(t, notify.Filter{})
 	if len(d) != 1 || d[0].Status != notify.StatusSent || d[0].Kind != notify.KindWelcome || d[0].UserID != u.ID ||
 		d[0].Attempts != 1 || d[0].To != "alice@example.com" || d[0].SentAt.IsZero() {
 		t.Fatalf("delivery log = %+v", d)
 	}
 }
 
-func testNoWelcome(t *testing.T, e *env) {
-	if _, err := e.users.Import(ctx(t), "acme", users.ImportFail, []users.ImportUser{
+func testNoWelcome(t *testing.T, e *Env) {
+	if _, err := e.Users.Import(ctx(t), "acme", users.ImportFail, []users.ImportUser{
 		{User: users.User{Username: "imported", Email: "imported@example.com", Enabled: true}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.users.Create(ctx(t), "acme", users.User{Username: "off", Email: "off@example.com"}); err != nil {
+	if _, err := e.Users.Create(ctx(t), "acme", users.User{Username: "off", Email: "off@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	e.user(t, users.User{Username: "nomail"})
-	if _, err := e.realms.Update(ctx(t), "beta", realmsAttributes(notify.AttrWelcome, "false")); err != nil {
+	e.User(t, users.User{Username: "nomail"})
+	if _, err := e.Realms.Update(ctx(t), "beta", realmsAttributes(notify.AttrWelcome, "false")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.users.Create(ctx(t), "beta", users.User{Username: "b", Email: "b@example.com", Enabled: true}); err != nil {
+	if _, err := e.Users.Create(ctx(t), "beta", users.User{Username: "b", Email: "b@example.com", Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	e.pump(t)
-	e.mails(t, 0)
-	if d := e.deliveries(t, notify.Filter{}); len(d) != 0 {
+	e.Pump(t)
+	e.Mails(t, 0)
+	if d := e.Deliveries(t, notify.Filter{}); len(d) != 0 {
 		t.Fatalf("deliveries = %+v", d)
 	}
 }
 
-func testVerifyOnCreate(t *testing.T, e *env) {
-	u := e.user(t, users.User{Username: "vera", Email: "vera@example.com", RequiredActions: []string{users.ActionVerifyEmail}})
-	e.pump(t) // user.created asks the users service for a link
-	e.pump(t) // user.verify_email_requested brings it
-	m := e.mails(t, 1)[0]
+func testVerifyOnCreate(t *testing.T, e *Env) {
+	u := e.User(t, users.User{Username: "vera", Email: "vera@example.com", RequiredActions: []string{users.ActionVerifyEmail}})
+	e.Pump(t) // user.created asks the users service for a link
+	e.Pump(t) // user.verify_email_requested brings it
+	m := e.Mails(t, 1)[0]
 	if m.Subject() != "Verify your email address for Acme Corp" {
 		t.Fatalf("subject %q: want the verification mail instead of a welcome", m.Subject())
 	}
@@ -82,46 +82,46 @@ func testVerifyOnCreate(t *testing.T, e *env) {
 		!strings.Contains(m.Text, "valid for 12 hours") {
 		t.Fatalf("text:\n%s", m.Text)
 	}
-	key := linkKey(t, m, "https://id.acme.test/realms/acme"+users.VerifyEmailPath)
+	key := LinkKey(t, m, "https://id.acme.test/realms/acme"+users.VerifyEmailPath)
 	if !strings.Contains(m.HTML, "verify-email?key="+key) {
 		t.Fatalf("the HTML part lacks the link:\n%s", m.HTML)
 	}
-	got, err := e.users.VerifyEmail(ctx(t), "acme", key)
+	got, err := e.Users.VerifyEmail(ctx(t), "acme", key)
 	if err != nil || !got.EmailVerified || got.ID != u.ID {
 		t.Fatalf("the mailed link does not verify: %+v, %v", got, err)
 	}
 }
 
-func testReset(t *testing.T, e *env) {
-	e.user(t, users.User{Username: "rob", Email: "rob@example.com"})
-	if err := e.users.RequestPasswordReset(ctx(t), "acme", "rob"); err != nil {
+func testReset(t *testing.T, e *Env) {
+	e.User(t, users.User{Username: "rob", Email: "rob@example.com"})
+	if err := e.Users.RequestPasswordReset(ctx(t), "acme", "rob"); err != nil {
 		t.Fatal(err)
 	}
-	e.pump(t)
-	m := e.mails(t, 2)[1]
+	e.Pump(t)
+	m := e.Mails(t, 2)[1]
 	if m.Subject() != "Reset your Acme Corp password" || !strings.Contains(m.Text, "valid for 30 minutes") {
 		t.Fatalf("reset mail %q:\n%s", m.Subject(), m.Text)
 	}
-	key := linkKey(t, m, "https://id.acme.test/realms/acme"+users.ResetPath)
-	if err := e.users.ResetPassword(ctx(t), "acme", key, "A-new-Passw0rd-1"); err != nil {
+	key := LinkKey(t, m, "https://id.acme.test/realms/acme"+users.ResetPath)
+	if err := e.Users.ResetPassword(ctx(t), "acme", key, "A-new-Passw0rd-1"); err != nil {
 		t.Fatalf("the mailed link does not reset: %v", err)
 	}
-	if _, err := e.users.Authenticate(ctx(t), "acme", "rob", "A-new-Passw0rd-1"); err != nil {
+	if _, err := e.Users.Authenticate(ctx(t), "acme", "rob", "A-new-Passw0rd-1"); err != nil {
 		t.Fatal(err)
 	}
-	d := e.deliveries(t, notify.Filter{Kind: notify.KindPasswordReset})
+	d := e.Deliveries(t, notify.Filter{Kind: notify.KindPasswordReset})
 	if len(d) != 1 || d[0].Status != notify.StatusSent || d[0].SealedLink != nil {
 		t.Fatalf("a sent reset keeps its link: %+v", d)
 	}
 }
 
-func testExecuteActions(t *testing.T, e *env) {
-	u := e.user(t, users.User{Username: "exa", Email: "exa@example.com"})
-	if err := e.users.ExecuteActionsEmail(ctx(t), "acme", u.ID, []string{users.ActionUpdatePassword, users.ActionConfigureTOTP}, 2*time.Hour); err != nil {
+func testExecuteActions(t *testing.T, e *Env) {
+	u := e.User(t, users.User{Username: "exa", Email: "exa@example.com"})
+	if err := e.Users.ExecuteActionsEmail(ctx(t), "acme", u.ID, []string{users.ActionUpdatePassword, users.ActionConfigureTOTP}, 2*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	e.pump(t)
-	m := e.mails(t, 2)[1]
+	e.Pump(t)
+	m := e.Mails(t, 2)[1]
 	if m.Subject() != "Update your Acme Corp account" {
 		t.Fatalf("subject %q", m.Subject())
 	}
@@ -134,20 +134,20 @@ func testExecuteActions(t *testing.T, e *env) {
 	if !strings.Contains(m.HTML, "<li>Set up an authenticator app</li>") {
 		t.Errorf("HTML lacks the action list:\n%s", m.HTML)
 	}
-	linkKey(t, m, "https://id.acme.test/realms/acme"+users.ResetPath)
+	LinkKey(t, m, "https://id.acme.test/realms/acme"+users.ResetPath)
 }
 
-func testLocales(t *testing.T, e *env) {
+func testLocales(t *testing.T, e *Env) {
 	for _, tt := range []struct{ username, locale, subject, greeting string }{
 		{"hans", "de-CH", "Willkommen bei Acme Corp", "Hallo hans,"},
 		{"jeanne", "fr", "Bienvenue sur Acme Corp", "Bonjour jeanne,"},
 		{"nobody", "tlh", "Welcome to Acme Corp", "Hello nobody,"},
 		{"broken", "<script>", "Welcome to Acme Corp", "Hello broken,"},
 	} {
-		e.user(t, users.User{Username: tt.username, Email: tt.username + "@example.com",
+		e.User(t, users.User{Username: tt.username, Email: tt.username + "@example.com",
 			Attributes: map[string][]string{"locale": {tt.locale}}})
-		e.pump(t)
-		got := e.smtp.Messages()
+		e.Pump(t)
+		got := e.SMTP.Messages()
 		m := got[len(got)-1]
 		if m.Subject() != tt.subject || !strings.Contains(m.Text, tt.greeting) {
 			t.Errorf("locale %q: %q / %q, want %q / %q", tt.locale, m.Subject(), firstLine(m.Text, 3), tt.subject, tt.greeting)
@@ -160,17 +160,17 @@ func firstLine(s string, n int) string {
 	return strings.Join(lines[:min(n, len(lines))], "|")
 }
 
-func testOverrides(t *testing.T, e *env) {
-	_, err := e.svc.PutTemplate(ctx(t), "acme", notify.Template{Kind: notify.KindWelcome, Locale: "de",
+func testOverrides(t *testing.T, e *Env) {
+	_, err := e.Svc.PutTemplate(ctx(t), "acme", notify.Template{Kind: notify.KindWelcome, Locale: "de",
 		Subject: "Servus {{.User.FirstName}}", HTML: "<p>{{.T \"greeting\" .User.DisplayName}} <b>{{.Realm}}</b> {{.Link}}</p>",
 		Text: "Servus! {{.Link}}"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.user(t, users.User{Username: "sepp", FirstName: "Sepp", Email: "sepp@example.com", Attributes: map[string][]string{"locale": {"de-AT"}}})
-	e.user(t, users.User{Username: "anna", Email: "anna@example.com"})
-	e.pump(t)
-	got := e.mails(t, 2)
+	e.User(t, users.User{Username: "sepp", FirstName: "Sepp", Email: "sepp@example.com", Attributes: map[string][]string{"locale": {"de-AT"}}})
+	e.User(t, users.User{Username: "anna", Email: "anna@example.com"})
+	e.Pump(t)
+	got := e.Mails(t, 2)
 	bySubject := map[string]Received{}
 	for _, m := range got {
 		bySubject[m.Subject()] = m
@@ -197,7 +197,7 @@ func testOverrides(t *testing.T, e *env) {
 			{"BadLocale", notify.Template{Kind: notify.KindWelcome, Locale: "../../etc", Subject: "x", HTML: "x", Text: "x"}, "locale"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				_, err := e.svc.PutTemplate(ctx(t), "acme", tt.tpl)
+				_, err := e.Svc.PutTemplate(ctx(t), "acme", tt.tpl)
 				if iam.ErrorCode(err) != iam.CodeInvalid || iam.ErrorField(err) != tt.field {
 					t.Fatalf("PutTemplate = %v, want invalid %s", err, tt.field)
 				}
