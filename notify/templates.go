@@ -129,26 +129,6 @@ func loadCatalogs() (*catalogs, error) {
 	return c, nil
 }
 
-// Locales returns the locales with built-in messages.
-func (c *catalogs) locales() []string {
-	out := make([]string, 0, len(c.byLocale))
-	for l := range c.byLocale {
-		out = append(out, l)
-	}
-	return out
-}
-
-// resolve returns the built-in locale a requested one falls back to:
-// itself, its language ("de" for "de-CH"), else DefaultLocale.
-func (c *catalogs) resolve(locale string) string {
-	for _, l := range LocaleChain(locale) {
-		if c.byLocale[l] != nil {
-			return l
-		}
-	}
-	return DefaultLocale
-}
-
 // format looks key up in locale, then English, and fills in args.
 func (c *catalogs) format(locale, key string, args ...any) string {
 	msg, ok := c.byLocale[locale][key]
