@@ -25,7 +25,8 @@ func Example() {
 	_, _ = realmSvc.Create(ctx, realms.Realm{Name: "acme", DisplayName: "Acme", Enabled: true})
 	var events []iam.Event
 	bus := iam.PublisherFunc(func(_ context.Context, es ...iam.Event) error { events = append(events, es...); return nil })
-	userSvc := users.New(usersmem.New(bus), realmSvc, users.WithLinkSealer(links))
+	userSvc := users.New(usersmem.New(bus), realmSvc, users.WithLinkSealer(links),
+		users.WithResetRunner(func(work func()) { work() })) // at once, for the example
 	_, _ = userSvc.Create(ctx, "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true})
 	_ = userSvc.RequestPasswordReset(ctx, "acme", "alice")
 

@@ -106,7 +106,8 @@ func NewEnv(t *testing.T, h ServiceHarness, opts ...notify.Option) *Env {
 		}
 	}
 	e.Users = users.New(usersmem.New(e.Events), e.Realms, users.WithParams(userstest.FastParams),
-		users.WithLinkSealer(e.Links), users.WithPublicURL("https://id.acme.test"), users.WithClock(e.Clock.Now))
+		users.WithLinkSealer(e.Links), users.WithPublicURL("https://id.acme.test"), users.WithClock(e.Clock.Now),
+		users.WithResetRunner(func(work func()) { work() }))
 	e.opts = append([]notify.Option{notify.WithLinkSealer(e.Links), notify.WithVerification(e.Users),
 		notify.WithTransport(notifysmtp.New(notifysmtp.WithTLSConfig(&tls.Config{RootCAs: e.SMTP.RootCAs, MinVersion: tls.VersionTLS12}),
 			notifysmtp.WithTimeout(5*time.Second))),
