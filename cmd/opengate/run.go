@@ -38,10 +38,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RedisPrefix:        cfg.RedisPrefix,
 		SeparateManagement: cfg.ManagementAddr != "",
 	}
-	// Email codes go to the log until the notification service delivers
-	// them; in clear only when OPENGATE_MFA_LOG_CODES says so.
-	og.Options.MFA = append(og.Options.MFA, mfa.WithSender(mfa.LogSender{Log: log, RevealCodes: cfg.MFALogCodes}))
+	// Development only: email codes go to the log in clear, in place of
+	// the delivery opengate.New sets up (which never logs a code).
 	if cfg.MFALogCodes {
+		og.Options.MFA = append(og.Options.MFA, mfa.WithSender(mfa.LogSender{Log: log, RevealCodes: true}))
 		log.Warn("OPENGATE_MFA_LOG_CODES is set: email codes are written to the log; never in production")
 	}
 	if cfg.PostgresURL != "" {
