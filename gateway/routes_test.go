@@ -122,6 +122,8 @@ func TestOptionalServicesRoutes(t *testing.T) {
 		{"/admin/realms/acme/users/u1/credentials/c1", "users"},
 		{"/admin/realms/acme/users/u1/mfa-lockout", "mfa"},
 		{"/realms/acme/account/mfa/totp/confirm", "mfa"},
+		{"/realms/acme/account/mfa", "mfa"},
+		{"/admin/realms/acme/users/u1/mfa", "mfa"},
 		{"/admin/realms/acme/notifications", "notify"},
 		{"/admin/realms/acme/notifications/n1/retry", "notify"},
 		{"/admin/realms/acme/testSMTPConnection", "notify"},
