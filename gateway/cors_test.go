@@ -7,9 +7,12 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/realms"
+	"github.com/opengate-iam/opengate/realms/realmshttp"
 )
 
 // countingOrigins serves fixed origins per realm and counts the reads.
@@ -199,3 +202,12 @@ func TestServiceOrigins(t *testing.T) {
 		t.Fatal("a failing clients service went unnoticed")
 	}
 }
+
+// The realms and clients services and their remote clients are origin
+// sources.
+var (
+	_ gateway.RealmGetter     = (*realms.Service)(nil)
+	_ gateway.RealmGetter     = (*realmshttp.Client)(nil)
+	_ gateway.WebOriginLister = (*clients.Service)(nil)
+	_ gateway.WebOriginLister = (*clientshttp.Client)(nil)
+)

@@ -75,6 +75,21 @@ func (c *Client) Authenticate(ctx context.Context, realm iam.Realm, clientID, se
 		AuthenticateRequest{ClientID: clientID, Secret: secret})
 }
 
+// WebOrigins returns the web origins of the realm's enabled clients
+// (clients.Service.WebOrigins), for a gateway's CORS. Errors carry the
+// server's code; CodeUnavailable when the service cannot be reached.
+func (c *Client) WebOrigins(ctx context.Context, realm iam.Realm) ([]string, error) {
+	const op = "clientshttp.Client.WebOrigins"
+	if err := realm.Validate(); err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	var rep WebOriginsRepresentation
+	if err := c.remote.Do(ctx, op, http.MethodGet, "/internal/realms/"+url.PathEscape(string(realm))+"/web-origins", nil, &rep); err != nil {
+		return nil, err
+	}
+	return rep.Origins, nil
+}
+
 // do calls the internal API and converts its answer, a client of realm.
 func (c *Client) do(ctx context.Context, op string, realm iam.Realm, method, path string, in any) (clients.Client, error) {
 	var rep ClientRepresentation

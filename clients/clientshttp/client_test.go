@@ -50,6 +50,13 @@ func TestRemoteClientMatchesTheService(t *testing.T) {
 	if got, err := remote.GetByClientID(ctx, "acme", "odd+id?&=/#"); err != nil || got.ID != pub.ID {
 		t.Fatalf("clientId needing escapes: %+v, %v", got.ID, err)
 	}
+	origins, err := remote.WebOrigins(ctx, "acme")
+	if want, _ := f.svc.WebOrigins(ctx, "acme"); err != nil || !reflect.DeepEqual(origins, want) || len(origins) != 1 {
+		t.Fatalf("WebOrigins = %q, %v; want the service's %q", origins, err, want)
+	}
+	if _, err := clientshttp.NewClient(srv.URL, "wrong-token").WebOrigins(ctx, "acme"); iam.ErrorCode(err) != iam.CodeForbidden {
+		t.Fatalf("WebOrigins with a wrong service token = %v, want forbidden", err)
+	}
 }
 
 func TestRemoteClientErrors(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 //	GET    /internal/realms/{realm}/clients/{id}                      ClientRepresentation
 //	GET    /internal/realms/{realm}/clients?clientId=                 ClientRepresentation (exact clientId) or 404
 //	POST   /internal/realms/{realm}/clients/authenticate              {"clientId","secret"} → ClientRepresentation or 401
+//	GET    /internal/realms/{realm}/web-origins                       {"origins": [...]} of the enabled clients ("+" resolved)
 //
 // The admin routes sit behind the admin guard's RealmAdmin (WithAdminGuard):
 // the caller, read from iam.PrincipalFrom (put there by the token-verifying
@@ -43,5 +44,6 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/internal/realms/{realm}/clients/{id}", h.internalGet)
 		r.Get("/internal/realms/{realm}/clients", h.internalGetByClientID)
 		r.Post("/internal/realms/{realm}/clients/authenticate", h.internalAuthenticate)
+		r.Get("/internal/realms/{realm}/web-origins", h.internalWebOrigins)
 	})
 }
