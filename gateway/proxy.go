@@ -40,10 +40,6 @@ func NewTransport(t Timeouts) *http.Transport {
 	}
 }
 
-// ServiceTokenHeader is the header of OpenGate's internal API secret; the
-// gateway never passes it on from a caller.
-const ServiceTokenHeader = "X-OpenGate-Service-Token"
-
 // proxy returns the reverse proxy to up.URL. The upstream gets the cleaned
 // path (up.URL's path prefixed), the query as sent, the caller's headers
 // without hop-by-hop headers (httputil.ReverseProxy strips them both ways)
@@ -58,7 +54,7 @@ func (g *Gateway) proxy(up *Upstream) http.Handler {
 			pr.Out.URL.Path, pr.Out.URL.RawPath = s.path, ""
 			pr.SetURL(target)
 			h := pr.Out.Header
-			h.Del(ServiceTokenHeader)
+			h.Del(iamhttp.ServiceTokenHeader)
 			h.Set(iamhttp.RequestIDHeader, s.id)
 			h.Set(headerTraceparent, s.trace.parent)
 			if s.trace.state != "" {
@@ -143,6 +139,7 @@ func (g *Gateway) local(up *Upstream) http.Handler {
 	h := iamhttp.Deadlines(iamhttp.DefaultRequestTimeout, iamhttp.DefaultCallTimeout)(up.Handler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := stateFrom(r.Context())
+		r.Header.Del(iamhttp.ServiceTokenHeader)
 		r.Header.Set(iamhttp.RequestIDHeader, s.id)
 		r.Header.Set(headerTraceparent, s.trace.parent)
 		ctx := iamhttp.WithRequestContext(r.Context(), s.id, g.log.With(slog.String("request_id", s.id)))

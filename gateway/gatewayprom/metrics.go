@@ -2,8 +2,9 @@
 // their latency by route template, upstream, method and status (never the
 // raw path, so ids do not multiply the series).
 //
-//	reg := prometheus.NewRegistry()
-//	gw, err := gateway.New(routes, gateway.WithObserver(gatewayprom.New(reg)), ...)
+//	m := gatewayprom.New()
+//	registry.MustRegister(m)
+//	gw, err := gateway.New(routes, gateway.WithObserver(m), ...)
 package gatewayprom
 
 import (
@@ -15,7 +16,7 @@ import (
 	"github.com/opengate-iam/opengate/gateway"
 )
 
-// Metrics is a gateway.Observer that records:
+// Metrics is a gateway.Observer and a prometheus.Collector that records:
 //
 //	opengate_gateway_requests_total{route, upstream, method, status}
 //	opengate_gateway_request_duration_seconds{route, upstream}   (histogram)
@@ -24,12 +25,13 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-var _ gateway.Observer = (*Metrics)(nil)
+var (
+	_ gateway.Observer     = (*Metrics)(nil)
+	_ prometheus.Collector = (*Metrics)(nil)
+)
 
-// New registers the metrics with reg and returns them. It panics if reg
-// already has them (prometheus.MustRegister), as registering twice is a
-// programming error.
-func New(reg prometheus.Registerer) *Metrics {
+// New returns the metrics; register them with a registry.
+func New() *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opengate_gateway_requests_total",
@@ -41,8 +43,19 @@ func New(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14),
 		}, []string{"route", "upstream"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
 	return m
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	m.requests.Describe(ch)
+	m.duration.Describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	m.requests.Collect(ch)
+	m.duration.Collect(ch)
 }
 
 // ObserveRequest implements gateway.Observer. Methods other than the

@@ -45,9 +45,11 @@ func series(t *testing.T, reg *prometheus.Registry, name string) []string {
 
 func TestMetricsCountByRouteTemplate(t *testing.T) {
 	reg := prometheus.NewRegistry()
+	m := gatewayprom.New()
+	reg.MustRegister(m)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	g, err := gateway.New([]gateway.Route{{Path: "/realms/{realm}/*", Upstream: gateway.Local("auth", ok), Access: gateway.Public}},
-		gateway.WithObserver(gatewayprom.New(reg)))
+		gateway.WithObserver(m))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -23,13 +24,23 @@ type Routes struct {
 	// Verifier checks the bearer token, if any, of every request to the
 	// Verified routes and puts the caller's principal in its context.
 	Verifier *authverify.Verifier
-	// Verified mounts the routes behind Verifier.Middleware.
+	// Verified mounts the routes behind Verifier.Middleware; nil for none.
 	Verified func(chi.Router)
 	// SeparateManagement keeps /metrics off the API: only the Management
 	// handler serves it, on a listener of its own (OPENGATE_MANAGEMENT_ADDR,
 	// like Keycloak's management port 9000), so that the public entry does
 	// not expose the process's internals.
 	SeparateManagement bool
+	// Front, when set, serves the API listener in place of
+	// iamhttp.Standard: New calls it once with the handler of the routes
+	// above (health, readiness, metrics, public and verified routes,
+	// counted by the request metrics) and serves what it returns — the
+	// gateway chain (package gateway) in front of them, so the process
+	// behaves as it does behind the gateway binary.
+	Front func(routes http.Handler) http.Handler
+	// Collectors are registered with the metrics registry (the gateway's
+	// request metrics, gatewayprom).
+	Collectors []prometheus.Collector
 }
 
 // Handlers is what an OpenGate process serves.
@@ -48,6 +59,7 @@ type Handlers struct {
 // log, panic recovery).
 func New(rt Routes, log *slog.Logger) Handlers {
 	metrics := iammetrics.New(rt.Metrics)
+	metrics.Registry.MustRegister(rt.Collectors...)
 	api := chi.NewRouter()
 	api.Use(metrics.Middleware)
 	health(api, rt.Checks)
@@ -57,14 +69,20 @@ func New(rt Routes, log *slog.Logger) Handlers {
 	if rt.Public != nil {
 		rt.Public(api)
 	}
-	api.Group(func(r chi.Router) {
-		r.Use(rt.Verifier.Middleware)
-		rt.Verified(r)
-	})
+	if rt.Verified != nil {
+		api.Group(func(r chi.Router) {
+			r.Use(rt.Verifier.Middleware)
+			rt.Verified(r)
+		})
+	}
 	mgmt := chi.NewRouter()
 	health(mgmt, rt.Checks)
 	mgmt.Method(http.MethodGet, "/metrics", metrics.Handler())
-	return Handlers{API: iamhttp.Standard(api, log), Management: iamhttp.Standard(mgmt, log)}
+	h := Handlers{API: iamhttp.Standard(api, log), Management: iamhttp.Standard(mgmt, log)}
+	if rt.Front != nil {
+		h.API = rt.Front(api)
+	}
+	return h
 }
 
 func health(r chi.Router, checks map[string]iamhttp.Check) {

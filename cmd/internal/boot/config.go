@@ -26,7 +26,7 @@ type Binary struct {
 	// "this replica's name in its cache consumer group".
 	Instance string
 	// NoDatabase is set for a binary without a PostgreSQL database
-	// (session-service): OPENGATE_POSTGRES_URL is not read, and there is
+	// (session-service, the gateway): OPENGATE_POSTGRES_URL is not read, and there is
 	// no -migrate-only.
 	NoDatabase bool
 }

@@ -57,8 +57,10 @@ func RedisCheck(rc rueidis.Client) iamhttp.Check {
 // verifier follows the realm events (a task; consumer group
 // authverify.CacheGroup(name, cfg.Instance)), so a deleted realm's tokens
 // are refused as soon as its realm.deleted arrives. It also returns the
-// readiness check of the Redis connection, which Close closes.
-func (s *Server) Verifier(ctx context.Context, cfg Config) (*authverify.Verifier, iamhttp.Check, error) {
+// readiness check of the Redis connection, which Close closes. opts are
+// added last (the gateway reads keys from auth-service directly:
+// authverify.WithKeySource).
+func (s *Server) Verifier(ctx context.Context, cfg Config, opts ...authverify.Option) (*authverify.Verifier, iamhttp.Check, error) {
 	rc, err := OpenRedis(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err
@@ -68,7 +70,7 @@ func (s *Server) Verifier(ctx context.Context, cfg Config) (*authverify.Verifier
 		next:    auth.Revocations{Store: authredis.New(rc, authredis.WithPrefix(cfg.RedisPrefix))},
 		timeout: RevocationTimeout,
 	}
-	v, err := authverify.New(ctx, cfg.IssuerBase, authverify.WithRevocationChecker(revocations))
+	v, err := authverify.New(ctx, cfg.IssuerBase, append([]authverify.Option{authverify.WithRevocationChecker(revocations)}, opts...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
 	}
