@@ -9,6 +9,7 @@ import (
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
 	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/rbac"
@@ -87,6 +88,22 @@ type Config struct {
 	// brute-force counting). Empty: the connection's address is the
 	// client's, and X-Forwarded-For is ignored.
 	TrustedProxies []netip.Prefix
+
+	// CORSOrigins are allowed cross-origin on every path
+	// ("https://console.example.com"), besides each realm's corsOrigins and
+	// its clients' webOrigins, which are always allowed on the realm's
+	// paths (docs/gateway.md).
+	CORSOrigins []string
+	// RateLimits, when set, limits request rates at the gateway chain
+	// Handler serves behind (gateway.DefaultLimits are the binaries'
+	// defaults), counted in Redis when Redis is set (shared by replicas),
+	// else in memory. Nil: no rate limits — behind another proxy, set
+	// TrustedProxies first, or every client is the proxy's address.
+	RateLimits *gateway.Limits
+	// Gateway are further options of that chain, applied last: policies
+	// (gateway.RequireRole), your middleware (gateway.WithMiddleware),
+	// timeouts.
+	Gateway []gateway.Option
 
 	// SeparateManagement keeps /metrics off Handler: serve
 	// Server.ManagementHandler on a listener of its own (Keycloak's

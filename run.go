@@ -7,6 +7,7 @@ import (
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientskafka"
+	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/tasks"
@@ -42,7 +43,8 @@ func (s *Server) eventConsumers() []consumer {
 	}
 	if s.cacheSub == nil {
 		cs = append(cs, consumer{"token verifier realm events", authverify.CacheGroup("opengate", s.instance),
-			authverify.Topics(), s.Verifier.HandleEvent})
+			authverify.Topics(), s.Verifier.HandleEvent},
+			consumer{"gateway origin cache invalidation", s.gatewayOriginsGroup(), gateway.OriginTopics(), s.gatewayEvent})
 	}
 	return cs
 }
@@ -84,6 +86,9 @@ func (s *Server) Run(ctx context.Context) error {
 		})
 		group.Go("token verifier realm events", func(ctx context.Context) error {
 			return s.Verifier.Follow(ctx, s.cacheSub, authverify.CacheGroup("opengate", s.instance))
+		})
+		group.Go("gateway origin cache invalidation", func(ctx context.Context) error {
+			return s.cacheSub.Subscribe(ctx, s.gatewayOriginsGroup(), gateway.OriginTopics(), s.gatewayEvent)
 		})
 	}
 	<-ctx.Done()

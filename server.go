@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
@@ -21,6 +22,8 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientsmem"
 	"github.com/opengate-iam/opengate/clients/clientspg"
+	"github.com/opengate-iam/opengate/gateway"
+	"github.com/opengate-iam/opengate/gateway/gatewayprom"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iambus"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
@@ -73,10 +76,11 @@ type Server struct {
 	Verifier *authverify.Verifier
 
 	log       *slog.Logger
-	dbs       *Databases     // nil in memory mode
-	pub       iam.Publisher  // where relays publish
-	sub       iam.Subscriber // where consumers subscribe
-	cacheSub  iam.Subscriber // nil: no cross-replica cache invalidation
+	gateway   *gateway.Gateway // the chain in front of the API
+	dbs       *Databases       // nil in memory mode
+	pub       iam.Publisher    // where relays publish
+	sub       iam.Subscriber   // where consumers subscribe
+	cacheSub  iam.Subscriber   // nil: no cross-replica cache invalidation
 	instance  string
 	bus       *iambus.Bus // the in-process bus New made, if any
 	consumers []consumer
@@ -288,6 +292,10 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		hopts = append([]authhttp.Option{authhttp.WithClientIP(s.clientIP)}, hopts...)
 	}
 	s.authHTTP = authhttp.NewHandler(s.Auth, hopts...)
+	// The API sits behind the gateway chain, as the microservices sit
+	// behind the gateway binary.
+	metrics := gatewayprom.New()
+	var gwErr error
 	h := routing.New(routing.Routes{
 		Metrics:            "opengate",
 		Checks:             s.checks,
@@ -295,7 +303,15 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		Verifier:           s.Verifier,
 		Verified:           s.verified,
 		SeparateManagement: cfg.SeparateManagement,
+		Collectors:         []prometheus.Collector{metrics},
+		Front: func(routes http.Handler) http.Handler {
+			s.gateway, gwErr = s.newGateway(cfg, routes, metrics)
+			return s.gateway
+		},
 	}, s.log)
+	if gwErr != nil {
+		return fmt.Errorf("opengate: Config.CORSOrigins, RateLimits or Gateway: %s", iam.ErrorMessage(gwErr))
+	}
 	s.handler, s.mgmt = h.API, h.Management
 	return nil
 }

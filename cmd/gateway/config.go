@@ -32,17 +32,6 @@ type config struct {
 	timeouts   gateway.Timeouts
 }
 
-// Rate-limit settings and their defaults (gateway.DefaultLimits).
-var rateSettings = []struct {
-	env string
-	set func(*gateway.Limits, gateway.Rate)
-	def func(gateway.Limits) gateway.Rate
-}{
-	{"OPENGATE_RATE_LIMIT", func(l *gateway.Limits, r gateway.Rate) { l.PerIP = r }, func(l gateway.Limits) gateway.Rate { return l.PerIP }},
-	{"OPENGATE_RATE_LIMIT_LOGIN", func(l *gateway.Limits, r gateway.Rate) { l.Login = r }, func(l gateway.Limits) gateway.Rate { return l.Login }},
-	{"OPENGATE_RATE_LIMIT_CLIENT", func(l *gateway.Limits, r gateway.Rate) { l.PerClient = r }, func(l gateway.Limits) gateway.Rate { return l.PerClient }},
-}
-
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	shared, err := boot.Parse(binary, args, getenv, stderr)
 	if err != nil {
@@ -68,16 +57,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
 		return config{}, err
 	}
-	c.origins = boot.SplitList(getenv("OPENGATE_CORS_ORIGINS"))
-	defaults := gateway.DefaultLimits()
-	for _, s := range rateSettings {
-		r := s.def(defaults)
-		if v := getenv(s.env); v != "" {
-			if r, err = gateway.ParseRate(v); err != nil {
-				return config{}, fmt.Errorf("%s: %q is not a rate (e.g. 600/1m, or off)", s.env, v)
-			}
-		}
-		s.set(&c.limits, r)
+	c.origins = boot.CORSOrigins(getenv)
+	if c.limits, err = boot.RateLimits(getenv); err != nil {
+		return config{}, err
 	}
 	for _, d := range []struct {
 		env string

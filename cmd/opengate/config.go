@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
+	"github.com/opengate-iam/opengate/gateway"
 )
 
 // config is every setting of the all-in-one binary. Each flag defaults to its
@@ -30,6 +31,8 @@ type config struct {
 	DBPrefix          string         // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
 	Instance          string         // OPENGATE_INSTANCE: this replica's name in its cache consumer groups
 	Proxies           []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+	Origins           []string       // OPENGATE_CORS_ORIGINS: allowed cross-origin on every path
+	Limits            gateway.Limits // OPENGATE_RATE_LIMIT, _LOGIN, _CLIENT: the gateway chain's rate limits
 	MigrateOnly       bool
 	// MFALogCodes (OPENGATE_MFA_LOG_CODES, development only) writes email
 	// codes to the log in clear.
@@ -81,6 +84,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.MFALogCodes, err = boot.MFALogCodes(getenv); err != nil {
+		return config{}, err
+	}
+	c.Origins = boot.CORSOrigins(getenv)
+	if c.Limits, err = boot.RateLimits(getenv); err != nil {
 		return config{}, err
 	}
 	c.AdminPassword = getenv("OPENGATE_ADMIN_PASSWORD")

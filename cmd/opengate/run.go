@@ -32,7 +32,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Instance:          cfg.Instance,
 		// Per-IP lockout counts the client behind a trusted proxy, not
 		// the proxy (which would lock out everyone behind it).
-		TrustedProxies:     cfg.Proxies,
+		TrustedProxies: cfg.Proxies,
+		// The same gateway chain, with the same defaults, as cmd/gateway.
+		CORSOrigins:        cfg.Origins,
+		RateLimits:         &cfg.Limits,
 		Admin:              &opengate.Admin{Username: cfg.AdminUser, Password: cfg.AdminPassword},
 		Logger:             log,
 		RedisPrefix:        cfg.RedisPrefix,
