@@ -257,6 +257,9 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC), users.WithLinkSealer(links),
 		users.WithFactorCredentials(s.MFA),
 		users.WithResetLimits(resetLimiter, users.DefaultResetLimits()),
+		// The account API's current-password check counts against the
+		// token endpoint's brute-force protection.
+		users.WithPasswordGuard(auth.NewLockout(s.Realms, tokenStore, 0, nil)),
 	}, opts.Users...)...)
 	// Sessions publish session.terminated straight to the bus: their store
 	// keeps an event that the bus refused until Run's relay publishes it.

@@ -37,12 +37,36 @@ func (s *Service) SetPassword(ctx context.Context, realm iam.Realm, id, pw strin
 	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, actions, CredentialsSetByAdmin))
 }
 
+// PasswordGuard is brute-force protection for the current-password check
+// of ChangePassword (the account API): auth.Lockout implements it with the
+// counters and realm settings of the token endpoint, so guessing a
+// password there counts like failed logins.
+type PasswordGuard interface {
+	// Locked reports whether checks for userID, or from ip ("" for none),
+	// are locked out now.
+	Locked(ctx context.Context, realm iam.Realm, userID, ip string) (bool, error)
+	// Failed counts a wrong password for userID from ip.
+	Failed(ctx context.Context, realm iam.Realm, userID, ip string) error
+	// Succeeded forgets userID's failures.
+	Succeeded(ctx context.Context, realm iam.Realm, userID string) error
+}
+
+// WithPasswordGuard counts ChangePassword's current-password checks with g
+// (from the caller's address in ctx, iam.ClientIP): while the user or the
+// address is locked out, every check fails as a wrong password does (and
+// is not counted), a wrong password is counted, a right one clears the
+// user's count. Without it, the current password can be guessed as fast
+// as the account API answers.
+func WithPasswordGuard(g PasswordGuard) Option { return func(s *Service) { s.guard = g } }
+
 // ChangePassword is a user's own password change: current must be the
-// user's password (CodeInvalid, field "currentPassword", otherwise), and
-// the new one must satisfy the policy. It clears UPDATE_PASSWORD and emits
-// user.updated and user.credentials_changed: every other session of the
-// user ends; the caller's own session (iam.PrincipalFrom(ctx), when the
-// caller is the user) stays.
+// user's password (CodeInvalid, field "currentPassword", otherwise — also
+// while brute-force protection locks the user or the caller's address out,
+// see WithPasswordGuard), and the new one must satisfy the policy. It
+// clears UPDATE_PASSWORD and emits user.updated and
+// user.credentials_changed: every other session of the user ends; the
+// caller's own session (iam.PrincipalFrom(ctx), when the caller is the
+// user) stays.
 func (s *Service) ChangePassword(ctx context.Context, realm iam.Realm, id, current, pw string) error {
 	const op = "users.ChangePassword"
 	r, err := s.realm(ctx, realm)
@@ -54,19 +78,40 @@ func (s *Service) ChangePassword(ctx context.Context, realm iam.Realm, id, curre
 		return iam.Wrap(op, userNotFound(err))
 	}
 	wrong := iam.Invalidf("currentPassword", "current password is incorrect")
+	ip := iam.ClientIP(ctx)
+	if s.guard != nil {
+		locked, err := s.guard.Locked(ctx, realm, u.ID, ip)
+		if err != nil {
+			return iam.Wrap(op, err)
+		}
+		if locked { // as a wrong password, and not counted (Keycloak)
+			return iam.Wrap(op, wrong)
+		}
+	}
 	cred, err := s.store.GetPassword(ctx, realm, id)
+	var ok bool
 	switch {
 	case errors.Is(err, iam.ErrNotFound):
-		return iam.Wrap(op, wrong)
 	case err != nil:
 		return iam.Wrap(op, err)
-	}
-	ok, err := s.verify(ctx, cred.Hash, current)
-	if err != nil && !errors.Is(err, errUnusableHash) {
-		return iam.Wrap(op, err)
+	default:
+		ok, err = s.verify(ctx, cred.Hash, current)
+		if err != nil && !errors.Is(err, errUnusableHash) {
+			return iam.Wrap(op, err)
+		}
 	}
 	if !ok {
+		if s.guard != nil {
+			if err := s.guard.Failed(ctx, realm, u.ID, ip); err != nil {
+				return iam.Wrap(op, err)
+			}
+		}
 		return iam.Wrap(op, wrong)
+	}
+	if s.guard != nil {
+		if err := s.guard.Succeeded(ctx, realm, u.ID); err != nil {
+			return iam.Wrap(op, err)
+		}
 	}
 	return iam.Wrap(op, s.replacePassword(ctx, r, u, pw, withoutAction(u.RequiredActions, ActionUpdatePassword), CredentialsChanged))
 }

@@ -74,6 +74,7 @@ type Service struct {
 	adminTTL  time.Duration
 	log       *slog.Logger
 
+	guard        PasswordGuard     // counts current-password checks (WithPasswordGuard); nil: none
 	resetLimiter Limiter           // counts reset requests (WithResetLimits)
 	resetLimits  ResetLimits       // per login and per address
 	resetRun     func(func())      // runs an accepted request's work (WithResetRunner)

@@ -334,3 +334,37 @@ func TestResetRequestLimitsHoldAcrossReplicas(t *testing.T) {
 		t.Fatalf("the sixth request, on the other replica = %d (Retry-After %q), want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
+
+// Issue 10 §14: guessing the current password through the account API
+// counts against brute-force protection, with the token endpoint's
+// counters in Redis: after the realm's failure factor, the right password
+// is refused as a wrong one, there and at the token endpoint.
+func TestAccountPasswordGuessesAreLockedOut(t *testing.T) {
+	s := start(t, productionEnv(t))
+	admin := s.token(t, "master", "admin-cli", "admin", "bootstrap-Passw0rd")
+	realm := uniqueRealm("guess")
+	s.mustCall(t, 201, "POST", "/admin/realms", admin, fmt.Sprintf(
+		`{"realm":%q,"enabled":true,"bruteForceProtected":true,"failureFactor":3,"waitIncrementSeconds":60}`, realm))
+	s.createUser(t, admin, realm, "victim", "Victim-Passw0rd-1")
+	var g grant
+	boottest.Eventually(t, 10*time.Second, "the victim cannot log in", func() bool {
+		g = s.grant(t, realm, passwordForm("victim", "Victim-Passw0rd-1"))
+		return g.status == 200
+	})
+	change := func(current string) int {
+		resp, _ := s.Call(t, "POST", "/realms/"+realm+"/account/credentials/password", g.AccessToken, fmt.Sprintf(
+			`{"currentPassword":%q,"newPassword":"Attacker-Passw0rd-2","confirmation":"Attacker-Passw0rd-2"}`, current))
+		return resp.StatusCode
+	}
+	for i := range 3 {
+		if status := change(fmt.Sprintf("guess-%d", i)); status != 400 {
+			t.Fatalf("guess %d = %d, want 400", i, status)
+		}
+	}
+	if status := change("Victim-Passw0rd-1"); status != 400 {
+		t.Fatalf("the right current password after 3 guesses = %d, want 400 (locked out)", status)
+	}
+	if g := s.grant(t, realm, passwordForm("victim", "Victim-Passw0rd-1")); g.status != 400 || g.Error != "invalid_grant" {
+		t.Fatalf("password grant while locked out = %d %q, want invalid_grant", g.status, g.Error)
+	}
+}

@@ -10,7 +10,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
+	"github.com/opengate-iam/opengate/auth/authredis"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -117,7 +119,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// Keycloak's credential view shows (and removes) mfa-service's
 		// factors beside the password.
 		users.WithFactorCredentials(mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken)),
-		users.WithResetLimits(usersredis.NewLimiter(rdb, usersredis.WithPrefix(cfg.RedisPrefix)), users.DefaultResetLimits()))
+		users.WithResetLimits(usersredis.NewLimiter(rdb, usersredis.WithPrefix(cfg.RedisPrefix)), users.DefaultResetLimits()),
+		// The account API's current-password check counts against auth's
+		// brute-force protection, in auth's Redis.
+		users.WithPasswordGuard(auth.NewLockout(realmGetter, authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix)), 0, nil)))
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call and realm settings cannot be read")
 	}

@@ -34,6 +34,7 @@ func realmService(t *testing.T) string {
 	}
 	acme := realms.Realm{Name: "acme", Enabled: true}
 	acme.PasswordPolicy.HashIterations, acme.PasswordPolicy.HashMemoryKiB = 1, 7168
+	acme.BruteForce = realms.BruteForce{Enabled: true, FailureFactor: 2, WaitIncrement: time.Minute}
 	if _, err := svc.Create(ctx, acme); err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +165,17 @@ func TestServes(t *testing.T) {
 	// The account API answers the user's own token.
 	if resp, b := srv.Call(t, "GET", "/realms/acme/account", iss.Token(t, "acme", id), ""); resp.StatusCode != 200 || !strings.Contains(b, `"alice"`) {
 		t.Fatalf("account = %d %s", resp.StatusCode, b)
+	}
+
+	// Guessing the current password through the account API counts
+	// against brute-force protection, in auth's Redis: after 2 guesses
+	// (acme's failure factor) the right password is refused too.
+	alice := iss.Token(t, "acme", id)
+	for _, current := range []string{"guess-1", "guess-2", "alice-pw"} {
+		body := `{"currentPassword":"` + current + `","newPassword":"alice-new-pw","confirmation":"alice-new-pw"}`
+		if resp, b := srv.Call(t, "POST", "/realms/acme/account/credentials/password", alice, body); resp.StatusCode != 400 {
+			t.Fatalf("current password %q = %d %s, want 400 (wrong, then locked out)", current, resp.StatusCode, b)
+		}
 	}
 
 	// The internal API authenticates with the service token.

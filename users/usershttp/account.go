@@ -102,7 +102,8 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, iam.Invalidf("confirmation", "the new passwords do not match"))
 		return
 	}
-	if err := h.svc.ChangePassword(r.Context(), realm, id, in.CurrentPassword, in.NewPassword); err != nil {
+	ctx := iam.WithClientIP(r.Context(), h.clientIP(r)) // wrong current passwords count per address too
+	if err := h.svc.ChangePassword(ctx, realm, id, in.CurrentPassword, in.NewPassword); err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
