@@ -119,7 +119,10 @@ func (s *Service) currentRefresh(ctx context.Context, realm realms.Realm, c clie
 }
 
 // Revoke answers RFC 7009 revocation: a refresh token revokes its whole
-// family; an access token goes on the blacklist until it expires. Unknown,
+// family and ends its session as Logout does (the session's refresh and
+// access tokens are revoked, so the access tokens issued with it stop
+// working, RFC 7009 §2.1's SHOULD, and auth.logout is published); an
+// access token goes on the blacklist until it expires. Unknown,
 // invalid or expired tokens are not an error (the client's goal is met).
 // Errors: invalid_client; invalid_request without a token;
 // unauthorized_client for a token issued to another client.
@@ -147,7 +150,16 @@ func (s *Service) Revoke(ctx context.Context, req TokenRequestBase) error {
 		if rt.ClientID != c.ID {
 			return oauthErr(ErrorUnauthorizedClient, "Token was issued to another client")
 		}
-		return iam.Wrap(op, s.tokens.RevokeFamily(ctx, realm.Name, rt.Family, s.revocationTTL(realm)))
+		ttl := s.revocationTTL(realm)
+		if err := s.tokens.RevokeFamily(ctx, realm.Name, rt.Family, ttl); err != nil {
+			return iam.Wrap(op, err)
+		}
+		if rt.Revoked || !s.now().Before(rt.ExpiresAt) {
+			return nil // already over: nothing more to end
+		}
+		// The access tokens issued with it go too (RFC 7009 §2.1): they
+		// belong to its session, which ends as at logout.
+		return iam.Wrap(op, s.endSession(ctx, realm.Name, rt.SessionID, rt.UserID, c.ClientID, ttl))
 	}
 	claims, err := s.VerifyAccessToken(ctx, realm.Name, req.Token)
 	if err != nil {

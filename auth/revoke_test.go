@@ -33,17 +33,40 @@ func TestRevokingAnAccessTokenBlacklistsItsID(t *testing.T) {
 	e.mustToken(refreshReq(tok.RefreshToken, "app", "app-secret"))
 }
 
-func TestRevokingARefreshTokenRevokesItsFamily(t *testing.T) {
+// Revoking a refresh token revokes the access tokens issued with it too
+// (RFC 7009 §2.1, issue 10 §15): the whole session ends, as a logout, and
+// only that session.
+func TestRevokingARefreshTokenRevokesItsFamilyAndItsAccessTokens(t *testing.T) {
+	ctx := context.Background()
 	e := newEnv(t)
 	tok := e.passwordLogin("")
 	next := e.mustToken(refreshReq(tok.RefreshToken, "app", "app-secret"))
-	if err := e.svc.Revoke(context.Background(), base(next.RefreshToken, "app", "app-secret")); err != nil {
+	other := e.passwordLogin("")
+	if err := e.svc.Revoke(ctx, base(next.RefreshToken, "app", "app-secret")); err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.token(refreshReq(next.RefreshToken, "app", "app-secret"))
 	wantOAuth(t, err, auth.ErrorInvalidGrant)
 	if e.introspect(next.RefreshToken).Active {
 		t.Fatal("revoked refresh token introspects active")
+	}
+	for name, access := range map[string]string{"first": tok.AccessToken, "refreshed": next.AccessToken} {
+		if e.introspect(access).Active {
+			t.Fatalf("the %s access token of the revoked refresh token introspects active", name)
+		}
+		if _, err := e.svc.VerifyAccessToken(ctx, "acme", access); err == nil {
+			t.Fatalf("the %s access token of the revoked refresh token still verifies", name)
+		}
+	}
+	if len(e.events.ofType(iam.TopicLogout)) != 1 {
+		t.Fatal("the revocation did not end the session (no auth.logout for the session service)")
+	}
+	if !e.introspect(other.AccessToken).Active {
+		t.Fatal("another session's access token was revoked too")
+	}
+	// Revoking it again is harmless.
+	if err := e.svc.Revoke(ctx, base(next.RefreshToken, "app", "app-secret")); err != nil {
+		t.Fatal(err)
 	}
 }
 
