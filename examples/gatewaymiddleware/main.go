@@ -1,36 +1,34 @@
-// Command gatewaymiddleware is a custom API gateway in front of your own
-// backend: it verifies OpenGate access tokens with auth/authverify (JWKS
-// fetched from the issuer and cached), authorizes each request by its clean
-// path, the caller's realm and the caller's roles in that realm, and forwards
-// the caller's identity to the backend in headers it controls.
+// Command gatewaymiddleware is a gateway of your own in front of a
+// multi-tenant backend, built on OpenGate's gateway package: the same chain
+// as OpenGate's own gateway (cleaned paths, token verification against the
+// issuer's JWKS, rate limits, CORS, the request log) plus two middlewares
+// of its own, placed after authentication with gateway.WithMiddleware:
 //
-//	ISSUER_BASE=http://localhost:8080 REALM=shop BACKEND_URL=http://localhost:9000 \
+//   - tenantHeader: every API call names its tenant in X-Tenant, and the
+//     tenant must be the realm that issued the caller's token (a master
+//     administrator may act for any tenant). The backend selects data by
+//     that header, so a token of tenant A can never read tenant B's.
+//   - forwardIdentity: the backend gets the verified caller in headers the
+//     gateway controls (X-Auth-Subject, X-Auth-Realm, X-Auth-Client,
+//     X-Auth-Roles); a caller's own copies of them are dropped.
+//
+// and a route policy: /api/admin needs the realm role "admin".
+//
+//	ISSUER_BASE=http://localhost:8080 BACKEND_URL=http://localhost:9000 \
 //	  go run ./examples/gatewaymiddleware
-//
-// Every piece is a func(http.Handler) http.Handler, so the same middleware
-// drops into any router.
-//
-// Two rules make path-based authorization hold: decide on the path the
-// backend will serve (a path that is not in its clean form — "//admin",
-// "/x/../admin", "/admin/./x", encoded slashes or dots — is refused, never
-// reinterpreted), and check a role together with the realm that granted it
-// (an "admin" of realm A is nobody in realm B; the verifier accepts tokens of
-// every realm of the issuer).
 package main
 
 import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/signal"
-	"path"
 	"strings"
 	"syscall"
 
 	"github.com/opengate-iam/opengate/auth/authverify"
+	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
@@ -45,178 +43,82 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string) error {
-	issuer, realm, backend, listen := getenv("ISSUER_BASE"), iam.Realm(getenv("REALM")), getenv("BACKEND_URL"), getenv("LISTEN")
-	if issuer == "" || backend == "" || realm == "" {
-		return fmt.Errorf("ISSUER_BASE, REALM and BACKEND_URL are required")
-	}
-	if err := realm.Validate(); err != nil {
-		return fmt.Errorf("REALM: %w", err)
+	issuer, backend, listen := getenv("ISSUER_BASE"), getenv("BACKEND_URL"), getenv("LISTEN")
+	if issuer == "" || backend == "" {
+		return fmt.Errorf("ISSUER_BASE and BACKEND_URL are required")
 	}
 	if listen == "" {
 		listen = ":8081"
-	}
-	target, err := url.Parse(backend)
-	if err != nil {
-		return fmt.Errorf("BACKEND_URL: %w", err)
 	}
 	verifier, err := authverify.New(ctx, issuer)
 	if err != nil {
 		return err
 	}
-	return iamhttp.Serve(ctx, listen, gateway(verifier, defaultPolicy(realm), target))
-}
-
-// defaultPolicy is the example's policy for a backend serving realm's users:
-// /admin/realms/{realm}/... for whoever administers that realm (OpenGate's
-// rule: a master admin, or an admin or realm-admin of the realm itself),
-// anything else under /admin for master admins only, and every other path
-// for any caller signed in to realm.
-func defaultPolicy(realm iam.Realm) []rule {
-	return []rule{
-		{prefix: "/admin/realms", allow: administersPathRealm},
-		{prefix: "/admin", allow: masterAdmin},
-		{prefix: "/", allow: inRealm(realm, "")},
+	gw, err := newGateway(verifier, backend)
+	if err != nil {
+		return err
 	}
+	return iamhttp.Serve(ctx, listen, gw)
 }
 
-// rule lets a request whose clean path is prefix, or under prefix (whole
-// segments: "/admin" covers "/admin" and "/admin/x", not "/administrator"),
-// through when allow accepts its caller. The first matching rule applies.
-type rule struct {
-	prefix string
-	allow  func(p *iam.Principal, path string) bool
-}
-
-// matches reports whether the clean path p is r.prefix or under it.
-func (r rule) matches(p string) bool {
-	prefix := strings.TrimSuffix(r.prefix, "/")
-	return prefix == "" || p == prefix || strings.HasPrefix(p, prefix+"/")
-}
-
-// inRealm accepts callers whose token realm issued, holding role there (""
-// for any role).
-func inRealm(realm iam.Realm, role string) func(*iam.Principal, string) bool {
-	return func(p *iam.Principal, _ string) bool {
-		return p.Realm == realm && (role == "" || p.HasRole(role))
+// newGateway routes /api/* (a bearer token required) and /health (public)
+// to the backend at backendURL, behind the tenant and identity
+// middlewares, with rate limits in memory and the admin policy.
+func newGateway(v gateway.Verifier, backendURL string) (*gateway.Gateway, error) {
+	backend, err := gateway.ProxyTo("backend", backendURL)
+	if err != nil {
+		return nil, err
 	}
+	return gateway.New([]gateway.Route{
+		{Path: "/api/*", Upstream: backend, Access: gateway.Protected},
+		{Path: "/health", Upstream: backend, Access: gateway.Public, Rate: gateway.RateNone},
+	},
+		gateway.WithVerifier(v),
+		gateway.WithRateLimits(gateway.DefaultLimits(), gateway.NewMemoryLimiter()),
+		gateway.RequireRole("/api/admin", "admin"),
+		gateway.WithMiddleware(tenantHeader, forwardIdentity),
+	)
 }
 
-// masterAdmin accepts administrators of every realm: the master realm's
-// admins.
-func masterAdmin(p *iam.Principal, _ string) bool { return p.IsMasterAdmin() }
-
-// administersPathRealm accepts, on /admin/realms/{realm}/..., callers who
-// may administer {realm}; on /admin/realms itself, master admins.
-func administersPathRealm(p *iam.Principal, clean string) bool {
-	rest, ok := strings.CutPrefix(clean, "/admin/realms/")
-	if !ok {
-		return p.IsMasterAdmin()
-	}
-	name, _, _ := strings.Cut(rest, "/")
-	realm := iam.Realm(name)
-	return realm.Validate() == nil && p.CanAdminister(realm)
-}
-
-// Identity headers the gateway sets for the backend. Callers cannot forge
-// them: the gateway deletes any they send.
+// Headers between the caller, this gateway and the backend.
 const (
+	headerTenant  = "X-Tenant"
 	headerSubject = "X-Auth-Subject"
 	headerRealm   = "X-Auth-Realm"
 	headerClient  = "X-Auth-Client"
 	headerRoles   = "X-Auth-Roles"
 )
 
-// gateway chains the middlewares in front of a reverse proxy to target.
-func gateway(v *authverify.Verifier, policy []rule, target *url.URL) http.Handler {
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	return iamhttp.Chain(proxy,
-		cleanPathOnly,
-		stripIdentityHeaders,
-		v.Middleware, // verifies a bearer token when present; 401 for a bad one
-		authorize(policy),
-		forwardIdentity,
-	)
-}
-
-// cleanPathOnly refuses (400) a request whose path is not in its clean form,
-// so that the path authorize decides on is the path the backend serves: no
-// empty, "." or ".." segments, no percent-encoded "/", "\", "." or "%"
-// (which a backend might decode into one of those), no backslash and no
-// control character. A trailing slash is kept: "/orders/" is clean.
-func cleanPathOnly(next http.Handler) http.Handler {
+// tenantHeader requires authenticated requests to name their tenant in
+// X-Tenant (400 without it) and the tenant to be the principal's realm
+// (403 otherwise), unless the principal is a master administrator.
+// Anonymous requests (public routes) pass: they reach no tenant's data.
+func tenantHeader(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isClean(r.URL) {
-			iamhttp.Error(w, r, iam.Invalidf("path", "request path is not in its clean form"))
+		p := iam.PrincipalFrom(r.Context())
+		if p == nil {
+			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r)
+		tenant, err := iam.ParseRealm(r.Header.Get(headerTenant))
+		switch {
+		case err != nil:
+			iamhttp.Error(w, r, iam.Invalidf("X-Tenant", "the X-Tenant header must name the tenant"))
+		case tenant != p.Realm && !p.IsMasterAdmin():
+			iamhttp.Error(w, r, iam.Errorf(iam.CodeForbidden, "the token was not issued for tenant %s", tenant))
+		default:
+			next.ServeHTTP(w, r)
+		}
 	})
 }
 
-// isClean reports whether u's path is absolute and canonical (see
-// cleanPathOnly).
-func isClean(u *url.URL) bool {
-	p := u.Path
-	if !strings.HasPrefix(p, "/") {
-		return false
-	}
-	raw := strings.ToLower(u.EscapedPath())
-	for _, enc := range []string{"%2f", "%5c", "%2e", "%25"} {
-		if strings.Contains(raw, enc) {
-			return false
-		}
-	}
-	for _, c := range p {
-		if c == '\\' || c < 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	want := path.Clean(p)
-	if strings.HasSuffix(p, "/") && want != "/" {
-		want += "/"
-	}
-	return p == want
-}
-
-// stripIdentityHeaders removes identity headers a caller tried to send.
-func stripIdentityHeaders(next http.Handler) http.Handler {
+// forwardIdentity replaces the identity headers with the verified
+// principal's (none for anonymous requests), so the backend can trust them.
+func forwardIdentity(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, h := range []string{headerSubject, headerRealm, headerClient, headerRoles} {
 			r.Header.Del(h)
 		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// authorize applies the first rule matching the (clean) path: 401 without
-// a principal, 403 when the rule does not allow the caller, 404 when no rule
-// matches.
-func authorize(policy []rule) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p := iam.PrincipalFrom(r.Context())
-			for _, rl := range policy {
-				if !rl.matches(r.URL.Path) {
-					continue
-				}
-				switch {
-				case p == nil:
-					iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "a bearer token is required"))
-				case !rl.allow(p, r.URL.Path):
-					iamhttp.Error(w, r, iam.Errorf(iam.CodeForbidden, "not allowed"))
-				default:
-					next.ServeHTTP(w, r)
-				}
-				return
-			}
-			iamhttp.Error(w, r, iam.Errorf(iam.CodeNotFound, "no route"))
-		})
-	}
-}
-
-// forwardIdentity passes the verified principal to the backend.
-func forwardIdentity(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := iam.PrincipalFrom(r.Context()); p != nil {
 			r.Header.Set(headerSubject, p.Subject)
 			r.Header.Set(headerRealm, string(p.Realm))

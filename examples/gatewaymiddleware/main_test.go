@@ -79,53 +79,48 @@ func TestGateway(t *testing.T) {
 	iss := issuer(t)
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]string{
-			"path": r.URL.Path, "subject": r.Header.Get(headerSubject), "realm": r.Header.Get(headerRealm),
-			"client": r.Header.Get(headerClient), "roles": r.Header.Get(headerRoles),
+			"path": r.URL.Path, "tenant": r.Header.Get(headerTenant), "subject": r.Header.Get(headerSubject),
+			"realm": r.Header.Get(headerRealm), "client": r.Header.Get(headerClient), "roles": r.Header.Get(headerRoles),
 		})
 	}))
 	t.Cleanup(backend.Close)
-	target, _ := url.Parse(backend.URL)
 	v, err := authverify.New(context.Background(), iss.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(gateway(v, defaultPolicy("shop"), target))
+	g, err := newGateway(v, backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(g)
 	t.Cleanup(gw.Close)
 	ops, app := token(t, iss.URL, "shop", "ops"), token(t, iss.URL, "shop", "app")
 	intruder, root := token(t, iss.URL, "evil", "intruder"), token(t, iss.URL, "master", "root")
 
 	tests := []struct {
-		name   string
-		path   string
-		token  string
-		spoof  bool
-		status int
-		client string // the client the backend sees on 200
+		name, path, token, tenant string
+		spoof                     bool
+		status                    int
+		client, forwarded         string // on 200: the caller and the path the backend sees
 	}{
-		{"NoTokenIs401", "/orders", "", false, 401, ""},
-		{"GarbageTokenIs401", "/orders", "not-a-jwt", false, 401, ""},
-		{"CallerOfTheRealmReachesOrders", "/orders", app, false, 200, "app"},
-		{"TrailingSlashIsClean", "/orders/", app, false, 200, "app"},
-		{"ForgedIdentityHeadersAreReplaced", "/orders", app, true, 200, "app"},
-		{"CallerOfAnotherRealmIsRefused", "/orders", intruder, false, 403, ""},
-		{"AdminPathNeedsAdministrator", "/admin/realms/shop/users", app, false, 403, ""},
-		{"RealmAdminAdministersItsRealm", "/admin/realms/shop/users", ops, false, 200, "ops"},
-		{"RealmAdminCannotAdministerAnotherRealm", "/admin/realms/evil/users", ops, false, 403, ""},
-		{"AdminOfAnotherRealmIsRefused", "/admin/realms/shop/users", intruder, false, 403, ""},
-		{"MasterAdminAdministersEveryRealm", "/admin/realms/shop/users", root, false, 200, "root"},
-		{"RealmListNeedsMasterAdmin", "/admin/realms", ops, false, 403, ""},
-		{"OtherAdminPathsNeedMasterAdmin", "/admin/metrics", ops, false, 403, ""},
-		{"MasterAdminReachesOtherAdminPaths", "/admin/metrics", root, false, 200, "root"},
-		{"AdminPrefixWithoutSlashIsProtected", "/admin", app, false, 403, ""},
-		{"InvalidRealmInPathIsRefused", "/admin/realms/-/users", ops, false, 403, ""},
-		{"SegmentPrefixIsNotAdmin", "/administrators", app, false, 200, "app"},
-		{"DoubleSlashIsRefused", "//admin/realms/shop/users", app, false, 400, ""},
-		{"DotDotIsRefused", "/x/../admin/realms/shop/users", app, false, 400, ""},
-		{"DotIsRefused", "/admin/./realms/shop/users", app, false, 400, ""},
-		{"EncodedDotDotIsRefused", "/x/%2e%2E/admin/realms/shop/users", app, false, 400, ""},
-		{"EncodedSlashIsRefused", "/admin%2Frealms%2fshop/users", app, false, 400, ""},
-		{"EncodedBackslashIsRefused", "/x%5c..%5cadmin/realms/shop/users", app, false, 400, ""},
-		{"DoubleEncodingIsRefused", "/x/%252e%252e/admin/realms/shop/users", app, false, 400, ""},
+		{"NoTokenIs401", "/api/orders", "", "shop", false, 401, "", ""},
+		{"GarbageTokenIs401", "/api/orders", "not-a-jwt", "shop", false, 401, "", ""},
+		{"CallerOfTheTenantReachesItsOrders", "/api/orders", app, "shop", false, 200, "app", "/api/orders"},
+		{"ForgedIdentityHeadersAreReplaced", "/api/orders", app, "shop", true, 200, "app", "/api/orders"},
+		{"MissingTenantIs400", "/api/orders", app, "", false, 400, "", ""},
+		{"MalformedTenantIs400", "/api/orders", app, "no such tenant!", false, 400, "", ""},
+		{"AnotherTenantIsForbidden", "/api/orders", app, "evil", false, 403, "", ""},
+		{"AnIntruderCannotNameItsVictim", "/api/orders", intruder, "shop", false, 403, "", ""},
+		{"AnIntruderReachesOnlyItsOwnTenant", "/api/orders", intruder, "evil", false, 200, "intruder", "/api/orders"},
+		{"MasterAdminActsForAnyTenant", "/api/orders", root, "shop", false, 200, "root", "/api/orders"},
+		{"AdminPathNeedsTheAdminRole", "/api/admin/users", app, "shop", false, 403, "", ""},
+		{"RealmAdminIsNotAdmin", "/api/admin/users", ops, "shop", false, 403, "", ""},
+		{"AdminOfTheTenantReachesAdmin", "/api/admin/users", intruder, "evil", false, 200, "intruder", "/api/admin/users"},
+		{"PathsAreCleanedBeforePolicies", "//api/orders/../admin/users", app, "shop", false, 403, "", ""},
+		{"CleanedPathIsForwarded", "//api/x/../orders/", app, "shop", false, 200, "app", "/api/orders"},
+		{"NoRouteOutsideTheAPI", "/api/../internal/secrets", app, "shop", false, 404, "", ""},
+		{"EncodedSlashIsRefused", "/api%2Forders", app, "shop", false, 400, "", ""},
+		{"HealthIsPublic", "/health", "", "", false, 200, "", "/health"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,9 +128,13 @@ func TestGateway(t *testing.T) {
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
 			}
+			if tt.tenant != "" {
+				req.Header.Set(headerTenant, tt.tenant)
+			}
 			if tt.spoof {
 				req.Header.Set(headerClient, "ops")
 				req.Header.Set(headerRoles, "admin")
+				req.Header.Set(headerRealm, "master")
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -150,15 +149,24 @@ func TestGateway(t *testing.T) {
 			}
 			var seen map[string]string
 			_ = json.NewDecoder(resp.Body).Decode(&seen)
+			if seen["path"] != tt.forwarded || seen["client"] != tt.client {
+				t.Fatalf("backend saw %+v, want client %q on %s", seen, tt.client, tt.forwarded)
+			}
+			if tt.client == "" {
+				if seen["subject"] != "" || seen["roles"] != "" {
+					t.Fatalf("an anonymous request carried identity: %+v", seen)
+				}
+				return
+			}
 			var want []string
+			var realm string
 			for _, c := range testClients {
 				if c.clientID == tt.client {
-					want = c.roles
+					want, realm = c.roles, c.realm
 				}
 			}
-			if seen["path"] != tt.path || seen["client"] != tt.client || seen["subject"] == "" ||
-				!sameRoles(seen["roles"], want) {
-				t.Fatalf("backend saw %+v, want client %s with roles %v on %s", seen, tt.client, want, tt.path)
+			if seen["subject"] == "" || seen["realm"] != realm || seen["tenant"] != tt.tenant || !sameRoles(seen["roles"], want) {
+				t.Fatalf("backend saw %+v, want %s of %s with roles %v for tenant %s", seen, tt.client, realm, want, tt.tenant)
 			}
 		})
 	}
@@ -174,4 +182,14 @@ func sameRoles(header string, want []string) bool {
 		}
 	}
 	return true
+}
+
+func TestRunNeedsItsSettings(t *testing.T) {
+	if err := run(context.Background(), func(string) string { return "" }); err == nil {
+		t.Fatal("run without ISSUER_BASE and BACKEND_URL succeeded")
+	}
+	env := map[string]string{"ISSUER_BASE": "http://issuer.test", "BACKEND_URL": "ftp://backend"}
+	if err := run(context.Background(), func(k string) string { return env[k] }); err == nil {
+		t.Fatal("run with a non-http backend succeeded")
+	}
 }
