@@ -24,7 +24,9 @@ func self(w http.ResponseWriter, r *http.Request) (iam.Realm, string, bool) {
 		iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required"))
 		return "", "", false
 	case p.Realm != realm:
-		iamhttp.Error(w, r, iam.NotFoundf("account not found"))
+		// As the gateway (and the all-in-one behind its chain) answers it:
+		// the same whether the service is reached through them or not.
+		iamhttp.Error(w, r, iam.Errorf(iam.CodeForbidden, "the token was issued by another realm"))
 		return "", "", false
 	}
 	return realm, p.Subject, true

@@ -34,12 +34,12 @@ func TestAccount(t *testing.T) {
 	t.Run("Anonymous", func(t *testing.T) {
 		wantError(t, f.do(nil, "GET", "/realms/acme/account", nil), 401, iam.CodeUnauthenticated, "")
 	})
-	t.Run("PrincipalOfAnotherRealm", func(t *testing.T) {
+	t.Run("PrincipalOfAnotherRealmIs403AsAtTheGateway", func(t *testing.T) {
 		stranger := &iam.Principal{Subject: id, Realm: "other"}
-		wantError(t, f.do(stranger, "GET", "/realms/acme/account", nil), 404, iam.CodeNotFound, "")
-		wantError(t, f.do(me, "GET", "/realms/other/account", nil), 404, iam.CodeNotFound, "")
+		wantError(t, f.do(stranger, "GET", "/realms/acme/account", nil), 403, iam.CodeForbidden, "")
+		wantError(t, f.do(me, "GET", "/realms/other/account", nil), 403, iam.CodeForbidden, "")
 		wantError(t, f.do(me, "POST", "/realms/other/account/credentials/password",
-			map[string]string{"currentPassword": "alice-pw", "newPassword": "x", "confirmation": "x"}), 404, iam.CodeNotFound, "")
+			map[string]string{"currentPassword": "alice-pw", "newPassword": "x", "confirmation": "x"}), 403, iam.CodeForbidden, "")
 	})
 	t.Run("ServiceAccountHasNoAccount", func(t *testing.T) {
 		sa := &iam.Principal{Subject: "service-account-123", Realm: "acme", ClientID: "app"}
