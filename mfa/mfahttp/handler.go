@@ -48,26 +48,6 @@ func NewHandler(svc *mfa.Service, opts ...Option) *Handler {
 // ServeHTTP serves the routes of Mount.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
 
-// self returns the realm and the calling user: 401 without a principal, 404
-// when the principal belongs to another realm.
-func self(w http.ResponseWriter, r *http.Request) (iam.Realm, *iam.Principal, bool) {
-	realm, err := iamhttp.Realm(r)
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return "", nil, false
-	}
-	p := iam.PrincipalFrom(r.Context())
-	switch {
-	case p == nil || p.Subject == "":
-		iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required"))
-		return "", nil, false
-	case p.Realm != realm:
-		iamhttp.Error(w, r, iam.NotFoundf("account not found"))
-		return "", nil, false
-	}
-	return realm, p, true
-}
-
 // secret writes v as JSON that must not be cached: it carries a secret.
 func secret(w http.ResponseWriter, v any) {
 	w.Header().Set("Cache-Control", "no-store")
@@ -76,7 +56,7 @@ func secret(w http.ResponseWriter, v any) {
 }
 
 func (h *Handler) accountFactors(w http.ResponseWriter, r *http.Request) {
-	realm, p, ok := self(w, r)
+	realm, p, ok := iamhttp.AccountCaller(w, r)
 	if !ok {
 		return
 	}
@@ -94,7 +74,7 @@ type startRequest struct {
 }
 
 func (h *Handler) startTOTP(w http.ResponseWriter, r *http.Request) {
-	realm, p, ok := self(w, r)
+	realm, p, ok := iamhttp.AccountCaller(w, r)
 	if !ok {
 		return
 	}
@@ -120,7 +100,7 @@ type confirmRequest struct {
 }
 
 func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request) {
-	realm, p, ok := self(w, r)
+	realm, p, ok := iamhttp.AccountCaller(w, r)
 	if !ok {
 		return
 	}
@@ -146,7 +126,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deleteOwnFactor(w http.ResponseWriter, r *http.Request) {
-	realm, p, ok := self(w, r)
+	realm, p, ok := iamhttp.AccountCaller(w, r)
 	if !ok {
 		return
 	}
@@ -163,7 +143,7 @@ type recoveryCodesAnswer struct {
 }
 
 func (h *Handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
-	realm, p, ok := self(w, r)
+	realm, p, ok := iamhttp.AccountCaller(w, r)
 	if !ok {
 		return
 	}

@@ -195,8 +195,8 @@ func TestAccountAPIIsTheCallersOwn(t *testing.T) {
 	f := newFixture(t)
 	wantError(t, f.do(nil, "GET", "/realms/acme/account/mfa", nil), 401, iam.CodeUnauthenticated, "")
 	wantError(t, f.do(nil, "POST", "/realms/acme/account/mfa/totp", nil), 401, iam.CodeUnauthenticated, "")
-	wantError(t, f.do(betaUser, "GET", "/realms/acme/account/mfa", nil), 404, iam.CodeNotFound, "")
-	wantError(t, f.do(betaUser, "POST", "/realms/acme/account/mfa/totp", nil), 404, iam.CodeNotFound, "")
+	wantError(t, f.do(betaUser, "GET", "/realms/acme/account/mfa", nil), 403, iam.CodeForbidden, "")
+	wantError(t, f.do(betaUser, "POST", "/realms/acme/account/mfa/totp", nil), 403, iam.CodeForbidden, "")
 	_, id := f.enrol()
 	// Another user of acme does not see or remove alice's factors.
 	bob := &iam.Principal{Subject: "bob-id", Realm: "acme"}

@@ -3,32 +3,11 @@ package sessionhttp
 import (
 	"net/http"
 
-	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
-// self returns the realm and the calling user's principal: 401 without a
-// user principal, 404 when the principal belongs to another realm.
-func self(w http.ResponseWriter, r *http.Request) (iam.Realm, *iam.Principal, bool) {
-	realm, err := iamhttp.Realm(r)
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return "", nil, false
-	}
-	p := iam.PrincipalFrom(r.Context())
-	switch {
-	case p == nil || p.Subject == "":
-		iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required"))
-		return "", nil, false
-	case p.Realm != realm:
-		iamhttp.Error(w, r, iam.NotFoundf("account not found"))
-		return "", nil, false
-	}
-	return realm, p, true
-}
-
 func (h *Handler) accountSessions(w http.ResponseWriter, r *http.Request) {
-	realm, p, ok := self(w, r)
+	realm, p, ok := iamhttp.AccountCaller(w, r)
 	if !ok {
 		return
 	}
@@ -45,7 +24,7 @@ func (h *Handler) accountSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deleteAccountSession(w http.ResponseWriter, r *http.Request) {
-	realm, p, ok := self(w, r)
+	realm, p, ok := iamhttp.AccountCaller(w, r)
 	if !ok {
 		return
 	}

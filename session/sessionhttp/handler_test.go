@@ -133,7 +133,7 @@ func TestAccountSessionsAreTheCallersOwn(t *testing.T) {
 		t.Fatal("DELETE /account/sessions/{sid} ended the wrong session")
 	}
 	f.must(nil, 401, "GET", "/realms/acme/account/sessions", nil)
-	f.must(alice, 404, "GET", "/realms/beta/account/sessions", nil)
+	f.must(alice, 403, "GET", "/realms/beta/account/sessions", nil) // as at the gateway
 	f.must(alice, 400, "GET", "/realms/Bad_Realm/account/sessions", nil)
 }
 

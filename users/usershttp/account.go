@@ -10,30 +10,8 @@ import (
 	"github.com/opengate-iam/opengate/users"
 )
 
-// self returns the realm and the id of the calling user: 401 without a
-// principal, 404 when the principal belongs to another realm.
-func self(w http.ResponseWriter, r *http.Request) (iam.Realm, string, bool) {
-	realm, err := iamhttp.Realm(r)
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return "", "", false
-	}
-	p := iam.PrincipalFrom(r.Context())
-	switch {
-	case p == nil || p.Subject == "":
-		iamhttp.Error(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required"))
-		return "", "", false
-	case p.Realm != realm:
-		// As the gateway (and the all-in-one behind its chain) answers it:
-		// the same whether the service is reached through them or not.
-		iamhttp.Error(w, r, iam.Errorf(iam.CodeForbidden, "the token was issued by another realm"))
-		return "", "", false
-	}
-	return realm, p.Subject, true
-}
-
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
-	realm, id, ok := self(w, r)
+	realm, id, ok := accountCaller(w, r)
 	if !ok {
 		return
 	}
@@ -46,7 +24,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
-	realm, id, ok := self(w, r)
+	realm, id, ok := accountCaller(w, r)
 	if !ok {
 		return
 	}
@@ -91,7 +69,7 @@ type passwordChange struct {
 }
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	realm, id, ok := self(w, r)
+	realm, id, ok := accountCaller(w, r)
 	if !ok {
 		return
 	}
@@ -120,4 +98,14 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 type passwordChanged struct {
 	OtherSessionsSignedOut bool   `json:"otherSessionsSignedOut"`
 	Message                string `json:"message"`
+}
+
+// accountCaller returns the path's realm and the calling user's id
+// (iamhttp.AccountCaller).
+func accountCaller(w http.ResponseWriter, r *http.Request) (iam.Realm, string, bool) {
+	realm, p, ok := iamhttp.AccountCaller(w, r)
+	if !ok {
+		return "", "", false
+	}
+	return realm, p.Subject, true
 }
