@@ -39,8 +39,8 @@ type ClientAuthenticator interface {
 // Authenticate returns the user whose username or email is usernameOrEmail
 // when password is theirs and the user is enabled; unknown users, wrong
 // passwords and disabled users all give the same CodeUnauthenticated error,
-// whose cause (errors.Is) may be users.ErrUnknownUser or users.ErrDisabled to
-// name the auth.login.failure reason. Get returns a user by id (CodeNotFound
+// whose cause may be a *users.LoginFailure naming the auth.login.failure
+// reason (users.LoginFailureReason). Get returns a user by id (CodeNotFound
 // if absent).
 type UserAuthenticator interface {
 	Authenticate(ctx context.Context, realm iam.Realm, usernameOrEmail, password string) (users.User, error)

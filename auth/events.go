@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/users"
@@ -14,9 +13,9 @@ const (
 	// disabled user, when the user service does not say which).
 	ReasonInvalidCredentials = "invalid_credentials"
 	// ReasonUserNotFound: no user has that username or email
-	// (users.ErrUnknownUser).
+	// (users.FailureUnknownUser).
 	ReasonUserNotFound = "user_not_found"
-	// ReasonUserDisabled: the user is disabled (users.ErrDisabled).
+	// ReasonUserDisabled: the user is disabled (users.FailureDisabled).
 	ReasonUserDisabled = "user_disabled"
 	// ReasonUserTemporarilyDisabled: the user is locked out by brute-force
 	// protection (the password may have been right).
@@ -66,12 +65,12 @@ type LogoutEvent struct {
 }
 
 // failureReason names the reason of a failed UserAuthenticator.Authenticate
-// from the users service's causes (errors.Is).
+// from the users service's LoginFailure in err's chain.
 func failureReason(err error) string {
-	switch {
-	case errors.Is(err, users.ErrUnknownUser):
+	switch users.LoginFailureReason(err) {
+	case users.FailureUnknownUser:
 		return ReasonUserNotFound
-	case errors.Is(err, users.ErrDisabled):
+	case users.FailureDisabled:
 		return ReasonUserDisabled
 	default:
 		return ReasonInvalidCredentials

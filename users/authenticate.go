@@ -12,18 +12,57 @@ import (
 	"github.com/opengate-iam/opengate/users/password"
 )
 
-// Reasons for a failed Authenticate. Callers see one error — CodeUnauthenticated
-// with the message AuthFailedMessage — whatever the reason; the reason is the
-// error's cause, for the auth service's failure events only:
+// LoginFailure is the cause of every failed Authenticate: callers see one
+// error — CodeUnauthenticated with the message AuthFailedMessage — whatever
+// the reason, and the reason is data of this typed error in its chain, for
+// the auth service's failure events only:
 //
-//	if errors.Is(err, users.ErrDisabled) { reason = "user_disabled" }
+//	switch users.LoginFailureReason(err) { case users.FailureDisabled: ... }
+//
+// errors.Is(err, users.ErrDisabled) works too: LoginFailures with the same
+// Reason are equal.
+type LoginFailure struct {
+	Reason FailureReason
+}
+
+// FailureReason says why a password login failed. Its values are the wire
+// values of user-service's internal API: append only.
+type FailureReason string
+
+// Reasons of a LoginFailure.
+const (
+	// FailureUnknownUser: no user has that username (or email).
+	FailureUnknownUser FailureReason = "unknown_user"
+	// FailureBadCredentials: the password is wrong, or the user has none.
+	FailureBadCredentials FailureReason = "invalid_credentials"
+	// FailureDisabled: the password is right but the user is disabled.
+	FailureDisabled FailureReason = "user_disabled"
+)
+
+// Error names the reason (for logs; callers never see it).
+func (e *LoginFailure) Error() string { return "users: login failed: " + string(e.Reason) }
+
+// Is reports whether target is a LoginFailure with the same Reason.
+func (e *LoginFailure) Is(target error) bool {
+	t, ok := target.(*LoginFailure)
+	return ok && t.Reason == e.Reason
+}
+
+// LoginFailureReason returns the Reason of the LoginFailure in err's chain,
+// or "" if there is none.
+func LoginFailureReason(err error) FailureReason {
+	var f *LoginFailure
+	if errors.As(err, &f) {
+		return f.Reason
+	}
+	return ""
+}
+
+// One LoginFailure per reason, for errors.Is.
 var (
-	// ErrUnknownUser: no user has that username (or email).
-	ErrUnknownUser = errors.New("users: unknown user")
-	// ErrBadCredentials: the password is wrong, or the user has none.
-	ErrBadCredentials = errors.New("users: invalid credentials")
-	// ErrDisabled: the password is right but the user is disabled.
-	ErrDisabled = errors.New("users: user disabled")
+	ErrUnknownUser    = &LoginFailure{Reason: FailureUnknownUser}
+	ErrBadCredentials = &LoginFailure{Reason: FailureBadCredentials}
+	ErrDisabled       = &LoginFailure{Reason: FailureDisabled}
 )
 
 // AuthFailedMessage is the message of every failed Authenticate.

@@ -231,3 +231,26 @@ func median(d []time.Duration) time.Duration {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
 }
+
+func TestLoginFailureReasonIsDataOfTheError(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want users.FailureReason
+	}{
+		{"unknown user", &iam.Error{Code: iam.CodeUnauthenticated, Err: users.ErrUnknownUser}, users.FailureUnknownUser},
+		{"disabled, wrapped twice", iam.Wrap("op", &iam.Error{Code: iam.CodeUnauthenticated, Err: users.ErrDisabled}), users.FailureDisabled},
+		{"a LoginFailure built from the wire", &users.LoginFailure{Reason: users.FailureBadCredentials}, users.FailureBadCredentials},
+		{"another error", iam.ErrUnavailable, ""},
+		{"nil", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := users.LoginFailureReason(tc.err); got != tc.want {
+				t.Fatalf("reason = %q, want %q", got, tc.want)
+			}
+			if tc.want != "" && !errors.Is(tc.err, &users.LoginFailure{Reason: tc.want}) {
+				t.Fatal("errors.Is does not match a LoginFailure of the same reason")
+			}
+		})
+	}
+}

@@ -26,5 +26,5 @@
 //		users.NewCredential{Value: "correct horse battery staple"})
 //	...
 //	u, err = svc.Authenticate(ctx, "acme", "alice", attempt)
-//	if errors.Is(err, iam.ErrUnauthenticated) { ... } // errors.Is(err, users.ErrDisabled) for events
+//	if errors.Is(err, iam.ErrUnauthenticated) { ... } // users.LoginFailureReason(err) for events
 package users

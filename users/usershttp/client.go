@@ -19,8 +19,8 @@ import (
 // Find — and CompleteRequiredAction for the MFA service, with the same
 // contracts as *users.Service's — so the microservices
 // wire it where the all-in-one binary wires the Service. A failed
-// Authenticate carries the same cause (users.ErrUnknownUser,
-// users.ErrBadCredentials, users.ErrDisabled) as in process. A Client is
+// Authenticate carries the same cause (a *users.LoginFailure with its
+// Reason) as in process. A Client is
 // safe for concurrent use.
 type Client struct {
 	hc     *http.Client // set by options, nil for the default
@@ -128,12 +128,8 @@ func authError(op string, resp *http.Response) error {
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&f)
 	var cause error
 	switch f.Reason {
-	case reasonUnknownUser:
-		cause = users.ErrUnknownUser
-	case reasonBadCredentials:
-		cause = users.ErrBadCredentials
-	case reasonDisabled:
-		cause = users.ErrDisabled
+	case reasonUnknownUser, reasonBadCredentials, reasonDisabled:
+		cause = &users.LoginFailure{Reason: users.FailureReason(f.Reason)}
 	default:
 		return &iam.Error{Code: iam.CodeInternal, Op: op, Message: "user service refused the call", Err: iam.Errorf(iam.CodeUnauthenticated, "%s", resp.Status)}
 	}

@@ -2,7 +2,6 @@ package usershttp
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -15,9 +14,9 @@ import (
 // Failure reasons on the internal authenticate endpoint, so that a remote
 // caller can tell them apart as an in-process one does with errors.Is.
 const (
-	reasonUnknownUser    = "unknown_user"
-	reasonBadCredentials = "invalid_credentials"
-	reasonDisabled       = "user_disabled"
+	reasonUnknownUser    = string(users.FailureUnknownUser)
+	reasonBadCredentials = string(users.FailureBadCredentials)
+	reasonDisabled       = string(users.FailureDisabled)
 )
 
 // credentialsRequest is the body of the internal authenticate and lookup
@@ -51,12 +50,9 @@ func (h *Handler) internalAuthenticate(w http.ResponseWriter, r *http.Request) {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		reason := reasonBadCredentials
-		switch {
-		case errors.Is(err, users.ErrUnknownUser):
-			reason = reasonUnknownUser
-		case errors.Is(err, users.ErrDisabled):
-			reason = reasonDisabled
+		reason := string(users.LoginFailureReason(err))
+		if reason == "" {
+			reason = reasonBadCredentials
 		}
 		msg := iam.ErrorMessage(err)
 		iamhttp.JSON(w, http.StatusUnauthorized, authFailure{ErrorBody: iamhttp.ErrorBody{Error: string(iam.CodeUnauthenticated),
