@@ -33,10 +33,14 @@ func TestFrontServesTheAPI(t *testing.T) {
 	counter := prometheus.NewCounter(prometheus.CounterOpts{Name: "front_requests_total", Help: "Requests the front saw."})
 	var given http.Handler
 	rt := routing.Routes{
-		Metrics:  "test",
-		Public:   func(r chi.Router) { r.Get("/public", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "public") }) },
+		Metrics: "test",
+		Public: func(r chi.Router) {
+			r.Get("/public", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "public") })
+		},
 		Verifier: v,
-		Verified: func(r chi.Router) { r.Get("/verified", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "verified") }) },
+		Verified: func(r chi.Router) {
+			r.Get("/verified", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "verified") })
+		},
 		Front: func(routes http.Handler) http.Handler {
 			given = routes
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
