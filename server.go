@@ -278,7 +278,11 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	s.Verifier, err = authverify.New(ctx, cfg.IssuerBase,
 		authverify.WithKeySource(authverify.NewLocalKeys(s.Auth.JWKS, 0)),
 		authverify.WithRealmIDs(s.Auth),
-		authverify.WithRevocationChecker(auth.Revocations{Store: tokenStore}))
+		authverify.WithRevocationChecker(auth.Revocations{Store: tokenStore}),
+		// The gateway chain and the routes behind it verify each token:
+		// the second time (and every later request with the same token)
+		// skips the signature, never the other checks.
+		authverify.WithTokenCache(0))
 	if err != nil {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
 	}

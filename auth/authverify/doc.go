@@ -28,6 +28,11 @@
 // (*auth.Service).JWKS and WithRealmIDs(authService) read the realm's
 // current id on every token.
 //
+// WithTokenCache keeps accepted tokens (by their SHA-256), so a token
+// presented again skips parsing and signature verification; expiry, the
+// signing key, the realm's current id and the revocation list are still
+// checked on every use. The gateway uses it.
+//
 // The package depends only on the standard library, jwx, google/uuid and
 // OpenGate's light packages (iam, iam/iamhttp, auth/authjwt).
 //

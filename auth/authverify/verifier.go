@@ -52,6 +52,7 @@ type Verifier struct {
 	audience string
 	clock    func() time.Time
 
+	tokens      *tokenCache // nil without WithTokenCache
 	mu          sync.Mutex
 	lastRefresh map[iam.Realm]time.Time
 	deleted     map[string]time.Time // realm id → when its realm.deleted was seen
@@ -155,6 +156,19 @@ func (v *Verifier) VerifyForRealm(ctx context.Context, raw string, realm iam.Rea
 var errUnknownRealm = &authjwt.Error{Reason: authjwt.ReasonIssuer}
 
 func (v *Verifier) verify(ctx context.Context, raw string) (*iam.Principal, error) {
+	if v.tokens == nil {
+		return v.verifyFully(ctx, [32]byte{}, raw)
+	}
+	k := cacheKey(raw)
+	if e, ok := v.tokens.get(k); ok {
+		return v.reverify(ctx, k, raw, e)
+	}
+	return v.verifyFully(ctx, k, raw)
+}
+
+// verifyFully parses and verifies raw, and caches it when accepted (k is
+// its cache key, unused without a cache).
+func (v *Verifier) verifyFully(ctx context.Context, k [32]byte, raw string) (*iam.Principal, error) {
 	tok, err := authjwt.Parse(raw)
 	if err != nil {
 		return nil, err
@@ -193,6 +207,10 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*iam.Principal, erro
 			return nil, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "revocation list unavailable", Err: err}
 		}
 		return nil, err
+	}
+	if v.tokens != nil {
+		key, _ := set.Key(tok.Header.Kid)
+		v.tokens.put(k, verifiedToken{claims: c, realm: realm, key: key}, want.Now)
 	}
 	return c.Principal(), nil
 }

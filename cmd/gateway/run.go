@@ -40,8 +40,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Each realm's keys come from auth-service itself, not through the
 	// public URL (which is this gateway); the issuer stays the public one.
 	auth := cfg.upstreams["auth"]
+	// A token presented again skips its signature check (not its expiry,
+	// key, realm or revocation checks): most requests reuse a token.
 	verifier, redisReady, err := srv.Verifier(ctx, cfg.Config,
-		authverify.WithKeySource(authverify.NewHTTPKeySource(ctx, auth, &http.Client{Timeout: 10 * time.Second})))
+		authverify.WithKeySource(authverify.NewHTTPKeySource(ctx, auth, &http.Client{Timeout: 10 * time.Second})),
+		authverify.WithTokenCache(0))
 	if err != nil {
 		return err
 	}
