@@ -127,7 +127,9 @@ func TestEveryAdminRouteIsAuthorized(t *testing.T) {
 		"POST /admin/realms/{realm}/keys/rotate", "GET /admin/realms/{realm}/clients/{id}/client-secret",
 		"DELETE /admin/realms/{realm}/sessions/{sid}", "POST /admin/realms/{realm}/logout-all",
 		"GET /admin/realms/{realm}/users/{id}/sessions", "GET /admin/realms/{realm}/client-session-stats",
-		"GET /admin/realms/{realm}/users/{id}/mfa", "DELETE /admin/realms/{realm}/users/{id}/mfa-lockout"} {
+		"GET /admin/realms/{realm}/users/{id}/mfa", "DELETE /admin/realms/{realm}/users/{id}/mfa-lockout",
+		"POST /admin/realms/{realm}/notifications/{id}/retry", "POST /admin/realms/{realm}/testSMTPConnection",
+		"PUT /admin/realms/{realm}/notification-templates/{kind}/{locale}"} {
 		if !strings.Contains(fmt.Sprint(routes), want) {
 			t.Fatalf("the walk misses %s", want)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/mfa"
+	"github.com/opengate-iam/opengate/notify"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/session"
@@ -111,6 +112,11 @@ type Config struct {
 	// internals.
 	SeparateManagement bool
 
+	// SMTP is the mail server of realms without smtpServer settings
+	// (OPENGATE_SMTP_*). Nil: their mail is written to Logger instead
+	// (notify.LogTransport), links included — for development only.
+	SMTP *notify.Server
+
 	// Logger receives the services' and background tasks' logs and the
 	// request log (default slog.Default()).
 	Logger *slog.Logger
@@ -141,6 +147,8 @@ type Options struct {
 	AuthHTTP []authhttp.Option
 	Sessions []session.Option
 	// MFA's options; mfa.WithSender delivers email codes (default: the
-	// log, without the code).
+	// notify service).
 	MFA []mfa.Option
+	// Notify's options (notify.WithRetry, notify.WithTransport, ...).
+	Notify []notify.Option
 }

@@ -18,7 +18,7 @@ func TestNewRefusesAnUnusableConfig(t *testing.T) {
 	bus := iambus.New()
 	t.Cleanup(func() { _ = bus.Close() })
 	pool := &pgxpool.Pool{} // never used: New refuses the Config first
-	all := &opengate.Databases{Realms: pool, Clients: pool, Users: pool, RBAC: pool, Auth: pool, MFA: pool}
+	all := &opengate.Databases{Realms: pool, Clients: pool, Users: pool, RBAC: pool, Auth: pool, MFA: pool, Notifications: pool}
 	tests := []struct {
 		name string
 		cfg  opengate.Config
@@ -33,6 +33,8 @@ func TestNewRefusesAnUnusableConfig(t *testing.T) {
 			Databases: &opengate.Databases{Realms: pool, Clients: pool, Users: pool, RBAC: pool}}, "Databases has no auth pool"},
 		{"DatabasesWithoutTheMFAPool", opengate.Config{IssuerBase: "http://id.test", SecretKey: make([]byte, 32),
 			Databases: &opengate.Databases{Realms: pool, Clients: pool, Users: pool, RBAC: pool, Auth: pool}}, "Databases has no mfa pool"},
+		{"DatabasesWithoutTheNotificationsPool", opengate.Config{IssuerBase: "http://id.test", SecretKey: make([]byte, 32),
+			Databases: &opengate.Databases{Realms: pool, Clients: pool, Users: pool, RBAC: pool, Auth: pool, MFA: pool}}, "Databases has no notifications pool"},
 		{"DatabasesWithoutSecretKey", opengate.Config{IssuerBase: "http://id.test", Databases: all}, "Config.SecretKey is required with Databases"},
 		{"MalformedSecretKey", opengate.Config{IssuerBase: "http://id.test", SecretKey: []byte("s3cr3t-k3y")}, "Config.SecretKey"},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/opengate-iam/opengate/auth/authpg"
 	"github.com/opengate-iam/opengate/clients/clientspg"
 	"github.com/opengate-iam/opengate/mfa/mfapg"
+	"github.com/opengate-iam/opengate/notify/notifypg"
 	"github.com/opengate-iam/opengate/rbac/rbacpg"
 	"github.com/opengate-iam/opengate/realms/realmspg"
 	"github.com/opengate-iam/opengate/users/userspg"
@@ -28,6 +29,9 @@ type Databases struct {
 	RBAC    *pgxpool.Pool
 	Auth    *pgxpool.Pool
 	MFA     *pgxpool.Pool
+	// Notifications is the notify service's delivery log
+	// (opengate_notifications).
+	Notifications *pgxpool.Pool
 }
 
 // serviceDatabase is one service's database: its name suffix, its pool in
@@ -47,6 +51,7 @@ func (d *Databases) list() []serviceDatabase {
 		{"rbac", &d.RBAC, rbacpg.Migrate},
 		{"auth", &d.Auth, authpg.Migrate},
 		{"mfa", &d.MFA, mfapg.Migrate},
+		{"notifications", &d.Notifications, notifypg.Migrate},
 	}
 }
 

@@ -16,8 +16,8 @@ import (
 // sealed with sealer) or in memory, verification state in Redis or in
 // memory, mfa.otp_sent through the database's outbox or the bus. It reads
 // realms from s.Realms and completes CONFIGURE_TOTP through s.Users once
-// that exists. Email codes go to cfg.Options.MFA's sender, else to the log
-// (mfa.LogSender, without the code).
+// that exists. Email codes go to cfg.Options.MFA's sender, else through the
+// notify service (s.Notify).
 func (s *Server) newMFA(cfg Config, sealer *iamcrypto.Sealer) (*mfa.Service, error) {
 	var (
 		store  mfa.Store
@@ -39,7 +39,7 @@ func (s *Server) newMFA(cfg Config, sealer *iamcrypto.Sealer) (*mfa.Service, err
 		state = mfaredis.New(rc, mfaredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")))
 	}
 	return mfa.New(store, state, s.Realms, append([]mfa.Option{
-		mfa.WithPublisher(events), mfa.WithLogger(s.log), mfa.WithSender(mfa.LogSender{Log: s.log}),
+		mfa.WithPublisher(events), mfa.WithLogger(s.log), mfa.WithSender(notifySender{s}),
 		mfa.WithRequiredActions(usersActions{s}),
 	}, cfg.Options.MFA...)...), nil
 }

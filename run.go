@@ -12,6 +12,7 @@ import (
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/tasks"
 	"github.com/opengate-iam/opengate/mfa"
+	"github.com/opengate-iam/opengate/notify"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbackafka"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
@@ -40,6 +41,7 @@ func (s *Server) eventConsumers() []consumer {
 		{"auth consumer", auth.Consumer, auth.Topics(), s.Auth.HandleEvent},
 		{"session consumer", session.Consumer, session.Topics(), s.Sessions.HandleEvent},
 		{"mfa consumer", mfa.Consumer, mfa.Topics(), s.MFA.HandleEvent},
+		{"notify consumer", notify.Consumer, notify.Topics(), s.Notify.HandleEvent},
 	}
 	if s.cacheSub == nil {
 		cs = append(cs, consumer{"token verifier realm events", authverify.CacheGroup("opengate", s.instance),
@@ -54,7 +56,8 @@ func (s *Server) eventConsumers() []consumer {
 // events to the bus), the event consumers (a deleted realm takes its users,
 // clients, roles and keys with it; a new realm gets its admin-cli client and
 // default roles; a login creates its session, a logout ends it), the relay of
-// session.terminated events the bus refused (session.Service.Run),
+// session.terminated events the bus refused (session.Service.Run), the
+// notify service's delivery worker (mail out, retries),
 // processed-events pruning and, with Config.CacheSubscriber, cross-replica
 // cache invalidation. A task that fails is logged and started
 // again after a backoff (one second doubling to a minute). Call Run once;
@@ -69,6 +72,8 @@ func (s *Server) Run(ctx context.Context) error {
 	// Publishes the session.terminated events the bus refused when their
 	// sessions ended.
 	group.Go("session event relay", s.Sessions.Run)
+	// Sends the mail the notify consumer recorded, and retries failures.
+	group.Go("notify delivery worker", s.Notify.Run)
 	for _, c := range s.consumers {
 		group.Go(c.name, func(ctx context.Context) error { return s.sub.Subscribe(ctx, c.group, c.topics, c.handle) })
 	}

@@ -32,6 +32,8 @@ import (
 	"github.com/opengate-iam/opengate/internal/routing"
 	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/mfa/mfahttp"
+	"github.com/opengate-iam/opengate/notify"
+	"github.com/opengate-iam/opengate/notify/notifyhttp"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbacmem"
@@ -69,6 +71,9 @@ type Server struct {
 	// MFA is the second-factor service: authenticator apps, recovery
 	// codes, email codes; the password grant asks it.
 	MFA *mfa.Service
+	// Notify sends the mail (welcome, verification, reset, alerts, email
+	// codes) and keeps the delivery log.
+	Notify *notify.Service
 
 	// Verifier checks bearer tokens issued by Auth; its Middleware
 	// protects custom routes (it puts the caller's iam.Principal in the
@@ -263,6 +268,9 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	}, opts.Users...)...)
 	// Sessions publish session.terminated straight to the bus: their store
 	// keeps an event that the bus refused until Run's relay publishes it.
+	if s.Notify, err = s.newNotify(cfg, links); err != nil {
+		return err
+	}
 	s.Sessions = session.New(sessions, s.Realms, append([]session.Option{
 		session.WithPublisher(s.pub), session.WithLogger(s.log),
 	}, opts.Sessions...)...)
@@ -361,6 +369,7 @@ func (s *Server) verified(r chi.Router) {
 	rbachttp.NewHandler(s.RBAC, rbachttp.WithAdminGuard(s.admin)).Mount(r)
 	sessionhttp.NewHandler(s.Sessions, sessionhttp.WithAdminGuard(s.admin)).Mount(r)
 	mfahttp.NewHandler(s.MFA, mfahttp.WithAdminGuard(s.admin)).Mount(r)
+	notifyhttp.NewHandler(s.Notify, notifyhttp.WithAdminGuard(s.admin)).Mount(r)
 }
 
 // GeneratedAdminPassword returns the password New generated for the

@@ -40,7 +40,9 @@ func embed(t *testing.T, cfg opengate.Config) embedded {
 	t.Cleanup(ts.Close)
 	cfg.IssuerBase = ts.URL
 	cfg.Admin = &opengate.Admin{Username: "admin", Password: adminPassword}
-	cfg.Logger = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := opengate.New(ctx, cfg)
 	if err != nil {
@@ -137,6 +139,7 @@ func postgresConfig(t *testing.T) opengate.Config {
 		Databases: &opengate.Databases{
 			Realms: iamtest.Postgres(t), Clients: iamtest.Postgres(t), Users: iamtest.Postgres(t),
 			RBAC: iamtest.Postgres(t), Auth: iamtest.Postgres(t), MFA: iamtest.Postgres(t),
+			Notifications: iamtest.Postgres(t),
 		},
 		SecretKey:   iamcrypto.GenerateKey(),
 		Redis:       rc,

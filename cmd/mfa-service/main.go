@@ -24,12 +24,14 @@
 //	OPENGATE_REALMS_URL, OPENGATE_USERS_URL
 //	                               the realm service (policies) and the user
 //	                               service (CONFIGURE_TOTP completed)
+//	OPENGATE_NOTIFY_URL            notification-service, which mails email codes
 //	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers
 //	OPENGATE_MFA_LOG_CODES         development only: log email codes in clear
+//	                               instead of mailing them
 //
-// Email codes are written to the log ("code sent to a…@example.com") until
-// the notification service delivers them. It serves /healthz, /readyz and
-// /metrics, and shuts down gracefully on SIGINT/SIGTERM.
+// Email codes are mailed by notification-service through its internal API
+// (notifyhttp.Client). It serves /healthz, /readyz and /metrics, and shuts
+// down gracefully on SIGINT/SIGTERM.
 package main
 
 import (

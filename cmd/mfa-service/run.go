@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -12,6 +13,7 @@ import (
 	"github.com/opengate-iam/opengate/mfa/mfakafka"
 	"github.com/opengate-iam/opengate/mfa/mfapg"
 	"github.com/opengate-iam/opengate/mfa/mfaredis"
+	"github.com/opengate-iam/opengate/notify/notifyhttp"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
@@ -100,7 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
 	svc := mfa.New(store, mfaredis.New(rdb, mfaredis.WithPrefix(cfg.RedisPrefix)), realmGetter,
 		mfa.WithPublisher(mfapg.NewOutbox(pool)), mfa.WithLogger(log),
-		mfa.WithSender(mfa.LogSender{Log: log, RevealCodes: cfg.logCodes}),
+		mfa.WithSender(sender(cfg, log)),
 		mfa.WithRequiredActions(usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)))
 
 	srv := boot.NewServer(serviceName, log)
@@ -134,4 +136,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Verifier: verifier,
 		Verified: mfahttp.NewHandler(svc, mfahttp.WithServiceToken(cfg.ServiceToken), mfahttp.WithAdminGuard(guard)).Mount,
 	})
+}
+
+// sender delivers email codes through notification-service's internal API
+// (OPENGATE_NOTIFY_URL), or, with OPENGATE_MFA_LOG_CODES for local
+// development, to the log in clear.
+func sender(cfg config, log *slog.Logger) mfa.Sender {
+	if cfg.logCodes {
+		return mfa.LogSender{Log: log, RevealCodes: true}
+	}
+	return notifyhttp.NewClient(cfg.Peers.Notify, cfg.ServiceToken)
 }

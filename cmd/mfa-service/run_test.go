@@ -169,9 +169,15 @@ func TestServes(t *testing.T) {
 		t.Fatalf("a wrong service token = %v", err)
 	}
 
-	// An email code: sent (to the log), recorded on Kafka without the code.
+	// An email code: mailed through the notify peer's internal API,
+	// recorded on Kafka without the code.
 	if err := remote.SendEmailOTP(ctx, "acme", alice, "alice@acme.test"); err != nil {
 		t.Fatal(err)
+	}
+	if mail := peers.Mail(); len(mail) != 1 || mail[0].To != "alice@acme.test" || mail[0].Kind != "email-otp" || len(mail[0].Secrets) != 1 {
+		t.Fatalf("mailed through notification-service: %+v", mail)
+	} else if _, err := remote.Verify(ctx, "acme", alice, mail[0].Secrets[0]); err != nil {
+		t.Fatalf("the mailed code: %v", err)
 	}
 	select {
 	case ev := <-sent:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/gateway"
+	"github.com/opengate-iam/opengate/notify"
 )
 
 // config is every setting of the all-in-one binary. Each flag defaults to its
@@ -37,6 +38,12 @@ type config struct {
 	// MFALogCodes (OPENGATE_MFA_LOG_CODES, development only) writes email
 	// codes to the log in clear.
 	MFALogCodes bool
+	// SMTP (OPENGATE_SMTP_*) is the mail server of realms without
+	// smtpServer settings; nil: their mail is logged.
+	SMTP *notify.Server
+	// NotifyMaxAttempts (OPENGATE_NOTIFY_MAX_ATTEMPTS) is how many
+	// attempts a mail gets.
+	NotifyMaxAttempts int
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -87,6 +94,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	c.Origins = boot.CORSOrigins(getenv)
+	if c.SMTP, err = boot.SMTP(getenv); err != nil {
+		return config{}, err
+	}
+	if c.NotifyMaxAttempts, err = boot.NotifyMaxAttempts(getenv); err != nil {
+		return config{}, err
+	}
 	if c.Limits, err = boot.RateLimits(getenv); err != nil {
 		return config{}, err
 	}

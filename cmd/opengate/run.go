@@ -15,6 +15,7 @@ import (
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/mfa"
+	"github.com/opengate-iam/opengate/notify"
 )
 
 // run is the whole program: it returns when ctx ends (nil after a clean
@@ -40,6 +41,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger:             log,
 		RedisPrefix:        cfg.RedisPrefix,
 		SeparateManagement: cfg.ManagementAddr != "",
+		SMTP:               cfg.SMTP,
+	}
+	og.Options.Notify = append(og.Options.Notify, notify.WithRetry(cfg.NotifyMaxAttempts, 0, 0))
+	if cfg.SMTP == nil {
+		log.Warn("OPENGATE_SMTP_HOST is not set: mail of realms without smtpServer is written to this log, links included; set it in production")
 	}
 	// Development only: email codes go to the log in clear, in place of
 	// the delivery opengate.New sets up (which never logs a code).

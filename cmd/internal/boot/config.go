@@ -59,14 +59,15 @@ type Config struct {
 
 // Peers are the base URLs of the services' internal APIs, which a binary
 // calls with its ServiceToken: OPENGATE_REALMS_URL, OPENGATE_USERS_URL,
-// OPENGATE_RBAC_URL, OPENGATE_CLIENTS_URL and OPENGATE_MFA_URL, by default
-// each service's port on localhost.
+// OPENGATE_RBAC_URL, OPENGATE_CLIENTS_URL, OPENGATE_MFA_URL and
+// OPENGATE_NOTIFY_URL, by default each service's port on localhost.
 type Peers struct {
 	Realms  string
 	Users   string
 	RBAC    string
 	Clients string
 	MFA     string
+	Notify  string
 }
 
 // Parse reads b's shared settings from args and getenv; flag errors and
@@ -93,6 +94,7 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 			RBAC:    cmp.Or(getenv("OPENGATE_RBAC_URL"), "http://localhost:8084"),
 			Clients: cmp.Or(getenv("OPENGATE_CLIENTS_URL"), "http://localhost:8085"),
 			MFA:     cmp.Or(getenv("OPENGATE_MFA_URL"), "http://localhost:8088"),
+			Notify:  cmp.Or(getenv("OPENGATE_NOTIFY_URL"), "http://localhost:8086"),
 		},
 	}
 	fs.StringVar(&c.Addr, "addr", addr, "listen address (OPENGATE_ADDR)")

@@ -2,8 +2,10 @@ package boottest
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/opengate-iam/opengate/clients"
@@ -13,6 +15,9 @@ import (
 	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/mfa/mfahttp"
 	"github.com/opengate-iam/opengate/mfa/mfamem"
+	"github.com/opengate-iam/opengate/notify"
+	"github.com/opengate-iam/opengate/notify/notifyhttp"
+	"github.com/opengate-iam/opengate/notify/notifymem"
 	"github.com/opengate-iam/opengate/rbac"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbacmem"
@@ -25,9 +30,10 @@ import (
 )
 
 // Peers are the other services of a binary under test: in-memory realms,
-// users, clients, rbac and MFA services, each serving its real handler (the
-// internal API with the service token) on its own address until the test
-// ends. The master realm exists with its default clients and roles. Tests
+// users, clients, rbac, MFA and notify services, each serving its real
+// handler (the internal API with the service token) on its own address
+// until the test ends. The notify peer sends no mail: Mail returns what it
+// would have sent. The master realm exists with its default clients and roles. Tests
 // change the services directly to arrange or alter what the binary sees.
 type Peers struct {
 	Realms  *realms.Service
@@ -35,7 +41,18 @@ type Peers struct {
 	Clients *clients.Service
 	RBAC    *rbac.Service
 	MFA     *mfa.Service
+	Notify  *notify.Service
 	env     map[string]string
+
+	mu   sync.Mutex
+	mail []notify.Message
+}
+
+// Mail returns the messages the notify peer was asked to send, in order.
+func (p *Peers) Mail() []notify.Message {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]notify.Message{}, p.mail...)
 }
 
 // StartPeers starts the peers, whose internal APIs take serviceToken; their
@@ -48,6 +65,17 @@ func StartPeers(t testing.TB, serviceToken string, pub iam.Publisher) *Peers {
 	p.Clients = clients.New(clientsmem.New(pub))
 	p.RBAC = rbac.New(rbacmem.New(pub), rbac.WithClientResolver(p.Clients))
 	p.MFA = mfa.New(mfamem.New(), mfamem.NewEphemeral(), p.Realms, mfa.WithPublisher(pub), mfa.WithRequiredActions(p.Users))
+	var err error
+	p.Notify, err = notify.New(notifymem.New(), p.Users, p.Realms, notify.WithLogger(slog.New(slog.DiscardHandler)),
+		notify.WithFallback(notify.TransportFunc(func(_ context.Context, _ notify.Server, m notify.Message) error {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.mail = append(p.mail, m)
+			return nil
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := p.Realms.EnsureMaster(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -68,13 +96,15 @@ func StartPeers(t testing.TB, serviceToken string, pub iam.Publisher) *Peers {
 		"OPENGATE_CLIENTS_URL": url(clientshttp.NewHandler(p.Clients, clientshttp.WithServiceToken(serviceToken))),
 		"OPENGATE_RBAC_URL":    url(rbachttp.NewHandler(p.RBAC, rbachttp.WithServiceToken(serviceToken))),
 		"OPENGATE_MFA_URL":     url(mfahttp.NewHandler(p.MFA, mfahttp.WithServiceToken(serviceToken))),
+		"OPENGATE_NOTIFY_URL":  url(notifyhttp.NewHandler(p.Notify, notifyhttp.WithServiceToken(serviceToken))),
 	}
 	return p
 }
 
 // Env returns env (which it does not change) with the variables that point
 // a binary at the peers: OPENGATE_REALMS_URL, OPENGATE_USERS_URL,
-// OPENGATE_CLIENTS_URL, OPENGATE_RBAC_URL and OPENGATE_MFA_URL.
+// OPENGATE_CLIENTS_URL, OPENGATE_RBAC_URL, OPENGATE_MFA_URL and
+// OPENGATE_NOTIFY_URL.
 func (p *Peers) Env(env map[string]string) map[string]string {
 	out := make(map[string]string, len(env)+len(p.env))
 	for k, v := range env {
