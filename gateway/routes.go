@@ -47,7 +47,7 @@ const MaxImportBodyBytes = 64 << 20
 //	                 .../users/{id}/sessions, .../users/{id}/logout, .../sessions/*, .../logout-all,
 //	                 .../clients/{id}/user-sessions, .../clients/{id}/session-count,
 //	                 .../client-session-stats (session)
-//	                 .../notifications/*, .../testSMTPConnection (notify)
+//	                 .../notifications/*, .../testSMTPConnection, .../notification-templates/* (notify)
 //
 // /internal is never routed: the services' internal API stays internal.
 // With u.Fallback, /admin/* (Protected) and /realms/{realm}/* (Optional)
@@ -106,7 +106,8 @@ func DefaultRoutes(u Upstreams) ([]Route, error) {
 	if u.Notify != nil {
 		rs = append(rs,
 			Route{Path: admin + "/notifications/*", Upstream: u.Notify},
-			Route{Path: admin + "/testSMTPConnection", Upstream: u.Notify})
+			Route{Path: admin + "/testSMTPConnection", Upstream: u.Notify},
+			Route{Path: admin + "/notification-templates/*", Upstream: u.Notify})
 	}
 	if u.Fallback != nil {
 		rs = append(rs,

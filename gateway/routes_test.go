@@ -12,6 +12,7 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/mfa/mfahttp"
+	"github.com/opengate-iam/opengate/notify/notifyhttp"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/session/sessionhttp"
@@ -61,7 +62,6 @@ func TestDefaultRoutesRequireTheCoreServices(t *testing.T) {
 // or does not route, fails here.
 func TestEveryServiceRouteReachesItsService(t *testing.T) {
 	u := services(t)
-	u.Notify = nil // not built yet
 	g := newGateway(t, u)
 	mounts := map[string]func(chi.Router){
 		"auth": func(r chi.Router) {
@@ -75,6 +75,7 @@ func TestEveryServiceRouteReachesItsService(t *testing.T) {
 		"clients": clientshttp.NewHandler(nil).Mount,
 		"session": sessionhttp.NewHandler(nil).Mount,
 		"mfa":     mfahttp.NewHandler(nil).Mount,
+		"notify":  notifyhttp.NewHandler(nil).Mount,
 	}
 	admin := token("master", "root", "admin")
 	total := 0
