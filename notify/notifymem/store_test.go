@@ -61,3 +61,5 @@ func TestService(t *testing.T) {
 		}}
 	})
 }
+
+func BenchmarkDeliver(b *testing.B) { notifytest.BenchDeliver(b, notifymem.New()) }
