@@ -82,6 +82,7 @@ func (s *Service) enqueue(ctx context.Context, e iam.Event, d Delivery) error {
 	})
 	if err == nil {
 		s.nudge()
+		s.prune(ctx, e.Realm)
 	}
 	return err
 }

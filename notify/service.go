@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -34,6 +35,11 @@ const (
 	// DefaultPollInterval is how often the worker looks for due
 	// deliveries when nothing wakes it.
 	DefaultPollInterval = 5 * time.Second
+	// DefaultRetention is how long sent and failed deliveries stay in the
+	// log.
+	DefaultRetention = 90 * 24 * time.Hour
+	// pruneEvery is how often one process prunes a realm's log, at most.
+	pruneEvery = time.Hour
 	// SendTimeout bounds one attempt (connecting, authenticating and
 	// sending); the worker's lease on a claimed delivery is longer.
 	SendTimeout = time.Minute
@@ -63,6 +69,10 @@ type Service struct {
 	minBackoff, maxBackoff time.Duration
 	poll                   time.Duration
 	wake                   chan struct{}
+	retention              time.Duration
+
+	pruneMu sync.Mutex
+	pruned  map[iam.Realm]time.Time // when this process last pruned a realm
 }
 
 // Option configures a Service.
@@ -127,6 +137,18 @@ func WithPollInterval(d time.Duration) Option {
 	}
 }
 
+// WithRetention keeps sent and failed deliveries for d (default
+// DefaultRetention; d <= 0 keeps the default): older ones are deleted from
+// a realm's log as new mail is recorded in it (at most once an hour per
+// realm and process). Pending deliveries are never deleted.
+func WithRetention(d time.Duration) Option {
+	return func(s *Service) {
+		if d > 0 {
+			s.retention = d
+		}
+	}
+}
+
 // WithClock replaces time.Now (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
@@ -149,8 +171,10 @@ func New(store Store, users UserGetter, realms realms.Getter, opts ...Option) (*
 		now:         time.Now,
 		log:         slog.Default(),
 		maxAttempts: DefaultMaxAttempts, minBackoff: DefaultMinBackoff, maxBackoff: DefaultMaxBackoff,
-		poll: DefaultPollInterval,
-		wake: make(chan struct{}, 1),
+		poll:      DefaultPollInterval,
+		wake:      make(chan struct{}, 1),
+		retention: DefaultRetention,
+		pruned:    map[iam.Realm]time.Time{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -167,6 +191,27 @@ func (s *Service) nudge() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+}
+
+// prune deletes the realm's deliveries older than the retention, at most
+// once per pruneEvery in this process; a failure is logged, never
+// returned.
+func (s *Service) prune(ctx context.Context, realm iam.Realm) {
+	now := s.now()
+	s.pruneMu.Lock()
+	if last, ok := s.pruned[realm]; ok && now.Sub(last) < pruneEvery {
+		s.pruneMu.Unlock()
+		return
+	}
+	s.pruned[realm] = now
+	s.pruneMu.Unlock()
+	n, err := s.store.Prune(ctx, realm, now.Add(-s.retention))
+	switch {
+	case err != nil:
+		s.log.WarnContext(ctx, "notify: cannot prune the delivery log", "realm", string(realm), "error", err.Error())
+	case n > 0:
+		s.log.InfoContext(ctx, "notify: pruned the delivery log", "realm", string(realm), "deliveries", n)
 	}
 }
 

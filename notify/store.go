@@ -69,6 +69,9 @@ type Store interface {
 	// DeleteTemplate removes the realm's template of kind in locale, or
 	// returns CodeNotFound.
 	DeleteTemplate(ctx context.Context, realm iam.Realm, kind Kind, locale string) error
+	// Prune removes the realm's sent and failed deliveries created before
+	// before and returns how many; pending ones stay.
+	Prune(ctx context.Context, realm iam.Realm, before time.Time) (int, error)
 	// DeleteRealm removes every delivery, count and template of realm and
 	// returns how many deliveries it removed.
 	DeleteRealm(ctx context.Context, realm iam.Realm) (int, error)

@@ -310,3 +310,19 @@ func (s *Store) DeleteRealm(_ context.Context, realm iam.Realm) (int, error) {
 func (s *Store) Once(ctx context.Context, consumer, eventID string, fn func(notify.Store) error) error {
 	return s.once.Do(ctx, consumer, eventID, func() error { return fn(s) })
 }
+
+// Prune implements notify.Store.
+func (s *Store) Prune(_ context.Context, realm iam.Realm, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rd := s.realmLocked(realm)
+	n := 0
+	for id, d := range rd.byID {
+		if d.Status != notify.StatusPending && d.CreatedAt.Before(before) {
+			delete(rd.byID, id)
+			delete(rd.byEvent, eventKey{d.EventID, d.Kind})
+			n++
+		}
+	}
+	return n, nil
+}

@@ -390,3 +390,9 @@ func utc(t *time.Time) time.Time {
 	}
 	return t.UTC()
 }
+
+// Prune implements notify.Store. Settled deliveries have no queue row.
+func (s *Store) Prune(ctx context.Context, realm iam.Realm, before time.Time) (int, error) {
+	n, err := db.New(s.db).PruneDeliveries(ctx, db.PruneDeliveriesParams{RealmName: string(realm), Before: before})
+	return int(n), mapError("notifypg.Prune", err)
+}

@@ -231,3 +231,38 @@ func testCopies(t *testing.T, h Harness) {
 		t.Fatal("Get returns the stored slice")
 	}
 }
+
+func testPrune(t *testing.T, h Harness) {
+	old := func(realm iam.Realm, st notify.Status, age time.Duration) notify.Delivery {
+		d := delivery(realm, notify.KindWelcome)
+		d.Status, d.CreatedAt = st, base.Add(-age)
+		if st != notify.StatusPending {
+			d.NextAttemptAt = time.Time{}
+		}
+		return mustEnqueue(t, h.Store, d)
+	}
+	oldSent := old("acme", notify.StatusSent, 48*time.Hour)
+	oldFailed := old("acme", notify.StatusFailed, 48*time.Hour)
+	oldPending := old("acme", notify.StatusPending, 48*time.Hour)
+	recent := old("acme", notify.StatusSent, time.Hour)
+	otherRealm := old("beta", notify.StatusSent, 48*time.Hour)
+	n, err := h.Store.Prune(ctx(t), "acme", base.Add(-24*time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v; want the two old settled deliveries", n, err)
+	}
+	for _, d := range []notify.Delivery{oldSent, oldFailed} {
+		_, err := h.Store.Get(ctx(t), "acme", d.ID)
+		wantCode(t, err, iam.CodeNotFound)
+	}
+	for _, d := range []notify.Delivery{oldPending, recent, otherRealm} {
+		get(t, h.Store, d)
+	}
+	// The event of a pruned delivery can be recorded again: it is
+	// forgotten, as processed_events forget it after their retention.
+	again := delivery("acme", notify.KindWelcome)
+	again.EventID = oldSent.EventID
+	mustEnqueue(t, h.Store, again)
+	if got, _ := h.Store.Claim(ctx(t), base, time.Minute, 10); len(got) != 2 {
+		t.Fatalf("Claim after Prune = %v, want the old pending and the new delivery", ids(got))
+	}
+}

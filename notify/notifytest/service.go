@@ -57,6 +57,7 @@ func RunService(t *testing.T, newHarness func(t *testing.T) ServiceHarness) {
 		{"WithoutAServerMailFailsOrIsLogged", testNoServer},
 		{"TestSMTPMailsTheCaller", testSMTPTest},
 		{"ADeletedRealmTakesItsDeliveries", testRealmDeleted},
+		{"SettledDeliveriesAreForgottenAfterTheRetention", testRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

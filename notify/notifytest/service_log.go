@@ -481,3 +481,26 @@ func testRealmDeleted(t *testing.T, e *Env) {
 		t.Fatalf("acme's deliveries survive its deletion: %d", len(list))
 	}
 }
+
+func testRetention(t *testing.T, e *Env) {
+	svc := e.Service(t, notify.WithRetention(24*time.Hour))
+	handle := func() {
+		t.Helper()
+		all := e.Events.Events(t)
+		if err := svc.HandleEvent(ctx(t), all[len(all)-1]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.DeliverDue(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.User(t, users.User{Username: "first", Email: "first@example.com"})
+	handle()
+	e.Clock.Advance(25 * time.Hour)
+	e.User(t, users.User{Username: "second", Email: "second@example.com"})
+	handle()
+	list := e.Deliveries(t, notify.Filter{})
+	if len(list) != 1 || list[0].To != "second@example.com" {
+		t.Fatalf("after the retention the log holds %d deliveries, want only the new one", len(list))
+	}
+}

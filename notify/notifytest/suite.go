@@ -44,6 +44,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ConcurrentFailureUpdatesDoNotLoseCounts", testConcurrentFailures},
 		{"TemplatesArePutReadListedAndDeleted", testTemplates},
 		{"DeleteRealmRemovesOnlyThatRealm", testDeleteRealm},
+		{"PruneRemovesOldSettledDeliveriesOfOneRealm", testPrune},
 		{"OnceRunsOncePerEvent", testOnce},
 		{"ValuesAreCopied", testCopies},
 	}

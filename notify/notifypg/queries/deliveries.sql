@@ -69,3 +69,7 @@ RETURNING delivery_queue.realm_name, delivery_queue.delivery_id, due.was_due;
 
 -- name: DeleteRealmQueue :exec
 DELETE FROM delivery_queue WHERE realm_name = @realm_name;
+
+-- name: PruneDeliveries :execrows
+DELETE FROM deliveries
+WHERE realm_name = @realm_name AND created_at < @before AND status <> 'pending';

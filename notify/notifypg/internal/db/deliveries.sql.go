@@ -311,6 +311,24 @@ func (q *Queries) LockDelivery(ctx context.Context, arg LockDeliveryParams) (Del
 	return i, err
 }
 
+const pruneDeliveries = `-- name: PruneDeliveries :execrows
+DELETE FROM deliveries
+WHERE realm_name = $1 AND created_at < $2 AND status <> 'pending'
+`
+
+type PruneDeliveriesParams struct {
+	RealmName string
+	Before    time.Time
+}
+
+func (q *Queries) PruneDeliveries(ctx context.Context, arg PruneDeliveriesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, pruneDeliveries, arg.RealmName, arg.Before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const schedule = `-- name: Schedule :exec
 INSERT INTO delivery_queue (realm_name, delivery_id, due_at) VALUES ($1, $2, $3)
 ON CONFLICT (realm_name, delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at
