@@ -150,7 +150,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv := boot.NewServer(serviceName, log)
 	defer srv.Close()
 	if len(cfg.Brokers) > 0 {
-		bus, err := srv.OpenKafka(ctx, cfg.Brokers, pool)
+		bus, err := srv.OpenKafka(ctx, cfg.Kafka, pool)
 		if err != nil {
 			return err
 		}

@@ -24,13 +24,16 @@ type config struct {
 	PostgresURL       string // OPENGATE_POSTGRES_URL
 	RedisURL          string // OPENGATE_REDIS_URL
 	KafkaBrokers      []string
+	// Kafka: the brokers, Instance (static group membership) and
+	// OPENGATE_KAFKA_SESSION_TIMEOUT.
+	Kafka boot.KafkaConfig
 	SecretKey         []byte         // OPENGATE_SECRET_KEY, decoded
 	PreviousSecretKey []byte         // OPENGATE_SECRET_KEY_PREVIOUS, decoded: the key being rotated away from
 	AdminUser         string         // OPENGATE_ADMIN_USER
 	AdminPassword     string         // OPENGATE_ADMIN_PASSWORD
 	LogFormat         string         // OPENGATE_LOG_FORMAT: text or json
 	DBPrefix          string         // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
-	Instance          string         // OPENGATE_INSTANCE: this replica's name in its cache consumer groups
+	Instance          string         // OPENGATE_INSTANCE: this replica's name in its consumer groups
 	Proxies           []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
 	Origins           []string       // OPENGATE_CORS_ORIGINS: allowed cross-origin on every path
 	Limits            gateway.Limits // OPENGATE_RATE_LIMIT, _LOGIN, _CLIENT: the gateway chain's rate limits
@@ -72,7 +75,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if instance == "" {
 		instance, _ = os.Hostname()
 	}
-	fs.StringVar(&c.Instance, "instance", instance, "this replica's name in its cache-invalidation consumer groups, with Kafka (OPENGATE_INSTANCE; default the host name)")
+	fs.StringVar(&c.Instance, "instance", instance, "this replica's name in its Kafka consumer groups: its static member id and its cache-invalidation groups; stable across restarts, unique among replicas (OPENGATE_INSTANCE; default the host name)")
 	fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "apply database migrations and exit")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -107,6 +110,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.KafkaBrokers = boot.SplitList(brokers)
 	if c.Instance == "" {
 		c.Instance = "default"
+	}
+	if c.Kafka, err = boot.ParseKafka(getenv, c.KafkaBrokers, c.Instance); err != nil {
+		return config{}, err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return config{}, fmt.Errorf("log format must be text or json, not %q", c.LogFormat)

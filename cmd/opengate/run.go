@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		og.Redis = rc
 	}
 	if len(cfg.KafkaBrokers) > 0 {
-		k, err := boot.OpenKafka(ctx, cfg.KafkaBrokers, log)
+		k, err := boot.OpenKafka(ctx, cfg.Kafka, log)
 		if err != nil {
 			return fmt.Errorf("connect to Kafka: %w", err)
 		}

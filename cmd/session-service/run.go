@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	opts := []session.Option{session.WithLogger(log)}
 	var bus *boot.Kafka
 	if len(cfg.Brokers) > 0 {
-		if bus, err = srv.OpenKafka(ctx, cfg.Brokers, nil); err != nil {
+		if bus, err = srv.OpenKafka(ctx, cfg.Kafka, nil); err != nil {
 			return err
 		}
 		opts = append(opts, session.WithPublisher(bus.Publisher))

@@ -15,8 +15,12 @@ const (
 	DefaultMaxPollRecords = 100
 	DefaultPublishTimeout = 30 * time.Second
 	// DefaultShutdownTimeout bounds the final commit and the group leave
-	// when a subscription stops.
+	// together when a subscription stops.
 	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultSessionTimeout is how long the group coordinator waits for a
+	// member's heartbeat before it gives the member's partitions to others
+	// (franz-go's and Kafka's default).
+	DefaultSessionTimeout = 45 * time.Second
 )
 
 // Option configures a Publisher or a Subscriber. Each option says which it
@@ -32,6 +36,8 @@ type config struct {
 	backoffMax      time.Duration
 	maxPollRecords  int
 	shutdownTimeout time.Duration
+	instance        string        // static membership: this process's name
+	sessionTimeout  time.Duration // 0: DefaultSessionTimeout
 }
 
 func newConfig(opts []Option) config {
@@ -107,6 +113,34 @@ func WithMaxPollRecords(n int) Option {
 // a subscription's ctx ends (default 10s). Subscriber only.
 func WithShutdownTimeout(d time.Duration) Option {
 	return func(c *config) { c.shutdownTimeout = d }
+}
+
+// WithInstance makes every member this Subscriber runs a static member of
+// its group (Kafka's group.instance.id, KIP-345), named after instance and
+// the group (InstanceID). A process that restarts under the same instance
+// name takes its partitions back at once, without the rebalance that waits
+// for the session timeout of the member that died with it; on a graceful
+// stop the member leaves its group explicitly, so its partitions move to the
+// other replicas at once. instance must be stable across restarts and unique
+// among the processes consuming the same groups (the host name, a pod name
+// of a StatefulSet, OPENGATE_INSTANCE): two processes under one name fence
+// each other. Empty: dynamic membership (the default). Subscriber only.
+func WithInstance(instance string) Option {
+	return func(c *config) { c.instance = instance }
+}
+
+// WithSessionTimeout sets how long the group coordinator waits without a
+// heartbeat before it gives a member's partitions to the others (default
+// 45s; brokers accept 6s to 30min unless configured otherwise). A shorter
+// timeout moves the work of a crashed member sooner; too short, and a
+// member that pauses (a long GC, a slow handler does not count: heartbeats
+// run beside it) is thrown out. d ≤ 0 keeps the default. Subscriber only.
+func WithSessionTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.sessionTimeout = d
+		}
+	}
 }
 
 // backoff returns the wait after the attempt-th failure (attempt ≥ 1).

@@ -113,10 +113,7 @@ func validTopic(t string) error {
 		return iam.Invalidf("type", "event type must be a valid topic name")
 	}
 	for i := 0; i < len(t); i++ {
-		c := t[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
-		default:
+		if !topicByte(t[i]) {
 			return iam.Invalidf("type", "event type must be a valid topic name")
 		}
 	}

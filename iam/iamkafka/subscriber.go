@@ -33,13 +33,15 @@ import (
 type Subscriber struct {
 	seeds []string
 	cfg   config
+	ids   instances // static member ids in use (WithInstance)
 }
 
 var _ iam.Subscriber = (*Subscriber)(nil)
 
 // NewSubscriber returns a Subscriber for the seed brokers (host:port).
 // Options: WithMaxAttempts, WithBackoff, WithMaxPollRecords,
-// WithShutdownTimeout, WithClientOpts, WithLogger.
+// WithShutdownTimeout, WithInstance, WithSessionTimeout, WithClientOpts,
+// WithLogger.
 func NewSubscriber(seeds []string, opts ...Option) *Subscriber {
 	return &Subscriber{seeds: seeds, cfg: newConfig(opts)}
 }
@@ -47,7 +49,8 @@ func NewSubscriber(seeds []string, opts ...Option) *Subscriber {
 // Subscribe joins consumer group group for topics and calls handler for their
 // records until ctx ends. It then stops handing out records (the handler's
 // ctx ends too), commits the offsets of what was handled, leaves the group and
-// returns ctx's error. Errors: CodeInvalid for an empty group, no or invalid
+// returns ctx's error; the final commit and the leave share one deadline,
+// WithShutdownTimeout. Errors: CodeInvalid for an empty group, no or invalid
 // topics, a nil handler, no seeds or bad client options; CodeUnavailable if the
 // client is closed under it.
 func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []string, handler iam.Handler) error {
@@ -67,13 +70,27 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 	)
+	if s.cfg.sessionTimeout > 0 {
+		kopts = append(kopts, kgo.SessionTimeout(s.cfg.sessionTimeout))
+	}
+	var instanceID string
+	if s.cfg.instance != "" {
+		instanceID = s.ids.acquire(InstanceID(s.cfg.instance, group))
+		defer s.ids.release(instanceID)
+		kopts = append(kopts, kgo.InstanceID(instanceID))
+	}
 	client, err := kgo.NewClient(kopts...)
 	if err != nil {
 		return &iam.Error{Code: iam.CodeInvalid, Op: op, Message: "invalid Kafka client configuration", Err: err}
 	}
-	defer s.leave(ctx, client)
+	m := member{s: s, client: client, group: group, handler: handler, stop: shutdownClock{timeout: s.cfg.shutdownTimeout}}
+	defer func() {
+		lctx, cancel := m.stop.ctx(ctx)
+		defer cancel()
+		leave(lctx, client, group, instanceID, s.cfg.logger)
+		closeWithin(lctx, client, group, s.cfg.logger)
+	}()
 
-	m := member{s: s, client: client, group: group, handler: handler}
 	for {
 		fetches := client.PollRecords(ctx, s.cfg.maxPollRecords)
 		if fetches.IsClientClosed() {
@@ -118,22 +135,13 @@ func (s *Subscriber) validate(group string, topics []string, handler iam.Handler
 	return nil
 }
 
-// leave leaves the group (bounded by the shutdown timeout) and closes client.
-func (s *Subscriber) leave(ctx context.Context, client *kgo.Client) {
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.shutdownTimeout)
-	defer cancel()
-	if err := client.LeaveGroupContext(lctx); err != nil {
-		s.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: leaving group failed", slog.String("error", err.Error()))
-	}
-	client.CloseAllowingRebalance()
-}
-
 // member is one running Subscribe call.
 type member struct {
 	s       *Subscriber
 	client  *kgo.Client
 	group   string
 	handler iam.Handler
+	stop    shutdownClock // the deadline of the final commit and the leave
 }
 
 // handle hands one poll's records to the handler, one goroutine per
@@ -169,6 +177,10 @@ func (m *member) handle(ctx context.Context, fetches kgo.Fetches) {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.s.cfg.shutdownTimeout)
+	if ctx.Err() != nil { // the final commit: within the shutdown deadline
+		cancel()
+		cctx, cancel = m.stop.ctx(ctx)
+	}
 	defer cancel()
 	if err := m.client.CommitRecords(cctx, done...); err != nil {
 		// The records will be delivered again: at-least-once.

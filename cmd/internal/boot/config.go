@@ -44,6 +44,10 @@ type Config struct {
 	IssuerBase     string   // OPENGATE_ISSUER_BASE (see RequireIssuer)
 	ServiceToken   string   // OPENGATE_SERVICE_TOKEN: secret of the internal APIs
 	Brokers        []string // OPENGATE_KAFKA_BROKERS, comma-separated; none: no Kafka
+	// Kafka is how the binary uses Kafka: Brokers, Instance (static group
+	// membership) and OPENGATE_KAFKA_SESSION_TIMEOUT; Server.OpenKafka
+	// takes it.
+	Kafka KafkaConfig
 	// RedisURL is OPENGATE_REDIS_URL: auth's Redis, where its revocation
 	// list is (see RequireRedis).
 	RedisURL string
@@ -110,7 +114,8 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 		if instance == "" {
 			instance, _ = os.Hostname()
 		}
-		fs.StringVar(&c.Instance, "instance", instance, b.Instance+" (OPENGATE_INSTANCE)")
+		fs.StringVar(&c.Instance, "instance", instance, b.Instance+
+			", and its static member name in every Kafka consumer group: stable across restarts, unique among replicas (OPENGATE_INSTANCE)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -121,6 +126,11 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 	if b.Instance != "" && c.Instance == "" {
 		c.Instance = "default"
 	}
+	k, err := ParseKafka(getenv, c.Brokers, c.Instance)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Kafka = k
 	return c, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
@@ -95,7 +96,7 @@ func TestParseErrors(t *testing.T) {
 	t.Run("Help", func(t *testing.T) {
 		var out strings.Builder
 		_, err := boot.Parse(withInstance, []string{"-h"}, env(nil), &out)
-		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "this replica's name (OPENGATE_INSTANCE)") {
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "this replica's name, and its static member name in every Kafka consumer group") {
 			t.Fatalf("err = %v, output %q", err, out.String())
 		}
 	})
@@ -194,6 +195,39 @@ func TestTrustedProxies(t *testing.T) {
 		_, err := boot.TrustedProxies(env(map[string]string{"OPENGATE_TRUSTED_PROXIES": "10.0.0.0/8,10.0.0.1"}))
 		if err == nil || err.Error() != `OPENGATE_TRUSTED_PROXIES: "10.0.0.1" is not a CIDR` {
 			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestParseKafka(t *testing.T) {
+	brokers := []string{"k1:9092"}
+	t.Run("Defaults", func(t *testing.T) {
+		got, err := boot.ParseKafka(env(nil), brokers, "host-1")
+		if err != nil || got.SessionTimeout != 0 || got.Instance != "host-1" || !slices.Equal(got.Brokers, brokers) {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+	})
+	t.Run("SessionTimeout", func(t *testing.T) {
+		got, err := boot.ParseKafka(env(map[string]string{"OPENGATE_KAFKA_SESSION_TIMEOUT": "20s"}), brokers, "host-1")
+		if err != nil || got.SessionTimeout != 20*time.Second {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+	})
+	for _, bad := range []string{"soon", "500ms", "-5s"} {
+		t.Run("Refuses"+bad, func(t *testing.T) {
+			_, err := boot.ParseKafka(env(map[string]string{"OPENGATE_KAFKA_SESSION_TIMEOUT": bad}), brokers, "h")
+			if err == nil || !strings.HasPrefix(err.Error(), "OPENGATE_KAFKA_SESSION_TIMEOUT: ") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	t.Run("ParseFillsConfigKafka", func(t *testing.T) {
+		got, err := boot.Parse(withInstance, []string{"-instance", "pod-0"}, env(map[string]string{
+			"OPENGATE_POSTGRES_URL": "postgres://db", "OPENGATE_KAFKA_BROKERS": "k1:9092",
+			"OPENGATE_KAFKA_SESSION_TIMEOUT": "15s",
+		}), io.Discard)
+		if err != nil || got.Kafka.Instance != "pod-0" || got.Kafka.SessionTimeout != 15*time.Second || !slices.Equal(got.Kafka.Brokers, brokers) {
+			t.Fatalf("got %+v, %v", got.Kafka, err)
 		}
 	})
 }

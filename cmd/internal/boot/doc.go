@@ -28,7 +28,7 @@
 //	srv := boot.NewServer("realm-service", log)
 //	defer srv.Close()
 //	if len(cfg.Brokers) > 0 {
-//		bus, err := srv.OpenKafka(cfg.Brokers, pool) // adds the outbox relay
+//		bus, err := srv.OpenKafka(ctx, cfg.Kafka, pool) // adds the outbox relay
 //		if err != nil {
 //			return err
 //		}

@@ -2,6 +2,7 @@ package boot
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -12,28 +13,69 @@ import (
 	"github.com/opengate-iam/opengate/iam/iamkafka"
 )
 
-// Kafka is a binary's connection to Kafka: one publisher, and subscribers
-// made on demand, all logging to the binary's logger.
+// KafkaConfig is how a binary uses Kafka.
+type KafkaConfig struct {
+	// Brokers are the seed brokers (OPENGATE_KAFKA_BROKERS); none: no Kafka.
+	Brokers []string
+	// Instance names this process in its consumer groups: every member it
+	// runs is a static member (iamkafka.WithInstance), so a restarted
+	// process takes its partitions back at once. It is the binary's
+	// -instance (OPENGATE_INSTANCE, else the host name); "" for dynamic
+	// membership.
+	Instance string
+	// SessionTimeout is OPENGATE_KAFKA_SESSION_TIMEOUT: how long the
+	// coordinator waits for a silent member before giving its partitions
+	// to the others (0: iamkafka.DefaultSessionTimeout).
+	SessionTimeout time.Duration
+}
+
+// ParseKafka reads the Kafka settings besides the brokers and the instance:
+// OPENGATE_KAFKA_SESSION_TIMEOUT, a Go duration ("30s") of at least one
+// second. Errors name the variable.
+func ParseKafka(getenv func(string) string, brokers []string, instance string) (KafkaConfig, error) {
+	k := KafkaConfig{Brokers: brokers, Instance: instance}
+	if s := getenv("OPENGATE_KAFKA_SESSION_TIMEOUT"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second {
+			return KafkaConfig{}, fmt.Errorf("OPENGATE_KAFKA_SESSION_TIMEOUT: %q is not a duration of at least 1s (e.g. 30s)", s)
+		}
+		k.SessionTimeout = d
+	}
+	return k, nil
+}
+
+// Kafka is a binary's connection to Kafka: one publisher, and the two
+// subscribers, all logging to the binary's logger.
 type Kafka struct {
 	// Publisher publishes to the brokers; Close closes it.
 	Publisher *iamkafka.Publisher
-	brokers   []string
-	log       *slog.Logger
+	sub       *iamkafka.Subscriber
+	cacheSub  *iamkafka.Subscriber
 }
 
 // OpenKafka connects a publisher to the seed brokers and makes sure every
 // OpenGate topic and its dead-letter topic exist (clusters that refuse to let
 // applications create topics only get a warning: their operators create them).
 // It returns iamkafka.OpenPublisher's error unwrapped, for the caller to name.
-func OpenKafka(ctx context.Context, brokers []string, log *slog.Logger) (*Kafka, error) {
-	pub, err := iamkafka.OpenPublisher(brokers, iamkafka.WithLogger(log))
+func OpenKafka(ctx context.Context, k KafkaConfig, log *slog.Logger) (*Kafka, error) {
+	pub, err := iamkafka.OpenPublisher(k.Brokers, iamkafka.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
-	if err := ensureTopics(ctx, brokers); err != nil {
+	if err := ensureTopics(ctx, k.Brokers); err != nil {
 		log.Warn("could not create the Kafka topics; create them before use", "error", err.Error())
 	}
-	return &Kafka{Publisher: pub, brokers: brokers, log: log}, nil
+	opts := []iamkafka.Option{
+		iamkafka.WithLogger(log),
+		iamkafka.WithInstance(k.Instance),
+		iamkafka.WithSessionTimeout(k.SessionTimeout),
+	}
+	return &Kafka{
+		Publisher: pub,
+		sub:       iamkafka.NewSubscriber(k.Brokers, opts...),
+		cacheSub: iamkafka.NewSubscriber(k.Brokers, append(opts,
+			iamkafka.WithClientOpts(kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd())))...),
+	}, nil
 }
 
 // ensureTopics creates iam.Topics() and their dead-letter topics, waiting at
@@ -53,19 +95,15 @@ func ensureTopics(ctx context.Context, brokers []string) error {
 	return iamkafka.EnsureTopics(ctx, kadm.NewClient(client), topics...)
 }
 
-// Subscriber returns a subscriber whose new consumer groups start at the
-// earliest retained event: for consumers that must see every event.
-func (k *Kafka) Subscriber() *iamkafka.Subscriber {
-	return iamkafka.NewSubscriber(k.brokers, iamkafka.WithLogger(k.log))
-}
+// Subscriber returns the subscriber whose new consumer groups start at the
+// earliest retained event: for consumers that must see every event. Its
+// members are static members named after KafkaConfig.Instance.
+func (k *Kafka) Subscriber() *iamkafka.Subscriber { return k.sub }
 
-// CacheSubscriber returns a subscriber whose new consumer groups start at the
-// end of their topics: for a replica's cache invalidation, which only needs
-// what happens from now on.
-func (k *Kafka) CacheSubscriber() *iamkafka.Subscriber {
-	return iamkafka.NewSubscriber(k.brokers, iamkafka.WithLogger(k.log),
-		iamkafka.WithClientOpts(kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd())))
-}
+// CacheSubscriber returns the subscriber whose new consumer groups start at
+// the end of their topics: for a replica's cache invalidation, which only
+// needs what happens from now on.
+func (k *Kafka) CacheSubscriber() *iamkafka.Subscriber { return k.cacheSub }
 
 // Close closes the publisher. Subscribers end with their contexts.
 func (k *Kafka) Close() {

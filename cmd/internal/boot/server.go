@@ -52,14 +52,14 @@ func (s *Server) Task(name string, fn func(context.Context) error) {
 	s.tasks = append(s.tasks, task{name: name, fn: fn})
 }
 
-// OpenKafka connects to the seed brokers and adds the "outbox relay" task,
+// OpenKafka connects to the brokers of kc (Config.Kafka) and adds the "outbox relay" task,
 // which publishes the events of outbox's outbox table to them, and the
 // "processed-events pruning" task for the binary's idempotent consumers
 // (neither for a nil outbox: a binary without a database publishes
 // through Kafka.Publisher itself). The binary's consumers subscribe through
 // the returned Kafka. Close closes it.
-func (s *Server) OpenKafka(ctx context.Context, brokers []string, outbox *pgxpool.Pool) (*Kafka, error) {
-	k, err := OpenKafka(ctx, brokers, s.log)
+func (s *Server) OpenKafka(ctx context.Context, kc KafkaConfig, outbox *pgxpool.Pool) (*Kafka, error) {
+	k, err := OpenKafka(ctx, kc, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
