@@ -121,7 +121,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer srv.Close()
 	var bus *boot.Kafka
 	if len(cfg.Brokers) > 0 {
-		if bus, err = srv.OpenKafka(ctx, cfg.Brokers, pool); err != nil {
+		if bus, err = srv.OpenKafka(ctx, cfg.Kafka, pool); err != nil {
 			return err
 		}
 		sub := bus.Subscriber()
