@@ -1,17 +1,12 @@
 package iamcrypto
 
 import (
-	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 )
 
 // MACSize is the size in bytes of a MAC's tags: HMAC-SHA-256.
 const MACSize = sha256.Size
-
-// hkdfSalt separates OpenGate's key derivations from any other use of the
-// deployment key (RFC 5869 §3.1: a salt adds strength and independence).
-var hkdfSalt = []byte("opengate/iamcrypto/v1")
 
 // MAC computes and checks HMAC-SHA-256 tags for one purpose under subkeys
 // derived from the deployment key with HKDF-SHA-256 (RFC 5869): never the
@@ -37,28 +32,13 @@ func NewMAC(purpose string, key []byte, previous ...[]byte) (*MAC, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.keys = append(m.keys, expand(prk, purpose))
+		m.keys = append(m.keys, macKey(prk, purpose))
 	}
 	return m, nil
 }
 
-// extract is HKDF-Extract of key: the pseudorandom key every subkey of key
-// is expanded from.
-func extract(op string, key []byte) ([]byte, error) {
-	if len(key) != KeySize {
-		return nil, invalidKey(op)
-	}
-	// Cannot fail: HMAC-SHA-256 accepts any key.
-	prk, _ := hkdf.Extract(sha256.New, key, hkdfSalt)
-	return prk, nil
-}
-
-// expand is HKDF-Expand of prk for purpose: a KeySize-byte subkey.
-func expand(prk []byte, purpose string) []byte {
-	// Cannot fail: 32 bytes is far below HKDF-SHA-256's 8160-byte limit.
-	k, _ := hkdf.Expand(sha256.New, prk, "opengate mac "+purpose, KeySize)
-	return k
-}
+// macKey is the MAC subkey for purpose of the key whose extract is prk.
+func macKey(prk []byte, purpose string) []byte { return expand(prk, "opengate mac "+purpose) }
 
 // Sum returns the MACSize-byte tag of msg under the current key.
 func (m *MAC) Sum(msg []byte) []byte {

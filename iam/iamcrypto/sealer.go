@@ -65,7 +65,7 @@ func NewSealer(key []byte, previous ...[]byte) (*Sealer, error) {
 func (s *Sealer) MAC(purpose string) *MAC {
 	m := &MAC{}
 	for _, prk := range s.prks {
-		m.keys = append(m.keys, expand(prk, purpose))
+		m.keys = append(m.keys, macKey(prk, purpose))
 	}
 	return m
 }
