@@ -18,15 +18,15 @@ type config struct {
 	Addr string // OPENGATE_ADDR
 	// ManagementAddr (OPENGATE_MANAGEMENT_ADDR): when set, /metrics is
 	// served there only, with /healthz and /readyz.
-	ManagementAddr    string
-	RedisPrefix       string // OPENGATE_REDIS_PREFIX: prefix of every Redis key
-	IssuerBase        string // OPENGATE_ISSUER_BASE
-	PostgresURL       string // OPENGATE_POSTGRES_URL
-	RedisURL          string // OPENGATE_REDIS_URL
-	KafkaBrokers      []string
+	ManagementAddr string
+	RedisPrefix    string // OPENGATE_REDIS_PREFIX: prefix of every Redis key
+	IssuerBase     string // OPENGATE_ISSUER_BASE
+	PostgresURL    string // OPENGATE_POSTGRES_URL
+	RedisURL       string // OPENGATE_REDIS_URL
+	KafkaBrokers   []string
 	// Kafka: the brokers, Instance (static group membership) and
 	// OPENGATE_KAFKA_SESSION_TIMEOUT.
-	Kafka boot.KafkaConfig
+	Kafka             boot.KafkaConfig
 	SecretKey         []byte         // OPENGATE_SECRET_KEY, decoded
 	PreviousSecretKey []byte         // OPENGATE_SECRET_KEY_PREVIOUS, decoded: the key being rotated away from
 	AdminUser         string         // OPENGATE_ADMIN_USER
