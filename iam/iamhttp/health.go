@@ -10,15 +10,32 @@ import (
 // Check reports whether a dependency is usable; it must honour ctx.
 type Check func(ctx context.Context) error
 
-// Healthz answers 200 {"status":"ok"} while the process is alive.
+// Health is the body of /healthz and /readyz, one shape for both:
+// {"status":"ok","checks":{...}}. Status is "ok" or "unavailable"; Checks
+// gives each dependency's status by name ("postgres":"ok"), and is empty for
+// /healthz, which checks none.
+type Health struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+}
+
+// The values of Health.Status and of each of its Checks.
+const (
+	HealthOK          = "ok"
+	HealthUnavailable = "unavailable"
+)
+
+// Healthz answers 200 {"status":"ok","checks":{}} while the process is
+// alive.
 func Healthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		JSON(w, http.StatusOK, Health{Status: HealthOK, Checks: map[string]string{}})
 	})
 }
 
 // Readyz runs every check (with a 2-second budget) and answers 200 when all
-// pass, 503 otherwise, with the status of each by name. Failure details are
+// pass, 503 otherwise, with a Health: "ok" or "unavailable", and the status
+// of each check by name. Failure details are
 // not shown (they may name hosts); they are logged.
 func Readyz(checks map[string]Check) http.Handler {
 	names := make([]string, 0, len(checks))
@@ -29,16 +46,16 @@ func Readyz(checks map[string]Check) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		status, result := http.StatusOK, map[string]string{}
+		status, result := http.StatusOK, Health{Status: HealthOK, Checks: map[string]string{}}
 		for _, n := range names {
 			if err := checks[n](ctx); err != nil {
 				Logger(ctx).WarnContext(ctx, "readiness check failed", "check", n, "error", err.Error())
-				result[n] = "unavailable"
-				status = http.StatusServiceUnavailable
+				result.Checks[n] = HealthUnavailable
+				result.Status, status = HealthUnavailable, http.StatusServiceUnavailable
 				continue
 			}
-			result[n] = "ok"
+			result.Checks[n] = HealthOK
 		}
-		JSON(w, status, map[string]any{"status": http.StatusText(status), "checks": result})
+		JSON(w, status, result)
 	})
 }

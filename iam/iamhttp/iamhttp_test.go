@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -156,6 +157,44 @@ func TestReadyzReportsFailingCheck(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"redis":"unavailable"`) || strings.Contains(rec.Body.String(), "6379") {
 		t.Fatalf("readyz = %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// /healthz and /readyz answer one JSON shape, so a probe or a dashboard reads
+// both alike.
+func TestHealthAndReadinessShareOneShape(t *testing.T) {
+	tests := []struct {
+		name       string
+		h          http.Handler
+		wantStatus int
+		want       iamhttp.Health
+	}{
+		{"Healthz", iamhttp.Healthz(), 200, iamhttp.Health{Status: "ok", Checks: map[string]string{}}},
+		{"ReadyzNoChecks", iamhttp.Readyz(nil), 200, iamhttp.Health{Status: "ok", Checks: map[string]string{}}},
+		{"ReadyzOK", iamhttp.Readyz(map[string]iamhttp.Check{"postgres": func(context.Context) error { return nil }}),
+			200, iamhttp.Health{Status: "ok", Checks: map[string]string{"postgres": "ok"}}},
+		{"ReadyzFailing", iamhttp.Readyz(map[string]iamhttp.Check{
+			"postgres": func(context.Context) error { return nil },
+			"redis":    func(context.Context) error { return errors.New("down") },
+		}), 503, iamhttp.Health{Status: "unavailable", Checks: map[string]string{"postgres": "ok", "redis": "unavailable"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			tt.h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+			var got map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 {
+				t.Fatalf("body %s: want exactly status and checks", rec.Body)
+			}
+			var h iamhttp.Health
+			_ = json.Unmarshal(rec.Body.Bytes(), &h)
+			if rec.Code != tt.wantStatus || !reflect.DeepEqual(h, tt.want) {
+				t.Fatalf("= %d %s, want %d %+v", rec.Code, rec.Body, tt.wantStatus, tt.want)
+			}
+		})
 	}
 }
 
