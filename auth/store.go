@@ -8,7 +8,8 @@ import (
 )
 
 // TokenStore keeps the short-lived state of the token service: authorization
-// codes, refresh tokens, revocations and login-failure counters. authmem
+// codes, refresh tokens, revocations, login-failure counters, and browser
+// sign-in (login flows and SSO cookie records). authmem
 // (memory) and authredis (Redis) implement it; authtest.RunTokenStore checks
 // the guarantees below for both.
 //
@@ -22,8 +23,9 @@ type TokenStore interface {
 	RefreshStore
 	RevocationStore
 	FailureStore
+	BrowserStore
 	// DeleteRealm deletes every record of realm: codes, refresh tokens,
-	// sessions, revocations and failure counters (the realm was deleted, so
+	// sessions, revocations, failure counters, login flows and SSO records (the realm was deleted, so
 	// nothing of it may outlive it, even if a realm of the same name is
 	// created later). Idempotent.
 	DeleteRealm(ctx context.Context, realm iam.Realm) error

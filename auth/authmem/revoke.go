@@ -157,6 +157,8 @@ func (s *Store) DeleteRealm(_ context.Context, realm iam.Realm) error {
 	deleteRealm(s.blacklist, realm)
 	deleteRealm(s.userSess, realm)
 	deleteRealm(s.failures, realm)
+	deleteRealm(s.flows, realm)
+	deleteRealm(s.browsers, realm)
 	delete(s.epochs, realm)
 	return nil
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // Store is an in-memory auth.TokenStore for the embedded default and tests:
-// codes, refresh tokens, revocations and failure counters live in maps
+// codes, refresh tokens, revocations, failure counters, login flows and SSO
+// records live in maps
 // guarded by one mutex, expire lazily and are swept at most once a minute.
 // State is lost on restart (every refresh token with it, and every access
 // token issued before: see auth.RevocationStore.AccessTokenRevoked). Safe for
@@ -26,6 +27,8 @@ type Store struct {
 	blacklist map[rkey]time.Time // revoked access-token ids, until
 	userSess  map[rkey]map[string]time.Time
 	failures  map[rkey]expiring[auth.LoginFailures]
+	flows     map[rkey]expiring[auth.LoginFlow]
+	browsers  map[rkey]expiring[auth.BrowserSession]
 	epochs    map[iam.Realm]int64 // revocation epoch by realm, Unix seconds
 	sweptAt   time.Time
 }
@@ -60,6 +63,8 @@ func New(opts ...Option) *Store {
 		blacklist: make(map[rkey]time.Time),
 		userSess:  make(map[rkey]map[string]time.Time),
 		failures:  make(map[rkey]expiring[auth.LoginFailures]),
+		flows:     make(map[rkey]expiring[auth.LoginFlow]),
+		browsers:  make(map[rkey]expiring[auth.BrowserSession]),
 		epochs:    make(map[iam.Realm]int64),
 	}
 	for _, o := range opts {
@@ -89,6 +94,8 @@ func (s *Store) sweepLocked(now time.Time) {
 			delete(s.failures, k)
 		}
 	}
+	sweep(s.flows, now)
+	sweep(s.browsers, now)
 	for _, m := range []map[rkey]time.Time{s.families, s.sessions, s.blacklist} {
 		for k, until := range m {
 			if !now.Before(until) {

@@ -122,3 +122,12 @@ end
 if tonumber(ARGV[2]) < tonumber(e) then return 1 end
 if #KEYS > 1 and redis.call('EXISTS', unpack(KEYS, 2)) > 0 then return 1 end
 return 0`
+
+// getBrowser returns {data, revoked} of an SSO record; nil if absent.
+// KEYS[1] record; ARGV[1] realm key base.
+const getBrowser = `
+local v = redis.call('HMGET', KEYS[1], 'd', 's')
+if not v[1] then return false end
+local revoked = 0
+if v[2] and v[2] ~= '' and redis.call('EXISTS', ARGV[1] .. 'sess:' .. v[2]) == 1 then revoked = 1 end
+return {v[1], revoked}`

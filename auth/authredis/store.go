@@ -16,13 +16,13 @@ import (
 
 // Store is an auth.TokenStore on Redis (rueidis). Every key is
 // {prefix}auth:{<realm>}:<kind>:<id>, so a realm's keys share one cluster
-// slot, and expire with Redis TTLs. Codes and refresh tokens are stored
-// under the hash of their value. The caller owns the client.
+// slot, and expire with Redis TTLs. Codes, refresh tokens and SSO records
+// are stored under the hash of their value. The caller owns the client.
 type Store struct {
 	client rueidis.Client
 	prefix string
 
-	saveNX, consumeCode, getRefresh, rotateRefresh, mark, revokeUser, recordFailure, revoked *rueidis.Lua
+	saveNX, consumeCode, getRefresh, rotateRefresh, mark, revokeUser, recordFailure, revoked, getBrowser *rueidis.Lua
 }
 
 var _ auth.TokenStore = (*Store)(nil)
@@ -50,6 +50,7 @@ func New(client rueidis.Client, opts ...Option) *Store {
 		revokeUser:    rueidis.NewLuaScript(revokeUser),
 		recordFailure: rueidis.NewLuaScript(recordFailure),
 		revoked:       rueidis.NewLuaScript(revoked),
+		getBrowser:    rueidis.NewLuaScriptReadOnly(getBrowser),
 	}
 	for _, o := range opts {
 		o(s)

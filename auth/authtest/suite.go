@@ -93,6 +93,16 @@ func RunTokenStore(t *testing.T, newHarness func(t *testing.T) TokenStoreHarness
 		{"AMissingEpochMeansLostStateAndRefusesOlderTokens", tokenAMissingEpochMeansLostStateAndRefusesOlderTokens},
 		{"DeleteRealmStartsANewEpoch", tokenDeleteRealmStartsANewEpoch},
 		{"NonPositiveTTLIsInvalid", tokenNonPositiveTTLIsInvalid},
+		{"LoginFlowRoundTripsAndIsReplaced", browserLoginFlowRoundTripsAndIsReplaced},
+		{"TakenLoginFlowIsGone", browserTakenLoginFlowIsGone},
+		{"ConcurrentLoginFlowTakesHaveOneWinner", browserConcurrentTakesHaveOneWinner},
+		{"LoginFlowExpires", browserLoginFlowExpires},
+		{"BrowserSessionRoundTripsAndIsUnique", browserSessionRoundTripsAndIsUnique},
+		{"BrowserSessionIsRevokedWithItsSession", browserSessionIsRevokedWithItsSession},
+		{"BrowserSessionCountsAmongTheUsersSessions", browserSessionCountsAmongTheUsersSessions},
+		{"BrowserSessionExpires", browserSessionExpires},
+		{"DeleteRealmForgetsLoginFlowsAndBrowserSessions", browserDeleteRealmForgetsFlowsAndSessions},
+		{"BrowserNonPositiveTTLIsInvalid", browserNonPositiveTTLIsInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
