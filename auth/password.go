@@ -18,7 +18,6 @@ import (
 // required actions left (CONFIGURE_TOTP counts as done once an
 // authenticator is confirmed) gets "Account is not fully set up".
 func (s *Service) password(ctx context.Context, realm realms.Realm, c clients.Client, req TokenRequest) (*Tokens, error) {
-	const op = "auth.password"
 	if !c.DirectAccessGrantsEnabled {
 		return nil, oauthErr(ErrorUnauthorizedClient, "Client not allowed for direct access grants")
 	}
@@ -32,84 +31,104 @@ func (s *Service) password(ctx context.Context, realm realms.Realm, c clients.Cl
 	if err != nil {
 		return nil, err
 	}
-	bf := bruteForce(realm)
-	protect := realm.BruteForce.Enabled
-	fail := func(userID, reason string) error {
-		return s.loginFailed(ctx, realm, c, req, userID, reason, msgInvalidUserCredentials)
-	}
-
-	if protect && req.IP != "" {
-		locked, _, err := s.isLocked(ctx, realm, ipFailureKey(req.IP), bf.FailureFactor*s.ipFactor)
-		if err != nil {
-			return nil, err
-		}
-		if locked {
-			return nil, fail("", ReasonIPTemporarilyBlocked)
-		}
-	}
-
-	u, err := s.users.Authenticate(ctx, realm.Name, req.Username, req.Password)
+	at := attempt{clientID: c.ClientID, grant: req.GrantType, ip: req.IP, userAgent: req.UserAgent}
+	u, err := s.checkPassword(ctx, realm, at, req.Username, req.Password)
 	if err != nil {
-		if perr := passDependencyError(op, err); perr != nil {
-			return nil, perr
-		}
-		userID := s.findUserID(ctx, realm.Name, req.Username)
-		if protect {
-			if req.IP != "" {
-				if err := s.recordFailure(ctx, realm, ipFailureKey(req.IP), req.IP); err != nil {
-					return nil, err
-				}
-			}
-			if userID != "" {
-				// Attempts on a locked account are not counted (Keycloak).
-				locked, _, err := s.isLocked(ctx, realm, userFailureKey(userID), bf.FailureFactor)
-				if err != nil {
-					return nil, err
-				}
-				if locked {
-					return nil, fail(userID, ReasonUserTemporarilyDisabled)
-				}
-				if err := s.recordFailure(ctx, realm, userFailureKey(userID), req.IP); err != nil {
-					return nil, err
-				}
-			}
-		}
-		return nil, fail(userID, failureReason(err))
-	}
-	if protect {
-		locked, lf, err := s.isLocked(ctx, realm, userFailureKey(u.ID), bf.FailureFactor)
-		if err != nil {
-			return nil, err
-		}
-		if locked {
-			return nil, fail(u.ID, ReasonUserTemporarilyDisabled)
-		}
-		if lf.NumFailures > 0 {
-			if err := s.tokens.ClearLoginFailures(ctx, realm.Name, userFailureKey(u.ID)); err != nil {
-				return nil, iam.Wrap(op, err)
-			}
-		}
+		return nil, err
 	}
 	factors, err := s.userFactors(ctx, realm.Name, u)
 	if err != nil {
 		return nil, err
 	}
 	if len(pendingActions(u, factors)) > 0 {
-		return nil, s.loginFailed(ctx, realm, c, req, u.ID, ReasonRequiredActions, "Account is not fully set up")
+		return nil, s.loginFailed(ctx, realm, at, u.ID, ReasonRequiredActions, "Account is not fully set up")
 	}
-	if err := s.secondFactor(ctx, realm, c, req, u, factors); err != nil {
+	if err := s.secondFactor(ctx, realm, at, req.TOTP, u, factors); err != nil {
 		return nil, err
 	}
 	return s.login(ctx, realm, c, u, scope, GrantPassword, "", req)
 }
 
+// attempt is what a login attempt's events say about it besides the user:
+// the client (public clientId), the grant (GrantAuthorizationCode for the
+// browser sign-in) and where it came from.
+type attempt struct {
+	clientID, grant, ip, userAgent string
+}
+
+// checkPassword authenticates usernameOrEmail with password under the
+// realm's brute-force protection, counting failures per address and per
+// user. Every credential failure — unknown user, wrong password, disabled
+// user, locked user or address — publishes auth.login.failure (the reason
+// says which) and answers invalid_grant "Invalid user credentials".
+func (s *Service) checkPassword(ctx context.Context, realm realms.Realm, at attempt, login, password string) (users.User, error) {
+	const op = "auth.checkPassword"
+	bf := bruteForce(realm)
+	protect := realm.BruteForce.Enabled
+	fail := func(userID, reason string) error {
+		return s.loginFailed(ctx, realm, at, userID, reason, msgInvalidUserCredentials)
+	}
+	if protect && at.ip != "" {
+		locked, _, err := s.isLocked(ctx, realm, ipFailureKey(at.ip), bf.FailureFactor*s.ipFactor)
+		if err != nil {
+			return users.User{}, err
+		}
+		if locked {
+			return users.User{}, fail("", ReasonIPTemporarilyBlocked)
+		}
+	}
+	u, err := s.users.Authenticate(ctx, realm.Name, login, password)
+	if err != nil {
+		if perr := passDependencyError(op, err); perr != nil {
+			return users.User{}, perr
+		}
+		userID := s.findUserID(ctx, realm.Name, login)
+		if protect {
+			if at.ip != "" {
+				if err := s.recordFailure(ctx, realm, ipFailureKey(at.ip), at.ip); err != nil {
+					return users.User{}, err
+				}
+			}
+			if userID != "" {
+				// Attempts on a locked account are not counted (Keycloak).
+				locked, _, err := s.isLocked(ctx, realm, userFailureKey(userID), bf.FailureFactor)
+				if err != nil {
+					return users.User{}, err
+				}
+				if locked {
+					return users.User{}, fail(userID, ReasonUserTemporarilyDisabled)
+				}
+				if err := s.recordFailure(ctx, realm, userFailureKey(userID), at.ip); err != nil {
+					return users.User{}, err
+				}
+			}
+		}
+		return users.User{}, fail(userID, failureReason(err))
+	}
+	if protect {
+		locked, lf, err := s.isLocked(ctx, realm, userFailureKey(u.ID), bf.FailureFactor)
+		if err != nil {
+			return users.User{}, err
+		}
+		if locked {
+			return users.User{}, fail(u.ID, ReasonUserTemporarilyDisabled)
+		}
+		if lf.NumFailures > 0 {
+			if err := s.tokens.ClearLoginFailures(ctx, realm.Name, userFailureKey(u.ID)); err != nil {
+				return users.User{}, iam.Wrap(op, err)
+			}
+		}
+	}
+	return u, nil
+}
+
 // loginFailed publishes auth.login.failure and returns invalid_grant with
 // description (or the publishing error).
-func (s *Service) loginFailed(ctx context.Context, realm realms.Realm, c clients.Client, req TokenRequest,
+func (s *Service) loginFailed(ctx context.Context, realm realms.Realm, at attempt,
 	userID, reason, description string) error {
 	if err := s.publish(ctx, iam.TopicLoginFailure, realm.Name, userID, LoginFailureEvent{
-		UserID: userID, ClientID: c.ClientID, Reason: reason, GrantType: req.GrantType,
-		IPAddress: req.IP, UserAgent: req.UserAgent,
+		UserID: userID, ClientID: at.clientID, Reason: reason, GrantType: at.grant,
+		IPAddress: at.ip, UserAgent: at.userAgent,
 	}); err != nil {
 		return iam.Wrap("auth.loginFailed", err)
 	}

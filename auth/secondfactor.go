@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/realms"
@@ -74,30 +73,40 @@ func pendingActions(u users.User, factors []mfa.PublicFactor) []string {
 // else the invalid_grant to answer — after sending an email code to a user
 // without an authenticator but with a verified address — or a dependency's
 // failure.
-func (s *Service) secondFactor(ctx context.Context, realm realms.Realm, c clients.Client, req TokenRequest,
+func (s *Service) secondFactor(ctx context.Context, realm realms.Realm, at attempt, code string,
 	u users.User, factors []mfa.PublicFactor) error {
 	if !mfa.Required(realm, factors) {
 		return nil
 	}
 	fail := func(reason, format string, args ...any) error {
-		return s.loginFailed(ctx, realm, c, req, u.ID, reason, fmt.Sprintf(format, args...))
+		return s.loginFailed(ctx, realm, at, u.ID, reason, fmt.Sprintf(format, args...))
 	}
 	if s.factors == nil {
 		return fail(ReasonSecondFactorRequired, "%s, and this server has no MFA service to check it", msgSecondFactorRequired)
 	}
-	if req.TOTP == "" {
+	if code == "" {
 		return s.askForSecondFactor(ctx, realm, u, factors, fail)
 	}
-	_, err := s.factors.Verify(ctx, realm.Name, u.ID, req.TOTP)
+	return s.verifyCode(ctx, realm, at, u, code)
+}
+
+// verifyCode checks code as u's second factor: nil when it is right, else
+// the invalid_grant to answer (after publishing auth.login.failure) or a
+// dependency's failure. s.factors must be set.
+func (s *Service) verifyCode(ctx context.Context, realm realms.Realm, at attempt, u users.User, code string) error {
+	fail := func(reason string) error {
+		return s.loginFailed(ctx, realm, at, u.ID, reason, "Invalid one-time code")
+	}
+	_, err := s.factors.Verify(ctx, realm.Name, u.ID, code)
 	switch reason := mfa.FailureReason(err); {
 	case err == nil:
 		return nil
 	case reason == mfa.ReasonLocked:
-		return fail(ReasonSecondFactorLocked, "Invalid one-time code")
+		return fail(ReasonSecondFactorLocked)
 	case reason != "" || iam.ErrorCode(err) == iam.CodeInvalid:
-		return fail(ReasonInvalidSecondFactor, "Invalid one-time code")
+		return fail(ReasonInvalidSecondFactor)
 	}
-	return iam.Wrap("auth.secondFactor", err)
+	return iam.Wrap("auth.verifyCode", err)
 }
 
 // askForSecondFactor answers a password grant that sent no code: it says

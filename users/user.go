@@ -31,6 +31,7 @@ const (
 	ActionVerifyEmail    = "VERIFY_EMAIL"
 	ActionUpdatePassword = "UPDATE_PASSWORD"
 	ActionConfigureTOTP  = "CONFIGURE_TOTP"
+	ActionUpdateProfile  = "UPDATE_PROFILE"
 )
 
 // FullName is "First Last" without stray spaces.

@@ -22,7 +22,7 @@ const (
 )
 
 // knownActions are the required actions OpenGate's login flow performs.
-var knownActions = []string{ActionVerifyEmail, ActionUpdatePassword, ActionConfigureTOTP}
+var knownActions = []string{ActionVerifyEmail, ActionUpdatePassword, ActionConfigureTOTP, ActionUpdateProfile}
 
 // normalize brings u's username and email to their stored forms
 // (NormalizeUsername, NormalizeEmail), removes duplicate required actions
