@@ -243,8 +243,12 @@ func TestBrowserSessionEndsWithADisabledUser(t *testing.T) {
 // sessions is a SessionChecker whose sessions in dead have ended.
 type sessions struct{ dead map[string]bool }
 
-func (s sessions) Alive(_ context.Context, _ iam.Realm, sid string) (bool, error) { return !s.dead[sid], nil }
-func (s sessions) Touch(_ context.Context, _ iam.Realm, sid string) (bool, error) { return !s.dead[sid], nil }
+func (s sessions) Alive(_ context.Context, _ iam.Realm, sid string) (bool, error) {
+	return !s.dead[sid], nil
+}
+func (s sessions) Touch(_ context.Context, _ iam.Realm, sid string) (bool, error) {
+	return !s.dead[sid], nil
+}
 
 func TestBrowserSessionEndsWhenTheSessionServiceSaysSo(t *testing.T) {
 	dead := map[string]bool{}

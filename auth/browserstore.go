@@ -13,7 +13,7 @@ import (
 // cookie's hash), so that its ID, which appears in the pages' URLs, is of
 // no use to anyone else; every form of the flow carries CSRF.
 type LoginFlow struct {
-	ID      string // random, 128 bits, base64url
+	ID      string // random, 132 bits, base64url
 	Realm   iam.Realm
 	Browser string // SHA-256 (base64url) of the browser's login cookie
 	CSRF    string // random; every form of the flow carries it
