@@ -39,6 +39,10 @@ type Realm struct {
 	SMTP                SMTP
 	CORSOrigins         []string
 	RegistrationAllowed bool
+	// LoginTheme names the theme of the realm's login and account pages:
+	// a directory of the deployment's themes (Keycloak's loginTheme); ""
+	// or a theme the deployment does not have means the default theme.
+	LoginTheme string
 	// DuplicateEmailsAllowed lets two users of the realm share an email.
 	DuplicateEmailsAllowed bool
 	Attributes             map[string]string

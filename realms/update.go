@@ -43,6 +43,7 @@ type Update struct {
 
 	CORSOrigins            *[]string
 	RegistrationAllowed    *bool
+	LoginTheme             *string
 	DuplicateEmailsAllowed *bool
 	Attributes             *map[string]string
 }
@@ -80,6 +81,7 @@ func (u Update) Apply(r *Realm) {
 		r.CORSOrigins = append([]string{}, (*u.CORSOrigins)...)
 	}
 	setIf(&r.RegistrationAllowed, u.RegistrationAllowed)
+	setIf(&r.LoginTheme, u.LoginTheme)
 	setIf(&r.DuplicateEmailsAllowed, u.DuplicateEmailsAllowed)
 	if u.Attributes != nil {
 		r.Attributes = make(map[string]string, len(*u.Attributes))

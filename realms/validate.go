@@ -77,6 +77,9 @@ func (r Realm) Validate() error {
 	if err := r.SMTP.Validate(); err != nil {
 		return err
 	}
+	if !validThemeName(r.LoginTheme) {
+		return iam.Invalidf("loginTheme", "loginTheme must be empty or a theme directory's name: up to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
+	}
 	if len(r.CORSOrigins) > MaxCORSOrigins {
 		return iam.Invalidf("corsOrigins", "at most %d corsOrigins", MaxCORSOrigins)
 	}
@@ -234,4 +237,26 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// validThemeName reports whether name may name a theme directory: empty
+// (the default theme), or 1 to 64 characters of [a-z0-9._-] starting with
+// a letter or digit (so never "..", never a path).
+func validThemeName(name string) bool {
+	if name == "" {
+		return true
+	}
+	if len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '.' || c == '_' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

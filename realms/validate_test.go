@@ -1,6 +1,7 @@
 package realms_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -77,6 +78,10 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"otpPolicyPeriod", func(r *realms.Realm) { r.OTP.Period = 10 * time.Minute }},
 		{"otpPolicyLookAheadWindow", func(r *realms.Realm) { r.OTP.LookAheadWindow = -1 }},
 		{"otpPolicyLookAheadWindow", func(r *realms.Realm) { r.OTP.LookAheadWindow = 11 }},
+		{"loginTheme", func(r *realms.Realm) { r.LoginTheme = ".." }},
+		{"loginTheme", func(r *realms.Realm) { r.LoginTheme = "../etc" }},
+		{"loginTheme", func(r *realms.Realm) { r.LoginTheme = "Acme" }},
+		{"loginTheme", func(r *realms.Realm) { r.LoginTheme = strings.Repeat("a", 65) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {
@@ -96,6 +101,7 @@ func TestValidateAccepts(t *testing.T) {
 	r.CORSOrigins = []string{"https://app.acme.test", "http://localhost:3000", "https://[::1]:8443"}
 	r.PasswordPolicy = realms.PasswordPolicy{MinLength: 12, HashMemoryKiB: 19456, HashIterations: 2}
 	r.SigningAlgorithm = realms.AlgEdDSA
+	r.LoginTheme = "acme-2.dark_mode"
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,7 @@ type RealmRepresentation struct {
 	MaxDeltaTimeSeconds   *int64 `json:"maxDeltaTimeSeconds,omitempty"`
 
 	RegistrationAllowed    *bool              `json:"registrationAllowed,omitempty"`
+	LoginTheme             *string            `json:"loginTheme,omitempty"`
 	DuplicateEmailsAllowed *bool              `json:"duplicateEmailsAllowed,omitempty"`
 	SMTPServer             *map[string]string `json:"smtpServer,omitempty"`
 	Attributes             *map[string]string `json:"attributes,omitempty"`
@@ -111,6 +112,7 @@ func fromRealm(r realms.Realm, withSecrets bool) RealmRepresentation {
 		MaxFailureWaitSeconds:     seconds(r.BruteForce.MaxWait),
 		MaxDeltaTimeSeconds:       seconds(r.BruteForce.ResetAfter),
 		RegistrationAllowed:       &r.RegistrationAllowed,
+		LoginTheme:                &r.LoginTheme,
 		DuplicateEmailsAllowed:    &r.DuplicateEmailsAllowed,
 		SMTPServer:                &smtp,
 		Attributes:                &attrs,
@@ -262,6 +264,7 @@ func (rep RealmRepresentation) toUpdate(name iam.Realm) (realms.Update, error) {
 	u.MaxWait = duration(rep.MaxFailureWaitSeconds)
 	u.ResetAfter = duration(rep.MaxDeltaTimeSeconds)
 	u.RegistrationAllowed = rep.RegistrationAllowed
+	u.LoginTheme = rep.LoginTheme
 	u.DuplicateEmailsAllowed = rep.DuplicateEmailsAllowed
 	if rep.SMTPServer != nil {
 		s, err := parseSMTP(*rep.SMTPServer)

@@ -269,6 +269,7 @@ func (s *Store) toRow(r realms.Realm) (db.CreateRealmParams, error) {
 		OtpPolicyDigits:          int32(r.OTP.Digits),
 		OtpPolicyPeriodS:         seconds(r.OTP.Period),
 		OtpPolicyLookAheadWindow: int32(r.OTP.LookAheadWindow),
+		LoginTheme:               r.LoginTheme,
 	}, nil
 }
 
@@ -301,6 +302,7 @@ func updateParams(p db.CreateRealmParams) db.UpdateRealmParams {
 		OtpPolicyDigits:          p.OtpPolicyDigits,
 		OtpPolicyPeriodS:         p.OtpPolicyPeriodS,
 		OtpPolicyLookAheadWindow: p.OtpPolicyLookAheadWindow,
+		LoginTheme:               p.LoginTheme,
 	}
 }
 
@@ -339,6 +341,7 @@ func (s *Store) fromRow(row db.Realm) (realms.Realm, error) {
 			User: mail.User, StartTLS: mail.StartTLS, SSL: mail.SSL},
 		CORSOrigins:            row.CorsOrigins,
 		RegistrationAllowed:    row.RegistrationAllowed,
+		LoginTheme:             row.LoginTheme,
 		DuplicateEmailsAllowed: row.DuplicateEmailsAllowed,
 		Attributes:             attrs,
 		CreatedAt:              row.CreatedAt.UTC(),

@@ -73,6 +73,7 @@ func full(name iam.Realm) realms.Realm {
 			User: "mailer", Password: "smtp-pass", StartTLS: true},
 		CORSOrigins:            []string{"https://app.acme.test", "http://localhost:3000"},
 		RegistrationAllowed:    true,
+		LoginTheme:             "acme",
 		DuplicateEmailsAllowed: true,
 		Attributes:             map[string]string{"frontendUrl": "https://id.acme.test", "empty": ""},
 		CreatedAt:              at,

@@ -5,14 +5,16 @@ INSERT INTO realms (
 	password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s,
 	mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins,
 	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at,
-	otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window
+	otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window,
+	login_theme
 ) VALUES (
 	@name, @id, @display_name, @enabled,
 	@access_token_lifespan_s, @sso_session_idle_timeout_s, @sso_session_max_lifespan_s, @access_code_lifespan_s,
 	@password_policy, @brute_force_enabled, @failure_factor, @wait_increment_s, @max_wait_s, @reset_after_s,
 	@mfa_policy, @signing_algorithm, @smtp, @smtp_password_sealed, @cors_origins,
 	@registration_allowed, @duplicate_emails_allowed, @attributes, @created_at, @updated_at,
-	@otp_policy_type, @otp_policy_algorithm, @otp_policy_digits, @otp_policy_period_s, @otp_policy_look_ahead_window
+	@otp_policy_type, @otp_policy_algorithm, @otp_policy_digits, @otp_policy_period_s, @otp_policy_look_ahead_window,
+	@login_theme
 );
 
 -- name: GetRealm :one
@@ -51,6 +53,7 @@ UPDATE realms SET
 	otp_policy_digits = @otp_policy_digits,
 	otp_policy_period_s = @otp_policy_period_s,
 	otp_policy_look_ahead_window = @otp_policy_look_ahead_window,
+	login_theme = @login_theme,
 	updated_at = @updated_at
 WHERE name = @name;
 

@@ -38,4 +38,5 @@ type Realm struct {
 	OtpPolicyDigits          int32
 	OtpPolicyPeriodS         int64
 	OtpPolicyLookAheadWindow int32
+	LoginTheme               string
 }

@@ -17,14 +17,16 @@ INSERT INTO realms (
 	password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s,
 	mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins,
 	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at,
-	otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window
+	otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window,
+	login_theme
 ) VALUES (
 	$1, $2, $3, $4,
 	$5, $6, $7, $8,
 	$9, $10, $11, $12, $13, $14,
 	$15, $16, $17, $18, $19,
 	$20, $21, $22, $23, $24,
-	$25, $26, $27, $28, $29
+	$25, $26, $27, $28, $29,
+	$30
 )
 `
 
@@ -58,6 +60,7 @@ type CreateRealmParams struct {
 	OtpPolicyDigits          int32
 	OtpPolicyPeriodS         int64
 	OtpPolicyLookAheadWindow int32
+	LoginTheme               string
 }
 
 func (q *Queries) CreateRealm(ctx context.Context, arg CreateRealmParams) error {
@@ -91,6 +94,7 @@ func (q *Queries) CreateRealm(ctx context.Context, arg CreateRealmParams) error 
 		arg.OtpPolicyDigits,
 		arg.OtpPolicyPeriodS,
 		arg.OtpPolicyLookAheadWindow,
+		arg.LoginTheme,
 	)
 	return err
 }
@@ -108,7 +112,7 @@ func (q *Queries) DeleteRealm(ctx context.Context, name string) (int64, error) {
 }
 
 const getRealm = `-- name: GetRealm :one
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window FROM realms WHERE name = $1
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme FROM realms WHERE name = $1
 `
 
 func (q *Queries) GetRealm(ctx context.Context, name string) (Realm, error) {
@@ -144,12 +148,13 @@ func (q *Queries) GetRealm(ctx context.Context, name string) (Realm, error) {
 		&i.OtpPolicyDigits,
 		&i.OtpPolicyPeriodS,
 		&i.OtpPolicyLookAheadWindow,
+		&i.LoginTheme,
 	)
 	return i, err
 }
 
 const listRealms = `-- name: ListRealms :many
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window FROM realms ORDER BY name COLLATE "C"
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme FROM realms ORDER BY name COLLATE "C"
 `
 
 func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
@@ -191,6 +196,7 @@ func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
 			&i.OtpPolicyDigits,
 			&i.OtpPolicyPeriodS,
 			&i.OtpPolicyLookAheadWindow,
+			&i.LoginTheme,
 		); err != nil {
 			return nil, err
 		}
@@ -203,7 +209,7 @@ func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
 }
 
 const lockRealm = `-- name: LockRealm :one
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window FROM realms WHERE name = $1 FOR UPDATE
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme FROM realms WHERE name = $1 FOR UPDATE
 `
 
 func (q *Queries) LockRealm(ctx context.Context, name string) (Realm, error) {
@@ -239,6 +245,7 @@ func (q *Queries) LockRealm(ctx context.Context, name string) (Realm, error) {
 		&i.OtpPolicyDigits,
 		&i.OtpPolicyPeriodS,
 		&i.OtpPolicyLookAheadWindow,
+		&i.LoginTheme,
 	)
 	return i, err
 }
@@ -270,8 +277,9 @@ UPDATE realms SET
 	otp_policy_digits = $23,
 	otp_policy_period_s = $24,
 	otp_policy_look_ahead_window = $25,
-	updated_at = $26
-WHERE name = $27
+	login_theme = $26,
+	updated_at = $27
+WHERE name = $28
 `
 
 type UpdateRealmParams struct {
@@ -300,6 +308,7 @@ type UpdateRealmParams struct {
 	OtpPolicyDigits          int32
 	OtpPolicyPeriodS         int64
 	OtpPolicyLookAheadWindow int32
+	LoginTheme               string
 	UpdatedAt                time.Time
 	Name                     string
 }
@@ -331,6 +340,7 @@ func (q *Queries) UpdateRealm(ctx context.Context, arg UpdateRealmParams) (int64
 		arg.OtpPolicyDigits,
 		arg.OtpPolicyPeriodS,
 		arg.OtpPolicyLookAheadWindow,
+		arg.LoginTheme,
 		arg.UpdatedAt,
 		arg.Name,
 	)
