@@ -1,6 +1,7 @@
 package opengate
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/netip"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
+	"github.com/opengate-iam/opengate/auth/authui"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/iam"
@@ -105,6 +107,12 @@ type Config struct {
 	// (gateway.RequireRole), your middleware (gateway.WithMiddleware),
 	// timeouts.
 	Gateway []gateway.Option
+	// LoginThemes is a directory of login themes: a realm whose loginTheme
+	// is name has its login and account pages rendered with
+	// name/templates/*.html and name/resources/* of it, each file
+	// replacing the built-in theme's (docs/login.md). Nil: the built-in
+	// theme only.
+	LoginThemes fs.FS
 
 	// SeparateManagement keeps /metrics off Handler: serve
 	// Server.ManagementHandler on a listener of its own (Keycloak's
@@ -145,6 +153,9 @@ type Options struct {
 	RBAC     []rbac.Option
 	Auth     []auth.Option
 	AuthHTTP []authhttp.Option
+	// AuthUI are the browser sign-in's options (the login and account
+	// pages).
+	AuthUI   []authui.Option
 	Sessions []session.Option
 	// MFA's options; mfa.WithSender delivers email codes (default: the
 	// notify service).

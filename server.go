@@ -17,6 +17,7 @@ import (
 	"github.com/opengate-iam/opengate/auth/authmem"
 	"github.com/opengate-iam/opengate/auth/authpg"
 	"github.com/opengate-iam/opengate/auth/authredis"
+	"github.com/opengate-iam/opengate/auth/authui"
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
@@ -274,6 +275,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	s.Sessions = session.New(sessions, s.Realms, append([]session.Option{
 		session.WithPublisher(s.pub), session.WithLogger(s.log),
 	}, opts.Sessions...)...)
+	authEvents = sessionsInProcess{Publisher: authEvents, sessions: s.Sessions, log: s.log}
 	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
 		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users),
 			auth.WithSessionChecker(s.Sessions), auth.WithSecondFactors(s.MFA)}, opts.Auth...)...)
@@ -300,12 +302,22 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	// disabled user, client or realm, or a role taken away, stops
 	// administering at once.
 	s.admin = iamhttp.NewAdminGuard(auth.NewStanding(s.Realms, s.Clients, s.Users, s.RBAC))
-	hopts := append([]authhttp.Option{authhttp.WithAdminGuard(s.admin)}, opts.AuthHTTP...)
+	// The browser sign-in: the authorization endpoint, the login and
+	// account pages and RP-initiated logout, over the same services.
+	uopts := []authui.Option{authui.WithSessions(s.Sessions), authui.WithAuthenticators(s.MFA),
+		authui.WithLogger(s.log), authui.WithThemes(cfg.LoginThemes)}
+	hopts := []authhttp.Option{authhttp.WithAdminGuard(s.admin)}
 	s.clientIP = authhttp.RemoteIP
 	if len(cfg.TrustedProxies) > 0 {
 		s.clientIP = authhttp.TrustForwardedFor(cfg.TrustedProxies...)
-		hopts = append([]authhttp.Option{authhttp.WithClientIP(s.clientIP)}, hopts...)
+		uopts = append(uopts, authui.WithClientIP(s.clientIP))
+		hopts = append(hopts, authhttp.WithClientIP(s.clientIP))
 	}
+	ui, err := authui.New(s.Auth, s.Users, append(uopts, opts.AuthUI...)...)
+	if err != nil {
+		return fmt.Errorf("opengate: the login pages: %w", err)
+	}
+	hopts = append(append(hopts, authhttp.WithBrowser(ui)), opts.AuthHTTP...)
 	s.authHTTP = authhttp.NewHandler(s.Auth, hopts...)
 	// The API sits behind the gateway chain, as the microservices sit
 	// behind the gateway binary.

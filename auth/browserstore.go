@@ -75,9 +75,13 @@ type BrowserSession struct {
 // and the records behind SSO cookies. Like every TokenStore record they
 // are scoped by realm.
 type BrowserStore interface {
-	// SaveLoginFlow stores f for ttl, replacing the flow with its ID if
-	// there is one.
+	// SaveLoginFlow stores a new flow f for ttl; CodeConflict if a flow
+	// with its ID exists.
 	SaveLoginFlow(ctx context.Context, f LoginFlow, ttl time.Duration) error
+	// UpdateLoginFlow replaces the stored flow with f's ID by f, for ttl;
+	// CodeNotFound when there is none (it expired or was taken): a flow
+	// once taken never comes back.
+	UpdateLoginFlow(ctx context.Context, f LoginFlow, ttl time.Duration) error
 	// GetLoginFlow returns flow id of realm; CodeNotFound if there is none
 	// (or it expired).
 	GetLoginFlow(ctx context.Context, realm iam.Realm, id string) (LoginFlow, error)

@@ -59,13 +59,18 @@ func (s *Service) LoginFlow(ctx context.Context, realm iam.Realm, id, browser st
 }
 
 // SaveLoginFlow stores the progress of flow f (found with LoginFlow) until
-// its expiry. CodeNotFound when it has expired.
+// its expiry. CodeNotFound when it has expired or was finished meanwhile
+// (a finished flow never comes back).
 func (s *Service) SaveLoginFlow(ctx context.Context, f LoginFlow) error {
 	ttl := f.ExpiresAt.Sub(s.now())
 	if ttl <= 0 {
 		return errNoLoginFlow
 	}
-	return iam.Wrap("auth.SaveLoginFlow", s.tokens.SaveLoginFlow(ctx, f, ttl))
+	err := s.tokens.UpdateLoginFlow(ctx, f, ttl)
+	if errors.Is(err, iam.ErrNotFound) {
+		return errNoLoginFlow
+	}
+	return iam.Wrap("auth.SaveLoginFlow", err)
 }
 
 // FinishLoginFlow takes flow id of realm out of the store, so that of

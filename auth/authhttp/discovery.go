@@ -76,6 +76,9 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 		m.GrantTypesSupported = append([]string{auth.GrantAuthorizationCode}, m.GrantTypesSupported...)
 		m.ResponseTypesSupported = []string{"code"}
 		m.ResponseModesSupported = []string{"query"}
+		if h.browser != nil {
+			m.ResponseModesSupported = []string{auth.ResponseModeQuery, auth.ResponseModeFormPost}
+		}
 		m.AuthorizationResponseIssParameterSupported = h.issParameter
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")

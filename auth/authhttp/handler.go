@@ -20,6 +20,7 @@ type Handler struct {
 	authEndpoint  bool
 	issParameter  bool
 	admin         *iamhttp.AdminGuard
+	browser       Browser
 	router        chi.Router
 	maxFormBytes  int64
 	maxAgentBytes int
@@ -44,6 +45,25 @@ func WithAuthorizationEndpoint(withIss bool) Option {
 	return func(h *Handler) { h.authEndpoint, h.issParameter = true, withIss }
 }
 
+// Browser is the browser sign-in (*authui.Handler) as the Handler mounts
+// it: its routes (the authorization endpoint, the login and account pages,
+// GET and POST logout), and the back-channel logout it hands POSTs with a
+// refresh token to.
+type Browser interface {
+	MountPublic(r chi.Router)
+	SetBackchannelLogout(fn http.HandlerFunc)
+}
+
+// WithBrowser mounts the browser sign-in b with the public endpoints
+// (MountPublic): b serves GET and POST logout, passing a client's POST
+// with a refresh token back to this Handler's logout, and discovery
+// advertises the authorization endpoint, response modes query and
+// form_post, and authorization_response_iss_parameter_supported (RFC
+// 9207).
+func WithBrowser(b Browser) Option {
+	return func(h *Handler) { h.browser, h.authEndpoint, h.issParameter = b, true, true }
+}
+
 // WithAdminGuard sets the guard of the admin routes (default: one that
 // trusts the token's roles, iamhttp.NewAdminGuard(nil)). Give every handler
 // of a deployment the same guard, with an iamhttp.Standing.
@@ -57,6 +77,9 @@ func NewHandler(svc *auth.Service, opts ...Option) *Handler {
 		admin: iamhttp.NewAdminGuard(nil)}
 	for _, o := range opts {
 		o(h)
+	}
+	if h.browser != nil {
+		h.browser.SetBackchannelLogout(h.logout)
 	}
 	h.router = chi.NewRouter()
 	h.MountPublic(h.router)

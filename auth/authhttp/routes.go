@@ -14,6 +14,9 @@ import "github.com/go-chi/chi/v5"
 //	POST /realms/{realm}/protocol/openid-connect/revoke
 //	GET  /realms/{realm}/protocol/openid-connect/userinfo (and POST)
 //	POST /realms/{realm}/protocol/openid-connect/logout
+//
+// With WithBrowser, the browser sign-in's routes too (see
+// authui.Handler.MountPublic), logout among them.
 func (h *Handler) MountPublic(r chi.Router) {
 	const oidc = "/realms/{realm}/protocol/openid-connect"
 	r.Get("/realms/{realm}/.well-known/openid-configuration", h.discovery)
@@ -23,6 +26,10 @@ func (h *Handler) MountPublic(r chi.Router) {
 	r.Post(oidc+"/revoke", h.revoke)
 	r.Get(oidc+"/userinfo", h.userinfo)
 	r.Post(oidc+"/userinfo", h.userinfo)
+	if h.browser != nil {
+		h.browser.MountPublic(r)
+		return
+	}
 	r.Post(oidc+"/logout", h.logout)
 }
 

@@ -17,8 +17,17 @@ func sweep[T any](m map[rkey]expiring[T], now time.Time) {
 	}
 }
 
-// SaveLoginFlow stores f for ttl, replacing a flow with its ID.
+// SaveLoginFlow stores a new flow for ttl.
 func (s *Store) SaveLoginFlow(_ context.Context, f auth.LoginFlow, ttl time.Duration) error {
+	return s.putFlow(f, ttl, false)
+}
+
+// UpdateLoginFlow replaces a stored flow.
+func (s *Store) UpdateLoginFlow(_ context.Context, f auth.LoginFlow, ttl time.Duration) error {
+	return s.putFlow(f, ttl, true)
+}
+
+func (s *Store) putFlow(f auth.LoginFlow, ttl time.Duration, existing bool) error {
 	if err := validTTL(ttl); err != nil {
 		return err
 	}
@@ -26,7 +35,16 @@ func (s *Store) SaveLoginFlow(_ context.Context, f auth.LoginFlow, ttl time.Dura
 	defer s.mu.Unlock()
 	now := s.now()
 	s.sweepLocked(now)
-	s.flows[rkey{f.Realm, f.ID}] = expiring[auth.LoginFlow]{f, now.Add(ttl)}
+	k := rkey{f.Realm, f.ID}
+	e, ok := s.flows[k]
+	ok = ok && now.Before(e.exp)
+	switch {
+	case existing && !ok:
+		return iam.NotFoundf("login flow not found")
+	case !existing && ok:
+		return iam.Conflictf("login flow exists")
+	}
+	s.flows[k] = expiring[auth.LoginFlow]{f, now.Add(ttl)}
 	return nil
 }
 

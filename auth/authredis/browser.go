@@ -17,9 +17,17 @@ import (
 // {prefix}auth:{realm}:sso:<hash>, their session recorded in the user's
 // session set like a refresh token's.
 
-// SaveLoginFlow stores f for ttl, replacing a flow with its ID.
+// SaveLoginFlow stores a new flow for ttl (SET NX).
 func (s *Store) SaveLoginFlow(ctx context.Context, f auth.LoginFlow, ttl time.Duration) error {
-	const op = "authredis.SaveLoginFlow"
+	return s.putFlow(ctx, "authredis.SaveLoginFlow", f, ttl, false)
+}
+
+// UpdateLoginFlow replaces a stored flow (SET XX).
+func (s *Store) UpdateLoginFlow(ctx context.Context, f auth.LoginFlow, ttl time.Duration) error {
+	return s.putFlow(ctx, "authredis.UpdateLoginFlow", f, ttl, true)
+}
+
+func (s *Store) putFlow(ctx context.Context, op string, f auth.LoginFlow, ttl time.Duration, existing bool) error {
 	if ttl <= 0 {
 		return iam.Invalidf("ttl", "ttl must be positive")
 	}
@@ -27,8 +35,21 @@ func (s *Store) SaveLoginFlow(ctx context.Context, f auth.LoginFlow, ttl time.Du
 	if err != nil {
 		return iam.Wrap(op, err)
 	}
-	cmd := s.client.B().Set().Key(s.key(f.Realm, "flow", f.ID)).Value(rueidis.BinaryString(data)).PxMilliseconds(max(ttl.Milliseconds(), 1)).Build()
-	return iamredis.MapError(op, s.client.Do(ctx, cmd).Error())
+	set := s.client.B().Set().Key(s.key(f.Realm, "flow", f.ID)).Value(rueidis.BinaryString(data))
+	var cmd rueidis.Completed
+	if existing {
+		cmd = set.Xx().PxMilliseconds(max(ttl.Milliseconds(), 1)).Build()
+	} else {
+		cmd = set.Nx().PxMilliseconds(max(ttl.Milliseconds(), 1)).Build()
+	}
+	err = s.client.Do(ctx, cmd).Error()
+	switch {
+	case rueidis.IsRedisNil(err) && existing:
+		return iam.NotFoundf("login flow not found")
+	case rueidis.IsRedisNil(err):
+		return iam.Conflictf("login flow exists")
+	}
+	return iamredis.MapError(op, err)
 }
 
 // GetLoginFlow returns a flow; CodeNotFound if absent or expired.

@@ -53,9 +53,12 @@ func browserLoginFlowRoundTripsAndIsReplaced(t *testing.T, h TokenStoreHarness) 
 	if err != nil || !flowsEqual(got, f) {
 		t.Fatalf("GetLoginFlow = %+v, %v; want %+v", got, err, f)
 	}
+	if err := s.SaveLoginFlow(ctx, f, time.Hour); !errors.Is(err, iam.ErrConflict) {
+		t.Fatalf("saving a flow twice: %v", err)
+	}
 	f.UserID, f.SecondFactor = "u2", false
-	if err := s.SaveLoginFlow(ctx, f, time.Hour); err != nil {
-		t.Fatalf("replacing a flow: %v", err)
+	if err := s.UpdateLoginFlow(ctx, f, time.Hour); err != nil {
+		t.Fatalf("updating a flow: %v", err)
 	}
 	if got, _ := s.GetLoginFlow(ctx, "acme", "f1"); !flowsEqual(got, f) {
 		t.Fatalf("replaced flow = %+v", got)
@@ -79,6 +82,12 @@ func browserTakenLoginFlowIsGone(t *testing.T, h TokenStoreHarness) {
 	}
 	if _, err := s.GetLoginFlow(ctx, "acme", "f1"); !errors.Is(err, iam.ErrNotFound) {
 		t.Fatalf("get after take: %v", err)
+	}
+	if err := s.UpdateLoginFlow(ctx, f, time.Hour); !errors.Is(err, iam.ErrNotFound) {
+		t.Fatalf("an update brought a taken flow back: %v", err)
+	}
+	if _, err := s.GetLoginFlow(ctx, "acme", "f1"); !errors.Is(err, iam.ErrNotFound) {
+		t.Fatalf("get after the update of a taken flow: %v", err)
 	}
 }
 
@@ -226,6 +235,9 @@ func browserNonPositiveTTLIsInvalid(t *testing.T, h TokenStoreHarness) {
 	s := h.Store
 	if err := s.SaveLoginFlow(ctx, sampleFlow("acme", "f1"), 0); !errors.Is(err, iam.ErrInvalid) {
 		t.Errorf("SaveLoginFlow: %v", err)
+	}
+	if err := s.UpdateLoginFlow(ctx, sampleFlow("acme", "f1"), 0); !errors.Is(err, iam.ErrInvalid) {
+		t.Errorf("UpdateLoginFlow: %v", err)
 	}
 	if err := s.SaveBrowserSession(ctx, sampleBrowser("acme", "h1", "s1"), -time.Second); !errors.Is(err, iam.ErrInvalid) {
 		t.Errorf("SaveBrowserSession: %v", err)
