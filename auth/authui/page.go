@@ -54,7 +54,7 @@ type page struct {
 
 // links are the pages a page may link to.
 type links struct {
-	Login, Register, ForgotPassword, Restart                 string
+	Login, Register, ForgotPassword, Restart              string
 	Account, Profile, Password, Security, Devices, Logout string
 }
 
