@@ -171,7 +171,6 @@ func (h *Handler) confirmEnrolment(w http.ResponseWriter, r *http.Request, st *s
 		return false
 	}
 	p := h.flowPage(st, "Set up an authenticator app", stepAction)
-	p.Values["label"] = form.Get("label")
 	if iam.ErrorCode(err) == iam.CodeNotFound {
 		// The enrolment expired: a new key.
 		p.Error = "That setup expired. Scan the new QR code."

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/opengate-iam/opengate/iam"
 )
 
 func TestCodeFlowSignsInAndTheCodeRedeemsOnce(t *testing.T) {
@@ -262,5 +260,3 @@ func TestDiscoveryAdvertisesTheAuthorizationEndpoint(t *testing.T) {
 		t.Fatalf("discovery = %v", m)
 	}
 }
-
-var _ = iam.ErrNotFound

@@ -3,6 +3,7 @@ package authui_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"html"
@@ -22,7 +23,7 @@ import (
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authui"
 	"github.com/opengate-iam/opengate/clients"
-	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/users"
 )
@@ -55,6 +56,19 @@ type env struct {
 	url   string
 	clock *clock
 	alice users.User
+
+	mu     sync.Mutex
+	emails []mfa.Message // email codes sent
+}
+
+// lastEmailCode returns the last email code sent.
+func (e *env) lastEmailCode() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.emails) == 0 {
+		e.t.Fatal("no email code was sent")
+	}
+	return e.emails[len(e.emails)-1].Code
 }
 
 const (
@@ -80,7 +94,13 @@ func newEnv(t *testing.T, change ...func(*realms.Realm)) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := opengate.New(ctx, opengate.Config{IssuerBase: ts.URL, Logger: slog.New(slog.DiscardHandler),
 		Options: opengate.Options{Auth: []auth.Option{auth.WithClock(e.clock.Now)},
-			AuthUI: []authui.Option{authui.WithClock(e.clock.Now)}}})
+			AuthUI: []authui.Option{authui.WithClock(e.clock.Now)},
+			MFA: []mfa.Option{mfa.WithClock(e.clock.Now), mfa.WithSender(mfa.SenderFunc(func(_ context.Context, m mfa.Message) error {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				e.emails = append(e.emails, m)
+				return nil
+			}))}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,8 +223,9 @@ func (b *browser) follow(r resp) resp {
 }
 
 var (
-	formAction = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
-	csrfField  = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
+	registerLink = regexp.MustCompile(`<a href="([^"]*login-actions/registration[^"]*)"`)
+	formAction   = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
+	csrfField    = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
 )
 
 // form returns the action and CSRF token of the page's first form.
@@ -323,4 +344,64 @@ func wantPage(t *testing.T, r resp, status int, text string) {
 	}
 }
 
-var _ = iam.ErrNotFound
+// authenticator enrols a confirmed authenticator app for user id and
+// returns a function giving its current code (the mfa service accepts each
+// step once: advance the clock 30 s between uses).
+func (e *env) authenticator(id string) func() string {
+	e.t.Helper()
+	ctx := context.Background()
+	en, err := e.srv.MFA.StartTOTP(ctx, realm, id, "alice", "Phone")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(en.Secret)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	code := func() string {
+		c, err := mfa.GenerateTOTP(secret, en.Algorithm, en.Digits, en.Period, e.clock.Now())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return c
+	}
+	if _, err := e.srv.MFA.ConfirmTOTP(ctx, realm, id, en.FactorID, code()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.clock.Advance(30 * time.Second)
+	return code
+}
+
+// codeOf returns the current TOTP code of the key shown on an enrolment
+// page.
+func (e *env) codeOf(page resp) string {
+	e.t.Helper()
+	m := secretShown.FindStringSubmatch(page.body)
+	if m == nil {
+		e.t.Fatalf("no key on the page: %s", page.body)
+	}
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ReplaceAll(m[1], " ", ""))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c, err := mfa.GenerateTOTP(secret, "HmacSHA1", 6, 30*time.Second, e.clock.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+var secretShown = regexp.MustCompile(`id="totp-secret">([A-Z2-7 ]+)<`)
+
+// hiddenFields returns the hidden inputs of the page's first form.
+func hiddenFields(page resp) []string {
+	var out []string
+	for _, m := range hiddenInput.FindAllStringSubmatch(page.body, -1) {
+		if m[1] != "csrf" {
+			out = append(out, m[1], html.UnescapeString(m[2]))
+		}
+	}
+	return out
+}
+
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)

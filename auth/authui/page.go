@@ -210,11 +210,16 @@ var errCSRF = iam.Errorf(iam.CodeForbidden,
 	"This form has expired or was not sent from this site. Go back, reload the page and try again.")
 
 // statusOf is the HTTP status of a form error: 401 for wrong credentials,
-// 429 for a rate limit, 400 otherwise.
+// 409 for a taken name, 403 for what the realm does not allow, 429 for a
+// rate limit, 400 otherwise.
 func statusOf(err error) int {
 	switch {
 	case auth.OAuthCode(err) == auth.ErrorInvalidGrant:
 		return http.StatusUnauthorized
+	case iam.ErrorCode(err) == iam.CodeConflict:
+		return http.StatusConflict
+	case iam.ErrorCode(err) == iam.CodeForbidden:
+		return http.StatusForbidden
 	case iam.ErrorCode(err) == iam.CodeRateLimited:
 		return http.StatusTooManyRequests
 	}

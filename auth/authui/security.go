@@ -3,6 +3,7 @@ package authui
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -66,7 +67,7 @@ func (h *Handler) startTOTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, a.realm.Name, "Two-factor authentication", iam.Errorf(iam.CodeUnavailable, "no MFA service"))
 		return
 	}
-	e, err := h.mfa.StartTOTP(a.ctx(h, r), a.realm.Name, a.user.ID, a.user.Username, "")
+	e, err := h.mfa.StartTOTP(a.ctx(h, r), a.realm.Name, a.user.ID, a.user.Username, strings.TrimSpace(a.form.Get("label")))
 	if err != nil {
 		h.securityError(w, r, a, err)
 		return
@@ -87,7 +88,6 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, a.realm.Name, "Two-factor authentication", iam.Errorf(iam.CodeUnavailable, "no MFA service"))
 		return
 	}
-	label := a.form.Get("label")
 	_, err := h.mfa.ConfirmTOTP(a.ctx(h, r), a.realm.Name, a.user.ID, a.form.Get("factor"), a.form.Get("code"))
 	if err != nil {
 		if !userError(err) && !errors.Is(err, iam.ErrNotFound) {
@@ -95,10 +95,9 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p := h.accountPage(a, "Add an authenticator app", "security", "security/totp/confirm")
-		p.Values["label"] = label
 		p.Enrolment = enrolmentFromForm(a.form)
 		if errors.Is(err, iam.ErrNotFound) || p.Enrolment == nil {
-			e, err := h.mfa.StartTOTP(a.ctx(h, r), a.realm.Name, a.user.ID, a.user.Username, label)
+			e, err := h.mfa.StartTOTP(a.ctx(h, r), a.realm.Name, a.user.ID, a.user.Username, "")
 			if err != nil {
 				h.securityError(w, r, a, err)
 				return
