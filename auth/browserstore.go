@@ -27,10 +27,6 @@ type LoginFlow struct {
 	// session the flow continues), at AuthTime.
 	UserID   string
 	AuthTime time.Time
-	// SessionID is the SSO session the flow continues ("" starts a new
-	// one), with its start.
-	SessionID      string
-	SessionStarted time.Time
 	// SecondFactor is true once a second factor was verified in the flow
 	// (or the SSO session it continues had one).
 	SecondFactor bool
@@ -39,9 +35,6 @@ type LoginFlow struct {
 	// VerifyEmailSent is true once the verification email of the
 	// VERIFY_EMAIL required action was sent in the flow.
 	VerifyEmailSent bool
-	// Enrolment is the pending TOTP enrolment (CONFIGURE_TOTP) started in
-	// the flow, "" if none.
-	Enrolment string
 
 	Created   time.Time
 	ExpiresAt time.Time

@@ -18,7 +18,7 @@ func sampleFlow(realm iam.Realm, id string) auth.LoginFlow {
 		Request: auth.Authorization{ClientID: "app", ClientUUID: "c-app", RedirectURI: "https://app/cb",
 			ResponseMode: auth.ResponseModeQuery, State: "st", Scope: "openid", Nonce: "n",
 			CodeChallenge: "challenge", CodeChallengeMethod: auth.PKCES256, MaxAge: -1, LoginHint: "alice"},
-		UserID: "u1", AuthTime: now, SecondFactor: true, Enrolment: "f1", Created: now, ExpiresAt: now.Add(30 * time.Minute)}
+		UserID: "u1", AuthTime: now, SecondFactor: true, EmailCodeSent: true, Created: now, ExpiresAt: now.Add(30 * time.Minute)}
 }
 
 func sampleBrowser(realm iam.Realm, hash, sid string) auth.BrowserSession {
@@ -28,8 +28,7 @@ func sampleBrowser(realm iam.Realm, hash, sid string) auth.BrowserSession {
 }
 
 func flowsEqual(a, b auth.LoginFlow) bool {
-	for _, p := range []*time.Time{&a.AuthTime, &a.SessionStarted, &a.Created, &a.ExpiresAt,
-		&b.AuthTime, &b.SessionStarted, &b.Created, &b.ExpiresAt} {
+	for _, p := range []*time.Time{&a.AuthTime, &a.Created, &a.ExpiresAt, &b.AuthTime, &b.Created, &b.ExpiresAt} {
 		*p = p.UTC()
 	}
 	return reflect.DeepEqual(a, b)

@@ -56,7 +56,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	st.user = u
 	st.flow.UserID, st.flow.AuthTime = u.ID, h.now()
-	st.flow.SecondFactor, st.flow.EmailCodeSent, st.flow.VerifyEmailSent, st.flow.Enrolment = false, false, false, ""
+	st.flow.SecondFactor, st.flow.EmailCodeSent, st.flow.VerifyEmailSent = false, false, false
 	h.advance(w, r, st)
 }
 
@@ -79,7 +79,7 @@ func (h *Handler) restart(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, rr.Name, "This form has expired", errCSRF)
 		return
 	}
-	f.UserID, f.SecondFactor, f.EmailCodeSent, f.VerifyEmailSent, f.Enrolment = "", false, false, false, ""
+	f.UserID, f.SecondFactor, f.EmailCodeSent, f.VerifyEmailSent = "", false, false, false
 	st := &state{realm: rr, flow: f, browser: browser}
 	h.advance(w, r, st)
 }
