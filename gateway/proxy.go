@@ -143,6 +143,7 @@ func (g *Gateway) local(up *Upstream) http.Handler {
 		r.Header.Set(iamhttp.RequestIDHeader, s.id)
 		r.Header.Set(headerTraceparent, s.trace.parent)
 		ctx := iamhttp.WithRequestContext(r.Context(), s.id, g.log.With(slog.String("request_id", s.id)))
+		ctx = iam.WithTraceParent(ctx, s.trace.parent) // events recorded by the request carry it
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

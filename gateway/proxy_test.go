@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"context"
 	"crypto/tls"
 	"encoding/json"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/opengate-iam/opengate/gateway"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
@@ -345,4 +345,22 @@ func TestUpstreamCORSHeadersAreDropped(t *testing.T) {
 	}
 }
 
-var _ = context.Background
+// An in-process upstream gets the trace context in its request context too,
+// so the events it records carry it (iam.StampTrace).
+func TestLocalUpstreamsGetTheTraceInTheirContext(t *testing.T) {
+	var inCtx, inHeader, requestID string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inCtx, inHeader, requestID = iam.TraceParent(r.Context()), r.Header.Get("Traceparent"), iamhttp.RequestID(r.Context())
+	})
+	g, err := gateway.New([]gateway.Route{{Path: "/x", Upstream: gateway.Local("local", h), Access: gateway.Public}}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := do(g, request{path: "/x", header: http.Header{"Traceparent": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}})
+	if !strings.HasPrefix(inCtx, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || inCtx != inHeader {
+		t.Fatalf("context trace %q, header %q", inCtx, inHeader)
+	}
+	if requestID == "" || requestID != rec.Header().Get("X-Request-Id") {
+		t.Fatalf("iamhttp.RequestID = %q, response X-Request-Id %q", requestID, rec.Header().Get("X-Request-Id"))
+	}
+}

@@ -3,6 +3,8 @@ package gateway
 import (
 	"net/http"
 	"net/netip"
+
+	"github.com/opengate-iam/opengate/iam"
 )
 
 // W3C Trace Context headers.
@@ -37,7 +39,7 @@ func traceFrom(h http.Header) traceContext {
 	var b [55]byte
 	copy(b[:], "00-")
 	b[35], b[52] = '-', '-'
-	if validTraceparent(in) {
+	if iam.ValidTraceParent(in) {
 		copy(b[3:35], in[3:35])
 		copy(b[53:55], in[53:55])
 		fillHex(b[36:52])
@@ -47,35 +49,6 @@ func traceFrom(h http.Header) traceContext {
 	fillHex(b[36:52])
 	b[53], b[54] = '0', '1'
 	return traceContext{parent: string(b[:])}
-}
-
-// validTraceparent checks version 00's form: 00-{32 hex}-{16 hex}-{2 hex},
-// lowercase, ids not all zeros. (Later versions may append fields; only 00
-// is understood, as the specification allows.)
-func validTraceparent(s string) bool {
-	if len(s) != 55 || s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-' {
-		return false
-	}
-	return lowerHex(s[3:35]) && lowerHex(s[36:52]) && lowerHex(s[53:55]) &&
-		!allZero(s[3:35]) && !allZero(s[36:52])
-}
-
-func lowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func allZero(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] != '0' {
-			return false
-		}
-	}
-	return true
 }
 
 // truncateState bounds a passed-on tracestate to the specification's 512

@@ -67,6 +67,11 @@ type Event struct {
 	DataContentType string          `json:"datacontenttype,omitempty"`
 	Realm           Realm           `json:"realm"`
 	Data            json.RawMessage `json:"data,omitempty"`
+	// TraceParent is the W3C traceparent of the request that caused the
+	// event (CloudEvents' distributed tracing extension), set when the
+	// event is recorded under a context carrying one (StampTrace); Kafka
+	// records also carry it as the header "traceparent".
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // NewEvent returns an event of type topic about subject in realm, with a fresh

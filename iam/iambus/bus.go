@@ -129,7 +129,7 @@ func (b *Bus) Publish(ctx context.Context, events ...iam.Event) error {
 			return iam.Wrap(op, iam.Invalidf("id", "event id is required"))
 		}
 	}
-	for _, e := range events {
+	for _, e := range iam.StampTrace(ctx, events) {
 		if err := b.enqueue(ctx, e.Type, e); err != nil {
 			return iam.Wrap(op, err)
 		}

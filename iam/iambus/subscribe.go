@@ -137,7 +137,7 @@ func call(ctx context.Context, h iam.Handler, e iam.Event) (err error) {
 			err = &iam.Error{Code: iam.CodeInternal, Op: "iambus.handler", Err: fmt.Errorf("panic: %v", r)}
 		}
 	}()
-	return h(ctx, e)
+	return h(iam.WithTraceParent(ctx, e.TraceParent), e)
 }
 
 // sleep waits d or until ctx ends; it reports whether d elapsed.

@@ -275,3 +275,17 @@ func TestStandardRoutesTrailingSlashLikeKeycloak(t *testing.T) {
 		})
 	}
 }
+
+func TestWithRequestIDTakesTheTraceParent(t *testing.T) {
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	for sent, want := range map[string]string{tp: tp, "00-garbage": ""} {
+		var got string
+		h := iamhttp.WithRequestID(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = iam.TraceParent(r.Context()) }))
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("traceparent", sent)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if got != want {
+			t.Errorf("traceparent %q: context has %q, want %q", sent, got, want)
+		}
+	}
+}

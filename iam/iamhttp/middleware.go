@@ -37,7 +37,8 @@ func Logger(ctx context.Context) *slog.Logger {
 
 // WithRequestID accepts a well-formed incoming X-Request-Id (up to 128
 // printable ASCII characters) or makes one, sets it on the response and in the
-// context.
+// context, and puts a well-formed incoming W3C traceparent in the context
+// (iam.WithTraceParent), so the events the request records carry it.
 func WithRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(RequestIDHeader)
@@ -47,7 +48,8 @@ func WithRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set(RequestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		ctx := iam.WithTraceParent(context.WithValue(r.Context(), requestIDKey{}, id), r.Header.Get("traceparent"))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -78,7 +78,7 @@ func (p *Publisher) Publish(ctx context.Context, events ...iam.Event) error {
 		return nil
 	}
 	records := make([]*kgo.Record, len(events))
-	for i, e := range events {
+	for i, e := range iam.StampTrace(ctx, events) {
 		r, err := newRecord(e)
 		if err != nil {
 			return iam.Wrap(op, err)

@@ -50,6 +50,29 @@ func TestPublishWritesCloudEventRecords(t *testing.T) {
 	}
 }
 
+// A trace in the publishing context, or already in the event, travels in
+// the record: in the event and in the traceparent header.
+func TestPublishCarriesTheTraceContext(t *testing.T) {
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	seeds := iamtest.Kafka(t, iam.TopicUserCreated)
+	p := iamkafka.NewPublisher(newClient(t, seeds))
+	if err := p.Publish(iam.WithTraceParent(context.Background(), tp), event(t, iam.TopicUserCreated, "user-1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	untraced := event(t, iam.TopicUserCreated, "user-2", 2)
+	publish(t, p, untraced)
+	recs := readRecords(t, seeds, iam.TopicUserCreated, 2)
+	var got iam.Event
+	if err := json.Unmarshal(recs[0].Value, &got); err != nil || got.TraceParent != tp || header(t, recs[0], iamkafka.HeaderTraceParent) != tp {
+		t.Fatalf("traced record: event %+v (%v), header %q", got, err, header(t, recs[0], iamkafka.HeaderTraceParent))
+	}
+	for _, h := range recs[1].Headers {
+		if h.Key == iamkafka.HeaderTraceParent {
+			t.Fatalf("an untraced event got a traceparent header %q", h.Value)
+		}
+	}
+}
+
 func TestPublishRejectsInvalidEvents(t *testing.T) {
 	seeds := iamtest.Kafka(t)
 	p := openPublisher(t, seeds)

@@ -18,6 +18,10 @@ const (
 	HeaderContentType = "content-type"
 	HeaderType        = "ce_type"
 	HeaderID          = "ce_id"
+	// HeaderTraceParent carries the event's W3C traceparent (the
+	// CloudEvents Kafka binding's name for the distributed tracing
+	// extension), when it has one.
+	HeaderTraceParent = "traceparent"
 
 	// Headers added to a dead-lettered record, beside the original ones.
 	HeaderError     = "opengate-error"     // why the record was given up on
@@ -50,7 +54,7 @@ func newRecord(e iam.Event) (*kgo.Record, error) {
 	if err != nil {
 		return nil, &iam.Error{Code: iam.CodeInvalid, Message: "event cannot be encoded", Err: err}
 	}
-	return &kgo.Record{
+	r := &kgo.Record{
 		Topic: e.Type,
 		Key:   []byte(e.Key()),
 		Value: value,
@@ -59,7 +63,11 @@ func newRecord(e iam.Event) (*kgo.Record, error) {
 			{Key: HeaderType, Value: []byte(e.Type)},
 			{Key: HeaderID, Value: []byte(e.ID)},
 		},
-	}, nil
+	}
+	if e.TraceParent != "" {
+		r.Headers = append(r.Headers, kgo.RecordHeader{Key: HeaderTraceParent, Value: []byte(e.TraceParent)})
+	}
+	return r, nil
 }
 
 // errMalformed marks a record that is not an OpenGate CloudEvent.

@@ -47,7 +47,7 @@ func (p *Publisher) UnlockAndPublish(ctx context.Context, unlock func(), events 
 	p.mu.Lock()
 	unlock()
 	defer p.mu.Unlock()
-	if err := p.pub.Publish(context.WithoutCancel(ctx), events...); err != nil {
+	if err := p.pub.Publish(context.WithoutCancel(ctx), iam.StampTrace(ctx, events)...); err != nil {
 		p.log.ErrorContext(ctx, p.store+": events not published", slog.String("store", p.store),
 			slog.Int("events", len(events)), slog.String("topic", events[0].Type), slog.String("error", err.Error()))
 	}

@@ -32,6 +32,7 @@ func Write(ctx context.Context, tx pgx.Tx, events ...iam.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
+	events = iam.StampTrace(ctx, events)
 	ids := make([]uuid.UUID, len(events))
 	topics := make([]string, len(events))
 	realms := make([]string, len(events))

@@ -38,6 +38,23 @@ func TestWrite(t *testing.T) {
 		assertSameEvent(t, got, e)
 	})
 
+	t.Run("StampsTheTraceOfItsContext", func(t *testing.T) {
+		const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+		e := newEvent(t, "user-traced", nil)
+		traced := iam.WithTraceParent(ctx, tp)
+		if err := iampg.WithTx(traced, pool, func(tx pgx.Tx) error { return iampg.Write(traced, tx, e) }); err != nil {
+			t.Fatal(err)
+		}
+		var payload []byte
+		if err := pool.QueryRow(ctx, `SELECT payload FROM outbox WHERE event_id = $1`, e.ID).Scan(&payload); err != nil {
+			t.Fatal(err)
+		}
+		var got iam.Event
+		if err := json.Unmarshal(payload, &got); err != nil || got.TraceParent != tp {
+			t.Fatalf("outbox event %+v (%v), want traceparent %s: the relay publishes it later, without the request", got, err, tp)
+		}
+	})
+
 	t.Run("InvalidEventsAreRejectedAndNothingIsWritten", func(t *testing.T) {
 		before := rows()
 		good := newEvent(t, "user-2", nil)
