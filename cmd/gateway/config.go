@@ -22,8 +22,8 @@ var binary = boot.Binary{Name: serviceName, Addr: ":8080", NoDatabase: true,
 // config is what run reads from flags and the environment.
 type config struct {
 	boot.Config
-	// Upstream base URLs by service name; "" leaves an optional
-	// service's routes out.
+	// Upstream base URLs by service name; "" (only from the routes file)
+	// leaves an optional service's routes out.
 	upstreams  map[string]string
 	routesFile string // OPENGATE_GATEWAY_ROUTES
 	proxies    []netip.Prefix
@@ -50,9 +50,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"users":   c.Peers.Users,
 		"rbac":    c.Peers.RBAC,
 		"clients": c.Peers.Clients,
-		"session": getenv("OPENGATE_SESSION_URL"),
-		"mfa":     getenv("OPENGATE_MFA_URL"),
-		"notify":  getenv("OPENGATE_NOTIFY_URL"),
+		"session": cmp.Or(getenv("OPENGATE_SESSION_URL"), "http://localhost:8087"),
+		"mfa":     c.Peers.MFA,
+		"notify":  c.Peers.Notify,
 	}
 	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
 		return config{}, err
