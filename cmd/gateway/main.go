@@ -24,19 +24,6 @@
 // OPENGATE_MANAGEMENT_ADDR), and shuts down gracefully on SIGINT/SIGTERM.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-)
+import "github.com/opengate-iam/opengate/cmd/internal/boot"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "gateway:", err)
-		os.Exit(1)
-	}
-}
+func main() { boot.Main("gateway", run) }

@@ -28,7 +28,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := boot.NewLogger(stderr, serviceName)
+	log := cfg.Logger(stderr, serviceName)
 	srv := boot.NewServer(serviceName, log)
 	defer srv.Close()
 	var bus *boot.Kafka

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
@@ -73,14 +72,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := boot.NewLogger(stderr, serviceName)
+	log := cfg.Logger(stderr, serviceName)
 	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, notifypg.Migrate)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	if cfg.MigrateOnly {
-		fmt.Fprintln(stdout, serviceName+": database migrated")
+		cfg.Print(stdout, serviceName+": database migrated")
 		return nil
 	}
 

@@ -32,6 +32,8 @@ type config struct {
 	AdminUser         string         // OPENGATE_ADMIN_USER
 	AdminPassword     string         // OPENGATE_ADMIN_PASSWORD
 	LogFormat         string         // OPENGATE_LOG_FORMAT: text or json
+	LogLevel          string         // OPENGATE_LOG_LEVEL: debug, info, warn or error
+	Logging           boot.Logging   // LogFormat and LogLevel, parsed
 	DBPrefix          string         // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
 	Instance          string         // OPENGATE_INSTANCE: this replica's name in its consumer groups
 	Proxies           []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
@@ -69,7 +71,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.RedisURL, "redis-url", env("OPENGATE_REDIS_URL", ""), "Redis URL for ephemeral state; empty keeps it in memory (OPENGATE_REDIS_URL)")
 	fs.StringVar(&brokers, "kafka-brokers", env("OPENGATE_KAFKA_BROKERS", ""), "comma-separated Kafka seed brokers; empty uses the in-process bus (OPENGATE_KAFKA_BROKERS)")
 	fs.StringVar(&c.AdminUser, "admin-user", env("OPENGATE_ADMIN_USER", "admin"), "bootstrap administrator of the master realm (OPENGATE_ADMIN_USER)")
-	fs.StringVar(&c.LogFormat, "log-format", env("OPENGATE_LOG_FORMAT", "text"), "log format: text or json (OPENGATE_LOG_FORMAT)")
+	fs.StringVar(&c.LogFormat, "log-format", env("OPENGATE_LOG_FORMAT", "text"), "log format: text or json; json makes every line on stdout and stderr JSON (OPENGATE_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("OPENGATE_LOG_LEVEL", "info"), "least level logged: debug, info, warn or error (OPENGATE_LOG_LEVEL)")
 	fs.StringVar(&c.DBPrefix, "database-prefix", env("OPENGATE_DATABASE_PREFIX", "opengate_"), "prefix of the per-service database names (OPENGATE_DATABASE_PREFIX)")
 	instance := env("OPENGATE_INSTANCE", "")
 	if instance == "" {
@@ -116,6 +119,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return config{}, fmt.Errorf("log format must be text or json, not %q", c.LogFormat)
+	}
+	c.Logging.JSON = c.LogFormat == "json"
+	if c.Logging.Level, err = boot.ParseLogLevel(c.LogLevel); err != nil {
+		return config{}, err
 	}
 	if c.MigrateOnly && c.PostgresURL == "" {
 		return config{}, fmt.Errorf("-migrate-only needs OPENGATE_POSTGRES_URL")

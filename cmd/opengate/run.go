@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"strconv"
 
@@ -25,7 +24,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogFormat, stderr)
+	log := cfg.Logging.Logger(stderr)
 	og := opengate.Config{
 		IssuerBase:        cfg.IssuerBase,
 		SecretKey:         cfg.SecretKey,
@@ -63,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			if err := dbs.Migrate(ctx); err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, "opengate: migrations applied")
+			cfg.Logging.Print(stdout, "opengate: migrations applied")
 			return nil
 		}
 		og.Databases = dbs
@@ -109,8 +108,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer srv.Close()
 	if pw := srv.GeneratedAdminPassword(); pw != "" {
-		fmt.Fprintf(stdout, "opengate: created administrator %q in realm master with password %s\n"+
-			"opengate: this password is shown once; set OPENGATE_ADMIN_PASSWORD to choose it\n", cfg.AdminUser, pw)
+		cfg.Logging.Print(stdout, fmt.Sprintf("opengate: created administrator %q in realm master with password %s", cfg.AdminUser, pw),
+			"username", cfg.AdminUser)
+		cfg.Logging.Print(stdout, "opengate: this password is shown once; set OPENGATE_ADMIN_PASSWORD to choose it")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -123,18 +123,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if mgmt != nil {
-		fmt.Fprintf(stdout, "opengate: management on http://%s\n", mgmt.Addr)
+		cfg.Logging.Print(stdout, fmt.Sprintf("opengate: management on http://%s", mgmt.Addr), "addr", mgmt.Addr.String())
 	}
-	fmt.Fprintf(stdout, "opengate: listening on http://%s (issuer base %s)\n", ln.Addr(), og.IssuerBase)
+	cfg.Logging.Print(stdout, fmt.Sprintf("opengate: listening on http://%s (issuer base %s)", ln.Addr(), og.IssuerBase),
+		"addr", ln.Addr().String(), "issuerBase", og.IssuerBase)
 	err = iamhttp.ServeListener(ctx, ln, srv.Handler())
 	cancel()
 	<-ran
 	return errors.Join(err, mgmt.Wait())
-}
-
-func newLogger(format string, w io.Writer) *slog.Logger {
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
-	}
-	return slog.New(slog.NewTextHandler(w, nil))
 }

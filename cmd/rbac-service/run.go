@@ -50,14 +50,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := boot.NewLogger(stderr, serviceName)
+	log := cfg.Logger(stderr, serviceName)
 	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, rbacpg.Migrate)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	if cfg.MigrateOnly {
-		fmt.Fprintln(stdout, binary.Name+": database migrated")
+		cfg.Print(stdout, binary.Name+": database migrated")
 		return nil
 	}
 

@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := boot.NewLogger(stderr, serviceName)
+	log := cfg.Logger(stderr, serviceName)
 	rdb, err := boot.OpenRedis(cfg.RedisURL)
 	if err != nil {
 		return err

@@ -85,14 +85,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := boot.NewLogger(stderr, serviceName)
+	log := cfg.Logger(stderr, serviceName)
 	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, userspg.Migrate)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	if cfg.MigrateOnly {
-		fmt.Fprintln(stdout, binary.Name+": database migrated")
+		cfg.Print(stdout, binary.Name+": database migrated")
 		return nil
 	}
 
@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.adminPassword != "" {
 		srv.Task("bootstrap administrator", func(ctx context.Context) error {
-			return bootstrap(ctx, svc, cfg.adminUser, cfg.adminPassword, stdout, log)
+			return bootstrap(ctx, svc, cfg.adminUser, cfg.adminPassword, func(msg string, attrs ...any) { cfg.Print(stdout, msg, attrs...) }, log)
 		})
 	}
 	// The API sits behind token verification. Public login actions and the
@@ -169,13 +169,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // bootstrap creates the master realm's administrator, retrying while the
 // realm service (or the master realm) is not there yet.
-func bootstrap(ctx context.Context, svc *users.Service, username, password string, stdout io.Writer, log *slog.Logger) error {
+func bootstrap(ctx context.Context, svc *users.Service, username, password string, print func(msg string, attrs ...any), log *slog.Logger) error {
 	wait := time.Second
 	for {
 		u, created, err := svc.EnsureAdmin(ctx, username, password)
 		switch {
 		case err == nil && created:
-			fmt.Fprintf(stdout, "user-service: created administrator %q (id %s) in realm master; grant it the admin role through rbac\n", u.Username, u.ID)
+			print(fmt.Sprintf("user-service: created administrator %q (id %s) in realm master; grant it the admin role through rbac", u.Username, u.ID),
+				"username", u.Username, "id", u.ID)
 			return nil
 		case err == nil:
 			return nil

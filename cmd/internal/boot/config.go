@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"os"
 	"strings"
@@ -59,6 +60,9 @@ type Config struct {
 	Instance string
 	// Peers are the other services' base URLs.
 	Peers Peers
+	// Logging is OPENGATE_LOG_FORMAT (default json) and
+	// OPENGATE_LOG_LEVEL (default info).
+	Logging Logging
 }
 
 // Peers are the base URLs of the services' internal APIs, which a binary
@@ -131,11 +135,28 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 		return Config{}, err
 	}
 	c.Kafka = k
+	if c.Logging, err = ParseLogging(getenv, "json"); err != nil {
+		return Config{}, err
+	}
 	return c, nil
 }
 
 // Listen returns the addresses Server.Serve listens on.
-func (c Config) Listen() Listen { return Listen{Addr: c.Addr, Management: c.ManagementAddr} }
+func (c Config) Listen() Listen {
+	return Listen{Addr: c.Addr, Management: c.ManagementAddr, Logging: c.Logging}
+}
+
+// Logger returns the binary's logger on stderr in c.Logging's format and
+// level: every record carries service=service.
+func (c Config) Logger(stderr io.Writer, service string) *slog.Logger {
+	return c.Logging.Logger(stderr, "service", service)
+}
+
+// Print writes a start-up line to stdout in c.Logging's format (see
+// Logging.Print).
+func (c Config) Print(stdout io.Writer, msg string, attrs ...any) {
+	c.Logging.Print(stdout, msg, attrs...)
+}
 
 // RequireIssuer fails when OPENGATE_ISSUER_BASE is not set, with the error
 // "OPENGATE_ISSUER_BASE is required" followed by why, e.g.

@@ -18,7 +18,7 @@
 //		return err
 //	}
 //	// ... the binary's own settings; cfg.RequireIssuer unless cfg.MigrateOnly
-//	log := boot.NewLogger(stderr, "realm-service")
+//	log := cfg.Logger(stderr, "realm-service")
 //	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, realmspg.Migrate)
 //	if err != nil {
 //		return err

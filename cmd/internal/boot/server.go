@@ -18,12 +18,6 @@ import (
 	"github.com/opengate-iam/opengate/internal/tasks"
 )
 
-// NewLogger returns the JSON logger of a microservice: every record carries
-// service=service.
-func NewLogger(stderr io.Writer, service string) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(stderr, nil)).With("service", service)
-}
-
 // Server runs a microservice's HTTP API and, beside it, its background tasks.
 // Tasks are added first and started by Serve; Close closes what the Server
 // opened (Kafka, the verifier's Redis), so a binary defers Close right after
@@ -75,11 +69,13 @@ func (s *Server) OpenKafka(ctx context.Context, kc KafkaConfig, outbox *pgxpool.
 type Listen struct {
 	Addr       string // the API, with /healthz and /readyz
 	Management string // "" or the address of /metrics, /healthz and /readyz
+	// Logging is the format of the lines Serve prints.
+	Logging Logging
 }
 
 // Serve listens on l.Addr (and l.Management, if set), starts the tasks,
 // prints "<name> listening on <address>" (and "<name> management on
-// <address>") to stdout and serves the handlers of Routes rt until ctx
+// <address>") to stdout, as JSON records (with addr) in JSON mode, and serves the handlers of Routes rt until ctx
 // ends. With a management address /metrics is served only there. It then
 // shuts the servers down gracefully, stops the tasks and waits for them, and
 // returns nil after a clean shutdown.
@@ -103,9 +99,9 @@ func (s *Server) Serve(ctx context.Context, l Listen, stdout io.Writer, rt Route
 		group.Go(t.name, t.fn)
 	}
 	if mgmt != nil {
-		fmt.Fprintf(stdout, "%s management on %s\n", s.name, mgmt.Addr)
+		l.Logging.Print(stdout, fmt.Sprintf("%s management on %s", s.name, mgmt.Addr), "service", s.name, "addr", mgmt.Addr.String())
 	}
-	fmt.Fprintf(stdout, "%s listening on %s\n", s.name, ln.Addr())
+	l.Logging.Print(stdout, fmt.Sprintf("%s listening on %s", s.name, ln.Addr()), "service", s.name, "addr", ln.Addr().String())
 	err = iamhttp.ServeListener(ctx, ln, h.API)
 	cancel()
 	return errors.Join(err, mgmt.Wait())

@@ -28,7 +28,7 @@ type Started struct {
 
 // Start runs run with args and env (stderr discarded) until the test ends,
 // and returns once it has printed a line containing "listening on <address>"
-// (either host:port or http://host:port). It fails the test if run ends
+// (either host:port or http://host:port), as text or in a JSON record. It fails the test if run ends
 // first. When the test ends it cancels run's context and fails the test if run
 // does not return nil within 30 seconds.
 func Start(t testing.TB, run RunFunc, args []string, env map[string]string) Started {
@@ -56,7 +56,9 @@ func Start(t testing.TB, run RunFunc, args []string, env map[string]string) Star
 	for s.URL == "" && lines.Scan() {
 		s.Output = append(s.Output, lines.Text())
 		if _, rest, ok := strings.Cut(lines.Text(), "listening on "); ok {
-			if fields := strings.Fields(rest); len(fields) > 0 {
+			// The line is text or a JSON record (OPENGATE_LOG_FORMAT=json),
+			// where the address ends at the message's closing quote.
+			if fields := strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == '"' }); len(fields) > 0 {
 				s.URL = "http://" + strings.TrimPrefix(fields[0], "http://")
 			}
 		}
