@@ -255,9 +255,16 @@ func TestUpstreamFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// TEST-NET-1 is never routed: connecting either fails at once or
+	// hangs until the connect timeout, both a 502.
+	unreachable, err := gateway.ProxyTo("clients", "http://192.0.2.1:81")
+	if err != nil {
+		t.Fatal(err)
+	}
 	const timeout = 200 * time.Millisecond
 	g, err := gateway.New([]gateway.Route{
 		{Path: "/down/*", Upstream: down, Access: gateway.Public},
+		{Path: "/unreachable/*", Upstream: unreachable, Access: gateway.Public},
 		{Path: "/slow/*", Upstream: proxyTo(t, "users", slow), Access: gateway.Public},
 	}, gateway.WithTimeouts(gateway.Timeouts{Connect: timeout, Response: timeout}), quiet)
 	if err != nil {
@@ -273,9 +280,10 @@ func TestUpstreamFailures(t *testing.T) {
 		status              int
 	}{
 		{"/down", "bad_gateway", "realms", 502},
+		{"/unreachable", "bad_gateway", "clients", 502},
 		{"/slow", "gateway_timeout", "users", 504},
 	} {
-		t.Run(tt.code, func(t *testing.T) {
+		t.Run(tt.path, func(t *testing.T) {
 			resp, err := client.Get(gw.URL + tt.path)
 			if err != nil {
 				t.Fatalf("no answer: %v", err)
