@@ -20,25 +20,13 @@ func (g *Gateway) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := &state{start: time.Now()}
 		s.id = r.Header.Get(iamhttp.RequestIDHeader)
-		if !validRequestID(s.id) {
+		if !iamhttp.ValidRequestID(s.id) {
 			s.id = newRequestID()
 		}
 		s.trace = traceFrom(r.Header)
 		w.Header().Set(iamhttp.RequestIDHeader, s.id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, s)))
 	})
-}
-
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < 0x21 || id[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 const hexDigits = "0123456789abcdef"

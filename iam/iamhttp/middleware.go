@@ -42,7 +42,7 @@ func Logger(ctx context.Context) *slog.Logger {
 func WithRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(RequestIDHeader)
-		if !validRequestID(id) {
+		if !ValidRequestID(id) {
 			b := make([]byte, 12)
 			_, _ = rand.Read(b)
 			id = hex.EncodeToString(b)
@@ -62,7 +62,9 @@ func WithRequestContext(ctx context.Context, id string, log *slog.Logger) contex
 	return context.WithValue(ctx, loggerKey{}, log)
 }
 
-func validRequestID(id string) bool {
+// ValidRequestID reports whether id may be taken as a request id: 1 to 128
+// printable ASCII characters, no space.
+func ValidRequestID(id string) bool {
 	if id == "" || len(id) > 128 {
 		return false
 	}
