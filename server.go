@@ -16,6 +16,7 @@ import (
 	"github.com/opengate-iam/opengate/auth/authhttp"
 	"github.com/opengate-iam/opengate/auth/authmem"
 	"github.com/opengate-iam/opengate/auth/authpg"
+	"github.com/opengate-iam/opengate/auth/authprom"
 	"github.com/opengate-iam/opengate/auth/authredis"
 	"github.com/opengate-iam/opengate/auth/authui"
 	"github.com/opengate-iam/opengate/auth/authverify"
@@ -51,6 +52,7 @@ import (
 	"github.com/opengate-iam/opengate/users/usershttp"
 	"github.com/opengate-iam/opengate/users/usersmem"
 	"github.com/opengate-iam/opengate/users/userspg"
+	"github.com/opengate-iam/opengate/users/usersprom"
 	"github.com/opengate-iam/opengate/users/usersredis"
 )
 
@@ -276,8 +278,12 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		session.WithPublisher(s.pub), session.WithLogger(s.log),
 	}, opts.Sessions...)...)
 	authEvents = sessionsInProcess{Publisher: authEvents, sessions: s.Sessions, log: s.log}
+	// Token requests and failed logins are counted (without a realm
+	// label) and failed logins logged.
+	authMetrics := authprom.New()
 	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
 		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users),
+			auth.WithMetrics(authMetrics), auth.WithLogger(s.log),
 			auth.WithSessionChecker(s.Sessions), auth.WithSecondFactors(s.MFA)}, opts.Auth...)...)
 	if err != nil {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
@@ -330,7 +336,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		Verifier:           s.Verifier,
 		Verified:           s.verified,
 		SeparateManagement: cfg.SeparateManagement,
-		Collectors:         []prometheus.Collector{metrics},
+		Collectors:         []prometheus.Collector{metrics, authMetrics, usersprom.HashQueue(s.Users)},
 		Front: func(routes http.Handler) http.Handler {
 			s.gateway, gwErr = s.newGateway(cfg, routes, metrics)
 			return s.gateway

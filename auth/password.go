@@ -122,10 +122,13 @@ func (s *Service) checkPassword(ctx context.Context, realm realms.Realm, at atte
 	return u, nil
 }
 
-// loginFailed publishes auth.login.failure and returns invalid_grant with
+// loginFailed logs the failure (INFO, see logLoginFailure), counts it by
+// reason, publishes auth.login.failure and returns invalid_grant with
 // description (or the publishing error).
 func (s *Service) loginFailed(ctx context.Context, realm realms.Realm, at attempt,
 	userID, reason, description string) error {
+	s.logLoginFailure(ctx, string(realm.Name), at, userID, reason)
+	s.metrics.LoginFailure(reason)
 	if err := s.publish(ctx, iam.TopicLoginFailure, realm.Name, userID, LoginFailureEvent{
 		UserID: userID, ClientID: at.clientID, Reason: reason, GrantType: at.grant,
 		IPAddress: at.ip, UserAgent: at.userAgent,

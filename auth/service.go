@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -41,6 +42,8 @@ type Service struct {
 	maxToken   time.Duration // cap of every token lifetime
 	ipFactor   int           // per-IP failure factor multiplier
 	epochs     epochs
+	metrics    Metrics      // noMetrics without WithMetrics
+	log        *slog.Logger // failed logins
 }
 
 // Option configures a Service.
@@ -128,6 +131,8 @@ func New(issuerBase string, realms RealmGetter, clients ClientAuthenticator, use
 		now:        time.Now,
 		maxToken:   24 * time.Hour,
 		ipFactor:   5,
+		metrics:    noMetrics{},
+		log:        slog.Default(),
 	}
 	s.keys = newKeyring(keys, func() time.Time { return s.now() })
 	for _, o := range opts {

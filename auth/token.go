@@ -64,7 +64,14 @@ type Tokens struct {
 // unauthorized_client when the client may not use the grant, invalid_grant,
 // invalid_scope and invalid_request; a realm that does not exist is
 // CodeNotFound; failing dependencies are CodeUnavailable/CodeInternal.
+// Every request is counted by grant and result (WithMetrics).
 func (s *Service) Token(ctx context.Context, req TokenRequest) (*Tokens, error) {
+	t, err := s.token(ctx, req)
+	s.metrics.TokenRequest(grantLabel(req.GrantType), tokenResult(err))
+	return t, err
+}
+
+func (s *Service) token(ctx context.Context, req TokenRequest) (*Tokens, error) {
 	switch req.GrantType {
 	case GrantClientCredentials, GrantPassword, GrantRefreshToken, GrantAuthorizationCode:
 	case "":

@@ -70,3 +70,11 @@ func (s *Service) verify(ctx context.Context, encoded, pw string) (bool, error) 
 	}
 	return ok, nil
 }
+
+// HashLoad reports the service's password hashing now: how many hashes or
+// verifications run and how many callers wait for a slot (the queue depth
+// that turns into 503s once it reaches the WithHashLimit bound), and those
+// bounds. For metrics.
+func (s *Service) HashLoad() (running, waiting, slots, queue int) {
+	return s.hashing.Running(), s.hashing.Waiting(), s.hashing.Slots(), s.hashing.Queue()
+}

@@ -225,9 +225,19 @@ func (v userView) Authenticate(ctx context.Context, realm iam.Realm, login, pass
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// The reasons are users.Service's: an unknown user, a wrong password, a
+	// disabled user with the right one.
+	failed := func(reason error) error {
+		return &iam.Error{Code: iam.CodeUnauthenticated, Message: users.AuthFailedMessage, Err: reason}
+	}
 	u, ok := d.lookupLocked(realm, login)
-	if !ok || !u.Enabled || subtle.ConstantTimeCompare([]byte(d.passwords[k(realm, u.ID)]), []byte(password)) != 1 {
-		return users.User{}, iam.Errorf(iam.CodeUnauthenticated, "invalid user credentials")
+	switch {
+	case !ok:
+		return users.User{}, failed(users.ErrUnknownUser)
+	case subtle.ConstantTimeCompare([]byte(d.passwords[k(realm, u.ID)]), []byte(password)) != 1:
+		return users.User{}, failed(users.ErrBadCredentials)
+	case !u.Enabled:
+		return users.User{}, failed(users.ErrDisabled)
 	}
 	return u, nil
 }

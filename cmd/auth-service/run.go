@@ -8,10 +8,13 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
 	"github.com/opengate-iam/opengate/auth/authkafka"
 	"github.com/opengate-iam/opengate/auth/authpg"
+	"github.com/opengate-iam/opengate/auth/authprom"
 	"github.com/opengate-iam/opengate/auth/authredis"
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
@@ -128,7 +131,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// session is alive (introspection's "alive" cached for
 	// sessionhttp.DefaultAliveCacheTTL); the password grant asks
 	// mfa-service for second factors.
+	metrics := authprom.New()
 	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient),
+		auth.WithMetrics(metrics), auth.WithLogger(log),
 		auth.WithSessionChecker(sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken)),
 		auth.WithSecondFactors(mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken))}
 	if cfg.rotation > 0 {
@@ -192,8 +197,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			"sealing_key": keyCheck,
 			"redis":       boot.RedisCheck(rdb),
 		},
-		Public:   api.MountPublic,
-		Verifier: verifier,
-		Verified: api.Mount,
+		Public:     api.MountPublic,
+		Verifier:   verifier,
+		Verified:   api.Mount,
+		Collectors: []prometheus.Collector{metrics},
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -67,4 +69,52 @@ func TestJSONModeWritesOnlyJSON(t *testing.T) {
 		t.Fatalf("stdout = %q, want the administrator's password and the banner", stdout)
 	}
 	requireJSONLines(t, "log", strings.Split(strings.TrimSpace(log.String()), "\n"))
+}
+
+// A failed login is one INFO record with realm, client, user id, address
+// and reason, never the password; /metrics counts it by reason and the
+// token request by grant and result, without a realm label.
+func TestFailedLoginIsLoggedAndCounted(t *testing.T) {
+	base, _, log := startJSON(t, map[string]string{"OPENGATE_ADMIN_PASSWORD": "bootstrap-Passw0rd"})
+	resp, err := http.PostForm(base+"/realms/master/protocol/openid-connect/token", url.Values{
+		"grant_type": {"password"}, "client_id": {"admin-cli"}, "username": {"admin"}, "password": {"wrong-Secret-42"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 && resp.StatusCode != 400 {
+		t.Fatalf("wrong password: %d", resp.StatusCode)
+	}
+	var failed map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "login failed" {
+			failed = rec
+		}
+	}
+	if failed == nil || failed["level"] != "INFO" || failed["realm"] != "master" || failed["client"] != "admin-cli" ||
+		failed["reason"] != "invalid_credentials" || failed["userId"] == nil || failed["userId"] == "" || failed["ip"] == nil {
+		t.Fatalf("login failure record = %v in log\n%s", failed, log.String())
+	}
+	if strings.Contains(log.String(), "wrong-Secret-42") {
+		t.Fatal("the log has the password")
+	}
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`opengate_login_failures_total{reason="invalid_credentials"} 1`,
+		`opengate_token_requests_total{grant="password",result="invalid_grant"} 1`,
+		"opengate_password_hash_queue_depth 0",
+	} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Fatalf("no %q in /metrics", want)
+		}
+	}
+	if strings.Contains(string(body), `realm="`) {
+		t.Fatal("a metric has a realm label")
+	}
 }

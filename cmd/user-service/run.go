@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authhttp"
 	"github.com/opengate-iam/opengate/auth/authredis"
@@ -25,6 +27,7 @@ import (
 	"github.com/opengate-iam/opengate/users/usershttp"
 	"github.com/opengate-iam/opengate/users/userskafka"
 	"github.com/opengate-iam/opengate/users/userspg"
+	"github.com/opengate-iam/opengate/users/usersprom"
 	"github.com/opengate-iam/opengate/users/usersredis"
 )
 
@@ -164,6 +167,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Verifier: verifier,
 		Verified: usershttp.NewHandler(svc, usershttp.WithServiceToken(cfg.ServiceToken), usershttp.WithAdminGuard(guard),
 			usershttp.WithClientIP(clientIP(cfg.proxies))).Mount,
+		Collectors: []prometheus.Collector{usersprom.HashQueue(svc)},
 	})
 }
 
