@@ -35,7 +35,9 @@ const MaxImportBodyBytes = 64 << 20
 //	                 /realms/{realm}/login-actions/*                  (RateLogin; the login pages)
 //	                 /resources/*                                     (the login pages' assets)
 //	Public, users:   /realms/{realm}/login-actions/verify-email, /reset-credentials/*   (RateLogin; the link's key authenticates)
-//	Optional, users: /realms/{realm}/account/*                        (token or the account pages' session cookie)
+//	Optional, users: /realms/{realm}/account/*                        (the account API: a token)
+//	Optional, auth:  /realms/{realm}/account/profile, /password, /security/*, /devices/*
+//	                                                                  (the account pages: their session cookie)
 //	Optional:        /realms/{realm}/account/sessions/* (session), /account/mfa/* (mfa)
 //	Protected:       /admin/realms, /admin/realms/{realm} (realms)
 //	                 /admin/realms/{realm}/users/* and /partialImport (users; partialImport up to MaxImportBodyBytes)
@@ -73,6 +75,12 @@ func DefaultRoutes(u Upstreams) ([]Route, error) {
 		{Path: realm + "/login-actions/verify-email", Upstream: u.Users, Access: Public, Rate: RateLogin},
 		{Path: realm + "/login-actions/reset-credentials/*", Upstream: u.Users, Access: Public, Rate: RateLogin},
 		{Path: realm + "/account/*", Upstream: u.Users, Access: Optional},
+		// The browser's account pages (auth/authui), signed in by their
+		// session cookie.
+		{Path: realm + "/account/profile", Upstream: u.Auth, Access: Optional},
+		{Path: realm + "/account/password", Upstream: u.Auth, Access: Optional},
+		{Path: realm + "/account/security/*", Upstream: u.Auth, Access: Optional},
+		{Path: realm + "/account/devices/*", Upstream: u.Auth, Access: Optional},
 
 		{Path: "/admin/realms", Upstream: u.Realms},
 		{Path: admin, Upstream: u.Realms},

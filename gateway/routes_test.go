@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opengate-iam/opengate/auth/authhttp"
+	"github.com/opengate-iam/opengate/auth/authui"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/mfa/mfahttp"
@@ -65,7 +66,11 @@ func TestEveryServiceRouteReachesItsService(t *testing.T) {
 	g := newGateway(t, u)
 	mounts := map[string]func(chi.Router){
 		"auth": func(r chi.Router) {
-			h := authhttp.NewHandler(nil)
+			ui, err := authui.New(nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := authhttp.NewHandler(nil, authhttp.WithBrowser(ui))
 			h.MountPublic(r)
 			h.Mount(r)
 		},
