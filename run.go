@@ -2,6 +2,7 @@ package opengate
 
 import (
 	"context"
+	"errors"
 
 	"github.com/opengate-iam/opengate/auth"
 	"github.com/opengate-iam/opengate/auth/authverify"
@@ -61,10 +62,15 @@ func (s *Server) eventConsumers() []consumer {
 // processed-events pruning and, with Config.CacheSubscriber, cross-replica
 // cache invalidation. A task that fails is logged and started
 // again after a backoff (one second doubling to a minute). Call Run once;
-// without it the API works but events pile up unconsumed.
+// without it the API works but events pile up unconsumed, and /readyz
+// answers 503: its check background_tasks is ready once every relay has
+// published and every consumer has joined its group, and not while one of
+// them keeps failing (tasks.DefaultFailingAfter).
 func (s *Server) Run(ctx context.Context) error {
 	group := tasks.NewGroup(ctx, s.log)
 	defer group.Stop()
+	s.tasks.Store(group)
+	defer s.tasks.Store(nil)
 	for name, pool := range s.pools() {
 		group.Go("outbox relay "+name, iampg.NewRelay(pool, s.pub, iampg.WithLogger(s.log.With("relay", name))).Run)
 		group.Go("processed-events pruning "+name, tasks.PruneProcessedEvents(pool, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
@@ -98,4 +104,17 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// BackgroundCheck names the readiness check of Run's background work in
+// /readyz; /readyz?exclude=background_tasks leaves it out.
+const BackgroundCheck = "background_tasks"
+
+// checkBackground is the readiness check of Run's tasks.
+func (s *Server) checkBackground(ctx context.Context) error {
+	g := s.tasks.Load()
+	if g == nil {
+		return errors.New("Server.Run is not running")
+	}
+	return g.Check(ctx)
 }

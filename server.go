@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,6 +33,7 @@ import (
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/routing"
+	"github.com/opengate-iam/opengate/internal/tasks"
 	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/mfa/mfahttp"
 	"github.com/opengate-iam/opengate/notify"
@@ -93,6 +95,7 @@ type Server struct {
 	bus       *iambus.Bus // the in-process bus New made, if any
 	consumers []consumer
 	checks    map[string]iamhttp.Check
+	tasks     atomic.Pointer[tasks.Group] // Run's tasks while it runs
 	authHTTP  *authhttp.Handler
 	clientIP  func(*http.Request) string // the caller's address (OPENGATE_TRUSTED_PROXIES)
 	admin     *iamhttp.AdminGuard
@@ -125,6 +128,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		instance: cmp.Or(cfg.Instance, "default"),
 		checks:   map[string]iamhttp.Check{},
 	}
+	s.checks[BackgroundCheck] = s.checkBackground
 	if s.pub == nil {
 		s.bus = iambus.New(iambus.WithLogger(log))
 		s.pub, s.sub = s.bus, s.bus
@@ -353,7 +357,7 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 // /realms/{realm}/, the admin API under /admin/realms (every request's bearer
 // token verified; admin routes authorize the caller by its current roles and
 // state, see iamhttp.AdminGuard and auth.Standing), /healthz, /readyz
-// (the databases and Redis) and, unless Config.SeparateManagement,
+// (the databases, Redis and Run's background work: BackgroundCheck) and, unless Config.SeparateManagement,
 // /metrics (Prometheus), behind request ids,
 // the request log and panic recovery. Its paths are absolute
 // (Keycloak's), so mount it at the root of a mux: mux.Handle("/", h). The

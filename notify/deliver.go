@@ -17,13 +17,18 @@ import (
 // has recorded one (HandleEvent, Retry wake it) and every poll interval,
 // until ctx ends; then it returns nil. Replicas may each run it: a
 // delivery is claimed by one at a time (Store.Claim). Failures of the
-// store are logged and retried at the next round.
+// store are logged, reported to ctx's iam.Readiness and retried at the
+// next round.
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(s.poll)
 	defer t.Stop()
+	iam.ReportStarting(ctx)
 	for {
 		if _, err := s.DeliverDue(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "notify: cannot claim due deliveries", "error", err.Error())
+			iam.ReportFailing(ctx, err)
+		} else {
+			iam.ReportReady(ctx)
 		}
 		select {
 		case <-ctx.Done():

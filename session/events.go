@@ -91,11 +91,16 @@ func (s *Service) RelayPending(ctx context.Context) (int, error) {
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(RelayEvery)
 	defer t.Stop()
+	iam.ReportStarting(ctx)
 	for {
 		if n, err := s.RelayPending(ctx); err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "session event relay", slog.Int("published", n), slog.String("error", err.Error()))
-		} else if n > 0 {
-			s.log.InfoContext(ctx, "session event relay", slog.Int("published", n))
+			iam.ReportFailing(ctx, err)
+		} else {
+			iam.ReportReady(ctx)
+			if n > 0 {
+				s.log.InfoContext(ctx, "session event relay", slog.Int("published", n))
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/mfa"
 	"github.com/opengate-iam/opengate/notify"
@@ -52,38 +55,60 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		og.Options.MFA = append(og.Options.MFA, mfa.WithSender(mfa.LogSender{Log: log, RevealCodes: true}))
 		log.Warn("OPENGATE_MFA_LOG_CODES is set: email codes are written to the log; never in production")
 	}
-	if cfg.PostgresURL != "" {
+	if cfg.MigrateOnly {
 		dbs, err := opengate.OpenDatabases(ctx, cfg.PostgresURL, cfg.DBPrefix)
 		if err != nil {
 			return fmt.Errorf("OPENGATE_POSTGRES_URL: %w", err)
 		}
 		defer dbs.Close()
-		if cfg.MigrateOnly {
-			if err := dbs.Migrate(ctx); err != nil {
-				return err
-			}
-			cfg.Logging.Print(stdout, "opengate: migrations applied")
-			return nil
+		if err := dbs.Migrate(ctx); err != nil {
+			return err
 		}
-		og.Databases = dbs
+		cfg.Logging.Print(stdout, "opengate: migrations applied")
+		return nil
 	}
 
+	// The listeners answer from the start — /healthz 200, /readyz and
+	// every other request 503 "starting" — and serve OpenGate once it is
+	// built, so that nothing waits in the accept queue during start-up.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
+	api, mgmtHandler := newSwap(starting()), newSwap(starting())
+	served := make(chan error, 1)
+	go func() { served <- iamhttp.ServeListener(ctx, ln, api) }()
+	mgmt, err := boot.ServeManagement(ctx, cfg.ManagementAddr, mgmtHandler)
+	if err != nil {
+		cancel()
+		return errors.Join(err, <-served)
+	}
+	// stop ends the listeners and returns err with theirs.
+	stop := func(err error) error {
+		cancel()
+		return errors.Join(err, <-served, mgmt.Wait())
+	}
 	if og.IssuerBase == "" {
 		og.IssuerBase = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
+	if cfg.PostgresURL != "" {
+		dbs, err := opengate.OpenDatabases(ctx, cfg.PostgresURL, cfg.DBPrefix)
+		if err != nil {
+			return stop(fmt.Errorf("OPENGATE_POSTGRES_URL: %w", err))
+		}
+		defer dbs.Close()
+		og.Databases = dbs
 	}
 	if cfg.RedisURL != "" {
 		opt, err := rueidis.ParseURL(cfg.RedisURL)
 		if err != nil {
-			return fmt.Errorf("OPENGATE_REDIS_URL: %w", err)
+			return stop(fmt.Errorf("OPENGATE_REDIS_URL: %w", err))
 		}
 		rc, err := rueidis.NewClient(opt)
 		if err != nil {
-			return fmt.Errorf("connect to Redis: %w", err)
+			return stop(fmt.Errorf("connect to Redis: %w", err))
 		}
 		defer rc.Close()
 		og.Redis = rc
@@ -91,7 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(cfg.KafkaBrokers) > 0 {
 		k, err := boot.OpenKafka(ctx, cfg.Kafka, log)
 		if err != nil {
-			return fmt.Errorf("connect to Kafka: %w", err)
+			return stop(fmt.Errorf("connect to Kafka: %w", err))
 		}
 		defer k.Close()
 		// Cache groups start at the end of their topics: a replica's
@@ -101,10 +126,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	srv, err := opengate.New(ctx, og)
 	if errors.Is(err, opengate.ErrSecretKeyMismatch) {
-		return fmt.Errorf("%s (%w)", boot.MismatchMessage, err)
+		return stop(fmt.Errorf("%s (%w)", boot.MismatchMessage, err))
 	}
 	if err != nil {
-		return err
+		return stop(err)
 	}
 	defer srv.Close()
 	if pw := srv.GeneratedAdminPassword(); pw != "" {
@@ -112,23 +137,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			"username", cfg.AdminUser)
 		cfg.Logging.Print(stdout, "opengate: this password is shown once; set OPENGATE_ADMIN_PASSWORD to choose it")
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	ran := make(chan error, 1)
 	go func() { ran <- srv.Run(ctx) }()
-	mgmt, err := boot.ServeManagement(ctx, cfg.ManagementAddr, srv.ManagementHandler())
-	if err != nil {
-		cancel()
-		<-ran
-		return err
-	}
+	api.set(srv.Handler())
+	mgmtHandler.set(srv.ManagementHandler())
 	if mgmt != nil {
 		cfg.Logging.Print(stdout, fmt.Sprintf("opengate: management on http://%s", mgmt.Addr), "addr", mgmt.Addr.String())
 	}
 	cfg.Logging.Print(stdout, fmt.Sprintf("opengate: listening on http://%s (issuer base %s)", ln.Addr(), og.IssuerBase),
 		"addr", ln.Addr().String(), "issuerBase", og.IssuerBase)
-	err = iamhttp.ServeListener(ctx, ln, srv.Handler())
+	err = <-served // ctx ended (a graceful shutdown), or serving failed
 	cancel()
 	<-ran
 	return errors.Join(err, mgmt.Wait())
+}
+
+// swap is an http.Handler whose handler can be replaced while it serves.
+type swap struct{ h atomic.Pointer[http.Handler] }
+
+func newSwap(h http.Handler) *swap {
+	s := &swap{}
+	s.set(h)
+	return s
+}
+
+func (s *swap) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
+
+// starting answers while OpenGate is being built: alive, not ready, and
+// 503 unavailable with Retry-After for everything else.
+func starting() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz":
+			iamhttp.Healthz().ServeHTTP(w, r)
+		case "/readyz":
+			iamhttp.JSON(w, http.StatusServiceUnavailable, iamhttp.Health{
+				Status: iamhttp.HealthUnavailable, Checks: map[string]string{"startup": "starting"}})
+		default:
+			w.Header().Set("Retry-After", "1")
+			iamhttp.Error(w, r, &iam.Error{Code: iam.CodeUnavailable, Message: "OpenGate is starting; retry shortly"})
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 // Subscribe joins consumer group group for topics and calls handler for each
 // of the group's events (see Bus for the delivery rules) until ctx ends, then
 // returns ctx's error once no handler call of this subscription is running.
+// It reports iam.ReportReady to ctx's Readiness once the group is registered.
 // Handler calls get a context that ends with ctx or with Close. A panicking
 // handler counts as a failed attempt. Errors: CodeInvalid for an empty group,
 // no or empty topics, or a nil handler; CodeUnavailable when the bus is or gets
@@ -32,6 +33,7 @@ func (b *Bus) Subscribe(ctx context.Context, group string, topics []string, hand
 	}
 	g := b.declareLocked(group, topics)
 	b.mu.Unlock()
+	iam.ReportReady(ctx) // the group receives its events from now on
 
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -198,6 +198,28 @@ func TestHealthAndReadinessShareOneShape(t *testing.T) {
 	}
 }
 
+func TestReadyzExcludesNamedChecks(t *testing.T) {
+	h := iamhttp.Readyz(map[string]iamhttp.Check{
+		"postgres":         func(context.Context) error { return nil },
+		"background_tasks": func(context.Context) error { return errors.New("rbac consumer: starting") },
+	})
+	get := func(target string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		return rec
+	}
+	if rec := get("/readyz"); rec.Code != 503 {
+		t.Fatalf("without exclude = %d %s, want 503", rec.Code, rec.Body.String())
+	}
+	if rec := get("/readyz?exclude=background_tasks"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"background_tasks":"excluded"`) ||
+		!strings.Contains(rec.Body.String(), `"postgres":"ok"`) {
+		t.Fatalf("excluding the failing check = %d %s, want 200", rec.Code, rec.Body.String())
+	}
+	if rec := get("/readyz?exclude=kafka"); rec.Code != 400 || !strings.Contains(rec.Body.String(), `kafka`) {
+		t.Fatalf("excluding an unknown check = %d %s, want 400 naming it", rec.Code, rec.Body.String())
+	}
+}
+
 func TestParsePage(t *testing.T) {
 	tests := []struct {
 		query     string

@@ -2,6 +2,7 @@ package iamkafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -25,6 +26,10 @@ import (
 // is not a CloudEvent goes to the dead-letter topic without reaching the
 // handler. Rebalances wait while a poll's records are being handled, so a
 // member never commits for a partition it lost.
+//
+// Subscribe reports to its ctx's iam.Readiness: ready once the member has
+// joined its group (with or without partitions), failing while fetches fail
+// or after it lost its membership, until it joins again.
 //
 // A group without committed offsets starts at the earliest retained record
 // (override with WithClientOpts(kgo.ConsumeResetOffset(...))). Delivery is
@@ -64,11 +69,19 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.ProducerLinger(0), // dead letters are produced one at a time
 	}, s.cfg.clientOpts...)
+	iam.ReportStarting(ctx)
 	kopts = append(kopts,
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(topics...),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
+		// Joined (even with no partitions): the member does its work.
+		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { iam.ReportReady(ctx) }),
+		kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) {
+			if ctx.Err() == nil {
+				iam.ReportFailing(ctx, errors.New("lost its group membership"))
+			}
+		}),
 	)
 	if s.cfg.sessionTimeout > 0 {
 		kopts = append(kopts, kgo.SessionTimeout(s.cfg.sessionTimeout))
@@ -100,11 +113,15 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 		fetches.EachError(func(topic string, partition int32, err error) {
 			if ctx.Err() == nil {
 				failed = true
+				iam.ReportFailing(ctx, err)
 				s.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: fetch failed",
 					slog.String("group", group), slog.String("topic", topic),
 					slog.Int("partition", int(partition)), slog.String("error", err.Error()))
 			}
 		})
+		if !failed && fetches.NumRecords() > 0 {
+			iam.ReportReady(ctx) // fetching again after failures
+		}
 		m.handle(ctx, fetches)
 		client.AllowRebalance()
 		if ctx.Err() != nil {

@@ -77,7 +77,8 @@ const maxErrorLen = 1000
 // connection taken out of the pool for as long as Run runs), polls every
 // poll interval as a fallback, and deletes sent rows older than the retention.
 // Database and publish failures are logged and retried with backoff; they
-// never end Run. A batch already published when ctx ends is still marked
+// never end Run. Run reports to ctx's iam.Readiness: ready once a pass
+// over the outbox succeeds, failing while passes fail. A batch already published when ctx ends is still marked
 // sent (within a few seconds) so a clean shutdown does not cause duplicates.
 func (r *Relay) Run(ctx context.Context) error {
 	wake := make(chan struct{}, 1)
@@ -89,6 +90,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	}()
 	defer wg.Wait()
 
+	iam.ReportStarting(ctx)
 	failures := 0
 	var lastPrune time.Time
 	for {
@@ -97,6 +99,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		if err != nil {
+			iam.ReportFailing(ctx, err)
 			failures++
 			wait := r.cfg.backoff(failures)
 			r.cfg.logger.Warn("iampg: outbox relay failed; retrying",
@@ -107,6 +110,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			continue
 		}
 		failures = 0
+		iam.ReportReady(ctx)
 		lastPrune = r.prune(ctx, lastPrune)
 		timer := time.NewTimer(r.cfg.pollInterval)
 		select {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 
@@ -73,6 +74,12 @@ type Listen struct {
 	Logging Logging
 }
 
+// TasksCheck names the readiness check of the background tasks in /readyz
+// (tasks.Group.Check): not ready until every task is up, nor while one keeps
+// failing. A probe that must not depend on them uses
+// /readyz?exclude=background_tasks.
+const TasksCheck = "background_tasks"
+
 // Serve listens on l.Addr (and l.Management, if set), starts the tasks,
 // prints "<name> listening on <address>" (and "<name> management on
 // <address>") to stdout, as JSON records (with addr) in JSON mode, and serves the handlers of Routes rt until ctx
@@ -85,16 +92,24 @@ func (s *Server) Serve(ctx context.Context, l Listen, stdout io.Writer, rt Route
 		return err
 	}
 	rt.SeparateManagement = l.Management != ""
-	h := routing.New(rt, s.log)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	group := tasks.NewGroup(ctx, s.log)
+	defer group.Stop()
+	// /readyz waits for the background tasks too: the outbox relay
+	// publishing, the consumers in their groups.
+	checks := maps.Clone(rt.Checks)
+	if checks == nil {
+		checks = map[string]iamhttp.Check{}
+	}
+	checks[TasksCheck] = group.Check
+	rt.Checks = checks
+	h := routing.New(rt, s.log)
 	mgmt, err := ServeManagement(ctx, l.Management, h.Management)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	group := tasks.NewGroup(ctx, s.log)
-	defer group.Stop()
 	for _, t := range s.tasks {
 		group.Go(t.name, t.fn)
 	}

@@ -39,10 +39,18 @@ func (s Started) Call(t testing.TB, method, path, token, body string) (*http.Res
 }
 
 // GetOK fails the test unless the binary answers GET path with 200 without a
-// token, for every path.
+// token, for every path. /readyz gets ten seconds to turn 200: it waits for
+// the background tasks (consumers joining their groups).
 func (s Started) GetOK(t testing.TB, paths ...string) {
 	t.Helper()
 	for _, path := range paths {
+		if path == "/readyz" {
+			Eventually(t, 10*time.Second, "GET /readyz never answered 200", func() bool {
+				resp, _ := s.Call(t, http.MethodGet, path, "", "")
+				return resp.StatusCode == http.StatusOK
+			})
+			continue
+		}
 		if resp, _ := s.Call(t, http.MethodGet, path, "", ""); resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s = %d", path, resp.StatusCode)
 		}
