@@ -179,6 +179,10 @@ type SessionStart struct {
 	AuthTime time.Time
 	// SecondFactor is true when the authentication used a second factor.
 	SecondFactor bool
+	// SessionID is the id a new session gets ("" for a random one): the
+	// id the sign-in chose (auth.LoginFlow.SessionID). Unused when the
+	// sign-in continues Continue.
+	SessionID string
 	// Continue is the browser's current SSO session, if any: when it is
 	// the same user's, the new sign-in continues its session (same sid and
 	// start, a new auth_time); a different user's is left alone (it ends
@@ -203,8 +207,11 @@ func (s *Service) StartBrowserSession(ctx context.Context, in SessionStart) (Bro
 		return BrowserSession{}, "", iam.Invalidf("userId", "user id is required")
 	}
 	now := s.now()
-	b := BrowserSession{Realm: realm.Name, SessionID: iam.NewID(), UserID: in.User.ID, AuthTime: in.AuthTime,
+	b := BrowserSession{Realm: realm.Name, SessionID: in.SessionID, UserID: in.User.ID, AuthTime: in.AuthTime,
 		Started: now, SecondFactor: in.SecondFactor}
+	if b.SessionID == "" {
+		b.SessionID = iam.NewID()
+	}
 	if b.AuthTime.IsZero() {
 		b.AuthTime = now
 	}

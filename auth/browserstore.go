@@ -27,6 +27,12 @@ type LoginFlow struct {
 	// session the flow continues), at AuthTime.
 	UserID   string
 	AuthTime time.Time
+	// SessionID is the id of the session the flow will sign the browser
+	// into, chosen when the user is known: the browser's SSO session when
+	// it is the same user's, else a new one. Changes the flow makes to the
+	// user's credentials (UPDATE_PASSWORD) keep this session, so that the
+	// user's other sessions end and this one does not.
+	SessionID string
 	// SecondFactor is true once a second factor was verified in the flow
 	// (or the SSO session it continues had one).
 	SecondFactor bool

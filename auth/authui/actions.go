@@ -75,7 +75,7 @@ func (h *Handler) action(w http.ResponseWriter, r *http.Request) {
 		h.goTo(w, r, st)
 		return
 	}
-	ctx := h.asUser(r.Context(), st.realm.Name, st.user.ID, "")
+	ctx := h.asUser(r.Context(), st.realm.Name, st.user.ID, st.flow.SessionID)
 	realm := st.realm.Name
 	switch action {
 	case users.ActionUpdatePassword:

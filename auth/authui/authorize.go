@@ -122,7 +122,7 @@ func (h *Handler) startFlow(w http.ResponseWriter, r *http.Request, rr realms.Re
 			h.fail(w, r, rr.Name, "We can't sign you in", err)
 			return
 		}
-		f.UserID, f.AuthTime, f.SecondFactor = signedIn.ID, b.AuthTime, b.SecondFactor
+		f.UserID, f.AuthTime, f.SecondFactor, f.SessionID = signedIn.ID, b.AuthTime, b.SecondFactor, b.SessionID
 		st := &state{realm: rr, flow: f, browser: browser}
 		if err := h.svc.SaveLoginFlow(ctx, f); err != nil {
 			h.fail(w, r, rr.Name, "We can't sign you in", err)

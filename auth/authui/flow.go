@@ -213,7 +213,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, st *state) {
 	}
 	b, cookie, err := h.svc.StartBrowserSession(ctx, auth.SessionStart{
 		Attempt: h.attempt(r, realm, f.Request.ClientID), ClientUUID: f.Request.ClientUUID, User: st.user,
-		AuthTime: f.AuthTime, SecondFactor: f.SecondFactor, Continue: current,
+		AuthTime: f.AuthTime, SecondFactor: f.SecondFactor, SessionID: f.SessionID, Continue: current,
 	})
 	if err != nil {
 		h.fail(w, r, realm, "We can't sign you in", err)

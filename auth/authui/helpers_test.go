@@ -57,6 +57,8 @@ type env struct {
 	clock *clock
 	alice users.User
 
+	run func() // starts the background work (newEnv calls it)
+
 	mu     sync.Mutex
 	emails []mfa.Message // email codes sent
 }
@@ -86,6 +88,17 @@ func challenge(v string) string {
 
 func newEnv(t *testing.T, change ...func(*realms.Realm)) *env {
 	t.Helper()
+	e := newPausedEnv(t, change...)
+	e.run()
+	return e
+}
+
+// newPausedEnv is newEnv without its background work (consumers, relays)
+// until run is called: events published meanwhile wait on the in-process
+// bus, so a test can make a consumer apply an event after what followed
+// it.
+func newPausedEnv(t *testing.T, change ...func(*realms.Realm)) *env {
+	t.Helper()
 	e := &env{t: t, clock: &clock{}}
 	mux := http.NewServeMux()
 	ts := httptest.NewServer(mux)
@@ -105,10 +118,13 @@ func newEnv(t *testing.T, change ...func(*realms.Realm)) *env {
 		t.Fatal(err)
 	}
 	ran := make(chan error, 1)
-	go func() { ran <- srv.Run(ctx) }()
+	e.run = func() { go func() { ran <- srv.Run(ctx) }() }
 	t.Cleanup(func() {
 		cancel()
-		<-ran
+		select {
+		case <-ran:
+		case <-time.After(10 * time.Second):
+		}
 		srv.Close()
 	})
 	mux.Handle("/", srv.Handler())
@@ -306,13 +322,22 @@ func (e *env) tokens(code, verifierValue string) (int, map[string]any) {
 // refresh uses a refresh token of web.
 func (e *env) refresh(rt string) int {
 	e.t.Helper()
+	status, _ := e.refreshTokens(rt)
+	return status
+}
+
+// refreshTokens uses a refresh token of web and returns the answer.
+func (e *env) refreshTokens(rt string) (int, map[string]any) {
+	e.t.Helper()
 	res, err := http.PostForm(e.issuer()+"/protocol/openid-connect/token", url.Values{"grant_type": {"refresh_token"},
 		"refresh_token": {rt}, "client_id": {"web"}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	res.Body.Close()
-	return res.StatusCode
+	defer res.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&body)
+	return res.StatusCode, body
 }
 
 // claims decodes a JWT's payload.

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/opengate-iam/opengate/auth"
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/users"
 )
 
 // loginPage serves GET {realm}/login-actions/authenticate?tx=: the
@@ -54,10 +56,22 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, statusOf(err), pageLogin, p)
 		return
 	}
-	st.user = u
-	st.flow.UserID, st.flow.AuthTime = u.ID, h.now()
-	st.flow.SecondFactor, st.flow.EmailCodeSent, st.flow.VerifyEmailSent = false, false, false
+	h.authenticated(r, st, u)
 	h.advance(w, r, st)
+}
+
+// authenticated records in the flow that u has just authenticated, and the
+// session the flow will sign the browser into: the browser's current one
+// when it is u's, else a new one.
+func (h *Handler) authenticated(r *http.Request, st *state, u users.User) {
+	st.user = u
+	f := &st.flow
+	f.UserID, f.AuthTime = u.ID, h.now()
+	f.SecondFactor, f.EmailCodeSent, f.VerifyEmailSent = false, false, false
+	f.SessionID = iam.NewID()
+	if b, err := h.svc.BrowserSession(r.Context(), st.realm.Name, cookieValue(r, sessionCookie)); err == nil && b.UserID == u.ID {
+		f.SessionID = b.SessionID
+	}
 }
 
 // restart serves POST {realm}/login-actions/restart?tx=: "sign in as

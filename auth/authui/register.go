@@ -67,8 +67,6 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	st.user = u
-	st.flow.UserID, st.flow.AuthTime = u.ID, h.now()
-	st.flow.SecondFactor, st.flow.EmailCodeSent, st.flow.VerifyEmailSent = false, false, false
+	h.authenticated(r, st, u)
 	h.advance(w, r, st)
 }
