@@ -32,9 +32,9 @@
 //	OPENGATE_SESSIONS_URL            session-service (default http://localhost:8087),
 //	                                 asked on every refresh and introspection
 //	                                 whether the session is alive
-//	OPENGATE_KAFKA_BROKERS           comma-separated seed brokers; without them
-//	                                 events stay in the outbox and nothing is
-//	                                 consumed
+//	OPENGATE_KAFKA_BROKERS           comma-separated seed brokers (required unless
+//	                                 -migrate-only: events cross processes only
+//	                                 through Kafka)
 //	OPENGATE_TRUSTED_PROXIES         comma-separated CIDRs whose X-Forwarded-For
 //	                                 is believed (the gateway's addresses)
 //	OPENGATE_KEY_ROTATION            rotate signing keys this often (Go

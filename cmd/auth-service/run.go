@@ -84,6 +84,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		c.rotation = d
 	}
+	if err := c.RequireKafka(); err != nil {
+		return config{}, err
+	}
 	return c, nil
 }
 

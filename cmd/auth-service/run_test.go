@@ -62,7 +62,7 @@ func TestMigrateOnly(t *testing.T) {
 
 func TestRequiredConfiguration(t *testing.T) {
 	key := iamcrypto.EncodeKey(iamcrypto.GenerateKey())
-	full := map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_REDIS_URL": "redis://x",
+	full := map[string]string{"OPENGATE_KAFKA_BROKERS": "kafka:9092", "OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_REDIS_URL": "redis://x",
 		"OPENGATE_ISSUER_BASE": "http://localhost:8080", "OPENGATE_SECRET_KEY": key}
 	without := func(k string) map[string]string {
 		m := map[string]string{}
@@ -85,6 +85,7 @@ func TestRequiredConfiguration(t *testing.T) {
 	}{
 		{"NoPostgres", without("OPENGATE_POSTGRES_URL"), "OPENGATE_POSTGRES_URL"},
 		{"NoRedis", without("OPENGATE_REDIS_URL"), "OPENGATE_REDIS_URL"},
+		{"NoKafka", without("OPENGATE_KAFKA_BROKERS"), "OPENGATE_KAFKA_BROKERS is required"},
 		{"NoIssuer", without("OPENGATE_ISSUER_BASE"), "OPENGATE_ISSUER_BASE"},
 		{"NoSecretKey", without("OPENGATE_SECRET_KEY"), "OPENGATE_SECRET_KEY is required"},
 		{"BadSecretKey", with("OPENGATE_SECRET_KEY", "short"), "OPENGATE_SECRET_KEY"},
@@ -164,7 +165,7 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 	_, prefix := iamtest.Redis(t) // a key prefix that is cleaned up after the test
 	dsn := iamtest.PostgresURL(t)
 	p := startPeers(t, "internal-token")
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, map[string]string{
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0"}, map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
 		"OPENGATE_REDIS_URL":     redisURL,
 		"OPENGATE_REDIS_PREFIX":  prefix,

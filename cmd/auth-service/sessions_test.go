@@ -44,7 +44,7 @@ func TestSessionsEndOverHTTPAndKafka(t *testing.T) {
 	sessions := boottest.StartSessions(t, token, p.Realms, seeds)
 	terminated := boottest.Events(t, seeds, iam.TopicSessionTerminated)
 	_, prefix := iamtest.Redis(t)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, p.Env(map[string]string{
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0"}, p.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  iamtest.PostgresURL(t),
 		"OPENGATE_REDIS_URL":     redisURL,
 		"OPENGATE_REDIS_PREFIX":  prefix,

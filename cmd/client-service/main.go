@@ -22,9 +22,9 @@
 //	OPENGATE_SERVICE_TOKEN         shared secret of the internal API
 //	                               (/internal/realms/{realm}/clients...);
 //	                               without it internal calls are refused
-//	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers; without them
-//	                               events stay in the outbox and nothing is
-//	                               consumed
+//	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers (required unless
+//	                               -migrate-only: events cross processes only
+//	                               through Kafka)
 //	-instance / OPENGATE_INSTANCE  this replica's name in its cache consumer
 //	                               group (default: the host name)
 //

@@ -43,6 +43,8 @@ func TestRequiredConfiguration(t *testing.T) {
 		{"BadSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
 			"OPENGATE_SECRET_KEY": "too-short"}, "OPENGATE_SECRET_KEY"},
 		{"NoRedis", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_SECRET_KEY": key}, "OPENGATE_REDIS_URL is required"},
+		{"NoKafka", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
+			"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey())}, "OPENGATE_KAFKA_BROKERS is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +81,7 @@ func TestRefusesAnotherSecretKey(t *testing.T) {
 	}
 	err = run(context.Background(), []string{"-addr", "127.0.0.1:0"}, boottest.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL": dsn, "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
-		"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
+		"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey()), "OPENGATE_KAFKA_BROKERS": "kafka.invalid:9092",
 	}), io.Discard, io.Discard)
 	if err == nil || err.Error() != boot.MismatchMessage {
 		t.Fatalf("run with another key = %v", err)
@@ -91,7 +93,7 @@ func TestServes(t *testing.T) {
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRealmDeleted, iam.TopicClientCreated, iam.TopicClientUpdated, iam.TopicClientDeleted)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",

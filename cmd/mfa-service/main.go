@@ -25,7 +25,9 @@
 //	                               the realm service (policies) and the user
 //	                               service (CONFIGURE_TOTP completed)
 //	OPENGATE_NOTIFY_URL            notification-service, which mails email codes
-//	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers
+//	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers (required unless
+//	                               -migrate-only: events cross processes only
+//	                               through Kafka)
 //	OPENGATE_MFA_LOG_CODES         development only: log email codes in clear
 //	                               instead of mailing them
 //

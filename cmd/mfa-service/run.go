@@ -58,6 +58,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.logCodes, err = boot.MFALogCodes(getenv); err != nil {
 		return config{}, err
 	}
+	if err := c.RequireKafka(); err != nil {
+		return config{}, err
+	}
 	return c, nil
 }
 

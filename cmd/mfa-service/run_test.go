@@ -42,7 +42,7 @@ func TestMigrateOnly(t *testing.T) {
 
 func TestRequiredConfiguration(t *testing.T) {
 	key := iamcrypto.EncodeKey(iamcrypto.GenerateKey())
-	full := map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
+	full := map[string]string{"OPENGATE_KAFKA_BROKERS": "kafka:9092", "OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
 		"OPENGATE_REDIS_URL": "redis://x", "OPENGATE_SECRET_KEY": key}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{}
@@ -64,6 +64,7 @@ func TestRequiredConfiguration(t *testing.T) {
 		{"NoPostgres", with("OPENGATE_POSTGRES_URL", ""), "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", with("OPENGATE_ISSUER_BASE", ""), "OPENGATE_ISSUER_BASE"},
 		{"NoRedis", with("OPENGATE_REDIS_URL", ""), "OPENGATE_REDIS_URL is required"},
+		{"NoKafka", with("OPENGATE_KAFKA_BROKERS", ""), "OPENGATE_KAFKA_BROKERS is required"},
 		{"NoSecretKey", with("OPENGATE_SECRET_KEY", ""), "OPENGATE_SECRET_KEY is required"},
 		{"BadSecretKey", with("OPENGATE_SECRET_KEY", "too-short"), "OPENGATE_SECRET_KEY"},
 		{"BadLogCodes", with("OPENGATE_MFA_LOG_CODES", "sometimes"), "OPENGATE_MFA_LOG_CODES"},
@@ -105,7 +106,7 @@ func TestRefusesAnotherSecretKey(t *testing.T) {
 	}
 	err = run(context.Background(), []string{"-addr", "127.0.0.1:0"}, boottest.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL": dsn, "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
-		"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
+		"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey()), "OPENGATE_KAFKA_BROKERS": "kafka.invalid:9092",
 	}), io.Discard, io.Discard)
 	if err == nil || err.Error() != boot.MismatchMessage {
 		t.Fatalf("run with another key = %v", err)
@@ -118,7 +119,7 @@ func TestServes(t *testing.T) {
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil)
 	peers.Realm(t, "acme")
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",

@@ -25,8 +25,9 @@
 //	                                 own, for mfa-service; users' and realms')
 //	OPENGATE_USERS_URL, OPENGATE_REALMS_URL, ...   the peers (shared settings)
 //	OPENGATE_REDIS_URL               auth's Redis (revoked tokens; required)
-//	OPENGATE_KAFKA_BROKERS           comma-separated seed brokers; without
-//	                                 them no event is consumed
+//	OPENGATE_KAFKA_BROKERS           comma-separated seed brokers (required unless
+//	                                 -migrate-only: events cross processes only
+//	                                 through Kafka)
 //	-instance / OPENGATE_INSTANCE    this replica's name in its cache groups
 //	OPENGATE_SMTP_HOST, _PORT, _FROM, _FROM_NAME, _REPLY_TO, _USER,
 //	_PASSWORD, _SECURITY             the default mail server of realms

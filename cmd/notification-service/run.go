@@ -62,6 +62,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.maxAttempts, err = boot.NotifyMaxAttempts(getenv); err != nil {
 		return config{}, err
 	}
+	if err := c.RequireKafka(); err != nil {
+		return config{}, err
+	}
 	return c, nil
 }
 

@@ -42,7 +42,7 @@ func TestMigrateOnly(t *testing.T) {
 
 func TestRequiredConfiguration(t *testing.T) {
 	key := iamcrypto.EncodeKey(iamcrypto.GenerateKey())
-	full := map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
+	full := map[string]string{"OPENGATE_KAFKA_BROKERS": "kafka:9092", "OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
 		"OPENGATE_REDIS_URL": "redis://x", "OPENGATE_SECRET_KEY": key}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{}
@@ -64,6 +64,7 @@ func TestRequiredConfiguration(t *testing.T) {
 		{"NoPostgres", with("OPENGATE_POSTGRES_URL", ""), "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", with("OPENGATE_ISSUER_BASE", ""), "OPENGATE_ISSUER_BASE is required"},
 		{"NoRedis", with("OPENGATE_REDIS_URL", ""), "OPENGATE_REDIS_URL is required"},
+		{"NoKafka", with("OPENGATE_KAFKA_BROKERS", ""), "OPENGATE_KAFKA_BROKERS is required"},
 		{"NoSecretKey", with("OPENGATE_SECRET_KEY", ""), "OPENGATE_SECRET_KEY is required"},
 		{"BadSecretKey", with("OPENGATE_SECRET_KEY", "too-short"), "OPENGATE_SECRET_KEY"},
 		{"SMTPWithoutFrom", with("OPENGATE_SMTP_HOST", "smtp.example.com"), "OPENGATE_SMTP_FROM"},
@@ -112,7 +113,7 @@ func TestServes(t *testing.T) {
 		"OPENGATE_SMTP_FROM": "id@example.com", "OPENGATE_SMTP_SECURITY": "none",
 	}))
 	env["OPENGATE_USERS_URL"] = usersSrv.URL
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)
 	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 
 	alice, err := userSvc.Create(ctx, "acme", users.User{Username: "alice", Email: "alice@example.com", Enabled: true},

@@ -15,12 +15,12 @@
 //	OPENGATE_SERVICE_TOKEN              shared secret of the internal API
 //	                                    (/internal/..., for auth); without it
 //	                                    internal calls are refused
-//	OPENGATE_KAFKA_BROKERS              comma-separated seed brokers; without
-//	                                    them events stay in the outbox and
-//	                                    nothing is consumed
+//	OPENGATE_KAFKA_BROKERS              comma-separated seed brokers (required unless
+//	                                    -migrate-only: events cross processes only
+//	                                    through Kafka)
 //	-instance / OPENGATE_INSTANCE       this replica's name in its role-cache
 //	                                    consumer group (default: the host name)
-//	OPENGATE_ADMIN_USER                 the bootstrap administrator user-service
+//	OPENGATE_ADMIN_USER                 (default admin) the bootstrap administrator user-service
 //	                                    creates in master: its user.created
 //	                                    event grants it the admin role
 //

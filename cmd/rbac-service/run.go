@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -39,8 +40,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		if err := shared.RequireRedis(" (logged-out tokens are refused by reading auth's revocation list there)"); err != nil {
 			return config{}, err
 		}
+		if err := shared.RequireKafka(); err != nil {
+			return config{}, err
+		}
 	}
-	return config{Config: shared, adminUser: getenv("OPENGATE_ADMIN_USER")}, nil
+	// The same default as user-service's, which creates the user whose
+	// user.created event this service answers with the admin role.
+	return config{Config: shared, adminUser: cmp.Or(getenv("OPENGATE_ADMIN_USER"), "admin")}, nil
 }
 
 // run migrates, then serves the rbac admin API and runs the outbox relay and

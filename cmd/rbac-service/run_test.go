@@ -9,6 +9,7 @@ import (
 
 	"github.com/opengate-iam/opengate/cmd/internal/boottest"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamkafka"
 	"github.com/opengate-iam/opengate/iam/iamtest"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
@@ -34,6 +35,8 @@ func TestRequiredConfiguration(t *testing.T) {
 		{"NoPostgres", map[string]string{"OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}, "OPENGATE_ISSUER_BASE"},
 		{"NoRedis", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_REDIS_URL is required"},
+		{"NoKafka", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
+			"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey())}, "OPENGATE_KAFKA_BROKERS is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,7 +53,7 @@ func TestServes(t *testing.T) {
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRoleCreated)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil) // users, realms and clients
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, peers.Env(iss.Env(map[string]string{
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0"}, peers.Env(iss.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  dsn,
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
@@ -127,5 +130,19 @@ func TestServes(t *testing.T) {
 	if resp, _ := srv.Call(t, "GET", "/admin/realms/master/roles", loggedOut, ""); resp.StatusCode != 401 ||
 		!strings.Contains(resp.Header.Get("WWW-Authenticate"), "invalid_token") {
 		t.Fatalf("GET /admin/realms/master/roles with a revoked token = %d %q, want 401 invalid_token", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+}
+
+// rbac-service grants the admin role to the user user-service bootstraps:
+// both default OPENGATE_ADMIN_USER to admin.
+func TestAdminUserDefaultsToAdminAsInUserService(t *testing.T) {
+	env := map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
+		"OPENGATE_REDIS_URL": "redis://x", "OPENGATE_KAFKA_BROKERS": "kafka:9092"}
+	for _, tt := range []struct{ set, want string }{{"", "admin"}, {"root", "root"}} {
+		env["OPENGATE_ADMIN_USER"] = tt.set
+		cfg, err := parseConfig(nil, boottest.Env(env), io.Discard)
+		if err != nil || cfg.adminUser != tt.want {
+			t.Fatalf("OPENGATE_ADMIN_USER=%q: adminUser = %q, %v; want %q", tt.set, cfg.adminUser, err, tt.want)
+		}
 	}
 }

@@ -18,8 +18,9 @@
 //	                               internal calls are refused
 //	OPENGATE_SECRET_KEY            deployment key (32 bytes, base64 or hex;
 //	                               required): seals realms' SMTP passwords
-//	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers; without them
-//	                               events stay in the outbox
+//	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers (required unless
+//	                               -migrate-only: events cross processes only
+//	                               through Kafka)
 //	-instance / OPENGATE_INSTANCE  this replica's name in its cache consumer
 //	                               group (default: the host name)
 //

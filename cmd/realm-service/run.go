@@ -48,6 +48,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.previous, err = boot.PreviousSecretKey(getenv); err != nil {
 		return config{}, err
 	}
+	if err := c.RequireKafka(); err != nil {
+		return config{}, err
+	}
 	return c, nil
 }
 

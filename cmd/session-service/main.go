@@ -29,9 +29,9 @@
 //	                                 the realms' session lifespans
 //	OPENGATE_USERS_URL, OPENGATE_RBAC_URL, OPENGATE_CLIENTS_URL
 //	                                 the peers the admin guard reads callers from
-//	OPENGATE_KAFKA_BROKERS           comma-separated seed brokers; without them
-//	                                 no session is created from logins and no
-//	                                 session.terminated is published
+//	OPENGATE_KAFKA_BROKERS           comma-separated seed brokers (required unless
+//	                                 -migrate-only: events cross processes only
+//	                                 through Kafka)
 //	-instance / OPENGATE_INSTANCE    this replica's name in its cache consumer
 //	                                 groups (default: the host name)
 //

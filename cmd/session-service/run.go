@@ -34,6 +34,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (b
 	if err := c.RequireIssuer(" (admin and account calls are authorized by its tokens)"); err != nil {
 		return boot.Config{}, err
 	}
+	if err := c.RequireKafka(); err != nil {
+		return boot.Config{}, err
+	}
 	return c, nil
 }
 

@@ -19,7 +19,7 @@ import (
 )
 
 func TestRequiredConfiguration(t *testing.T) {
-	full := map[string]string{"OPENGATE_REDIS_URL": "redis://x", "OPENGATE_ISSUER_BASE": "http://localhost:8080"}
+	full := map[string]string{"OPENGATE_KAFKA_BROKERS": "kafka:9092", "OPENGATE_REDIS_URL": "redis://x", "OPENGATE_ISSUER_BASE": "http://localhost:8080"}
 	without := func(k string) map[string]string {
 		m := map[string]string{}
 		for kk, v := range full {
@@ -35,6 +35,7 @@ func TestRequiredConfiguration(t *testing.T) {
 		want string
 	}{
 		{"NoRedis", without("OPENGATE_REDIS_URL"), "OPENGATE_REDIS_URL is required"},
+		{"NoKafka", without("OPENGATE_KAFKA_BROKERS"), "OPENGATE_KAFKA_BROKERS is required"},
 		{"NoIssuer", without("OPENGATE_ISSUER_BASE"), "OPENGATE_ISSUER_BASE is required"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +70,7 @@ func start(t *testing.T) running {
 	seeds := iamtest.Kafka(t)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
 	})))

@@ -37,7 +37,7 @@ func TestActionLinksAreSealedOnKafka(t *testing.T) {
 		"OPENGATE_ADMIN_PASSWORD": "bootstrap-pw",
 	}))
 	env["OPENGATE_REALMS_URL"] = realmService(t)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)
 	ctx := context.Background()
 	client := usershttp.NewClient(srv.URL, svcToken)
 	var root string

@@ -24,9 +24,9 @@
 //	                                    service's /internal/..., for auth, and the
 //	                                    realm service's, for realm settings)
 //	OPENGATE_REALMS_URL                 realm-service (default http://localhost:8083)
-//	OPENGATE_KAFKA_BROKERS              comma-separated seed brokers; without
-//	                                    them events stay in the outbox and
-//	                                    nothing is consumed
+//	OPENGATE_KAFKA_BROKERS              comma-separated seed brokers (required unless
+//	                                    -migrate-only: events cross processes only
+//	                                    through Kafka)
 //	-instance / OPENGATE_INSTANCE       this replica's name in its realm-cache
 //	                                    consumer group (default: host name)
 //	OPENGATE_ADMIN_USER                 bootstrap administrator of the master

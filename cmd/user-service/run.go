@@ -78,6 +78,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
 		return config{}, err
 	}
+	if err := c.RequireKafka(); err != nil {
+		return config{}, err
+	}
 	return c, nil
 }
 

@@ -63,6 +63,8 @@ func TestRequiredConfiguration(t *testing.T) {
 		{"NoPostgres", map[string]string{"OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_POSTGRES_URL"},
 		{"NoIssuer", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x"}, "OPENGATE_ISSUER_BASE"},
 		{"NoRedis", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x"}, "OPENGATE_REDIS_URL is required"},
+		{"NoKafka", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
+			"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey())}, "OPENGATE_KAFKA_BROKERS is required"},
 		{"NoSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
 			"OPENGATE_REDIS_URL": "redis://x"}, "OPENGATE_SECRET_KEY is required"},
 		{"BadSecretKey", map[string]string{"OPENGATE_POSTGRES_URL": "postgres://x", "OPENGATE_ISSUER_BASE": "http://x",
@@ -92,7 +94,7 @@ func TestServes(t *testing.T) {
 		"OPENGATE_SECRET_KEY":     iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
 	}))
 	env["OPENGATE_REALMS_URL"] = realmsURL // with acme's cheap password hashing
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, env)
 	ctx := context.Background()
 	srv.GetOK(t, "/healthz", "/readyz", "/metrics")
 

@@ -236,3 +236,19 @@ func TrustedProxies(getenv func(string) string) ([]netip.Prefix, error) {
 	}
 	return proxies, nil
 }
+
+// RequireKafka fails when OPENGATE_KAFKA_BROKERS is not set: a
+// microservice's events reach the other services only through Kafka, so
+// without it a deployment would start and then misbehave in silence (the
+// bootstrap administrator user-service creates would never get its admin
+// role from rbac-service; a deleted user's roles and sessions would stay).
+// Every microservice calls it unless -migrate-only; the gateway, whose
+// Kafka only invalidates caches early, does not.
+func (c Config) RequireKafka() error {
+	if len(c.Brokers) == 0 {
+		return errors.New("OPENGATE_KAFKA_BROKERS is required: the services' events cross processes only through Kafka " +
+			"(without it, for example, user-service's bootstrap administrator never gets its admin role from rbac-service); " +
+			"for one process without Kafka run the all-in-one opengate binary")
+	}
+	return nil
+}

@@ -6,7 +6,7 @@
 //
 //	func TestServes(t *testing.T) {
 //		iss := boottest.NewIssuer(t)
-//		srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, map[string]string{
+//		srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0"}, map[string]string{
 //			"OPENGATE_POSTGRES_URL": iamtest.PostgresURL(t),
 //			"OPENGATE_ISSUER_BASE":  iss.URL(),
 //		})

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"maps"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opengate-iam/opengate/iam/iamtest"
 )
 
 // RunFunc is the signature of every binary's run.
@@ -68,4 +71,20 @@ func Start(t testing.TB, run RunFunc, args []string, env map[string]string) Star
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	return s
+}
+
+// StartService is Start for a microservice, which refuses to start without
+// Kafka: unless env names OPENGATE_KAFKA_BROKERS it gets a kfake cluster of
+// its own (iamtest.Kafka), where its events go and its consumers read.
+func StartService(t testing.TB, run RunFunc, args []string, env map[string]string) Started {
+	t.Helper()
+	if env["OPENGATE_KAFKA_BROKERS"] == "" {
+		withKafka := maps.Clone(env)
+		if withKafka == nil {
+			withKafka = map[string]string{}
+		}
+		withKafka["OPENGATE_KAFKA_BROKERS"] = strings.Join(iamtest.Kafka(t), ",")
+		env = withKafka
+	}
+	return Start(t, run, args, env)
 }
