@@ -2,16 +2,13 @@ package opengate
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/url"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opengate-iam/opengate/auth/authpg"
 	"github.com/opengate-iam/opengate/clients/clientspg"
+	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/mfa/mfapg"
 	"github.com/opengate-iam/opengate/notify/notifypg"
 	"github.com/opengate-iam/opengate/rbac/rbacpg"
@@ -99,7 +96,7 @@ func (d *Databases) Close() {
 func OpenDatabases(ctx context.Context, serverURL, prefix string) (*Databases, error) {
 	d := &Databases{}
 	for _, db := range d.list() {
-		pool, err := openDatabase(ctx, serverURL, prefix+db.name)
+		pool, err := iampg.OpenDatabase(ctx, serverURL, prefix+db.name)
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("database %s%s: %w", prefix, db.name, err)
@@ -107,35 +104,4 @@ func OpenDatabases(ctx context.Context, serverURL, prefix string) (*Databases, e
 		*db.pool = pool
 	}
 	return d, nil
-}
-
-// openDatabase creates database name on the server of serverURL unless it
-// exists and opens a pool on it.
-func openDatabase(ctx context.Context, serverURL, name string) (*pgxpool.Pool, error) {
-	u, err := url.Parse(serverURL)
-	if err != nil {
-		return nil, errors.New("the PostgreSQL server URL is not a URL")
-	}
-	conn, err := pgx.Connect(ctx, serverURL)
-	if err != nil {
-		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return nil, fmt.Errorf("look up the database: %w", err)
-	}
-	if !exists {
-		_, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-		var pgErr *pgconn.PgError
-		if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P04") { // duplicate_database: another process won the race
-			return nil, fmt.Errorf("create the database: %w", err)
-		}
-	}
-	u.Path = "/" + name
-	pool, err := pgxpool.New(ctx, u.String())
-	if err != nil {
-		return nil, fmt.Errorf("open the database: %w", err)
-	}
-	return pool, nil
 }

@@ -15,7 +15,9 @@
 // Configuration (flags override environment):
 //
 //	-addr / OPENGATE_ADDR            listen address (default :8081)
-//	OPENGATE_POSTGRES_URL            database (required); migrated on start
+//	OPENGATE_POSTGRES_URL            PostgreSQL server URL (required); the database
+//	                                 {OPENGATE_DATABASE_PREFIX}auth (default prefix
+//	                                 opengate_) is created if missing and migrated
 //	-migrate-only                    migrate and exit
 //	OPENGATE_REDIS_URL               Redis (required), e.g. redis://127.0.0.1:6379/0
 //	OPENGATE_REDIS_PREFIX            key prefix (default "opengate:")

@@ -38,7 +38,7 @@ const serviceName = "auth-service"
 
 // binary is auth-service's shared settings; :8081 is its port in
 // docs/architecture.md.
-var binary = boot.Binary{Name: serviceName, Addr: ":8081", Instance: "this replica's name in its cache consumer groups"}
+var binary = boot.Binary{Name: serviceName, Addr: ":8081", Database: "auth", Instance: "this replica's name in its cache consumer groups"}
 
 // config is what run reads from flags and the environment.
 type config struct {
@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := cfg.Logger(stderr, serviceName)
-	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, authpg.Migrate)
+	pool, err := cfg.OpenPostgres(ctx, authpg.Migrate)
 	if err != nil {
 		return err
 	}

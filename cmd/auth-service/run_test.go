@@ -50,9 +50,10 @@ var (
 )
 
 func TestMigrateOnly(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "auth")
+	dsn := pg.DSN
 	// -migrate-only needs neither Redis, nor the issuer, nor the secret key.
-	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix}), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := boottest.Count(t, dsn, `SELECT count(*) FROM signing_keys WHERE realm_name = 'master'`); err != nil {
@@ -163,10 +164,10 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 		t.Skipf("set %s to run auth-service against Redis", iamtest.EnvRedisURL)
 	}
 	_, prefix := iamtest.Redis(t) // a key prefix that is cleaned up after the test
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "auth")
 	p := startPeers(t, "internal-token")
 	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0"}, map[string]string{
-		"OPENGATE_POSTGRES_URL":  dsn,
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_REDIS_URL":     redisURL,
 		"OPENGATE_REDIS_PREFIX":  prefix,
 		"OPENGATE_ISSUER_BASE":   "http://localhost:8080",
@@ -189,9 +190,11 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 	if status, _ := get("/healthz"); status != 200 {
 		t.Fatalf("healthz: %d", status)
 	}
-	if status, body := get("/readyz"); status != 200 {
-		t.Fatalf("readyz: %d %v", status, body)
-	}
+	// Ready once its Kafka consumers have joined their groups.
+	boottest.Eventually(t, 20*time.Second, "readyz never answered 200", func() bool {
+		status, _ := get("/readyz")
+		return status == 200
+	})
 	if status, body := get("/realms/acme/.well-known/openid-configuration"); status != 200 || body["issuer"] != "http://localhost:8080/realms/acme" {
 		t.Fatalf("discovery: %d %v", status, body)
 	}

@@ -44,8 +44,9 @@ func TestSessionsEndOverHTTPAndKafka(t *testing.T) {
 	sessions := boottest.StartSessions(t, token, p.Realms, seeds)
 	terminated := boottest.Events(t, seeds, iam.TopicSessionTerminated)
 	_, prefix := iamtest.Redis(t)
+	pg := boottest.NewPostgres(t, "auth")
 	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0"}, p.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL":  iamtest.PostgresURL(t),
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_REDIS_URL":     redisURL,
 		"OPENGATE_REDIS_PREFIX":  prefix,
 		"OPENGATE_ISSUER_BASE":   "http://localhost:8080",

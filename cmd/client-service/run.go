@@ -20,7 +20,7 @@ const serviceName = "client-service"
 
 // binary is client-service's shared settings; :8085 is its port in
 // docs/architecture.md.
-var binary = boot.Binary{Name: serviceName, Addr: ":8085", Instance: "this replica's name in its cache consumer group"}
+var binary = boot.Binary{Name: serviceName, Addr: ":8085", Database: "clients", Instance: "this replica's name in its cache consumer group"}
 
 // config is what run reads from flags and the environment.
 type config struct {
@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := cfg.Logger(stderr, serviceName)
-	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, clientspg.Migrate)
+	pool, err := cfg.OpenPostgres(ctx, clientspg.Migrate)
 	if err != nil {
 		return err
 	}

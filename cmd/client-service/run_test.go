@@ -19,9 +19,10 @@ import (
 )
 
 func TestMigrateOnly(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "clients")
+	dsn := pg.DSN
 	// -migrate-only needs neither the issuer nor the secret key.
-	err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard)
+	err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix}), io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,9 +63,10 @@ func TestRequiredConfiguration(t *testing.T) {
 // A database records the deployment key at first start; the service refuses
 // to start with another key rather than seal client secrets under it.
 func TestRefusesAnotherSecretKey(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "clients")
+	dsn := pg.DSN
 	first := iamcrypto.GenerateKey()
-	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix}), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(context.Background(), dsn)
@@ -80,7 +82,7 @@ func TestRefusesAnotherSecretKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = run(context.Background(), []string{"-addr", "127.0.0.1:0"}, boottest.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL": dsn, "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix, "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
 		"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey()), "OPENGATE_KAFKA_BROKERS": "kafka.invalid:9092",
 	}), io.Discard, io.Discard)
 	if err == nil || err.Error() != boot.MismatchMessage {
@@ -89,12 +91,12 @@ func TestRefusesAnotherSecretKey(t *testing.T) {
 }
 
 func TestServes(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "clients")
 	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRealmDeleted, iam.TopicClientCreated, iam.TopicClientUpdated, iam.TopicClientDeleted)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil)
 	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL":  dsn,
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
 		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),

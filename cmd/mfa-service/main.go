@@ -11,7 +11,9 @@
 // Configuration (flags override environment):
 //
 //	-addr / OPENGATE_ADDR          listen address (default :8088)
-//	OPENGATE_POSTGRES_URL          database (required); migrated on start
+//	OPENGATE_POSTGRES_URL          PostgreSQL server URL (required); the database
+//	                               {OPENGATE_DATABASE_PREFIX}mfa (default prefix
+//	                               opengate_) is created if missing and migrated
 //	-migrate-only                  migrate and exit
 //	OPENGATE_SECRET_KEY            deployment key, 32 bytes as base64 or hex
 //	                               (required: TOTP secrets are sealed with it)

@@ -24,7 +24,7 @@ const serviceName = "mfa-service"
 
 // binary is mfa-service's shared settings; :8088 is its port in
 // docs/architecture.md.
-var binary = boot.Binary{Name: serviceName, Addr: ":8088", Instance: "this replica's name in its cache consumer groups"}
+var binary = boot.Binary{Name: serviceName, Addr: ":8088", Database: "mfa", Instance: "this replica's name in its cache consumer groups"}
 
 // config is what run reads from flags and the environment.
 type config struct {
@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := cfg.Logger(stderr, serviceName)
-	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, mfapg.Migrate)
+	pool, err := cfg.OpenPostgres(ctx, mfapg.Migrate)
 	if err != nil {
 		return err
 	}

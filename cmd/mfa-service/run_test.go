@@ -30,9 +30,10 @@ var (
 )
 
 func TestMigrateOnly(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "mfa")
+	dsn := pg.DSN
 	// -migrate-only needs neither the issuer, nor Redis, nor the secret key.
-	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix}), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := boottest.Count(t, dsn, `SELECT count(*) FROM factors WHERE realm_name = 'master'`); err != nil {
@@ -88,8 +89,9 @@ func TestRequiredConfiguration(t *testing.T) {
 // A database records the deployment key at first start; the service refuses
 // to start with another key rather than seal TOTP secrets under it.
 func TestRefusesAnotherSecretKey(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
-	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard); err != nil {
+	pg := boottest.NewPostgres(t, "mfa")
+	dsn := pg.DSN
+	if err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix}), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := pgxpool.New(context.Background(), dsn)
@@ -105,7 +107,7 @@ func TestRefusesAnotherSecretKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = run(context.Background(), []string{"-addr", "127.0.0.1:0"}, boottest.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL": dsn, "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix, "OPENGATE_ISSUER_BASE": "http://x", "OPENGATE_REDIS_URL": "redis://x",
 		"OPENGATE_SECRET_KEY": iamcrypto.EncodeKey(iamcrypto.GenerateKey()), "OPENGATE_KAFKA_BROKERS": "kafka.invalid:9092",
 	}), io.Discard, io.Discard)
 	if err == nil || err.Error() != boot.MismatchMessage {
@@ -114,13 +116,13 @@ func TestRefusesAnotherSecretKey(t *testing.T) {
 }
 
 func TestServes(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "mfa")
 	seeds := iamtest.Kafka(t, iam.TopicUserDeleted, iam.TopicRealmDeleted, iam.TopicRealmUpdated, iam.TopicOTPSent)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, "svc-token", nil)
 	peers.Realm(t, "acme")
 	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL":  dsn,
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
 		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),

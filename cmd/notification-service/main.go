@@ -10,7 +10,9 @@
 // Configuration (flags override environment):
 //
 //	-addr / OPENGATE_ADDR            listen address (default :8086)
-//	OPENGATE_POSTGRES_URL            database (required); migrated on start
+//	OPENGATE_POSTGRES_URL            PostgreSQL server URL (required); the database
+//	                                 {OPENGATE_DATABASE_PREFIX}notifications (default prefix
+//	                                 opengate_) is created if missing and migrated
 //	-migrate-only                    migrate and exit
 //	OPENGATE_SECRET_KEY              deployment key, 32 bytes as base64 or hex
 //	                                 (required): its action-link subkey opens

@@ -23,7 +23,7 @@ const serviceName = "notification-service"
 
 // binary is notification-service's shared settings; :8086 is its port in
 // docs/architecture.md.
-var binary = boot.Binary{Name: serviceName, Addr: ":8086", Instance: "this replica's name in its cache consumer groups"}
+var binary = boot.Binary{Name: serviceName, Addr: ":8086", Database: "notifications", Instance: "this replica's name in its cache consumer groups"}
 
 // config is what run reads from flags and the environment.
 type config struct {
@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := cfg.Logger(stderr, serviceName)
-	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, notifypg.Migrate)
+	pool, err := cfg.OpenPostgres(ctx, notifypg.Migrate)
 	if err != nil {
 		return err
 	}

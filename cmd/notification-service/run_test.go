@@ -29,9 +29,10 @@ import (
 const svcToken = "svc-token"
 
 func TestMigrateOnly(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "notifications")
+	dsn := pg.DSN
 	// -migrate-only needs neither the issuer nor the secret key.
-	err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard)
+	err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix}), io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestRequiredConfiguration(t *testing.T) {
 // client sends a code through the internal API.
 func TestServes(t *testing.T) {
 	ctx := context.Background()
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "notifications")
 	seeds := iamtest.Kafka(t, notify.Topics()...)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, svcToken, nil)
@@ -105,7 +106,7 @@ func TestServes(t *testing.T) {
 	t.Cleanup(usersSrv.Close)
 	smtp := notifytest.NewSMTPServer(t)
 	env := peers.Env(iss.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL":  dsn,
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": svcToken,
 		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(key),

@@ -17,7 +17,7 @@ import (
 
 // binary is rbac-service's shared settings; :8084 is its port in
 // docs/architecture.md.
-var binary = boot.Binary{Name: "rbac-service", Addr: ":8084", Instance: "this replica's name in its role-cache consumer group"}
+var binary = boot.Binary{Name: "rbac-service", Addr: ":8084", Database: "rbac", Instance: "this replica's name in its role-cache consumer group"}
 
 // serviceName names the service in logs and metrics.
 const serviceName = "rbac"
@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := cfg.Logger(stderr, serviceName)
-	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, rbacpg.Migrate)
+	pool, err := cfg.OpenPostgres(ctx, rbacpg.Migrate)
 	if err != nil {
 		return err
 	}

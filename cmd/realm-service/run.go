@@ -18,7 +18,7 @@ const serviceName = "realm-service"
 
 // binary is realm-service's shared settings; :8083 is its port in
 // docs/architecture.md.
-var binary = boot.Binary{Name: serviceName, Addr: ":8083", Instance: "this replica's name in its cache consumer group"}
+var binary = boot.Binary{Name: serviceName, Addr: ":8083", Database: "realms", Instance: "this replica's name in its cache consumer group"}
 
 // config is what run reads from flags and the environment.
 type config struct {
@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := cfg.Logger(stderr, serviceName)
-	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, realmspg.Migrate)
+	pool, err := cfg.OpenPostgres(ctx, realmspg.Migrate)
 	if err != nil {
 		return err
 	}

@@ -28,9 +28,10 @@ func TestAdminTokensFollowTheCallersCurrentState(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = pub.Close() })
 	iss := boottest.NewIssuer(t)
+	pg := boottest.NewPostgres(t, "realms")
 	peers := boottest.StartPeers(t, "svc-token", pub) // their changes reach Kafka
 	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL":  iamtest.PostgresURL(t),
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN": "svc-token",
 		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),

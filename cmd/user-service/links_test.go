@@ -24,13 +24,13 @@ import (
 // deployment key's link subkey — neither the key of the link nor its path
 // in clear — and the link opened with that subkey works.
 func TestActionLinksAreSealedOnKafka(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "users")
 	seeds := iamtest.Kafka(t, iam.TopicUserVerifyEmailRequested, iam.TopicUserPasswordResetRequested)
 	iss := boottest.NewIssuer(t)
 	peers := boottest.StartPeers(t, svcToken, nil)
 	key := iamcrypto.GenerateKey()
 	env := peers.Env(iss.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL":   dsn,
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_KAFKA_BROKERS":  strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN":  svcToken,
 		"OPENGATE_SECRET_KEY":     iamcrypto.EncodeKey(key),

@@ -7,7 +7,9 @@
 // Configuration (flags override environment):
 //
 //	-addr / OPENGATE_ADDR               listen address (default :8082)
-//	OPENGATE_POSTGRES_URL               database (required); migrated on start
+//	OPENGATE_POSTGRES_URL               PostgreSQL server URL (required); the database
+//	                                    {OPENGATE_DATABASE_PREFIX}users (default prefix
+//	                                    opengate_) is created if missing and migrated
 //	-migrate-only                       migrate and exit
 //	OPENGATE_ISSUER_BASE                public base URL of the token issuer
 //	                                    (required): admin and account calls

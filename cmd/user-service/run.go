@@ -36,7 +36,7 @@ const serviceName = "users"
 
 // binary is user-service's shared settings; :8082 is its port in
 // docs/architecture.md.
-var binary = boot.Binary{Name: "user-service", Addr: ":8082", Instance: "this replica's name in its cache consumer group"}
+var binary = boot.Binary{Name: "user-service", Addr: ":8082", Database: "users", Instance: "this replica's name in its cache consumer group"}
 
 // config is what run reads from flags and the environment.
 type config struct {
@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := cfg.Logger(stderr, serviceName)
-	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, userspg.Migrate)
+	pool, err := cfg.OpenPostgres(ctx, userspg.Migrate)
 	if err != nil {
 		return err
 	}

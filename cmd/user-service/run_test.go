@@ -44,8 +44,9 @@ func realmService(t *testing.T) string {
 }
 
 func TestMigrateOnly(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
-	err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": dsn}), io.Discard, io.Discard)
+	pg := boottest.NewPostgres(t, "users")
+	dsn := pg.DSN
+	err := run(context.Background(), []string{"-migrate-only"}, boottest.Env(map[string]string{"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix}), io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,13 +82,13 @@ func TestRequiredConfiguration(t *testing.T) {
 }
 
 func TestServes(t *testing.T) {
-	dsn := iamtest.PostgresURL(t)
+	pg := boottest.NewPostgres(t, "users")
 	seeds := iamtest.Kafka(t, iam.TopicRealmDeleted, iam.TopicRealmUpdated, iam.TopicUserCreated, iam.TopicUserDeleted)
 	iss := boottest.NewIssuer(t)
 	realmsURL := realmService(t)
 	peers := boottest.StartPeers(t, svcToken, nil) // clients and roles
 	env := peers.Env(iss.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL":   dsn,
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_KAFKA_BROKERS":  strings.Join(seeds, ","),
 		"OPENGATE_SERVICE_TOKEN":  svcToken,
 		"OPENGATE_ADMIN_PASSWORD": "bootstrap-pw",

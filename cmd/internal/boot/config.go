@@ -26,6 +26,9 @@ type Binary struct {
 	// OPENGATE_INSTANCE, else the host name) with this usage text, e.g.
 	// "this replica's name in its cache consumer group".
 	Instance string
+	// Database is the binary's database name after the prefix ("rbac":
+	// opengate_rbac), the same as the all-in-one's for the service.
+	Database string
 	// NoDatabase is set for a binary without a PostgreSQL database
 	// (session-service, the gateway): OPENGATE_POSTGRES_URL is not read, and there is
 	// no -migrate-only.
@@ -40,8 +43,14 @@ type Config struct {
 	// set, /metrics is served only there (with /healthz and /readyz), not
 	// on Addr.
 	ManagementAddr string
-	MigrateOnly    bool     // -migrate-only: migrate the database and exit
-	PostgresURL    string   // OPENGATE_POSTGRES_URL (required)
+	MigrateOnly    bool // -migrate-only: migrate the database and exit
+	// PostgresURL is OPENGATE_POSTGRES_URL (required): the PostgreSQL
+	// server's URL, as for the all-in-one; the binary's database is
+	// DatabasePrefix + Binary.Database on it (see OpenPostgres).
+	PostgresURL string
+	// DatabasePrefix is OPENGATE_DATABASE_PREFIX (default "opengate_").
+	DatabasePrefix string
+	database       string   // Binary.Database
 	IssuerBase     string   // OPENGATE_ISSUER_BASE (see RequireIssuer)
 	ServiceToken   string   // OPENGATE_SERVICE_TOKEN: secret of the internal APIs
 	Brokers        []string // OPENGATE_KAFKA_BROKERS, comma-separated; none: no Kafka
@@ -90,12 +99,14 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 		addr = b.Addr
 	}
 	c := Config{
-		PostgresURL:  getenv("OPENGATE_POSTGRES_URL"),
-		IssuerBase:   getenv("OPENGATE_ISSUER_BASE"),
-		ServiceToken: getenv("OPENGATE_SERVICE_TOKEN"),
-		Brokers:      SplitList(getenv("OPENGATE_KAFKA_BROKERS")),
-		RedisURL:     getenv("OPENGATE_REDIS_URL"),
-		RedisPrefix:  cmp.Or(getenv("OPENGATE_REDIS_PREFIX"), "opengate:"),
+		PostgresURL:    getenv("OPENGATE_POSTGRES_URL"),
+		DatabasePrefix: cmp.Or(getenv("OPENGATE_DATABASE_PREFIX"), "opengate_"),
+		database:       b.Database,
+		IssuerBase:     getenv("OPENGATE_ISSUER_BASE"),
+		ServiceToken:   getenv("OPENGATE_SERVICE_TOKEN"),
+		Brokers:        SplitList(getenv("OPENGATE_KAFKA_BROKERS")),
+		RedisURL:       getenv("OPENGATE_REDIS_URL"),
+		RedisPrefix:    cmp.Or(getenv("OPENGATE_REDIS_PREFIX"), "opengate:"),
 		Peers: Peers{
 			Realms:  cmp.Or(getenv("OPENGATE_REALMS_URL"), "http://localhost:8083"),
 			Users:   cmp.Or(getenv("OPENGATE_USERS_URL"), "http://localhost:8082"),
@@ -109,7 +120,7 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.ManagementAddr, "management-addr", getenv("OPENGATE_MANAGEMENT_ADDR"),
 		"listen address of /metrics, /healthz and /readyz; when set, /metrics leaves the main address (OPENGATE_MANAGEMENT_ADDR)")
 	if b.NoDatabase {
-		c.PostgresURL = ""
+		c.PostgresURL, c.DatabasePrefix = "", ""
 	} else {
 		fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "migrate the database and exit")
 	}
