@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/redis/rueidis"
 
@@ -36,6 +37,21 @@ func (c callTimeouts) DoMulti(ctx context.Context, multi ...rueidis.Completed) [
 	ctx, cancel := iam.CallContext(ctx)
 	defer cancel()
 	return c.Client.DoMulti(ctx, multi...)
+}
+
+// DoCache is Do with client-side caching: an answer from the cache costs
+// nothing; a miss is bounded as Do is.
+func (c callTimeouts) DoCache(ctx context.Context, cmd rueidis.Cacheable, ttl time.Duration) rueidis.RedisResult {
+	ctx, cancel := iam.CallContext(ctx)
+	defer cancel()
+	return c.Client.DoCache(ctx, cmd, ttl)
+}
+
+// DoMultiCache is DoMulti with client-side caching, bounded as DoCache.
+func (c callTimeouts) DoMultiCache(ctx context.Context, multi ...rueidis.CacheableTTL) []rueidis.RedisResult {
+	ctx, cancel := iam.CallContext(ctx)
+	defer cancel()
+	return c.Client.DoMultiCache(ctx, multi...)
 }
 
 // Nodes returns the cluster's node clients, bounded the same way.

@@ -174,6 +174,19 @@ func StallablePostgres(t testing.TB) (*pgxpool.Pool, *Proxy) {
 // deleted.
 func StallableRedis(t testing.TB) (rueidis.Client, string, *Proxy) {
 	t.Helper()
+	return stallableRedis(t, false)
+}
+
+// StallableCachingRedis is StallableRedis with client-side caching on (see
+// CachingRedis): answers in the client's cache are served while the proxy
+// is stalled.
+func StallableCachingRedis(t testing.TB) (rueidis.Client, string, *Proxy) {
+	t.Helper()
+	return stallableRedis(t, true)
+}
+
+func stallableRedis(t testing.TB, cache bool) (rueidis.Client, string, *Proxy) {
+	t.Helper()
 	_, prefix := Redis(t) // its client cleans the prefix up when t ends
 	opt, err := rueidis.ParseURL(redisURL(t))
 	if err != nil {
@@ -184,7 +197,7 @@ func StallableRedis(t testing.TB) (rueidis.Client, string, *Proxy) {
 	}
 	proxy := NewProxy(t, opt.InitAddress[0])
 	opt.InitAddress = []string{proxy.Addr()}
-	opt.DisableCache = true
+	opt.DisableCache = !cache
 	client, err := rueidis.NewClient(opt)
 	if err != nil {
 		t.Fatalf("iamtest: connect to redis through the proxy: %v", err)

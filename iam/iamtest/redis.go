@@ -82,3 +82,21 @@ func redisURL(t testing.TB) string {
 	}
 	return u
 }
+
+// CachingRedis is Redis(t) with a client that has rueidis client-side
+// caching on (RESP3 CLIENT TRACKING), for code that reads with DoCache; the
+// client is closed when t ends, the keys under the prefix deleted.
+func CachingRedis(t testing.TB) (rueidis.Client, string) {
+	t.Helper()
+	_, prefix := Redis(t) // its client cleans the prefix up when t ends
+	opt, err := rueidis.ParseURL(redisURL(t))
+	if err != nil {
+		t.Fatalf("iamtest: parse %s: %v", EnvRedisURL, err)
+	}
+	client, err := rueidis.NewClient(opt)
+	if err != nil {
+		t.Fatalf("iamtest: connect to redis with client-side caching: %v", err)
+	}
+	t.Cleanup(client.Close)
+	return client, prefix
+}
