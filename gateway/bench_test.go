@@ -29,8 +29,9 @@ import (
 // the gateway's transport), and through the gateway (an RS256 token
 // verified, rate limits taken in memory — with the verified-token cache
 // cmd/gateway uses, and without it —; with OPENGATE_TEST_REDIS_URL also the
-// production configuration: limits in Redis and the revocation list read
-// from Redis), all over loopback TCP with kept-alive connections:
+// production configuration: limits in Redis and the revocation list in
+// Redis, read through client-side caching, and for comparison read on every
+// request), all over loopback TCP with kept-alive connections:
 //
 //	go test ./gateway -run '^$' -bench '^BenchmarkGateway$' -benchtime 1x
 //
@@ -85,10 +86,7 @@ func benchTargets(b *testing.B) []benchTarget {
 		{"gateway-nocache", gatewayServer(b, upstream, benchVerifier(b),
 			gateway.WithRateLimits(limits, gateway.NewMemoryLimiter())), tok},
 	}
-	if redisTarget, ok := redisGateway(b, upstream, limits); ok {
-		targets = append(targets, redisTarget)
-	}
-	return targets
+	return append(targets, redisGateways(b, upstream, limits)...)
 }
 
 // gatewayServer serves a gateway whose protected route /admin/realms/{realm}/users/*
@@ -105,24 +103,34 @@ func gatewayServer(b *testing.B, upstream *httptest.Server, v gateway.Verifier, 
 	return srv.URL
 }
 
-// redisGateway is the production configuration: rate limits in Redis
-// (gatewayredis) and every token checked against auth's revocation list in
-// Redis — two round trips to Redis per request. It needs
-// OPENGATE_TEST_REDIS_URL; without it it is left out.
-func redisGateway(b *testing.B, upstream *httptest.Server, limits gateway.Limits) (benchTarget, bool) {
+// redisGateway is the production configuration, as cmd/gateway runs it:
+// rate limits in Redis (gatewayredis, one round trip) and every token
+// checked against auth's revocation list in Redis through rueidis
+// client-side caching (authredis.CachedRevocations: answered from memory
+// until Redis pushes an invalidation) — "gateway-redis" —; and the same
+// with the revocation list read on every request, as before the cache
+// (auth.Revocations: a second round trip) — "gateway-redis-uncached". It
+// needs OPENGATE_TEST_REDIS_URL; without it both are left out.
+func redisGateways(b *testing.B, upstream *httptest.Server, limits gateway.Limits) []benchTarget {
 	b.Helper()
 	if os.Getenv("OPENGATE_TEST_REDIS_URL") == "" {
-		return benchTarget{}, false
+		return nil
 	}
 	rc, prefix := iamtest.Redis(b)
+	cc, _ := iamtest.CachingRedis(b)
 	tokens := authredis.New(rc, authredis.WithPrefix(prefix))
 	if err := tokens.EnsureEpoch(context.Background(), "acme"); err != nil {
 		b.Fatal(err)
 	}
-	v := benchVerifier(b, authverify.WithRevocationChecker(auth.Revocations{Store: tokens}), authverify.WithTokenCache(0))
 	time.Sleep(1100 * time.Millisecond) // a token issued in the epoch's own second could be refused
-	url := gatewayServer(b, upstream, v, gateway.WithRateLimits(limits, gatewayredis.New(rc, gatewayredis.WithPrefix(prefix+"rl:"))))
-	return benchTarget{"gateway-redis", url, token("acme", "alice")}, true
+	cached := benchVerifier(b, authverify.WithRevocationChecker(authredis.New(cc, authredis.WithPrefix(prefix)).CachedRevocations(0)),
+		authverify.WithTokenCache(0))
+	uncached := benchVerifier(b, authverify.WithRevocationChecker(auth.Revocations{Store: tokens}), authverify.WithTokenCache(0))
+	limiter := gatewayredis.New(rc, gatewayredis.WithPrefix(prefix+"rl:"))
+	return []benchTarget{
+		{"gateway-redis", gatewayServer(b, upstream, cached, gateway.WithRateLimits(limits, limiter)), token("acme", "alice")},
+		{"gateway-redis-uncached", gatewayServer(b, upstream, uncached, gateway.WithRateLimits(limits, limiter)), token("acme", "alice")},
+	}
 }
 
 // benchVerifier is the test verifier (realm acme, RS256 key k1) with opts.

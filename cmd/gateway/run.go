@@ -41,8 +41,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// public URL (which is this gateway); the issuer stays the public one.
 	auth := cfg.upstreams["auth"]
 	// A token presented again skips its signature check (not its expiry,
-	// key, realm or revocation checks): most requests reuse a token.
-	verifier, redisReady, err := srv.Verifier(ctx, cfg.Config,
+	// key, realm or revocation checks): most requests reuse a token. Its
+	// revocation check is answered from rueidis's client-side cache, which
+	// Redis invalidates when a revocation is written: the request's only
+	// round trip to Redis is the rate limit's.
+	verifier, redisReady, err := srv.CachingVerifier(ctx, cfg.Config,
 		authverify.WithKeySource(authverify.NewHTTPKeySource(ctx, auth, &http.Client{Timeout: 10 * time.Second})),
 		authverify.WithTokenCache(0))
 	if err != nil {

@@ -44,6 +44,30 @@ func OpenRedis(url string) (rueidis.Client, error) {
 	return rc, nil
 }
 
+// CachingConnTimeout is how long a caching Redis client (OpenCachingRedis)
+// waits for an answer, or for a PING sent after a second of silence, before
+// it closes the connection and drops every answer it cached from it.
+const CachingConnTimeout = 2 * time.Second
+
+// OpenCachingRedis connects to the Redis at url with rueidis client-side
+// caching on (RESP3 tracking: Redis pushes an invalidation when a key the
+// client read changes) and connections closed, their cache dropped, when
+// Redis does not answer within CachingConnTimeout. For reads that must see
+// other processes' writes at once (authredis.CachedRevocations). The
+// caller closes it.
+func OpenCachingRedis(url string) (rueidis.Client, error) {
+	opt, err := rueidis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("OPENGATE_REDIS_URL: %w", err)
+	}
+	opt.ConnWriteTimeout = CachingConnTimeout
+	rc, err := rueidis.NewClient(opt)
+	if err != nil {
+		return nil, fmt.Errorf("redis (client-side caching needs Redis 6 or later, RESP3): %w", err)
+	}
+	return rc, nil
+}
+
 // RedisCheck is the readiness check of rc.
 func RedisCheck(rc rueidis.Client) iamhttp.Check {
 	return func(ctx context.Context) error { return rc.Do(ctx, rc.B().Ping().Build()).Error() }
@@ -61,15 +85,36 @@ func RedisCheck(rc rueidis.Client) iamhttp.Check {
 // added last (the gateway reads keys from auth-service directly:
 // authverify.WithKeySource).
 func (s *Server) Verifier(ctx context.Context, cfg Config, opts ...authverify.Option) (*authverify.Verifier, iamhttp.Check, error) {
-	rc, err := OpenRedis(cfg.RedisURL)
+	return s.verifier(ctx, cfg, false, opts)
+}
+
+// CachingVerifier is Verifier with the revocation list read through
+// rueidis client-side caching (OpenCachingRedis,
+// authredis.CachedRevocations): a token checked again costs no round trip,
+// and a revocation is seen as soon as Redis pushes its invalidation — for a
+// verifier that sees the same tokens over and over (the gateway). A check
+// the cache cannot answer is a round trip bounded by RevocationTimeout and
+// fails closed, as Verifier's.
+func (s *Server) CachingVerifier(ctx context.Context, cfg Config, opts ...authverify.Option) (*authverify.Verifier, iamhttp.Check, error) {
+	return s.verifier(ctx, cfg, true, opts)
+}
+
+func (s *Server) verifier(ctx context.Context, cfg Config, cache bool, opts []authverify.Option) (*authverify.Verifier, iamhttp.Check, error) {
+	open := OpenRedis
+	if cache {
+		open = OpenCachingRedis
+	}
+	rc, err := open(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	s.redis = append(s.redis, rc)
-	revocations := timedRevocations{
-		next:    auth.Revocations{Store: authredis.New(rc, authredis.WithPrefix(cfg.RedisPrefix))},
-		timeout: RevocationTimeout,
+	store := authredis.New(rc, authredis.WithPrefix(cfg.RedisPrefix))
+	var checker authverify.RevocationChecker = auth.Revocations{Store: store}
+	if cache {
+		checker = store.CachedRevocations(0)
 	}
+	revocations := timedRevocations{next: checker, timeout: RevocationTimeout}
 	v, err := authverify.New(ctx, cfg.IssuerBase, append([]authverify.Option{authverify.WithRevocationChecker(revocations)}, opts...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
