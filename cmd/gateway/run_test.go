@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boottest"
 	"github.com/opengate-iam/opengate/iam"
@@ -124,6 +125,28 @@ func TestRunProxiesAndAuthenticates(t *testing.T) {
 		d.iss.Revoke(t, tok)
 		if resp, _ := s.Call(t, "GET", "/admin/realms/acme/users", tok, ""); resp.StatusCode != 401 {
 			t.Fatalf("revoked token = %d, want 401", resp.StatusCode)
+		}
+	})
+	// The revocation state of a token in use is cached (client-side
+	// caching): the revocation is seen once Redis pushes its invalidation.
+	t.Run("RevocationOfATokenInUseIsSeen", func(t *testing.T) {
+		tok := d.iss.Token(t, "acme", "dave")
+		for range 2 {
+			if resp, _ := s.Call(t, "GET", "/admin/realms/acme/users", tok, ""); resp.StatusCode != 200 {
+				t.Fatalf("before the revocation = %d, want 200", resp.StatusCode)
+			}
+		}
+		d.iss.Revoke(t, tok)
+		written := time.Now()
+		for {
+			resp, _ := s.Call(t, "GET", "/admin/realms/acme/users", tok, "")
+			if resp.StatusCode == 401 {
+				return
+			}
+			if time.Since(written) > 2*time.Second {
+				t.Fatalf("revoked token still %d 2 s after the revocation", resp.StatusCode)
+			}
+			time.Sleep(time.Millisecond)
 		}
 	})
 	t.Run("MetricsCountRouteTemplates", func(t *testing.T) {
