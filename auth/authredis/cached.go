@@ -32,10 +32,11 @@ const DefaultRevocationCacheTTL = 10 * time.Second
 //     revocation is seen as soon as the push crosses the network (well
 //     under a millisecond on a local network).
 //   - When the connection is lost, rueidis drops its whole cache; it
-//     closes a connection whose PING is not answered in time (the client's
-//     ConnWriteTimeout after Dialer.KeepAlive of silence; cmd/gateway: 2 s
-//     after 1 s), so a Redis that stops answering stops the cached answers
-//     within that bound, and the checks that follow fail (closed).
+//     closes a connection whose PING is not answered in time: it pings when
+//     a Dialer.KeepAlive period passed without answers and waits
+//     ConnWriteTimeout (cmd/gateway: 1 s and 2 s), so a Redis that stops
+//     answering stops the cached answers within about 2×KeepAlive +
+//     ConnWriteTimeout (4 s), and the checks that follow fail (closed).
 //   - An answer is never kept longer than ttl nor past the marker's own
 //     expiry (rueidis caps the entry at the key's PTTL).
 //

@@ -134,3 +134,39 @@ func TestCachedRevocationsFailClosed(t *testing.T) {
 		t.Fatalf("Revoked with Redis stalled = %v, %v; want unavailable", revoked, err)
 	}
 }
+
+// While Redis does not answer, cached answers are served only until the
+// client gives the connection up (a PING, sent after a second without
+// answers — up to two seconds after the stall —, unanswered for 2 s: about
+// 4 s with cmd/gateway's settings); then the checks fail (closed).
+func TestCachedRevocationsStopWhenRedisStopsAnswering(t *testing.T) {
+	client, prefix, proxy := iamtest.StallableCachingRedis(t)
+	s := authredis.New(client, authredis.WithPrefix(prefix))
+	if err := s.EnsureEpoch(t.Context(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	cached := s.CachedRevocations(time.Minute)
+	issued := time.Now().Add(time.Second)
+	check := func() error {
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		defer cancel()
+		_, err := cached.Revoked(ctx, "acme", "jti-1", "", issued)
+		return err
+	}
+	if err := check(); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Stall()
+	defer proxy.Resume()
+	stalled := time.Now()
+	if err := check(); err != nil {
+		t.Fatalf("just after Redis stopped answering: %v, want the cached answer", err)
+	}
+	for check() == nil {
+		if time.Since(stalled) > 5*time.Second {
+			t.Fatal("cached answers still served 5 s after Redis stopped answering")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("cached answers stopped %v after Redis stopped answering", time.Since(stalled))
+}

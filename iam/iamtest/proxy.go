@@ -179,7 +179,9 @@ func StallableRedis(t testing.TB) (rueidis.Client, string, *Proxy) {
 
 // StallableCachingRedis is StallableRedis with client-side caching on (see
 // CachingRedis): answers in the client's cache are served while the proxy
-// is stalled.
+// is stalled, until the client, which waits 2 s for an answer to a PING
+// sent after 1 s of silence (as cmd/gateway's), closes the connection and
+// drops them.
 func StallableCachingRedis(t testing.TB) (rueidis.Client, string, *Proxy) {
 	t.Helper()
 	return stallableRedis(t, true)
@@ -198,6 +200,9 @@ func stallableRedis(t testing.TB, cache bool) (rueidis.Client, string, *Proxy) {
 	proxy := NewProxy(t, opt.InitAddress[0])
 	opt.InitAddress = []string{proxy.Addr()}
 	opt.DisableCache = !cache
+	if cache {
+		opt.ConnWriteTimeout = 2 * time.Second
+	}
 	client, err := rueidis.NewClient(opt)
 	if err != nil {
 		t.Fatalf("iamtest: connect to redis through the proxy: %v", err)

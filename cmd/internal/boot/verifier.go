@@ -45,8 +45,10 @@ func OpenRedis(url string) (rueidis.Client, error) {
 }
 
 // CachingConnTimeout is how long a caching Redis client (OpenCachingRedis)
-// waits for an answer, or for a PING sent after a second of silence, before
-// it closes the connection and drops every answer it cached from it.
+// waits for an answer, or for the PING it sends after a second without
+// answers, before it closes the connection and drops every answer it cached
+// from it: cached answers outlive a Redis that stopped answering by at most
+// about 2 s + CachingConnTimeout.
 const CachingConnTimeout = 2 * time.Second
 
 // OpenCachingRedis connects to the Redis at url with rueidis client-side
