@@ -13,13 +13,13 @@
 //
 // A microservice's run:
 //
-//	cfg, err := boot.Parse(boot.Binary{Name: "realm-service", Addr: ":8083"}, args, getenv, stderr)
+//	cfg, err := boot.Parse(boot.Binary{Name: "realm-service", Addr: ":8083", Database: "realms"}, args, getenv, stderr)
 //	if err != nil {
 //		return err
 //	}
 //	// ... the binary's own settings; cfg.RequireIssuer unless cfg.MigrateOnly
 //	log := cfg.Logger(stderr, "realm-service")
-//	pool, err := boot.OpenPostgres(ctx, cfg.PostgresURL, realmspg.Migrate)
+//	pool, err := cfg.OpenPostgres(ctx, realmspg.Migrate) // {prefix}realms, created if missing
 //	if err != nil {
 //		return err
 //	}
