@@ -388,7 +388,7 @@ func (s *Server) verified(r chi.Router) {
 	realmshttp.NewHandler(s.Realms, realmshttp.WithAdminGuard(s.admin)).Mount(r)
 	clientshttp.NewHandler(s.Clients, clientshttp.WithAdminGuard(s.admin)).Mount(r)
 	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin), usershttp.WithClientIP(s.clientIP)).Mount(r)
-	rbachttp.NewHandler(s.RBAC, rbachttp.WithAdminGuard(s.admin)).Mount(r)
+	rbachttp.NewHandler(s.RBAC, rbachttp.WithAdminGuard(s.admin), rbachttp.WithUsers(s.Users)).Mount(r)
 	sessionhttp.NewHandler(s.Sessions, sessionhttp.WithAdminGuard(s.admin)).Mount(r)
 	mfahttp.NewHandler(s.MFA, mfahttp.WithAdminGuard(s.admin)).Mount(r)
 	notifyhttp.NewHandler(s.Notify, notifyhttp.WithAdminGuard(s.admin)).Mount(r)

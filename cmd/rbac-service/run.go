@@ -13,6 +13,7 @@ import (
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/rbac/rbackafka"
 	"github.com/opengate-iam/opengate/rbac/rbacpg"
+	"github.com/opengate-iam/opengate/users/usershttp"
 )
 
 // binary is rbac-service's shared settings; :8084 is its port in
@@ -105,6 +106,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Metrics:  serviceName,
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "redis": redisReady},
 		Verifier: verifier,
-		Verified: rbachttp.NewHandler(svc, rbachttp.WithServiceToken(cfg.ServiceToken), rbachttp.WithAdminGuard(guard)).Mount,
+		// The users of a role are read from user-service.
+		Verified: rbachttp.NewHandler(svc, rbachttp.WithServiceToken(cfg.ServiceToken), rbachttp.WithAdminGuard(guard),
+			rbachttp.WithUsers(usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken))).Mount,
 	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"strings"
 	"testing"
@@ -88,6 +89,20 @@ func TestServes(t *testing.T) {
 	}
 	if ok, err := roles.HasRole(ctx, "acme", "u1", "r"); err != nil || !ok {
 		t.Fatalf("HasRole through the internal API = %v, %v", ok, err)
+	}
+
+	// The users of a role are user representations read from user-service
+	// (u1 exists only here: it is left out).
+	peers.Realm(t, "acme")
+	carol := peers.User(t, "acme", "carol")
+	if err := roles.AssignRealmRoles(ctx, "acme", carol, "r"); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := srv.Call(t, "GET", "/admin/realms/acme/roles/r/users", admin, "")
+	var reps []map[string]any
+	if err := json.Unmarshal([]byte(body), &reps); resp.StatusCode != 200 || err != nil ||
+		len(reps) != 1 || reps[0]["id"] != carol || reps[0]["username"] != "carol" {
+		t.Fatalf("GET roles/r/users = %d %s", resp.StatusCode, body)
 	}
 
 	// The outbox relay publishes role.created to Kafka (master's roles

@@ -43,10 +43,10 @@ type env struct {
 	srv *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...rbachttp.Option) *env {
 	t.Helper()
 	svc := rbac.New(rbacmem.New(nil))
-	srv := httptest.NewServer(withTestPrincipal(rbachttp.NewHandler(svc, rbachttp.WithServiceToken(serviceToken))))
+	srv := httptest.NewServer(withTestPrincipal(rbachttp.NewHandler(svc, append([]rbachttp.Option{rbachttp.WithServiceToken(serviceToken)}, opts...)...)))
 	t.Cleanup(srv.Close)
 	return &env{t: t, svc: svc, srv: srv}
 }

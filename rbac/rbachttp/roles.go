@@ -10,6 +10,7 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/users/usershttp"
 )
 
 // Paging of role lists: Keycloak returns every role unless asked for a page.
@@ -241,10 +242,26 @@ func (h *Handler) roleUsers(lookup roleLookup) http.HandlerFunc {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		users := make([]UserRef, len(ids))
-		for i, id := range ids {
-			users[i] = UserRef{ID: id}
+		if h.users == nil {
+			refs := make([]UserRef, len(ids))
+			for i, id := range ids {
+				refs[i] = UserRef{ID: id}
+			}
+			iamhttp.JSON(w, http.StatusOK, refs)
+			return
 		}
-		iamhttp.JSON(w, http.StatusOK, users)
+		reps := make([]usershttp.UserRepresentation, 0, len(ids))
+		for _, id := range ids {
+			u, err := h.users.Get(r.Context(), realm, id)
+			if iam.ErrorCode(err) == iam.CodeNotFound {
+				continue // deleted since its mapping was read
+			}
+			if err != nil {
+				iamhttp.Error(w, r, iam.Wrap("rbachttp.roleUsers", err))
+				return
+			}
+			reps = append(reps, usershttp.Representation(u))
+		}
+		iamhttp.JSON(w, http.StatusOK, reps)
 	}
 }

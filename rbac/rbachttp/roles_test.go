@@ -1,12 +1,16 @@
 package rbachttp_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
+	"github.com/opengate-iam/opengate/users"
+	"github.com/opengate-iam/opengate/users/usershttp"
 )
 
 func TestRealmRoleLifecycle(t *testing.T) {
@@ -114,6 +118,72 @@ func TestCompositesByID(t *testing.T) {
 		t.Fatalf("composites after delete = %v", repNames(got))
 	}
 	_ = c
+}
+
+// userDirectory is a rbachttp.UserGetter over a map; err, when set, is
+// every lookup's answer.
+type userDirectory struct {
+	users map[string]users.User
+	err   error
+}
+
+func (d userDirectory) Get(_ context.Context, realm iam.Realm, id string) (users.User, error) {
+	if d.err != nil {
+		return users.User{}, d.err
+	}
+	u, ok := d.users[id]
+	if !ok || u.Realm != realm {
+		return users.User{}, iam.Errorf(iam.CodeNotFound, "user not found")
+	}
+	return u, nil
+}
+
+// With WithUsers the users of a role are Keycloak's UserRepresentations
+// (keycloak-admin-client's roles.findUsersWithRole reads their usernames),
+// paged by first/max over the role's users; a user deleted since its
+// mapping is left out, and a failing user service fails the call.
+func TestRoleUsersAreUserRepresentations(t *testing.T) {
+	dir := userDirectory{users: map[string]users.User{
+		"u1": {ID: "u1", Realm: "acme", Username: "ann", Email: "ann@example.com", Enabled: true},
+		"u2": {ID: "u2", Realm: "acme", Username: "bob", Enabled: true},
+		"u4": {ID: "u4", Realm: "acme", Username: "dan", Enabled: true},
+	}}
+	e := newEnv(t, rbachttp.WithUsers(dir))
+	e.must(http.StatusCreated, "POST", "/admin/realms/acme/roles", `{"name":"r"}`)
+	if err := e.svc.PutClient(t.Context(), "acme", "c-1", "app"); err != nil {
+		t.Fatal(err)
+	}
+	e.must(http.StatusCreated, "POST", "/admin/realms/acme/clients/c-1/roles", `{"name":"cr"}`)
+	for _, u := range []string{"u1", "u2", "u3", "u4"} { // u3 is deleted
+		e.must(http.StatusNoContent, "POST", "/admin/realms/acme/users/"+u+"/role-mappings/realm", `[{"name":"r"}]`)
+	}
+	e.must(http.StatusNoContent, "POST", "/admin/realms/acme/users/u2/role-mappings/clients/c-1", `[{"name":"cr"}]`)
+	usernames := func(path string) []string {
+		var reps []usershttp.UserRepresentation
+		e.must(http.StatusOK, "GET", path, nil).decode(t, &reps)
+		var names []string
+		for _, r := range reps {
+			if r.ID == nil || r.Username == nil || r.Enabled == nil {
+				t.Fatalf("representation without id, username or enabled: %+v", r)
+			}
+			names = append(names, *r.Username)
+		}
+		return names
+	}
+	tests := []struct{ path, want string }{
+		{"/admin/realms/acme/roles/r/users", "ann bob dan"},
+		{"/admin/realms/acme/roles/r/users?first=1&max=2", "bob"}, // u2, u3 (deleted)
+		{"/admin/realms/acme/clients/c-1/roles/cr/users", "bob"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(usernames(tt.path), " "); got != tt.want {
+			t.Fatalf("GET %s = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+	failing := newEnv(t, rbachttp.WithUsers(userDirectory{err: iam.Errorf(iam.CodeUnavailable, "user service down")}))
+	failing.must(http.StatusCreated, "POST", "/admin/realms/acme/roles", `{"name":"r"}`)
+	failing.must(http.StatusNoContent, "POST", "/admin/realms/acme/users/u1/role-mappings/realm", `[{"name":"r"}]`)
+	failing.must(http.StatusServiceUnavailable, "GET", "/admin/realms/acme/roles/r/users", nil)
 }
 
 func TestRoleUsers(t *testing.T) {

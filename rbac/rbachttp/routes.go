@@ -1,12 +1,15 @@
 package rbachttp
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/users"
 )
 
 // Handler serves rbac's admin API (Keycloak's paths) and its internal API.
@@ -18,12 +21,27 @@ type Handler struct {
 	serviceToken string
 	admin        *iamhttp.AdminGuard
 	router       chi.Router
+	users        UserGetter // nil: the users of a role are their ids
 }
 
 var _ http.Handler = (*Handler)(nil)
 
 // Option configures a Handler.
 type Option func(*Handler)
+
+// UserGetter reads a user by id: users.Service in process,
+// usershttp.Client in rbac-service.
+type UserGetter interface {
+	Get(ctx context.Context, realm iam.Realm, id string) (users.User, error)
+}
+
+// WithUsers makes GET .../roles/{name}/users answer Keycloak's
+// UserRepresentations, read from g (a user deleted since its mapping was
+// read is left out). Without it each user is only {"id": ...}: rbac does
+// not own users.
+func WithUsers(g UserGetter) Option {
+	return func(h *Handler) { h.users = g }
+}
 
 // WithServiceToken sets the shared secret that callers of the /internal
 // routes must send in X-OpenGate-Service-Token (OPENGATE_SERVICE_TOKEN).

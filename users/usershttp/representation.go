@@ -44,6 +44,11 @@ type UserRepresentation struct {
 	UserProfileMetadata        json.RawMessage `json:"userProfileMetadata,omitempty"`
 }
 
+// Representation renders u as the admin API does, Keycloak's
+// UserRepresentation: for other services that answer with users (rbac's
+// users of a role).
+func Representation(u users.User) UserRepresentation { return toRepresentation(u) }
+
 // toRepresentation renders u as Keycloak does (every field present).
 func toRepresentation(u users.User) UserRepresentation {
 	enabled, verified := u.Enabled, u.EmailVerified

@@ -154,7 +154,14 @@ await step('users.listCompositeRealmRoleMappings', async () => {
   const names = (await kc.users.listCompositeRealmRoleMappings({ id: user.id })).map((r) => r.name);
   for (const n of ['reader', 'default-roles-kc', 'offline_access', 'uma_authorization']) assert.ok(names.includes(n), n);
 });
-await step('roles.findUsersWithRole', async () => assert.deepEqual((await kc.roles.findUsersWithRole({ name: 'reader' })).map((u) => u.id), [user.id]));
+await step('roles.findUsersWithRole', async () => {
+  const users = await kc.roles.findUsersWithRole({ name: 'reader' });
+  assert.deepEqual(users.map((u) => [u.id, u.username, u.email, u.enabled]), [[user.id, 'alice', 'alice@example.com', true]]);
+});
+await step('roles.findUsersWithRole pages with first and max', async () => {
+  assert.deepEqual(await kc.roles.findUsersWithRole({ name: 'reader', first: 1, max: 10 }), []);
+  assert.equal((await kc.roles.findUsersWithRole({ name: 'reader', first: 0, max: 1 })).length, 1);
+});
 await step('roles.create parent', () => kc.roles.create({ name: 'parent' }));
 const parent = await step('roles.findOneByName parent', () => kc.roles.findOneByName({ name: 'parent' }));
 await step('roles.createComposite', () => kc.roles.createComposite({ roleId: parent.id }, [reader]));
@@ -174,6 +181,10 @@ await step('clients.createRole', () => kc.clients.createRole({ id: client.id, na
 const appAdmin = await step('clients.findRole', () => kc.clients.findRole({ id: client.id, roleName: 'app-admin' }));
 await step('users.addClientRoleMappings', () => kc.users.addClientRoleMappings({ id: user.id, clientUniqueId: client.id, roles: [{ id: appAdmin.id, name: appAdmin.name }] }));
 await step('users.listClientRoleMappings', async () => assert.deepEqual((await kc.users.listClientRoleMappings({ id: user.id, clientUniqueId: client.id })).map((r) => r.name), ['app-admin']));
+await step('clients.findUsersWithRole', async () => {
+  const users = await kc.clients.findUsersWithRole({ id: client.id, roleName: 'app-admin' });
+  assert.deepEqual(users.map((u) => [u.id, u.username]), [[user.id, 'alice']]);
+});
 await step('users.listRoleMappings', async () => {
   const m = await kc.users.listRoleMappings({ id: user.id });
   assert.deepEqual(m.clientMappings.app.mappings.map((r) => r.name), ['app-admin']);
