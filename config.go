@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/auth"
@@ -119,6 +120,12 @@ type Config struct {
 	// management port), so the public entry does not expose the process's
 	// internals.
 	SeparateManagement bool
+
+	// Metrics are more Prometheus collectors served on /metrics beside
+	// OpenGate's own (which include the outboxes' backlog and relays): the
+	// Kafka consumers' lag and dead letters (iammetrics.Consumers, given to
+	// the iamkafka.Subscriber with WithObserver), or your own.
+	Metrics []prometheus.Collector
 
 	// SMTP is the mail server of realms without smtpServer settings
 	// (OPENGATE_SMTP_*). Nil: their mail is written to Logger instead

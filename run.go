@@ -72,7 +72,8 @@ func (s *Server) Run(ctx context.Context) error {
 	s.tasks.Store(group)
 	defer s.tasks.Store(nil)
 	for name, pool := range s.pools() {
-		group.Go("outbox relay "+name, iampg.NewRelay(pool, s.pub, iampg.WithLogger(s.log.With("relay", name))).Run)
+		group.Go("outbox relay "+name, iampg.NewRelay(pool, s.pub, iampg.WithLogger(s.log.With("relay", name)),
+			iampg.WithObserver(s.outboxes.Relay(name))).Run)
 		group.Go("processed-events pruning "+name, tasks.PruneProcessedEvents(pool, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
 	}
 	// Publishes the session.terminated events the bus refused when their

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,6 +32,7 @@ import (
 	"github.com/opengate-iam/opengate/iam/iambus"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/iam/iammetrics"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/routing"
 	"github.com/opengate-iam/opengate/internal/tasks"
@@ -96,6 +98,7 @@ type Server struct {
 	consumers []consumer
 	checks    map[string]iamhttp.Check
 	tasks     atomic.Pointer[tasks.Group] // Run's tasks while it runs
+	outboxes  *iammetrics.Outboxes        // the outboxes' and relays' metrics
 	authHTTP  *authhttp.Handler
 	clientIP  func(*http.Request) string // the caller's address (OPENGATE_TRUSTED_PROXIES)
 	admin     *iamhttp.AdminGuard
@@ -129,6 +132,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		checks:   map[string]iamhttp.Check{},
 	}
 	s.checks[BackgroundCheck] = s.checkBackground
+	s.outboxes = iammetrics.NewOutboxes()
 	if s.pub == nil {
 		s.bus = iambus.New(iambus.WithLogger(log))
 		s.pub, s.sub = s.bus, s.bus
@@ -216,6 +220,11 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 			return err
 		}
 		for _, db := range d.list() {
+			pool := *db.pool
+			s.outboxes.Watch(db.name, func(ctx context.Context) (int64, time.Time, error) {
+				st, err := iampg.OutboxStats(ctx, pool)
+				return st.Unsent, st.Oldest, err
+			})
 			s.checks["postgres_"+db.name] = (*db.pool).Ping
 			s.checks["sealing_key_"+db.name] = iampg.SealingKeyCheck(*db.pool, sealer)
 		}
@@ -340,7 +349,8 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		Verifier:           s.Verifier,
 		Verified:           s.verified,
 		SeparateManagement: cfg.SeparateManagement,
-		Collectors:         []prometheus.Collector{metrics, authMetrics, usersprom.HashQueue(s.Users)},
+		Collectors: append([]prometheus.Collector{metrics, authMetrics, usersprom.HashQueue(s.Users), s.outboxes},
+			cfg.Metrics...),
 		Front: func(routes http.Handler) http.Handler {
 			s.gateway, gwErr = s.newGateway(cfg, routes, metrics)
 			return s.gateway

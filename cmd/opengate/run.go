@@ -122,6 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// Cache groups start at the end of their topics: a replica's
 		// caches only need what happens from now on.
 		og.Publisher, og.Subscriber, og.CacheSubscriber = k.Publisher, k.Subscriber(), k.CacheSubscriber()
+		og.Metrics = append(og.Metrics, k.Metrics())
 	}
 
 	srv, err := opengate.New(ctx, og)

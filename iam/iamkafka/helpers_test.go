@@ -2,6 +2,7 @@ package iamkafka_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -117,6 +119,9 @@ func committed(t *testing.T, seeds []string, group, topic string, partition int3
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
 	resp, err := adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return -1 // the group has not joined yet
+	}
 	if err != nil {
 		t.Fatalf("FetchOffsets: %v", err)
 	}

@@ -21,6 +21,11 @@ const (
 	// member's heartbeat before it gives the member's partitions to others
 	// (franz-go's and Kafka's default).
 	DefaultSessionTimeout = 45 * time.Second
+	// DefaultLogFirst and DefaultLogMost bound how often a repeating
+	// failure is logged: once, then after a second, doubling up to a
+	// minute while it goes on (WithLogInterval).
+	DefaultLogFirst = time.Second
+	DefaultLogMost  = time.Minute
 )
 
 // Option configures a Publisher or a Subscriber. Each option says which it
@@ -38,6 +43,9 @@ type config struct {
 	shutdownTimeout time.Duration
 	instance        string        // static membership: this process's name
 	sessionTimeout  time.Duration // 0: DefaultSessionTimeout
+	logFirst        time.Duration
+	logMost         time.Duration
+	observer        Observer
 }
 
 func newConfig(opts []Option) config {
@@ -49,6 +57,9 @@ func newConfig(opts []Option) config {
 		backoffMax:      DefaultBackoffMax,
 		maxPollRecords:  DefaultMaxPollRecords,
 		shutdownTimeout: DefaultShutdownTimeout,
+		logFirst:        DefaultLogFirst,
+		logMost:         DefaultLogMost,
+		observer:        nopObserver{},
 	}
 	for _, o := range opts {
 		o(&c)
@@ -65,8 +76,9 @@ func WithClientOpts(opts ...kgo.Opt) Option {
 	return func(c *config) { c.clientOpts = append(c.clientOpts, opts...) }
 }
 
-// WithLogger sets the logger for handler failures, dead letters and
-// consumer errors (default slog.Default()). Event data is never logged.
+// WithLogger sets the logger for handler failures, dead letters, consumer
+// errors and the franz-go client's own warnings (default slog.Default()).
+// Event data is never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
@@ -142,6 +154,48 @@ func WithSessionTimeout(d time.Duration) Option {
 		}
 	}
 }
+
+// WithLogInterval sets how a failure that repeats (a broker that does not
+// answer, a handler failing on every record) is logged: at once, then at
+// most once per interval, starting at first and doubling up to most while
+// it goes on, each line with repeated=n, the occurrences not logged since
+// the previous line (defaults 1s and 1min). A failure that stops is
+// logged as recovered with its count. Publisher (the client OpenPublisher
+// makes) and Subscriber.
+func WithLogInterval(first, most time.Duration) Option {
+	return func(c *config) {
+		if first > 0 {
+			c.logFirst, c.logMost = first, max(first, most)
+		}
+	}
+}
+
+// Observer is told what a Subscriber's members do, for metrics
+// (iammetrics.Consumers is one). Its methods are called on the handling
+// path: they must be quick and safe for concurrent use.
+type Observer interface {
+	// Handled counts n records of topic that group's handler has handled
+	// successfully.
+	Handled(group, topic string, n int)
+	// DeadLettered counts a record of topic that group gave up on and
+	// copied to its dead-letter topic.
+	DeadLettered(group, topic string)
+}
+
+// WithObserver reports handled and dead-lettered records to o.
+// Subscriber only.
+func WithObserver(o Observer) Option {
+	return func(c *config) {
+		if o != nil {
+			c.observer = o
+		}
+	}
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Handled(string, string, int) {}
+func (nopObserver) DeadLettered(string, string) {}
 
 // backoff returns the wait after the attempt-th failure (attempt ≥ 1).
 func (c *config) backoff(attempt int) time.Duration {

@@ -3,11 +3,13 @@ package iamkafka
 import (
 	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/internal/lograte"
 )
 
 // Publisher publishes events to Kafka: each event is one record on the topic
@@ -36,7 +38,9 @@ func NewPublisher(client *kgo.Client, opts ...Option) *Publisher {
 
 // OpenPublisher returns a Publisher with its own client for the seed brokers
 // (host:port), which Close closes. The client allows topic auto-creation where
-// the brokers do, and does not linger. Options: WithClientOpts, WithPublishTimeout. Errors:
+// the brokers do, does not linger, and logs the client's warnings to
+// WithLogger, a repeating one once per WithLogInterval. Options:
+// WithClientOpts, WithPublishTimeout, WithLogger, WithLogInterval. Errors:
 // CodeInvalid for no seeds or bad client options.
 func OpenPublisher(seeds []string, opts ...Option) (*Publisher, error) {
 	const op = "iamkafka.OpenPublisher"
@@ -44,10 +48,12 @@ func OpenPublisher(seeds []string, opts ...Option) (*Publisher, error) {
 		return nil, iam.Wrap(op, iam.Invalidf("seeds", "at least one seed broker is required"))
 	}
 	cfg := newConfig(opts)
+	lim := lograte.New(cfg.logFirst, cfg.logMost)
 	kopts := append([]kgo.Opt{
 		kgo.SeedBrokers(seeds...),
 		kgo.AllowAutoTopicCreation(),
 		kgo.ProducerLinger(0), // Publish waits for acks: lingering only adds latency
+		kgo.WithLogger(kgoLogger{log: cfg.logger, lim: lim, attrs: []slog.Attr{slog.String("client", "publisher")}}),
 	}, cfg.clientOpts...)
 	client, err := kgo.NewClient(kopts...)
 	if err != nil {

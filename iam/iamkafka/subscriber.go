@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/internal/lograte"
 )
 
 // Subscriber runs Kafka consumer groups: each Subscribe call is one member of
@@ -36,19 +37,22 @@ import (
 // at-least-once: handlers must be idempotent. A Subscriber is safe for
 // concurrent use.
 type Subscriber struct {
-	seeds []string
-	cfg   config
-	ids   instances // static member ids in use (WithInstance)
+	seeds  []string
+	cfg    config
+	ids    instances        // static member ids in use (WithInstance)
+	lim    *lograte.Limiter // repeated failures are logged once per interval
+	groups runningGroups    // for Lag
 }
 
 var _ iam.Subscriber = (*Subscriber)(nil)
 
 // NewSubscriber returns a Subscriber for the seed brokers (host:port).
 // Options: WithMaxAttempts, WithBackoff, WithMaxPollRecords,
-// WithShutdownTimeout, WithInstance, WithSessionTimeout, WithClientOpts,
-// WithLogger.
+// WithShutdownTimeout, WithInstance, WithSessionTimeout, WithObserver,
+// WithClientOpts, WithLogger, WithLogInterval.
 func NewSubscriber(seeds []string, opts ...Option) *Subscriber {
-	return &Subscriber{seeds: seeds, cfg: newConfig(opts)}
+	cfg := newConfig(opts)
+	return &Subscriber{seeds: seeds, cfg: cfg, lim: lograte.New(cfg.logFirst, cfg.logMost)}
 }
 
 // Subscribe joins consumer group group for topics and calls handler for their
@@ -68,6 +72,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 		kgo.AllowAutoTopicCreation(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.ProducerLinger(0), // dead letters are produced one at a time
+		kgo.WithLogger(kgoLogger{log: s.cfg.logger, lim: s.lim, attrs: []slog.Attr{slog.String("group", group)}}),
 	}, s.cfg.clientOpts...)
 	iam.ReportStarting(ctx)
 	kopts = append(kopts,
@@ -96,6 +101,8 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 	if err != nil {
 		return &iam.Error{Code: iam.CodeInvalid, Op: op, Message: "invalid Kafka client configuration", Err: err}
 	}
+	s.groups.add(group)
+	defer s.groups.remove(group)
 	m := member{s: s, client: client, group: group, handler: handler, stop: shutdownClock{timeout: s.cfg.shutdownTimeout}}
 	defer func() {
 		lctx, cancel := m.stop.ctx(ctx)
@@ -109,16 +116,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 		if fetches.IsClientClosed() {
 			return &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "Kafka client closed"}
 		}
-		failed := false
-		fetches.EachError(func(topic string, partition int32, err error) {
-			if ctx.Err() == nil {
-				failed = true
-				iam.ReportFailing(ctx, err)
-				s.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: fetch failed",
-					slog.String("group", group), slog.String("topic", topic),
-					slog.Int("partition", int(partition)), slog.String("error", err.Error()))
-			}
-		})
+		failed := m.fetchErrors(ctx, fetches)
 		if !failed && fetches.NumRecords() > 0 {
 			iam.ReportReady(ctx) // fetching again after failures
 		}
@@ -158,7 +156,42 @@ type member struct {
 	client  *kgo.Client
 	group   string
 	handler iam.Handler
-	stop    shutdownClock // the deadline of the final commit and the leave
+	stop    shutdownClock   // the deadline of the final commit and the leave
+	failing map[string]bool // failure keys of fetch errors not yet recovered
+}
+
+// fetchErrors logs a poll's fetch errors (each distinct one once per
+// interval) and reports them; a fetch error that stopped is logged as
+// recovered. It reports whether there was any.
+func (m *member) fetchErrors(ctx context.Context, fetches kgo.Fetches) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	seen := map[string]bool{}
+	fetches.EachError(func(topic string, partition int32, err error) {
+		key := failureKey("fetch", m.group, topic, err.Error())
+		if seen[key] {
+			return // one line for the partitions of a topic failing alike
+		}
+		seen[key] = true
+		iam.ReportFailing(ctx, err)
+		m.s.lim.Log(ctx, m.s.cfg.logger, slog.LevelWarn, key, "iamkafka: fetch failed",
+			slog.String("group", m.group), slog.String("topic", topic),
+			slog.Int("partition", int(partition)), slog.String("error", err.Error()))
+	})
+	for key := range m.failing {
+		if !seen[key] {
+			delete(m.failing, key)
+			m.s.lim.Reset(ctx, m.s.cfg.logger, key, "iamkafka: fetch recovered", slog.String("group", m.group))
+		}
+	}
+	if m.failing == nil {
+		m.failing = map[string]bool{}
+	}
+	for key := range seen {
+		m.failing[key] = true
+	}
+	return len(seen) > 0
 }
 
 // handle hands one poll's records to the handler, one goroutine per
@@ -199,10 +232,13 @@ func (m *member) handle(ctx context.Context, fetches kgo.Fetches) {
 		cctx, cancel = m.stop.ctx(ctx)
 	}
 	defer cancel()
+	key := failureKey("commit", m.group)
 	if err := m.client.CommitRecords(cctx, done...); err != nil {
 		// The records will be delivered again: at-least-once.
-		m.s.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: offset commit failed",
+		m.s.lim.Log(ctx, m.s.cfg.logger, slog.LevelWarn, key, "iamkafka: offset commit failed",
 			slog.String("group", m.group), slog.String("error", err.Error()))
+	} else {
+		m.s.lim.Reset(ctx, m.s.cfg.logger, key, "iamkafka: offset commit recovered", slog.String("group", m.group))
 	}
 }
 
@@ -214,9 +250,12 @@ func (m *member) record(ctx context.Context, r *kgo.Record) bool {
 		return m.deadLetter(ctx, r, 0, err)
 	}
 	cfg := &m.s.cfg
+	key := failureKey("handler", m.group)
 	for attempt := 1; ; attempt++ {
 		err := call(ctx, m.handler, e)
 		if err == nil {
+			m.s.lim.Reset(ctx, cfg.logger, key, "iamkafka: handler recovered", slog.String("group", m.group))
+			cfg.observer.Handled(m.group, r.Topic, 1)
 			return true
 		}
 		if ctx.Err() != nil {
@@ -225,7 +264,7 @@ func (m *member) record(ctx context.Context, r *kgo.Record) bool {
 		if attempt >= cfg.maxAttempts {
 			return m.deadLetter(ctx, r, attempt, err)
 		}
-		cfg.logger.LogAttrs(ctx, slog.LevelWarn, "iamkafka: handler failed, will retry", m.attrs(r, attempt, err)...)
+		m.s.lim.Log(ctx, cfg.logger, slog.LevelWarn, key, "iamkafka: handler failed, will retry", m.attrs(r, attempt, err)...)
 		if !sleep(ctx, cfg.backoff(attempt)) {
 			return false
 		}
@@ -239,14 +278,17 @@ func (m *member) deadLetter(ctx context.Context, r *kgo.Record, attempts int, ca
 	dl := deadLetterRecord(r, m.group, attempts, cause)
 	for try := 1; ; try++ {
 		err := produce(ctx, m.client, []*kgo.Record{dl})
+		key := failureKey("dead letter", m.group)
 		if err == nil {
+			m.s.lim.Forget(key)
+			cfg.observer.DeadLettered(m.group, r.Topic)
 			cfg.logger.LogAttrs(ctx, slog.LevelError, "iamkafka: record dead-lettered", m.attrs(r, attempts, cause)...)
 			return true
 		}
 		if ctx.Err() != nil {
 			return false
 		}
-		cfg.logger.LogAttrs(ctx, slog.LevelError, "iamkafka: producing dead letter failed, will retry",
+		m.s.lim.Log(ctx, cfg.logger, slog.LevelError, key, "iamkafka: producing dead letter failed, will retry",
 			m.attrs(r, attempts, err)...)
 		// A fresh copy: a record handed to a client must not be reused.
 		dl = deadLetterRecord(r, m.group, attempts, cause)

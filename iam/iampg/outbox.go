@@ -80,3 +80,29 @@ func PruneOutbox(ctx context.Context, db DB, olderThan time.Duration) (int64, er
 	}
 	return tag.RowsAffected(), nil
 }
+
+// OutboxState is how far a database's outbox is behind.
+type OutboxState struct {
+	// Unsent is how many events wait to be published.
+	Unsent int64
+	// Oldest is when the oldest of them was written; zero when none waits.
+	Oldest time.Time
+}
+
+// OutboxStats returns the state of db's outbox, for metrics: a growing
+// Unsent or an old Oldest means the relays do not keep up or cannot
+// publish.
+func OutboxStats(ctx context.Context, db DB) (OutboxState, error) {
+	var s OutboxState
+	var oldest *time.Time
+	err := db.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM outbox WHERE sent_at IS NULL),
+		(SELECT created_at FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1)`).Scan(&s.Unsent, &oldest)
+	if err != nil {
+		return OutboxState{}, MapError("iampg.OutboxStats", err)
+	}
+	if oldest != nil {
+		s.Oldest = *oldest
+	}
+	return s, nil
+}

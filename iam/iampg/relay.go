@@ -3,6 +3,8 @@ package iampg
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/internal/lograte"
 )
 
 // Relay publishes the events that Write put in the outbox.
@@ -41,12 +44,14 @@ type Relay struct {
 	pool *pgxpool.Pool
 	pub  iam.Publisher
 	cfg  relayConfig
+	lim  *lograte.Limiter // repeated failures are logged once per interval
 }
 
 // NewRelay returns a relay that publishes the outbox in pool's database to
 // pub. The caller keeps ownership of pool and pub.
 func NewRelay(pool *pgxpool.Pool, pub iam.Publisher, opts ...RelayOption) *Relay {
-	return &Relay{pool: pool, pub: pub, cfg: newRelayConfig(opts)}
+	cfg := newRelayConfig(opts)
+	return &Relay{pool: pool, pub: pub, cfg: cfg, lim: lograte.New(cfg.logFirst, cfg.logMost)}
 }
 
 // claimSQL locks up to $1 unsent rows that no other relay holds, in id order,
@@ -91,7 +96,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer wg.Wait()
 
 	iam.ReportStarting(ctx)
-	failures := 0
+	failures, lastKey := 0, ""
 	var lastPrune time.Time
 	for {
 		err := r.drain(ctx)
@@ -102,12 +107,17 @@ func (r *Relay) Run(ctx context.Context) error {
 			iam.ReportFailing(ctx, err)
 			failures++
 			wait := r.cfg.backoff(failures)
-			r.cfg.logger.Warn("iampg: outbox relay failed; retrying",
-				"err", err, "failures", failures, "retry_in", wait)
+			lastKey = "relay|" + err.Error()
+			r.lim.Log(ctx, r.cfg.logger, slog.LevelWarn, lastKey, "iampg: outbox relay failed; retrying",
+				slog.String("err", err.Error()), slog.Int("failures", failures), slog.Duration("retry_in", wait))
 			if !sleep(ctx, wait) {
 				return ctx.Err()
 			}
 			continue
+		}
+		if failures > 0 {
+			r.cfg.logger.LogAttrs(ctx, slog.LevelInfo, "iampg: outbox relay recovered", slog.Int("failures", failures))
+			r.lim.Forget(lastKey) // the next failure is logged at once
 		}
 		failures = 0
 		iam.ReportReady(ctx)
@@ -179,6 +189,7 @@ func (r *Relay) batch(ctx context.Context) (claimed, published int, err error) {
 	if err := r.pub.Publish(ctx, events...); err != nil {
 		if ctx.Err() == nil {
 			failures = append(failures, failure{ids: ids, err: err})
+			r.cfg.observer.PublishFailed(len(events))
 		}
 		return claimed, 0, iam.Wrap(op+": publish", err)
 	}
@@ -204,6 +215,7 @@ func (r *Relay) batch(ctx context.Context) (claimed, published int, err error) {
 		return claimed, 0, err
 	}
 	committed = true
+	r.cfg.observer.Published(len(events))
 	return claimed, len(events), nil
 }
 
@@ -235,7 +247,8 @@ func (r *Relay) claim(ctx context.Context, tx pgx.Tx) (ids []int64, events []iam
 		if err := json.Unmarshal(payload, &e); err != nil {
 			stalled[key] = true
 			poison = append(poison, failure{ids: []int64{id}, err: err})
-			r.cfg.logger.Error("iampg: outbox row cannot be decoded; holding back its key", "outbox_id", id, "err", err)
+			r.lim.Log(ctx, r.cfg.logger, slog.LevelError, "poison|"+strconv.FormatInt(id, 10),
+				"iampg: outbox row cannot be decoded; holding back its key", slog.Int64("outbox_id", id), slog.String("err", err.Error()))
 			continue
 		}
 		ids = append(ids, id)
@@ -261,7 +274,7 @@ func (r *Relay) recordFailure(ctx context.Context, ids []int64, cause error) {
 	if _, err := r.pool.Exec(ctx,
 		`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1) AND sent_at IS NULL`,
 		ids, msg); err != nil && ctx.Err() == nil {
-		r.cfg.logger.Warn("iampg: cannot record outbox failure", "err", err)
+		r.lim.Log(ctx, r.cfg.logger, slog.LevelWarn, "record failure|"+err.Error(), "iampg: cannot record outbox failure", slog.String("err", err.Error()))
 	}
 }
 
@@ -291,8 +304,8 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 		}
 		failures++
 		wait := r.cfg.backoff(failures)
-		r.cfg.logger.Warn("iampg: outbox listener failed; polling until it reconnects",
-			"err", err, "retry_in", wait)
+		r.lim.Log(ctx, r.cfg.logger, slog.LevelWarn, "listen|"+errText(err), "iampg: outbox listener failed; polling until it reconnects",
+			slog.String("err", errText(err)), slog.Duration("retry_in", wait))
 		if !sleep(ctx, wait) {
 			return
 		}
@@ -342,4 +355,12 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// errText is err's text, or "" for nil.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -27,6 +27,9 @@ type relayConfig struct {
 	backoffMax   time.Duration
 	retention    time.Duration
 	logger       *slog.Logger
+	logFirst     time.Duration
+	logMost      time.Duration
+	observer     RelayObserver
 }
 
 func newRelayConfig(opts []RelayOption) relayConfig {
@@ -37,6 +40,9 @@ func newRelayConfig(opts []RelayOption) relayConfig {
 		backoffMax:   DefaultBackoffMax,
 		retention:    DefaultRetention,
 		logger:       slog.Default(),
+		logFirst:     time.Second,
+		logMost:      time.Minute,
+		observer:     nopRelayObserver{},
 	}
 	for _, o := range opts {
 		o(&c)
@@ -86,6 +92,44 @@ func WithLogger(l *slog.Logger) RelayOption {
 		}
 	}
 }
+
+// WithLogInterval sets how a failure that repeats (a broker that does not
+// answer, a database that is down) is logged: at once, then at most once
+// per interval, starting at first and doubling up to most while it goes on,
+// each line with repeated=n, the occurrences not logged since (defaults 1s
+// and 1min). A failure that stops is logged as recovered with its count.
+func WithLogInterval(first, most time.Duration) RelayOption {
+	return func(c *relayConfig) {
+		if first > 0 {
+			c.logFirst, c.logMost = first, max(first, most)
+		}
+	}
+}
+
+// RelayObserver is told how a Relay's publishing goes, for metrics
+// (iammetrics.Outboxes gives one per database). Its methods must be quick
+// and safe for concurrent use.
+type RelayObserver interface {
+	// Published counts n events published and marked sent.
+	Published(n int)
+	// PublishFailed counts a batch of n events the bus refused or did not
+	// acknowledge in time; they stay unsent and are retried.
+	PublishFailed(n int)
+}
+
+// WithObserver reports published and failed batches to o.
+func WithObserver(o RelayObserver) RelayOption {
+	return func(c *relayConfig) {
+		if o != nil {
+			c.observer = o
+		}
+	}
+}
+
+type nopRelayObserver struct{}
+
+func (nopRelayObserver) Published(int)     {}
+func (nopRelayObserver) PublishFailed(int) {}
 
 // backoff returns the wait after the n-th consecutive failure (n ≥ 1).
 func (c *relayConfig) backoff(n int) time.Duration {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamkafka"
+	"github.com/opengate-iam/opengate/iam/iammetrics"
 )
 
 // KafkaConfig is how a binary uses Kafka.
@@ -51,6 +54,7 @@ type Kafka struct {
 	Publisher *iamkafka.Publisher
 	sub       *iamkafka.Subscriber
 	cacheSub  *iamkafka.Subscriber
+	metrics   *iammetrics.Consumers
 }
 
 // OpenKafka connects a publisher to the seed brokers and makes sure every
@@ -65,17 +69,36 @@ func OpenKafka(ctx context.Context, k KafkaConfig, log *slog.Logger) (*Kafka, er
 	if err := ensureTopics(ctx, k.Brokers); err != nil {
 		log.Warn("could not create the Kafka topics; create them before use", "error", err.Error())
 	}
+	kafka := &Kafka{Publisher: pub}
+	kafka.metrics = iammetrics.NewConsumers(kafka.lag)
 	opts := []iamkafka.Option{
 		iamkafka.WithLogger(log),
 		iamkafka.WithInstance(k.Instance),
 		iamkafka.WithSessionTimeout(k.SessionTimeout),
+		iamkafka.WithObserver(kafka.metrics),
 	}
-	return &Kafka{
-		Publisher: pub,
-		sub:       iamkafka.NewSubscriber(k.Brokers, opts...),
-		cacheSub: iamkafka.NewSubscriber(k.Brokers, append(opts,
-			iamkafka.WithClientOpts(kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd())))...),
-	}, nil
+	kafka.sub = iamkafka.NewSubscriber(k.Brokers, opts...)
+	kafka.cacheSub = iamkafka.NewSubscriber(k.Brokers, append(opts,
+		iamkafka.WithClientOpts(kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd())))...)
+	return kafka, nil
+}
+
+// Metrics are the consumers' metrics (handled and dead-lettered events, lag
+// per group and topic) for /metrics: iammetrics.Consumers.
+func (k *Kafka) Metrics() prometheus.Collector { return k.metrics }
+
+// lag is the lag of every group the two subscribers run members of.
+func (k *Kafka) lag(ctx context.Context) (map[string]map[string]int64, error) {
+	out, err := k.sub.Lag(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cache, err := k.cacheSub.Lag(ctx)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(out, cache)
+	return out, nil
 }
 
 // ensureTopics creates iam.Topics() and their dead-letter topics, waiting at

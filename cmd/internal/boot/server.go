@@ -9,11 +9,15 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/iam/iammetrics"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/routing"
 	"github.com/opengate-iam/opengate/internal/tasks"
@@ -24,11 +28,12 @@ import (
 // opened (Kafka, the verifier's Redis), so a binary defers Close right after
 // NewServer.
 type Server struct {
-	name  string
-	log   *slog.Logger
-	tasks []task
-	kafka *Kafka
-	redis []rueidis.Client
+	name       string
+	log        *slog.Logger
+	tasks      []task
+	kafka      *Kafka
+	redis      []rueidis.Client
+	collectors []prometheus.Collector // the event pipeline's metrics
 }
 
 type task struct {
@@ -59,8 +64,16 @@ func (s *Server) OpenKafka(ctx context.Context, kc KafkaConfig, outbox *pgxpool.
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	s.kafka = k
+	s.collectors = append(s.collectors, k.Metrics())
 	if outbox != nil {
-		s.Task("outbox relay", iampg.NewRelay(outbox, k.Publisher, iampg.WithLogger(s.log)).Run)
+		outboxes := iammetrics.NewOutboxes()
+		outboxes.Watch(s.name, func(ctx context.Context) (int64, time.Time, error) {
+			st, err := iampg.OutboxStats(ctx, outbox)
+			return st.Unsent, st.Oldest, err
+		})
+		s.collectors = append(s.collectors, outboxes)
+		s.Task("outbox relay", iampg.NewRelay(outbox, k.Publisher, iampg.WithLogger(s.log),
+			iampg.WithObserver(outboxes.Relay(s.name))).Run)
 		s.Task("processed-events pruning", tasks.PruneProcessedEvents(outbox, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
 	}
 	return k, nil
@@ -104,6 +117,7 @@ func (s *Server) Serve(ctx context.Context, l Listen, stdout io.Writer, rt Route
 	}
 	checks[TasksCheck] = group.Check
 	rt.Checks = checks
+	rt.Collectors = append(slices.Clone(rt.Collectors), s.collectors...)
 	h := routing.New(rt, s.log)
 	mgmt, err := ServeManagement(ctx, l.Management, h.Management)
 	if err != nil {
