@@ -16,7 +16,9 @@ import (
 
 // Client calls a remote mfa-service through its internal API. It has the
 // methods other services need — Factors, Verify and SendEmailOTP for auth,
-// Credentials and DeleteCredential for users — with the same contracts as
+// StartTOTP, ConfirmTOTP, DeleteCredential and RegenerateRecoveryCodes for
+// auth's login and account pages, Credentials and DeleteCredential for
+// users — with the same contracts as
 // *mfa.Service's: a failed Verify carries the same *mfa.Failure reason, a
 // refused send its Retry-After. A Client is safe for concurrent use.
 type Client struct {

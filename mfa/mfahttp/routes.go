@@ -35,6 +35,11 @@ import (
 //	POST   /internal/realms/{realm}/mfa/users/{id}/email-otp                {email} → 204, 429 + Retry-After
 //	GET    /internal/realms/{realm}/mfa/users/{id}/credentials              [{id,type,userLabel,createdDate}]
 //	DELETE /internal/realms/{realm}/mfa/users/{id}/credentials/{credId}     204
+//	POST   /internal/realms/{realm}/mfa/users/{id}/totp                     {accountName, userLabel} → EnrolmentRepresentation (no-store)
+//	POST   /internal/realms/{realm}/mfa/users/{id}/totp/confirm             {factorId, code} → FactorRepresentation
+//	POST   /internal/realms/{realm}/mfa/users/{id}/recovery-codes           → {codes} (no-store)
+//
+// (the last three for auth-service's login and account pages).
 //
 // Routes are registered with absolute paths in groups (no sub-routers), so
 // several services can share one chi router in the all-in-one binary.
@@ -62,5 +67,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post(internal+"/email-otp", h.internalSendEmailOTP)
 		r.Get(internal+"/credentials", h.internalCredentials)
 		r.Delete(internal+"/credentials/{credId}", h.internalDeleteCredential)
+		r.Post(internal+"/totp", h.internalStartTOTP)
+		r.Post(internal+"/totp/confirm", h.internalConfirmTOTP)
+		r.Post(internal+"/recovery-codes", h.internalRecoveryCodes)
 	})
 }

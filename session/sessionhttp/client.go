@@ -19,8 +19,9 @@ const DefaultAliveCacheTTL = 2 * time.Second
 const maxCached = 100_000
 
 // Client asks a remote session-service whether sessions are alive, through
-// its internal API: auth-service's auth.SessionChecker. It is safe for
-// concurrent use.
+// its internal API: auth-service's auth.SessionChecker; for auth-service's
+// account pages it also lists a user's sessions and ends one
+// (ListByUser, TerminateOwn). It is safe for concurrent use.
 //
 // Alive answers "alive" from memory for DefaultAliveCacheTTL
 // (WithAliveCacheTTL) after the service last said so — introspection, which

@@ -32,6 +32,11 @@ import (
 //	GET    /internal/realms/{realm}/sessions/{sid}/alive        {"alive": bool}
 //	POST   /internal/realms/{realm}/sessions/{sid}/touch        {"alive": bool}, recording a use
 //
+// and for auth-service's account pages:
+//
+//	GET    /internal/realms/{realm}/sessions/by-user/{id}        [InternalSession]: the user's active sessions
+//	DELETE /internal/realms/{realm}/sessions/by-user/{id}/{sid}  204; 404 when the user has no such session
+//
 // Routes are registered with absolute paths in groups (no sub-routers), so
 // several services can share one chi router in the all-in-one binary.
 func (h *Handler) Mount(r chi.Router) {
@@ -56,5 +61,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Use(iamhttp.RequireServiceToken(h.serviceToken))
 		r.Get(internal+"/alive", h.internalAlive)
 		r.Post(internal+"/touch", h.internalTouch)
+		r.Get("/internal/realms/{realm}/sessions/by-user/{id}", h.internalUserSessions)
+		r.Delete("/internal/realms/{realm}/sessions/by-user/{id}/{sid}", h.internalTerminateOwn)
 	})
 }

@@ -16,7 +16,9 @@ import (
 
 // Client calls a remote user-service through its internal API. It has the
 // methods the auth service needs — Authenticate, Get, GetByUsername and
-// Find — and CompleteRequiredAction for the MFA service, with the same
+// Find, and for its login and account pages UpdateAccount, ChangePassword,
+// UpdatePassword, SendVerifyEmail, CompleteRequiredAction and Register —
+// and CompleteRequiredAction for the MFA service, with the same
 // contracts as *users.Service's — so the microservices
 // wire it where the all-in-one binary wires the Service. A failed
 // Authenticate carries the same cause (a *users.LoginFailure with its

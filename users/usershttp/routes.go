@@ -48,7 +48,16 @@ import (
 //	GET    /internal/realms/{realm}/users/{id}                       user
 //	POST   /internal/realms/{realm}/users/{id}/complete-action       {action} → 204 (the MFA service: CONFIGURE_TOTP)
 //	POST   /internal/realms/{realm}/users/{id}/send-verify-email     ?lifespan=  204 (the notify service,
-//	                                                                 for new users with VERIFY_EMAIL)
+//	                                                                 for new users with VERIFY_EMAIL; the login pages)
+//
+// and for the browser sign-in (auth-service's login and account pages, acting
+// for a signed-in user; keepSessionId is the session a password change keeps,
+// ip the address its failures count from):
+//
+//	POST   /internal/realms/{realm}/users/register                   {username, email, firstName, lastName, password} → 201 user
+//	POST   /internal/realms/{realm}/users/{id}/account               {email, firstName, lastName} → user
+//	POST   /internal/realms/{realm}/users/{id}/password/change       {currentPassword, password, keepSessionId, ip} → 204
+//	POST   /internal/realms/{realm}/users/{id}/password/update       {password, keepSessionId} → 204 (UPDATE_PASSWORD)
 //
 // The admin and account routes read the caller from iam.PrincipalFrom (put
 // there by the token-verifying middleware in front).
@@ -91,5 +100,9 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get(internal+"/{id}", h.internalGet)
 		r.Post(internal+"/{id}/complete-action", h.internalCompleteAction)
 		r.Post(internal+"/{id}/send-verify-email", h.sendVerifyEmail)
+		r.Post(internal+"/register", h.internalRegister)
+		r.Post(internal+"/{id}/account", h.internalUpdateAccount)
+		r.Post(internal+"/{id}/password/change", h.internalChangePassword)
+		r.Post(internal+"/{id}/password/update", h.internalUpdatePassword)
 	})
 }
