@@ -87,24 +87,25 @@ type Server struct {
 	// request context).
 	Verifier *authverify.Verifier
 
-	log       *slog.Logger
-	gateway   *gateway.Gateway // the chain in front of the API
-	dbs       *Databases       // nil in memory mode
-	pub       iam.Publisher    // where relays publish
-	sub       iam.Subscriber   // where consumers subscribe
-	cacheSub  iam.Subscriber   // nil: no cross-replica cache invalidation
-	instance  string
-	bus       *iambus.Bus // the in-process bus New made, if any
-	consumers []consumer
-	checks    map[string]iamhttp.Check
-	tasks     atomic.Pointer[tasks.Group] // Run's tasks while it runs
-	outboxes  *iammetrics.Outboxes        // the outboxes' and relays' metrics
-	authHTTP  *authhttp.Handler
-	clientIP  func(*http.Request) string // the caller's address (OPENGATE_TRUSTED_PROXIES)
-	admin     *iamhttp.AdminGuard
-	handler   http.Handler
-	mgmt      http.Handler
-	generated string
+	log        *slog.Logger
+	gateway    *gateway.Gateway // the chain in front of the API
+	dbs        *Databases       // nil in memory mode
+	pub        iam.Publisher    // where relays publish
+	sub        iam.Subscriber   // where consumers subscribe
+	cacheSub   iam.Subscriber   // nil: no cross-replica cache invalidation
+	instance   string
+	bus        *iambus.Bus // the in-process bus New made, if any
+	consumers  []consumer
+	checks     map[string]iamhttp.Check
+	tasks      atomic.Pointer[tasks.Group] // Run's tasks while it runs
+	outboxes   *iammetrics.Outboxes        // the outboxes' and relays' metrics
+	issuerBase string                      // Config.IssuerBase
+	authHTTP   *authhttp.Handler
+	clientIP   func(*http.Request) string // the caller's address (OPENGATE_TRUSTED_PROXIES)
+	admin      *iamhttp.AdminGuard
+	handler    http.Handler
+	mgmt       http.Handler
+	generated  string
 }
 
 // New builds every service over the stores cfg selects, declares the
@@ -123,13 +124,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	log := cmp.Or(cfg.Logger, slog.Default())
 	s := &Server{
-		log:      log,
-		dbs:      cfg.Databases,
-		pub:      cfg.Publisher,
-		sub:      cfg.Subscriber,
-		cacheSub: cfg.CacheSubscriber,
-		instance: cmp.Or(cfg.Instance, "default"),
-		checks:   map[string]iamhttp.Check{},
+		issuerBase: cfg.IssuerBase,
+		log:        log,
+		dbs:        cfg.Databases,
+		pub:        cfg.Publisher,
+		sub:        cfg.Subscriber,
+		cacheSub:   cfg.CacheSubscriber,
+		instance:   cmp.Or(cfg.Instance, "default"),
+		checks:     map[string]iamhttp.Check{},
 	}
 	s.checks[BackgroundCheck] = s.checkBackground
 	s.outboxes = iammetrics.NewOutboxes()
@@ -397,7 +399,8 @@ func (s *Server) verified(r chi.Router) {
 	s.authHTTP.Mount(r)
 	realmshttp.NewHandler(s.Realms, realmshttp.WithAdminGuard(s.admin)).Mount(r)
 	clientshttp.NewHandler(s.Clients, clientshttp.WithAdminGuard(s.admin)).Mount(r)
-	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin), usershttp.WithClientIP(s.clientIP)).Mount(r)
+	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin), usershttp.WithClientIP(s.clientIP),
+		usershttp.WithAccountPages(s.issuerBase)).Mount(r)
 	rbachttp.NewHandler(s.RBAC, rbachttp.WithAdminGuard(s.admin), rbachttp.WithUsers(s.Users)).Mount(r)
 	sessionhttp.NewHandler(s.Sessions, sessionhttp.WithAdminGuard(s.admin)).Mount(r)
 	mfahttp.NewHandler(s.MFA, mfahttp.WithAdminGuard(s.admin)).Mount(r)

@@ -10,7 +10,10 @@
 // Its events (auth.login.success, auth.login.failure, auth.logout) are
 // relayed from the outbox to Kafka; it consumes session.terminated and
 // user.deleted. It asks session-service whether a session is alive on every
-// refresh and introspection.
+// refresh and introspection. It serves the browser sign-in too — the
+// authorization endpoint, the login, second-factor, required-action and
+// account pages, RP-initiated logout — acting for users through
+// user-service's, session-service's and mfa-service's internal APIs.
 //
 // Configuration (flags override environment):
 //
@@ -41,6 +44,9 @@
 //	                                 is believed (the gateway's addresses)
 //	OPENGATE_KEY_ROTATION            rotate signing keys this often (Go
 //	                                 duration, e.g. 720h; default: on request only)
+//	OPENGATE_LOGIN_THEMES_DIR        directory of login themes, one per
+//	                                 subdirectory, chosen by a realm's loginTheme
+//	                                 (default: the built-in theme only)
 //	-instance / OPENGATE_INSTANCE    this replica's name in its cache consumer
 //	                                 groups (default: the host name)
 //

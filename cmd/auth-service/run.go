@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/opengate-iam/opengate/auth/authpg"
 	"github.com/opengate-iam/opengate/auth/authprom"
 	"github.com/opengate-iam/opengate/auth/authredis"
+	"github.com/opengate-iam/opengate/auth/authui"
 	"github.com/opengate-iam/opengate/auth/authverify"
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
@@ -46,6 +48,7 @@ type config struct {
 	secretKey   []byte
 	previousKey []byte // OPENGATE_SECRET_KEY_PREVIOUS: nil unless rotating keys
 	proxies     []netip.Prefix
+	themes      fs.FS // OPENGATE_LOGIN_THEMES_DIR: nil for the built-in theme
 	rotation    time.Duration
 	sessionsURL string // OPENGATE_SESSIONS_URL: session-service
 }
@@ -75,6 +78,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.previousKey, err = boot.PreviousSecretKey(getenv); err != nil {
+		return config{}, err
+	}
+	if c.themes, err = boot.LoginThemes(getenv); err != nil {
 		return config{}, err
 	}
 	if v := getenv("OPENGATE_KEY_ROTATION"); v != "" {
@@ -130,15 +136,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	tokens := authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix))
 	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken))
 	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
+	sessionsClient := sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken)
+	mfaClient := mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken)
 	// Every refresh and introspection asks session-service whether the
 	// session is alive (introspection's "alive" cached for
-	// sessionhttp.DefaultAliveCacheTTL); the password grant asks
-	// mfa-service for second factors.
+	// sessionhttp.DefaultAliveCacheTTL); the password grant and the login
+	// pages ask mfa-service for second factors.
 	metrics := authprom.New()
 	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient),
 		auth.WithMetrics(metrics), auth.WithLogger(log),
-		auth.WithSessionChecker(sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken)),
-		auth.WithSecondFactors(mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken))}
+		auth.WithSessionChecker(sessionsClient), auth.WithSecondFactors(mfaClient)}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}
@@ -182,10 +189,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the other services' internal APIs will refuse auth's calls")
 	}
 
+	// The browser sign-in (authorization endpoint, login and account pages,
+	// RP-initiated logout) acts for users through the other services'
+	// internal APIs.
+	uopts := []authui.Option{authui.WithSessions(sessionsClient), authui.WithAuthenticators(mfaClient),
+		authui.WithLogger(log), authui.WithThemes(cfg.themes)}
 	var hopts []authhttp.Option
 	if len(cfg.proxies) > 0 {
-		hopts = append(hopts, authhttp.WithClientIP(authhttp.TrustForwardedFor(cfg.proxies...)))
+		clientIP := authhttp.TrustForwardedFor(cfg.proxies...)
+		hopts = append(hopts, authhttp.WithClientIP(clientIP))
+		uopts = append(uopts, authui.WithClientIP(clientIP))
 	}
+	ui, err := authui.New(svc, usersClient, uopts...)
+	if err != nil {
+		return fmt.Errorf("login pages: %w", err)
+	}
+	hopts = append(hopts, authhttp.WithBrowser(ui))
 	// Admin calls are checked against the caller's current state, read
 	// through the same cached clients auth uses.
 	hopts = append(hopts, authhttp.WithAdminGuard(srv.AdminGuard(cfg.Config,

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"net/netip"
 	"os"
 
@@ -37,6 +38,7 @@ type config struct {
 	DBPrefix          string         // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
 	Instance          string         // OPENGATE_INSTANCE: this replica's name in its consumer groups
 	Proxies           []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
+	Themes            iofs.FS        // OPENGATE_LOGIN_THEMES_DIR: login themes; nil for the built-in theme
 	Origins           []string       // OPENGATE_CORS_ORIGINS: allowed cross-origin on every path
 	Limits            gateway.Limits // OPENGATE_RATE_LIMIT, _LOGIN, _CLIENT: the gateway chain's rate limits
 	MigrateOnly       bool
@@ -94,6 +96,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.Proxies, err = boot.TrustedProxies(getenv); err != nil {
+		return config{}, err
+	}
+	if c.Themes, err = boot.LoginThemes(getenv); err != nil {
 		return config{}, err
 	}
 	if c.MFALogCodes, err = boot.MFALogCodes(getenv); err != nil {

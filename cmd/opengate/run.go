@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RedisPrefix:        cfg.RedisPrefix,
 		SeparateManagement: cfg.ManagementAddr != "",
 		SMTP:               cfg.SMTP,
+		LoginThemes:        cfg.Themes,
 	}
 	og.Options.Notify = append(og.Options.Notify, notify.WithRetry(cfg.NotifyMaxAttempts, 0, 0))
 	if cfg.SMTP == nil {

@@ -169,7 +169,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "redis": redisReady},
 		Verifier: verifier,
 		Verified: usershttp.NewHandler(svc, usershttp.WithServiceToken(cfg.ServiceToken), usershttp.WithAdminGuard(guard),
-			usershttp.WithClientIP(clientIP(cfg.proxies))).Mount,
+			usershttp.WithClientIP(clientIP(cfg.proxies)),
+			// A browser opening the account API's address goes to the
+			// account pages (auth-service's, through the gateway).
+			usershttp.WithAccountPages(cfg.IssuerBase)).Mount,
 		Collectors: []prometheus.Collector{usersprom.HashQueue(svc)},
 	})
 }

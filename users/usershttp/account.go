@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
@@ -11,6 +12,16 @@ import (
 )
 
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
+	if h.accountPages != "" && iam.PrincipalFrom(r.Context()) == nil && r.Header.Get("Authorization") == "" && prefersHTML(r) {
+		realm, err := iamhttp.Realm(r)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, h.accountPages+"/realms/"+string(realm)+"/account/profile", http.StatusFound)
+		return
+	}
 	realm, id, ok := accountCaller(w, r)
 	if !ok {
 		return
@@ -108,4 +119,20 @@ func accountCaller(w http.ResponseWriter, r *http.Request) (iam.Realm, string, b
 		return "", "", false
 	}
 	return realm, p.Subject, true
+}
+
+// prefersHTML reports whether the request's Accept header names text/html
+// before any JSON type (browsers navigating; API clients ask for JSON or
+// nothing).
+func prefersHTML(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "text/html", "application/xhtml+xml":
+			return true
+		case "application/json", "*/*":
+			return false
+		}
+	}
+	return false
 }

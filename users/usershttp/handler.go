@@ -23,6 +23,7 @@ type Handler struct {
 	admin        *iamhttp.AdminGuard
 	router       chi.Router
 	pages        *template.Template
+	accountPages string // issuer base of the account pages; "" for none
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -51,6 +52,15 @@ func WithAdminGuard(g *iamhttp.AdminGuard) Option {
 // the proxy shares one limit.
 func WithClientIP(fn func(*http.Request) string) Option {
 	return func(h *Handler) { h.clientIP = fn }
+}
+
+// WithAccountPages redirects browsers that open GET /realms/{realm}/account
+// (no bearer token, and an Accept header that prefers HTML, as a typed
+// address or a link sends) to the account pages,
+// {issuerBase}/realms/{realm}/account/profile (auth's browser sign-in).
+// API clients — a token, or JSON accepted — get the account API as before.
+func WithAccountPages(issuerBase string) Option {
+	return func(h *Handler) { h.accountPages = strings.TrimSuffix(issuerBase, "/") }
 }
 
 // remoteIP returns the host part of r.RemoteAddr.

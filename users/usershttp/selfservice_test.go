@@ -97,3 +97,37 @@ func lastKeep(t *testing.T, r *recorder) string {
 	t.Fatal("no user.credentials_changed")
 	return ""
 }
+
+func TestBrowsersOpeningTheAccountAPIGoToTheAccountPages(t *testing.T) {
+	f := newFixture(t)
+	h := usershttp.NewHandler(f.svc, usershttp.WithAccountPages("https://id.example.com/"))
+	for _, tt := range []struct {
+		name, accept string
+		principal    *iam.Principal
+		want         int
+	}{
+		{"Browser", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", nil, 302},
+		{"JSONClient", "application/json", nil, 401},
+		{"NoAccept", "", nil, 401},
+		{"AnythingGoes", "*/*", nil, 401},
+		{"BrowserWithAToken", "text/html", acmeUser, 404},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/realms/acme/account", nil)
+			if tt.accept != "" {
+				r.Header.Set("Accept", tt.accept)
+			}
+			if tt.principal != nil {
+				r = r.WithContext(iam.WithPrincipal(r.Context(), tt.principal))
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			}
+			if tt.want == 302 && rec.Header().Get("Location") != "https://id.example.com/realms/acme/account/profile" {
+				t.Fatalf("Location %q", rec.Header().Get("Location"))
+			}
+		})
+	}
+}

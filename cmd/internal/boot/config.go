@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -262,4 +263,20 @@ func (c Config) RequireKafka() error {
 			"for one process without Kafka run the all-in-one opengate binary")
 	}
 	return nil
+}
+
+// LoginThemes reads OPENGATE_LOGIN_THEMES_DIR, the directory of login
+// themes (one subdirectory per theme, chosen by a realm's loginTheme; see
+// docs/login.md): nil when it is not set. The error names the variable
+// when it is not a readable directory.
+func LoginThemes(getenv func(string) string) (fs.FS, error) {
+	dir := getenv("OPENGATE_LOGIN_THEMES_DIR")
+	if dir == "" {
+		return nil, nil
+	}
+	info, err := os.Stat(dir)
+	if err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("OPENGATE_LOGIN_THEMES_DIR: %q is not a directory", dir)
+	}
+	return os.DirFS(dir), nil
 }
