@@ -157,7 +157,8 @@ func TestBrowserSignInOverTheInternalAPIs(t *testing.T) {
 		Enabled: true}, users.NewCredential{Value: "temporary-1", Temporary: true}); err != nil {
 		t.Fatal(err)
 	}
-	sessionPeer := boottest.StartSessions(t, token, p.Realms, iamtest.Kafka(t))
+	seeds := iamtest.Kafka(t)
+	sessionPeer := boottest.StartSessions(t, token, p.Realms, seeds)
 	_, prefix := iamtest.Redis(t)
 	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, p.Env(map[string]string{
 		"OPENGATE_POSTGRES_URL":  iamtest.PostgresURL(t),
@@ -167,6 +168,7 @@ func TestBrowserSignInOverTheInternalAPIs(t *testing.T) {
 		"OPENGATE_SECRET_KEY":    iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
 		"OPENGATE_SERVICE_TOKEN": token,
 		"OPENGATE_SESSIONS_URL":  sessionPeer.URL,
+		"OPENGATE_KAFKA_BROKERS": strings.Join(seeds, ","),
 	}))
 	browser := func() *pageClient {
 		jar, _ := cookiejar.New(nil)
