@@ -160,8 +160,9 @@ func TestBrowserSignInOverTheInternalAPIs(t *testing.T) {
 	seeds := iamtest.Kafka(t)
 	sessionPeer := boottest.StartSessions(t, token, p.Realms, seeds)
 	_, prefix := iamtest.Redis(t)
-	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, p.Env(map[string]string{
-		"OPENGATE_POSTGRES_URL":  iamtest.PostgresURL(t),
+	pg := boottest.NewPostgres(t, "auth")
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0"}, p.Env(map[string]string{
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
 		"OPENGATE_REDIS_URL":     redisURL,
 		"OPENGATE_REDIS_PREFIX":  prefix,
 		"OPENGATE_ISSUER_BASE":   base,
