@@ -46,6 +46,7 @@ type config struct {
 	logFirst        time.Duration
 	logMost         time.Duration
 	observer        Observer
+	topics          TopicSettings
 }
 
 func newConfig(opts []Option) config {
@@ -93,9 +94,12 @@ func WithPublishTimeout(d time.Duration) Option {
 	return func(c *config) { c.publishTimeout = d }
 }
 
-// WithMaxAttempts sets how many times the handler is called for one record
-// before the record is dead-lettered (default 5). n < 1 is treated as 1.
-// Subscriber only.
+// WithMaxAttempts sets how many times the handler may fail on one record
+// before the record is dead-lettered (default 5). Failures whose code is
+// iam.CodeUnavailable (a database or service that does not answer) do not
+// count: they are retried, with the backoff, until the dependency is back,
+// and the partition waits meanwhile. n < 1 is treated as 1. Subscriber
+// only.
 func WithMaxAttempts(n int) Option {
 	return func(c *config) { c.maxAttempts = max(n, 1) }
 }
@@ -168,6 +172,15 @@ func WithLogInterval(first, most time.Duration) Option {
 			c.logFirst, c.logMost = first, max(first, most)
 		}
 	}
+}
+
+// WithTopicSettings sets how a Publisher or Subscriber creates a topic it
+// finds re-created under a new id (a broker that came back empty): with
+// these partitions, replication factor and configs rather than the
+// brokers' auto-creation defaults (default: the brokers' defaults).
+// Publisher and Subscriber.
+func WithTopicSettings(s TopicSettings) Option {
+	return func(c *config) { c.topics = s }
 }
 
 // Observer is told what a Subscriber's members do, for metrics

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -23,9 +24,10 @@ import (
 // linger (franz-go's default is 10ms) adds to every Publish: give NewPublisher
 // a client with kgo.ProducerLinger(0) unless it also batches other traffic. A Publisher is safe for concurrent use.
 type Publisher struct {
-	client *kgo.Client
-	owned  bool
-	cfg    config
+	client   *kgo.Client
+	owned    bool
+	cfg      config
+	producer producer
 }
 
 var _ iam.Publisher = (*Publisher)(nil)
@@ -33,12 +35,14 @@ var _ iam.Publisher = (*Publisher)(nil)
 // NewPublisher returns a Publisher producing through client, which the caller
 // owns (Close does not close it). Options: WithPublishTimeout.
 func NewPublisher(client *kgo.Client, opts ...Option) *Publisher {
-	return &Publisher{client: client, cfg: newConfig(opts)}
+	return &Publisher{client: client, cfg: newConfig(opts), producer: producer{client: client}}
 }
 
 // OpenPublisher returns a Publisher with its own client for the seed brokers
-// (host:port), which Close closes. The client allows topic auto-creation where
-// the brokers do, does not linger, and logs the client's warnings to
+// (host:port), which Close closes. A topic it does not find, or finds
+// re-created under a new id (a broker that lost its data), it creates with
+// WithTopicSettings and produces to again, without a restart. The client
+// does not linger, and logs the client's warnings to
 // WithLogger, a repeating one once per WithLogInterval. Options:
 // WithClientOpts, WithPublishTimeout, WithLogger, WithLogInterval. Errors:
 // CodeInvalid for no seeds or bad client options.
@@ -51,7 +55,13 @@ func OpenPublisher(seeds []string, opts ...Option) (*Publisher, error) {
 	lim := lograte.New(cfg.logFirst, cfg.logMost)
 	kopts := append([]kgo.Opt{
 		kgo.SeedBrokers(seeds...),
-		kgo.AllowAutoTopicCreation(),
+		// No auto-creation: a topic that does not exist is created with the
+		// deployment's TopicSettings (recreated), not the brokers' defaults.
+		// Notice a broker that came back, and a topic's new id, within a
+		// second rather than franz-go's default five; give up on a topic
+		// that does not exist after two metadata loads, to create it.
+		kgo.MetadataMinAge(time.Second),
+		kgo.UnknownTopicRetries(2),
 		kgo.ProducerLinger(0), // Publish waits for acks: lingering only adds latency
 		kgo.WithLogger(kgoLogger{log: cfg.logger, lim: lim, attrs: []slog.Attr{slog.String("client", "publisher")}}),
 	}, cfg.clientOpts...)
@@ -59,7 +69,8 @@ func OpenPublisher(seeds []string, opts ...Option) (*Publisher, error) {
 	if err != nil {
 		return nil, &iam.Error{Code: iam.CodeInvalid, Op: op, Message: "invalid Kafka client configuration", Err: err}
 	}
-	return &Publisher{client: client, owned: true, cfg: cfg}, nil
+	heal := newRecreated(client, &cfg, lim, slog.String("client", "publisher"))
+	return &Publisher{client: client, owned: true, cfg: cfg, producer: producer{client: client, heal: heal}}, nil
 }
 
 // Close closes the client if OpenPublisher created it; otherwise it does
@@ -96,36 +107,78 @@ func (p *Publisher) Publish(ctx context.Context, events ...iam.Event) error {
 		ctx, cancel = context.WithTimeout(ctx, p.cfg.publishTimeout)
 		defer cancel()
 	}
-	return iam.Wrap(op, produce(ctx, p.client, records))
+	return iam.Wrap(op, p.producer.produce(ctx, records))
 }
 
-// produce hands records to client and waits for every acknowledgement or for
-// ctx to end, whichever is first. franz-go only abandons an idempotently
-// produced record when that is safe for its sequence numbers, which can be
-// long after ctx ended; so we stop waiting instead.
-func produce(ctx context.Context, client *kgo.Client, records []*kgo.Record) error {
-	if err := ctx.Err(); err != nil {
+// producer produces records through a client, healing the topics that a
+// broker re-created under new ids (recreated).
+type producer struct {
+	client *kgo.Client
+	heal   *recreated // nil: no healing (a client the caller owns)
+}
+
+// produce hands records to the client and waits for every acknowledgement
+// or for ctx to end, whichever is first. Records that fail because their
+// topic does not exist, or has a new id on the broker, are produced once
+// more after the topic is healed (purged, created with the deployment's
+// settings, re-added).
+func (p producer) produce(ctx context.Context, records []*kgo.Record) error {
+	unknown, err := produceOnce(ctx, p.client, records)
+	if err == nil {
+		return nil
+	}
+	if len(unknown) == 0 || p.heal == nil || ctx.Err() != nil {
 		return produceError(err)
 	}
-	results := make(chan error, len(records)) // never blocks a late callback
-	for _, r := range records {
-		client.Produce(ctx, r, func(_ *kgo.Record, err error) { results <- err })
+	var topics []string
+	again := make([]*kgo.Record, len(unknown))
+	for i, r := range unknown {
+		topics = append(topics, r.Topic)
+		// A fresh copy: a record handed to a client must not be reused.
+		again[i] = &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers}
 	}
-	var first error
-	for range records {
-		select {
-		case err := <-results:
-			if err != nil && first == nil {
-				first = err
-			}
-		case <-ctx.Done():
-			return produceError(ctx.Err())
-		}
-	}
-	if first != nil {
-		return produceError(first)
+	p.heal.producing(ctx, topics)
+	if _, err := produceOnce(ctx, p.client, again); err != nil {
+		return produceError(err)
 	}
 	return nil
+}
+
+// produceOnce hands records to client and waits for every acknowledgement
+// or for ctx to end, whichever is first; it returns the first error and the
+// records that failed because their topic does not exist (under the id the
+// client knows). franz-go only abandons an
+// idempotently produced record when that is safe for its sequence numbers,
+// which can be long after ctx ended; so we stop waiting instead.
+func produceOnce(ctx context.Context, client *kgo.Client, records []*kgo.Record) (unknown []*kgo.Record, first error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type result struct {
+		r   *kgo.Record
+		err error
+	}
+	results := make(chan result, len(records)) // never blocks a late callback
+	for _, r := range records {
+		client.Produce(ctx, r, func(r *kgo.Record, err error) { results <- result{r, err} })
+	}
+	for range records {
+		select {
+		case res := <-results:
+			if res.err == nil {
+				continue
+			}
+			if first == nil {
+				first = res.err
+			}
+			if unknownTopic(res.err) {
+				unknown = append(unknown, res.r)
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return unknown, first
 }
 
 // produceError classifies a produce failure.

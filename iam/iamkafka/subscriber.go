@@ -69,7 +69,13 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 	}
 	kopts := append([]kgo.Opt{
 		kgo.SeedBrokers(s.seeds...),
-		kgo.AllowAutoTopicCreation(),
+		// No auto-creation: a topic that does not exist is created with the
+		// deployment's TopicSettings (recreated), not the brokers' defaults.
+		// Notice a broker that came back, and a topic's new id, within a
+		// second rather than franz-go's default five; give up on a topic
+		// that does not exist after two metadata loads, to create it.
+		kgo.MetadataMinAge(time.Second),
+		kgo.UnknownTopicRetries(2),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.ProducerLinger(0), // dead letters are produced one at a time
 		kgo.WithLogger(kgoLogger{log: s.cfg.logger, lim: s.lim, attrs: []slog.Attr{slog.String("group", group)}}),
@@ -103,7 +109,10 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 	}
 	s.groups.add(group)
 	defer s.groups.remove(group)
-	m := member{s: s, client: client, group: group, handler: handler, stop: shutdownClock{timeout: s.cfg.shutdownTimeout}}
+	heal := newRecreated(client, &s.cfg, s.lim, slog.String("group", group))
+	heal.create(ctx, topics) // a group started before any producer has its topics
+	m := member{s: s, client: client, group: group, handler: handler, stop: shutdownClock{timeout: s.cfg.shutdownTimeout},
+		heal: heal, producer: producer{client: client, heal: heal}}
 	defer func() {
 		lctx, cancel := m.stop.ctx(ctx)
 		defer cancel()
@@ -152,12 +161,14 @@ func (s *Subscriber) validate(group string, topics []string, handler iam.Handler
 
 // member is one running Subscribe call.
 type member struct {
-	s       *Subscriber
-	client  *kgo.Client
-	group   string
-	handler iam.Handler
-	stop    shutdownClock   // the deadline of the final commit and the leave
-	failing map[string]bool // failure keys of fetch errors not yet recovered
+	s        *Subscriber
+	client   *kgo.Client
+	group    string
+	handler  iam.Handler
+	stop     shutdownClock   // the deadline of the final commit and the leave
+	failing  map[string]bool // failure keys of fetch errors not yet recovered
+	heal     *recreated      // topics re-created under new ids
+	producer                 // dead letters
 }
 
 // fetchErrors logs a poll's fetch errors (each distinct one once per
@@ -168,7 +179,11 @@ func (m *member) fetchErrors(ctx context.Context, fetches kgo.Fetches) bool {
 		return false
 	}
 	seen := map[string]bool{}
+	var recreated []string
 	fetches.EachError(func(topic string, partition int32, err error) {
+		if unknownTopicID(err) && topic != "" {
+			recreated = append(recreated, topic)
+		}
 		key := failureKey("fetch", m.group, topic, err.Error())
 		if seen[key] {
 			return // one line for the partitions of a topic failing alike
@@ -190,6 +205,9 @@ func (m *member) fetchErrors(ctx context.Context, fetches kgo.Fetches) bool {
 	}
 	for key := range seen {
 		m.failing[key] = true
+	}
+	if len(recreated) > 0 {
+		m.heal.consuming(ctx, recreated)
 	}
 	return len(seen) > 0
 }
@@ -234,6 +252,13 @@ func (m *member) handle(ctx context.Context, fetches kgo.Fetches) {
 	defer cancel()
 	key := failureKey("commit", m.group)
 	if err := m.client.CommitRecords(cctx, done...); err != nil {
+		if unknownTopicID(err) && ctx.Err() == nil {
+			var topics []string
+			for _, r := range done {
+				topics = append(topics, r.Topic)
+			}
+			m.heal.consuming(ctx, topics)
+		}
 		// The records will be delivered again: at-least-once.
 		m.s.lim.Log(ctx, m.s.cfg.logger, slog.LevelWarn, key, "iamkafka: offset commit failed",
 			slog.String("group", m.group), slog.String("error", err.Error()))
@@ -243,7 +268,8 @@ func (m *member) handle(ctx context.Context, fetches kgo.Fetches) {
 }
 
 // record handles r until the handler succeeds or r is dead-lettered (true), or
-// until ctx ends (false).
+// until ctx ends (false). Failures with code unavailable are retried without
+// counting towards the dead-letter limit.
 func (m *member) record(ctx context.Context, r *kgo.Record) bool {
 	e, err := decodeRecord(r)
 	if err != nil {
@@ -251,6 +277,7 @@ func (m *member) record(ctx context.Context, r *kgo.Record) bool {
 	}
 	cfg := &m.s.cfg
 	key := failureKey("handler", m.group)
+	counted := 0 // attempts that count towards dead-lettering
 	for attempt := 1; ; attempt++ {
 		err := call(ctx, m.handler, e)
 		if err == nil {
@@ -261,7 +288,12 @@ func (m *member) record(ctx context.Context, r *kgo.Record) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		if attempt >= cfg.maxAttempts {
+		// A dependency that does not answer (a database restarting) is not
+		// the event's fault: wait for it rather than dead-letter the event.
+		if iam.ErrorCode(err) != iam.CodeUnavailable {
+			counted++
+		}
+		if counted >= cfg.maxAttempts {
 			return m.deadLetter(ctx, r, attempt, err)
 		}
 		m.s.lim.Log(ctx, cfg.logger, slog.LevelWarn, key, "iamkafka: handler failed, will retry", m.attrs(r, attempt, err)...)
@@ -277,7 +309,7 @@ func (m *member) deadLetter(ctx context.Context, r *kgo.Record, attempts int, ca
 	cfg := &m.s.cfg
 	dl := deadLetterRecord(r, m.group, attempts, cause)
 	for try := 1; ; try++ {
-		err := produce(ctx, m.client, []*kgo.Record{dl})
+		err := m.produce(ctx, []*kgo.Record{dl})
 		key := failureKey("dead letter", m.group)
 		if err == nil {
 			m.s.lim.Forget(key)

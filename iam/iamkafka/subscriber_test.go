@@ -325,3 +325,42 @@ func TestPanickingHandlerIsDeadLettered(t *testing.T) {
 	}
 	waitCommitted(t, seeds, "g", "t", 0, 1)
 }
+
+func TestUnavailableFailuresAreRetriedNotDeadLettered(t *testing.T) {
+	seeds := iamtest.Kafka(t, "t")
+	publish(t, openPublisher(t, seeds), event(t, "t", "k", 1))
+	var calls atomic.Int32
+	done := make(chan struct{})
+	sub := iamkafka.NewSubscriber(seeds, testOpts(iamkafka.WithMaxAttempts(2))...)
+	subscribe(t, sub, "g", []string{"t"}, func(context.Context, iam.Event) error {
+		if calls.Add(1) <= 6 { // three times the dead-letter limit
+			return &iam.Error{Code: iam.CodeUnavailable, Message: "database unavailable"}
+		}
+		close(done)
+		return nil
+	})
+	wait(t, done, "the handler to succeed once the database is back")
+	waitCommitted(t, seeds, "g", "t", 0, 1)
+	if got := recordsIn(t, seeds, iamkafka.DLQTopic("t")); got != 0 {
+		t.Fatalf("%d dead letters, want none", got)
+	}
+}
+
+// recordsIn returns how many records topic holds (0 when it does not
+// exist).
+func recordsIn(t *testing.T, seeds []string, topic string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	defer cancel()
+	ends, err := kadm.NewClient(newClient(t, seeds)).ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil {
+			n += o.Offset
+		}
+	})
+	return n
+}

@@ -231,3 +231,24 @@ func TestParseKafka(t *testing.T) {
 		}
 	})
 }
+
+func TestParseKafkaTopicSettings(t *testing.T) {
+	got, err := boot.ParseKafka(env(map[string]string{
+		"OPENGATE_KAFKA_TOPIC_PARTITIONS": "6", "OPENGATE_KAFKA_REPLICATION_FACTOR": "3", "OPENGATE_KAFKA_MIN_INSYNC_REPLICAS": "2",
+	}), nil, "h")
+	if err != nil || got.Topics.Partitions != 6 || got.Topics.ReplicationFactor != 3 ||
+		got.Topics.Configs["min.insync.replicas"] == nil || *got.Topics.Configs["min.insync.replicas"] != "2" {
+		t.Fatalf("got %+v, %v", got.Topics, err)
+	}
+	if got, err := boot.ParseKafka(env(nil), nil, "h"); err != nil || got.Topics.Partitions != 0 || got.Topics.Configs != nil {
+		t.Fatalf("unset: got %+v, %v; want the brokers' defaults", got.Topics, err)
+	}
+	for name, bad := range map[string]string{
+		"OPENGATE_KAFKA_TOPIC_PARTITIONS": "0", "OPENGATE_KAFKA_REPLICATION_FACTOR": "three", "OPENGATE_KAFKA_MIN_INSYNC_REPLICAS": "-1",
+	} {
+		_, err := boot.ParseKafka(env(map[string]string{name: bad}), nil, "h")
+		if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
+			t.Errorf("%s=%s: err = %v", name, bad, err)
+		}
+	}
+}

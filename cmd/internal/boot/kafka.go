@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,11 +31,18 @@ type KafkaConfig struct {
 	// coordinator waits for a silent member before giving its partitions
 	// to the others (0: iamkafka.DefaultSessionTimeout).
 	SessionTimeout time.Duration
+	// Topics are how the binary creates OpenGate's topics, at start and
+	// when a broker has lost them: OPENGATE_KAFKA_TOPIC_PARTITIONS,
+	// OPENGATE_KAFKA_REPLICATION_FACTOR and OPENGATE_KAFKA_MIN_INSYNC_REPLICAS
+	// (unset: the brokers' defaults).
+	Topics iamkafka.TopicSettings
 }
 
 // ParseKafka reads the Kafka settings besides the brokers and the instance:
 // OPENGATE_KAFKA_SESSION_TIMEOUT, a Go duration ("30s") of at least one
-// second. Errors name the variable.
+// second; OPENGATE_KAFKA_TOPIC_PARTITIONS, OPENGATE_KAFKA_REPLICATION_FACTOR
+// and OPENGATE_KAFKA_MIN_INSYNC_REPLICAS, positive integers. Errors name
+// the variable.
 func ParseKafka(getenv func(string) string, brokers []string, instance string) (KafkaConfig, error) {
 	k := KafkaConfig{Brokers: brokers, Instance: instance}
 	if s := getenv("OPENGATE_KAFKA_SESSION_TIMEOUT"); s != "" {
@@ -43,6 +51,34 @@ func ParseKafka(getenv func(string) string, brokers []string, instance string) (
 			return KafkaConfig{}, fmt.Errorf("OPENGATE_KAFKA_SESSION_TIMEOUT: %q is not a duration of at least 1s (e.g. 30s)", s)
 		}
 		k.SessionTimeout = d
+	}
+	positive := func(name string, limit int) (int, error) {
+		s := getenv(name)
+		if s == "" {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > limit {
+			return 0, fmt.Errorf("%s: %q is not a whole number from 1 to %d", name, s, limit)
+		}
+		return n, nil
+	}
+	partitions, err := positive("OPENGATE_KAFKA_TOPIC_PARTITIONS", 10000)
+	if err != nil {
+		return KafkaConfig{}, err
+	}
+	replication, err := positive("OPENGATE_KAFKA_REPLICATION_FACTOR", 100)
+	if err != nil {
+		return KafkaConfig{}, err
+	}
+	minISR, err := positive("OPENGATE_KAFKA_MIN_INSYNC_REPLICAS", 100)
+	if err != nil {
+		return KafkaConfig{}, err
+	}
+	k.Topics = iamkafka.TopicSettings{Partitions: int32(partitions), ReplicationFactor: int16(replication)}
+	if minISR > 0 {
+		v := strconv.Itoa(minISR)
+		k.Topics.Configs = map[string]*string{"min.insync.replicas": &v}
 	}
 	return k, nil
 }
@@ -62,11 +98,11 @@ type Kafka struct {
 // applications create topics only get a warning: their operators create them).
 // It returns iamkafka.OpenPublisher's error unwrapped, for the caller to name.
 func OpenKafka(ctx context.Context, k KafkaConfig, log *slog.Logger) (*Kafka, error) {
-	pub, err := iamkafka.OpenPublisher(k.Brokers, iamkafka.WithLogger(log))
+	pub, err := iamkafka.OpenPublisher(k.Brokers, iamkafka.WithLogger(log), iamkafka.WithTopicSettings(k.Topics))
 	if err != nil {
 		return nil, err
 	}
-	if err := ensureTopics(ctx, k.Brokers); err != nil {
+	if err := ensureTopics(ctx, k.Brokers, k.Topics); err != nil {
 		log.Warn("could not create the Kafka topics; create them before use", "error", err.Error())
 	}
 	kafka := &Kafka{Publisher: pub}
@@ -76,6 +112,7 @@ func OpenKafka(ctx context.Context, k KafkaConfig, log *slog.Logger) (*Kafka, er
 		iamkafka.WithInstance(k.Instance),
 		iamkafka.WithSessionTimeout(k.SessionTimeout),
 		iamkafka.WithObserver(kafka.metrics),
+		iamkafka.WithTopicSettings(k.Topics),
 	}
 	kafka.sub = iamkafka.NewSubscriber(k.Brokers, opts...)
 	kafka.cacheSub = iamkafka.NewSubscriber(k.Brokers, append(opts,
@@ -101,9 +138,9 @@ func (k *Kafka) lag(ctx context.Context) (map[string]map[string]int64, error) {
 	return out, nil
 }
 
-// ensureTopics creates iam.Topics() and their dead-letter topics, waiting at
-// most ten seconds.
-func ensureTopics(ctx context.Context, brokers []string) error {
+// ensureTopics creates iam.Topics() and their dead-letter topics with
+// settings, waiting at most ten seconds.
+func ensureTopics(ctx context.Context, brokers []string, settings iamkafka.TopicSettings) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	client, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
@@ -115,7 +152,7 @@ func ensureTopics(ctx context.Context, brokers []string) error {
 	for _, t := range iam.Topics() {
 		topics = append(topics, t, iamkafka.DLQTopic(t))
 	}
-	return iamkafka.EnsureTopics(ctx, kadm.NewClient(client), topics...)
+	return settings.Create(ctx, kadm.NewClient(client), topics...)
 }
 
 // Subscriber returns the subscriber whose new consumer groups start at the
