@@ -3,6 +3,7 @@ package iam
 import (
 	"encoding/json"
 	"maps"
+	"reflect"
 	"slices"
 )
 
@@ -41,8 +42,15 @@ func (e Extra) Merge(u Extra) Extra {
 	return out
 }
 
-// Equal reports whether e and o hold the same fields with byte-identical
-// values.
+// Equal reports whether e and o hold the same fields with equal JSON
+// values (spacing and the order of object keys aside, as a PostgreSQL
+// jsonb column changes them; numbers compared as float64).
 func (e Extra) Equal(o Extra) bool {
-	return maps.EqualFunc(e, o, func(a, b json.RawMessage) bool { return string(a) == string(b) })
+	return maps.EqualFunc(e, o, func(a, b json.RawMessage) bool {
+		var va, vb any
+		if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+			return string(a) == string(b)
+		}
+		return reflect.DeepEqual(va, vb)
+	})
 }

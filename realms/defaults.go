@@ -97,5 +97,6 @@ func (r Realm) Clone() Realm {
 			c.Attributes[k] = v
 		}
 	}
+	c.Extra = r.Extra.Clone()
 	return c
 }

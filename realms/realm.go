@@ -46,6 +46,11 @@ type Realm struct {
 	// DuplicateEmailsAllowed lets two users of the realm share an email.
 	DuplicateEmailsAllowed bool
 	Attributes             map[string]string
+	// Extra holds the fields of Keycloak's RealmRepresentation OpenGate
+	// does not implement (sslRequired, browserSecurityHeaders, …), as the
+	// admin API received them: stored and returned verbatim, never
+	// enforced. Stores keep it with the realm's other settings.
+	Extra iam.Extra
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

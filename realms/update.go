@@ -2,6 +2,8 @@ package realms
 
 import (
 	"time"
+
+	"github.com/opengate-iam/opengate/iam"
 )
 
 // SecretMask stands for a stored secret in representations: the admin API
@@ -46,6 +48,9 @@ type Update struct {
 	LoginTheme             *string
 	DuplicateEmailsAllowed *bool
 	Attributes             *map[string]string
+	// Extra's fields are set over the realm's Extra, one by one (the others
+	// are kept, as Keycloak keeps the fields a PUT does not send).
+	Extra iam.Extra
 }
 
 // Apply changes r by u, as Service.Update does before validating: a SMTP
@@ -88,6 +93,9 @@ func (u Update) Apply(r *Realm) {
 		for k, v := range *u.Attributes {
 			r.Attributes[k] = v
 		}
+	}
+	if len(u.Extra) > 0 {
+		r.Extra = r.Extra.Merge(u.Extra)
 	}
 }
 

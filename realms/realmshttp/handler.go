@@ -63,18 +63,18 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	out := make([]RealmRepresentation, 0, len(all))
+	out := make([]any, 0, len(all))
 	for _, rl := range all {
 		if p.CanAdminister(rl.Name) {
-			out = append(out, fromRealm(rl, false))
+			out = append(out, iamhttp.WithExtra(fromRealm(rl, false), rl.Extra))
 		}
 	}
 	iamhttp.JSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	var rep RealmRepresentation
-	if err := iamhttp.Decode(w, r, &rep); err != nil {
+	rep, extra, err := decodeRealm(w, r)
+	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
@@ -83,6 +83,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
+	in.Extra = extra
 	created, err := h.svc.Create(r.Context(), in)
 	if err != nil {
 		iamhttp.Error(w, r, err)
@@ -102,7 +103,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, fromRealm(rl, false))
+	iamhttp.JSON(w, http.StatusOK, iamhttp.WithExtra(fromRealm(rl, false), rl.Extra))
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
@@ -111,8 +112,8 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	var rep RealmRepresentation
-	if err := iamhttp.Decode(w, r, &rep); err != nil {
+	rep, extra, err := decodeRealm(w, r)
+	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
@@ -121,6 +122,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
+	u.Extra = extra
 	if _, err := h.svc.Update(r.Context(), name, u); err != nil {
 		iamhttp.Error(w, r, err)
 		return

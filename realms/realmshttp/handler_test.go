@@ -172,7 +172,7 @@ func TestCreateErrors(t *testing.T) {
 		{"DuplicateIs409", masterAdmin, map[string]any{"realm": "acme"}, 409, iam.CodeConflict, "realm"},
 		{"MissingNameIs400", masterAdmin, map[string]any{"enabled": true}, 400, iam.CodeInvalid, "realm"},
 		{"MalformedNameIs400", masterAdmin, map[string]any{"realm": "Not OK"}, 400, iam.CodeInvalid, "realm"},
-		{"UnknownFieldIs400", masterAdmin, map[string]any{"realm": "beta", "verifyEmail": true}, 400, iam.CodeInvalid, "verifyEmail"},
+		{"UnknownFieldIs400", masterAdmin, map[string]any{"realm": "beta", "verifyEmial": true}, 400, iam.CodeInvalid, "verifyEmial"},
 		{"WrongTypeIs400", masterAdmin, map[string]any{"realm": "beta", "accessTokenLifespan": "5m"}, 400, iam.CodeInvalid, "accessTokenLifespan"},
 		{"NegativeLifespanIs400", masterAdmin, map[string]any{"realm": "beta", "accessTokenLifespan": -5}, 400, iam.CodeInvalid, "accessTokenLifespan"},
 		{"HugeLifespanIs400", masterAdmin, map[string]any{"realm": "beta", "ssoSessionMaxLifespan": int64(1) << 60}, 400, iam.CodeInvalid, "ssoSessionMaxLifespan"},

@@ -239,6 +239,10 @@ func (s *Store) toRow(r realms.Realm) (db.CreateRealmParams, error) {
 	if cors == nil {
 		cors = []string{}
 	}
+	extra, err := iampg.ExtraJSON("realmspg.params", r.Extra)
+	if err != nil {
+		return db.CreateRealmParams{}, err
+	}
 	return db.CreateRealmParams{
 		Name:                     string(r.Name),
 		ID:                       r.ID,
@@ -270,6 +274,7 @@ func (s *Store) toRow(r realms.Realm) (db.CreateRealmParams, error) {
 		OtpPolicyPeriodS:         seconds(r.OTP.Period),
 		OtpPolicyLookAheadWindow: int32(r.OTP.LookAheadWindow),
 		LoginTheme:               r.LoginTheme,
+		Extra:                    extra,
 	}, nil
 }
 
@@ -303,6 +308,7 @@ func updateParams(p db.CreateRealmParams) db.UpdateRealmParams {
 		OtpPolicyPeriodS:         p.OtpPolicyPeriodS,
 		OtpPolicyLookAheadWindow: p.OtpPolicyLookAheadWindow,
 		LoginTheme:               p.LoginTheme,
+		Extra:                    p.Extra,
 	}
 }
 
@@ -347,6 +353,11 @@ func (s *Store) fromRow(row db.Realm) (realms.Realm, error) {
 		CreatedAt:              row.CreatedAt.UTC(),
 		UpdatedAt:              row.UpdatedAt.UTC(),
 	}
+	extra, err := iampg.ParseExtra(op, row.Extra)
+	if err != nil {
+		return realms.Realm{}, err
+	}
+	r.Extra = extra
 	if len(row.SmtpPasswordSealed) > 0 {
 		plain, err := s.sealer.Open(row.SmtpPasswordSealed, smtpAD(r.Name))
 		if err != nil {

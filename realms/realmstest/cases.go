@@ -1,6 +1,7 @@
 package realmstest
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -79,6 +80,7 @@ func testUpdate(t *testing.T, h Harness) {
 		r.CORSOrigins = []string{"https://new.test"}
 		r.SMTP = realms.SMTP{}
 		r.Attributes = nil
+		r.Extra = r.Extra.Merge(iam.Extra{"sslRequired": json.RawMessage(`"none"`), "rememberMe": json.RawMessage(`true`)})
 		r.UpdatedAt = later
 		return nil, nil
 	})
@@ -87,6 +89,7 @@ func testUpdate(t *testing.T, h Harness) {
 	}
 	want := full("acme")
 	want.DisplayName, want.CORSOrigins, want.SMTP, want.Attributes, want.UpdatedAt = "New", []string{"https://new.test"}, realms.SMTP{}, nil, later
+	want.Extra["sslRequired"], want.Extra["rememberMe"] = json.RawMessage(`"none"`), json.RawMessage(`true`)
 	equal(t, got, want)
 	stored, err := h.Store.Get(ctx(t), "acme")
 	if err != nil {

@@ -2,6 +2,7 @@ package realmstest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -76,8 +77,11 @@ func full(name iam.Realm) realms.Realm {
 		LoginTheme:             "acme",
 		DuplicateEmailsAllowed: true,
 		Attributes:             map[string]string{"frontendUrl": "https://id.acme.test", "empty": ""},
-		CreatedAt:              at,
-		UpdatedAt:              at.Add(time.Second),
+		Extra: iam.Extra{"sslRequired": json.RawMessage(`"external"`),
+			"browserSecurityHeaders": json.RawMessage(`{"xFrameOptions":"DENY","contentSecurityPolicy":"frame-src 'self'"}`),
+			"eventsListeners":        json.RawMessage(`["jboss-logging"]`), "eventsExpiration": json.RawMessage(`3600`)},
+		CreatedAt: at,
+		UpdatedAt: at.Add(time.Second),
 	}
 }
 
@@ -120,6 +124,10 @@ func equal(t *testing.T, got, want realms.Realm) {
 		t.Fatalf("timestamps = %v/%v, want %v/%v", got.CreatedAt, got.UpdatedAt, want.CreatedAt, want.UpdatedAt)
 	}
 	got.CreatedAt, got.UpdatedAt = want.CreatedAt, want.UpdatedAt
+	if !got.Extra.Equal(want.Extra) {
+		t.Fatalf("Extra = %s, want %s", got.Extra, want.Extra)
+	}
+	got.Extra, want.Extra = nil, nil
 	if !reflect.DeepEqual(normalize(got), normalize(want)) {
 		t.Fatalf("realm differs\n got: %#v\nwant: %#v", got, want)
 	}

@@ -6,7 +6,7 @@ INSERT INTO realms (
 	mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins,
 	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at,
 	otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window,
-	login_theme
+	login_theme, extra
 ) VALUES (
 	@name, @id, @display_name, @enabled,
 	@access_token_lifespan_s, @sso_session_idle_timeout_s, @sso_session_max_lifespan_s, @access_code_lifespan_s,
@@ -14,7 +14,7 @@ INSERT INTO realms (
 	@mfa_policy, @signing_algorithm, @smtp, @smtp_password_sealed, @cors_origins,
 	@registration_allowed, @duplicate_emails_allowed, @attributes, @created_at, @updated_at,
 	@otp_policy_type, @otp_policy_algorithm, @otp_policy_digits, @otp_policy_period_s, @otp_policy_look_ahead_window,
-	@login_theme
+	@login_theme, @extra
 );
 
 -- name: GetRealm :one
@@ -54,6 +54,7 @@ UPDATE realms SET
 	otp_policy_period_s = @otp_policy_period_s,
 	otp_policy_look_ahead_window = @otp_policy_look_ahead_window,
 	login_theme = @login_theme,
+	extra = @extra,
 	updated_at = @updated_at
 WHERE name = @name;
 

@@ -39,4 +39,5 @@ type Realm struct {
 	OtpPolicyPeriodS         int64
 	OtpPolicyLookAheadWindow int32
 	LoginTheme               string
+	Extra                    []byte
 }

@@ -18,7 +18,7 @@ INSERT INTO realms (
 	mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins,
 	registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at,
 	otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window,
-	login_theme
+	login_theme, extra
 ) VALUES (
 	$1, $2, $3, $4,
 	$5, $6, $7, $8,
@@ -26,7 +26,7 @@ INSERT INTO realms (
 	$15, $16, $17, $18, $19,
 	$20, $21, $22, $23, $24,
 	$25, $26, $27, $28, $29,
-	$30
+	$30, $31
 )
 `
 
@@ -61,6 +61,7 @@ type CreateRealmParams struct {
 	OtpPolicyPeriodS         int64
 	OtpPolicyLookAheadWindow int32
 	LoginTheme               string
+	Extra                    []byte
 }
 
 func (q *Queries) CreateRealm(ctx context.Context, arg CreateRealmParams) error {
@@ -95,6 +96,7 @@ func (q *Queries) CreateRealm(ctx context.Context, arg CreateRealmParams) error 
 		arg.OtpPolicyPeriodS,
 		arg.OtpPolicyLookAheadWindow,
 		arg.LoginTheme,
+		arg.Extra,
 	)
 	return err
 }
@@ -112,7 +114,7 @@ func (q *Queries) DeleteRealm(ctx context.Context, name string) (int64, error) {
 }
 
 const getRealm = `-- name: GetRealm :one
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme FROM realms WHERE name = $1
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme, extra FROM realms WHERE name = $1
 `
 
 func (q *Queries) GetRealm(ctx context.Context, name string) (Realm, error) {
@@ -149,12 +151,13 @@ func (q *Queries) GetRealm(ctx context.Context, name string) (Realm, error) {
 		&i.OtpPolicyPeriodS,
 		&i.OtpPolicyLookAheadWindow,
 		&i.LoginTheme,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const listRealms = `-- name: ListRealms :many
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme FROM realms ORDER BY name COLLATE "C"
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme, extra FROM realms ORDER BY name COLLATE "C"
 `
 
 func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
@@ -197,6 +200,7 @@ func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
 			&i.OtpPolicyPeriodS,
 			&i.OtpPolicyLookAheadWindow,
 			&i.LoginTheme,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -209,7 +213,7 @@ func (q *Queries) ListRealms(ctx context.Context) ([]Realm, error) {
 }
 
 const lockRealm = `-- name: LockRealm :one
-SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme FROM realms WHERE name = $1 FOR UPDATE
+SELECT name, display_name, enabled, access_token_lifespan_s, sso_session_idle_timeout_s, sso_session_max_lifespan_s, access_code_lifespan_s, password_policy, brute_force_enabled, failure_factor, wait_increment_s, max_wait_s, reset_after_s, mfa_policy, signing_algorithm, smtp, smtp_password_sealed, cors_origins, registration_allowed, duplicate_emails_allowed, attributes, created_at, updated_at, id, otp_policy_type, otp_policy_algorithm, otp_policy_digits, otp_policy_period_s, otp_policy_look_ahead_window, login_theme, extra FROM realms WHERE name = $1 FOR UPDATE
 `
 
 func (q *Queries) LockRealm(ctx context.Context, name string) (Realm, error) {
@@ -246,6 +250,7 @@ func (q *Queries) LockRealm(ctx context.Context, name string) (Realm, error) {
 		&i.OtpPolicyPeriodS,
 		&i.OtpPolicyLookAheadWindow,
 		&i.LoginTheme,
+		&i.Extra,
 	)
 	return i, err
 }
@@ -278,8 +283,9 @@ UPDATE realms SET
 	otp_policy_period_s = $24,
 	otp_policy_look_ahead_window = $25,
 	login_theme = $26,
-	updated_at = $27
-WHERE name = $28
+	extra = $27,
+	updated_at = $28
+WHERE name = $29
 `
 
 type UpdateRealmParams struct {
@@ -309,6 +315,7 @@ type UpdateRealmParams struct {
 	OtpPolicyPeriodS         int64
 	OtpPolicyLookAheadWindow int32
 	LoginTheme               string
+	Extra                    []byte
 	UpdatedAt                time.Time
 	Name                     string
 }
@@ -341,6 +348,7 @@ func (q *Queries) UpdateRealm(ctx context.Context, arg UpdateRealmParams) (int64
 		arg.OtpPolicyPeriodS,
 		arg.OtpPolicyLookAheadWindow,
 		arg.LoginTheme,
+		arg.Extra,
 		arg.UpdatedAt,
 		arg.Name,
 	)
