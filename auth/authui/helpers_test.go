@@ -51,7 +51,7 @@ func (c *clock) Advance(d time.Duration) {
 // post-logout https://app.example/bye), its confidential client portal,
 // and the user alice.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *opengate.Server
 	url   string
 	clock *clock
@@ -86,7 +86,7 @@ func challenge(v string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-func newEnv(t *testing.T, change ...func(*realms.Realm)) *env {
+func newEnv(t testing.TB, change ...func(*realms.Realm)) *env {
 	t.Helper()
 	e := newPausedEnv(t, change...)
 	e.run()
@@ -97,7 +97,7 @@ func newEnv(t *testing.T, change ...func(*realms.Realm)) *env {
 // until run is called: events published meanwhile wait on the in-process
 // bus, so a test can make a consumer apply an event after what followed
 // it.
-func newPausedEnv(t *testing.T, change ...func(*realms.Realm)) *env {
+func newPausedEnv(t testing.TB, change ...func(*realms.Realm)) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{}}
 	mux := http.NewServeMux()
@@ -174,7 +174,7 @@ func (e *env) authURL(params ...string) string {
 
 // browser is a cookie-keeping client that does not follow redirects.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	e      *env
 	client *http.Client
 }
