@@ -37,8 +37,13 @@ type Client struct {
 	Attributes           map[string]string
 	DefaultClientScopes  []string
 	OptionalClientScopes []string
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// Extra holds the fields of Keycloak's ClientRepresentation OpenGate
+	// does not implement (consentRequired, frontchannelLogout,
+	// protocolMappers, …), as the admin API received them: stored and
+	// returned verbatim, never enforced.
+	Extra     iam.Extra
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Attribute names with a meaning to OpenGate.

@@ -1,5 +1,7 @@
 package clients
 
+import "github.com/opengate-iam/opengate/iam"
+
 // Update is a partial change of a client: nil fields stay unchanged; slices
 // and maps replace the current value as a whole. Turning a confidential
 // client public drops its secret; turning a public client confidential
@@ -21,6 +23,9 @@ type Update struct {
 	Attributes                *map[string]string
 	DefaultClientScopes       *[]string
 	OptionalClientScopes      *[]string
+	// Extra's fields are set over the client's Extra, one by one (the
+	// others are kept, as Keycloak keeps the fields a PUT does not send).
+	Extra iam.Extra
 }
 
 // Apply changes c by u.
@@ -46,6 +51,9 @@ func (u Update) Apply(c *Client) {
 	}
 	setSlice(&c.DefaultClientScopes, u.DefaultClientScopes)
 	setSlice(&c.OptionalClientScopes, u.OptionalClientScopes)
+	if len(u.Extra) > 0 {
+		c.Extra = c.Extra.Merge(u.Extra)
+	}
 }
 
 func setIf[T any](dst *T, v *T) {

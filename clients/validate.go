@@ -41,6 +41,7 @@ func (c Client) Clone() Client {
 		}
 		c.Attributes = m
 	}
+	c.Extra = c.Extra.Clone()
 	return c
 }
 

@@ -78,9 +78,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	out := make([]ClientRepresentation, len(cs))
+	out := make([]any, len(cs))
 	for i, c := range cs {
-		out[i] = fromClient(c)
+		out[i] = clientJSON(c)
 	}
 	iamhttp.JSON(w, http.StatusOK, out)
 }
@@ -91,8 +91,8 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	var rep ClientRepresentation
-	if err := iamhttp.Decode(w, r, &rep); err != nil {
+	rep, extra, err := decodeClient(w, r)
+	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
@@ -101,6 +101,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
+	in.Extra = extra
 	c, err := h.svc.Create(r.Context(), realm, in, secret)
 	if err != nil {
 		iamhttp.Error(w, r, err)
@@ -120,7 +121,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, fromClient(c))
+	iamhttp.JSON(w, http.StatusOK, clientJSON(c))
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
@@ -130,8 +131,8 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := chi.URLParam(r, "id")
-	var rep ClientRepresentation
-	if err := iamhttp.Decode(w, r, &rep); err != nil {
+	rep, extra, err := decodeClient(w, r)
+	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
@@ -140,6 +141,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
+	u.Extra = extra
 	if _, err := h.svc.Update(r.Context(), realm, id, u); err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -196,7 +198,7 @@ func (h *Handler) internalGet(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, fromClient(c))
+	iamhttp.JSON(w, http.StatusOK, clientJSON(c))
 }
 
 func (h *Handler) internalGetByClientID(w http.ResponseWriter, r *http.Request) {
@@ -215,7 +217,7 @@ func (h *Handler) internalGetByClientID(w http.ResponseWriter, r *http.Request) 
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, fromClient(c))
+	iamhttp.JSON(w, http.StatusOK, clientJSON(c))
 }
 
 func (h *Handler) internalAuthenticate(w http.ResponseWriter, r *http.Request) {
@@ -234,5 +236,5 @@ func (h *Handler) internalAuthenticate(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, fromClient(c))
+	iamhttp.JSON(w, http.StatusOK, clientJSON(c))
 }

@@ -151,7 +151,7 @@ func TestCreateClientErrors(t *testing.T) {
 		{"PlainPKCEIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "attributes": map[string]string{"pkce.code.challenge.method": "plain"}}, 400, iam.CodeInvalid, "attributes.pkce.code.challenge.method"},
 		{"SAMLIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "protocol": "saml"}, 400, iam.CodeInvalid, "protocol"},
 		{"JWTAuthIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "clientAuthenticatorType": "client-jwt"}, 400, iam.CodeInvalid, "clientAuthenticatorType"},
-		{"UnknownFieldIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "fullScopeAllowed": true}, 400, iam.CodeInvalid, "fullScopeAllowed"},
+		{"UnknownFieldIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "fullScopeAlowed": true}, 400, iam.CodeInvalid, "fullScopeAlowed"},
 		{"WrongTypeIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "redirectUris": "https://a.test"}, 400, iam.CodeInvalid, "redirectUris"},
 		{"BadIDIs400", acmeAdmin, "acme", map[string]any{"clientId": "x", "id": "123"}, 400, iam.CodeInvalid, "id"},
 		{"MalformedRealmIs400", masterAdmin, "Not_A_Realm", map[string]any{"clientId": "x"}, 400, iam.CodeInvalid, "realm"},

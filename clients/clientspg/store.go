@@ -267,6 +267,10 @@ func (s *Store) toParams(rec clients.Record) (db.CreateClientParams, error) {
 	if err != nil {
 		return db.CreateClientParams{}, err
 	}
+	extra, err := iampg.ExtraJSON("clientspg.params", c.Extra)
+	if err != nil {
+		return db.CreateClientParams{}, err
+	}
 	return db.CreateClientParams{
 		RealmName:                 string(c.Realm),
 		ID:                        c.ID,
@@ -284,6 +288,7 @@ func (s *Store) toParams(rec clients.Record) (db.CreateClientParams, error) {
 		RootUrl:                   c.RootURL,
 		BaseUrl:                   c.BaseURL,
 		Attributes:                raw,
+		Extra:                     extra,
 		DefaultClientScopes:       nonNil(c.DefaultClientScopes),
 		OptionalClientScopes:      nonNil(c.OptionalClientScopes),
 		SecretHash:                s.verifier(c.Realm, c.ID, rec.Secret),
@@ -311,6 +316,7 @@ func updateParams(p db.CreateClientParams) db.UpdateClientParams {
 		RootUrl:                   p.RootUrl,
 		BaseUrl:                   p.BaseUrl,
 		Attributes:                p.Attributes,
+		Extra:                     p.Extra,
 		DefaultClientScopes:       p.DefaultClientScopes,
 		OptionalClientScopes:      p.OptionalClientScopes,
 		SecretHash:                p.SecretHash,
@@ -351,7 +357,12 @@ func clientFromRow(row db.Client) (clients.Client, error) {
 	if err := json.Unmarshal(row.Attributes, &attrs); err != nil {
 		return clients.Client{}, &iam.Error{Code: iam.CodeInternal, Op: "clientspg.clientFromRow", Message: "stored client is malformed", Err: err}
 	}
+	extra, err := iampg.ParseExtra("clientspg.clientFromRow", row.Extra)
+	if err != nil {
+		return clients.Client{}, err
+	}
 	return clients.Client{
+		Extra:                     extra,
 		ID:                        row.ID,
 		Realm:                     iam.Realm(row.RealmName),
 		ClientID:                  row.ClientID,

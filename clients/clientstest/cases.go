@@ -3,6 +3,7 @@ package clientstest
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -127,6 +128,7 @@ func testUpdate(t *testing.T, h Harness) {
 		r.Client.Enabled = false
 		r.Client.RedirectURIs = nil
 		r.Client.Attributes = map[string]string{"k": "v"}
+		r.Client.Extra = r.Client.Extra.Merge(iam.Extra{"consentRequired": json.RawMessage(`false`)})
 		r.Client.UpdatedAt = later
 		r.SecretHash, r.Secret = []byte("new-hash-0123456789abcdef0123456"), "the-new-secret"
 		return nil, nil
@@ -138,6 +140,7 @@ func testUpdate(t *testing.T, h Harness) {
 	want.Client = rec.Client.Clone()
 	want.Client.ClientID, want.Client.Enabled, want.Client.RedirectURIs = "web2", false, nil
 	want.Client.Attributes, want.Client.UpdatedAt = map[string]string{"k": "v"}, later
+	want.Client.Extra = want.Client.Extra.Merge(iam.Extra{"consentRequired": json.RawMessage(`false`)})
 	want.SecretHash, want.Secret = []byte("new-hash-0123456789abcdef0123456"), "the-new-secret"
 	equal(t, got, want)
 	stored, err := h.Store.Get(ctx(t), "acme", rec.Client.ID)

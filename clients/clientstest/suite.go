@@ -2,6 +2,7 @@ package clientstest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -80,8 +81,10 @@ func record(realm iam.Realm, clientID string) clients.Record {
 			Attributes:                map[string]string{clients.AttrPKCEMethod: "S256", "empty": ""},
 			DefaultClientScopes:       []string{"profile", "email"},
 			OptionalClientScopes:      []string{"offline_access"},
-			CreatedAt:                 base,
-			UpdatedAt:                 base.Add(time.Second),
+			Extra: iam.Extra{"consentRequired": json.RawMessage(`true`),
+				"protocolMappers": json.RawMessage(`[{"name":"aud","protocol":"openid-connect","config":{"included.client.audience":"web"}}]`)},
+			CreatedAt: base,
+			UpdatedAt: base.Add(time.Second),
 		},
 		// The store computes the verifier: a caller's value is ignored.
 		SecretHash: []byte("0123456789abcdef0123456789abcdef"),
@@ -162,6 +165,10 @@ func normalize(r clients.Record) clients.Record {
 
 func equal(t *testing.T, got, want clients.Record) {
 	t.Helper()
+	if !got.Client.Extra.Equal(want.Client.Extra) {
+		t.Fatalf("Extra = %s, want %s", got.Client.Extra, want.Client.Extra)
+	}
+	got.Client.Extra, want.Client.Extra = nil, nil
 	if !reflect.DeepEqual(normalize(got), normalize(want)) {
 		t.Fatalf("record differs\n got: %+v\nwant: %+v", normalize(got), normalize(want))
 	}

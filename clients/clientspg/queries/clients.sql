@@ -3,12 +3,12 @@ INSERT INTO clients (
 	realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
 	standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
 	redirect_uris, web_origins, root_url, base_url, attributes,
-	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at
+	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
 ) VALUES (
 	@realm_name, @id, @client_id, @name, @description, @enabled, @public_client, @bearer_only,
 	@standard_flow_enabled, @direct_access_grants_enabled, @service_accounts_enabled,
 	@redirect_uris, @web_origins, @root_url, @base_url, @attributes,
-	@default_client_scopes, @optional_client_scopes, @secret_hash, @sealed_secret, @created_at, @updated_at
+	@default_client_scopes, @optional_client_scopes, @secret_hash, @sealed_secret, @created_at, @updated_at, @extra
 );
 
 -- name: GetClient :one
@@ -59,6 +59,7 @@ UPDATE clients SET
 	optional_client_scopes = @optional_client_scopes,
 	secret_hash = @secret_hash,
 	sealed_secret = @sealed_secret,
+	extra = @extra,
 	updated_at = @updated_at
 WHERE realm_name = @realm_name AND id = @id;
 

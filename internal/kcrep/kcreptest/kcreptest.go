@@ -6,6 +6,7 @@
 package kcreptest
 
 import (
+	"reflect"
 	"strings"
 
 	"github.com/opengate-iam/opengate/internal/kcrep"
@@ -53,4 +54,20 @@ func value(f string) any {
 	default:
 		return "sample-" + f
 	}
+}
+
+// Implemented returns a skip function for Sample: true for the JSON field
+// names of struct v (OpenGate's representation, whose fields are enforced
+// rather than kept verbatim) and for the more fields given.
+func Implemented(v any, more ...string) func(field string) bool {
+	fields := map[string]bool{}
+	t := reflect.TypeOf(v)
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		fields[name] = true
+	}
+	for _, f := range more {
+		fields[f] = true
+	}
+	return func(f string) bool { return fields[f] }
 }

@@ -15,12 +15,12 @@ INSERT INTO clients (
 	realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
 	standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
 	redirect_uris, web_origins, root_url, base_url, attributes,
-	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at
+	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
 ) VALUES (
 	$1, $2, $3, $4, $5, $6, $7, $8,
 	$9, $10, $11,
 	$12, $13, $14, $15, $16,
-	$17, $18, $19, $20, $21, $22
+	$17, $18, $19, $20, $21, $22, $23
 )
 `
 
@@ -47,6 +47,7 @@ type CreateClientParams struct {
 	SealedSecret              []byte
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
+	Extra                     []byte
 }
 
 func (q *Queries) CreateClient(ctx context.Context, arg CreateClientParams) error {
@@ -73,6 +74,7 @@ func (q *Queries) CreateClient(ctx context.Context, arg CreateClientParams) erro
 		arg.SealedSecret,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.Extra,
 	)
 	return err
 }
@@ -107,7 +109,7 @@ func (q *Queries) DeleteRealmClients(ctx context.Context, realmName string) (int
 }
 
 const getClient = `-- name: GetClient :one
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at FROM clients WHERE realm_name = $1 AND id = $2
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients WHERE realm_name = $1 AND id = $2
 `
 
 type GetClientParams struct {
@@ -141,12 +143,13 @@ func (q *Queries) GetClient(ctx context.Context, arg GetClientParams) (Client, e
 		&i.SealedSecret,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const getClientByClientID = `-- name: GetClientByClientID :one
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at FROM clients WHERE realm_name = $1 AND client_id = $2
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients WHERE realm_name = $1 AND client_id = $2
 `
 
 type GetClientByClientIDParams struct {
@@ -180,12 +183,13 @@ func (q *Queries) GetClientByClientID(ctx context.Context, arg GetClientByClient
 		&i.SealedSecret,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const listClients = `-- name: ListClients :many
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at FROM clients
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients
 WHERE realm_name = $1
 ORDER BY client_id
 OFFSET $2 LIMIT $3
@@ -229,6 +233,7 @@ func (q *Queries) ListClients(ctx context.Context, arg ListClientsParams) ([]Cli
 			&i.SealedSecret,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -241,7 +246,7 @@ func (q *Queries) ListClients(ctx context.Context, arg ListClientsParams) ([]Cli
 }
 
 const listClientsByClientID = `-- name: ListClientsByClientID :many
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at FROM clients
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients
 WHERE realm_name = $1 AND client_id = $2
 ORDER BY client_id
 OFFSET $3 LIMIT $4
@@ -291,6 +296,7 @@ func (q *Queries) ListClientsByClientID(ctx context.Context, arg ListClientsByCl
 			&i.SealedSecret,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -303,7 +309,7 @@ func (q *Queries) ListClientsByClientID(ctx context.Context, arg ListClientsByCl
 }
 
 const lockClient = `-- name: LockClient :one
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at FROM clients WHERE realm_name = $1 AND id = $2 FOR UPDATE
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients WHERE realm_name = $1 AND id = $2 FOR UPDATE
 `
 
 type LockClientParams struct {
@@ -337,12 +343,13 @@ func (q *Queries) LockClient(ctx context.Context, arg LockClientParams) (Client,
 		&i.SealedSecret,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const searchClients = `-- name: SearchClients :many
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at FROM clients
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients
 WHERE realm_name = $1 AND strpos(lower(client_id), lower($2::text)) > 0
 ORDER BY client_id
 OFFSET $3 LIMIT $4
@@ -393,6 +400,7 @@ func (q *Queries) SearchClients(ctx context.Context, arg SearchClientsParams) ([
 			&i.SealedSecret,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -424,8 +432,9 @@ UPDATE clients SET
 	optional_client_scopes = $16,
 	secret_hash = $17,
 	sealed_secret = $18,
-	updated_at = $19
-WHERE realm_name = $20 AND id = $21
+	extra = $19,
+	updated_at = $20
+WHERE realm_name = $21 AND id = $22
 `
 
 type UpdateClientParams struct {
@@ -447,6 +456,7 @@ type UpdateClientParams struct {
 	OptionalClientScopes      []string
 	SecretHash                []byte
 	SealedSecret              []byte
+	Extra                     []byte
 	UpdatedAt                 time.Time
 	RealmName                 string
 	ID                        string
@@ -472,6 +482,7 @@ func (q *Queries) UpdateClient(ctx context.Context, arg UpdateClientParams) (int
 		arg.OptionalClientScopes,
 		arg.SecretHash,
 		arg.SealedSecret,
+		arg.Extra,
 		arg.UpdatedAt,
 		arg.RealmName,
 		arg.ID,

@@ -31,4 +31,5 @@ type Client struct {
 	SealedSecret              []byte
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
+	Extra                     []byte
 }
