@@ -48,7 +48,7 @@ type world struct {
 	c       *client
 	admin   string // an administrator's access token
 	aliceID string
-	secret  string // backend's client secret
+	secret  string        // backend's client secret
 	redeem  func() answer // redeems the last signIn's code again
 }
 
