@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -99,13 +100,19 @@ func newEnv(t testing.TB, change ...func(*realms.Realm)) *env {
 // it.
 func newPausedEnv(t testing.TB, change ...func(*realms.Realm)) *env {
 	t.Helper()
+	return newEnvWith(t, nil, change...)
+}
+
+// newEnvWith is newPausedEnv with a directory of login themes.
+func newEnvWith(t testing.TB, themes fs.FS, change ...func(*realms.Realm)) *env {
+	t.Helper()
 	e := &env{t: t, clock: &clock{}}
 	mux := http.NewServeMux()
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	e.url = ts.URL
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := opengate.New(ctx, opengate.Config{IssuerBase: ts.URL, Logger: slog.New(slog.DiscardHandler),
+	srv, err := opengate.New(ctx, opengate.Config{IssuerBase: ts.URL, Logger: slog.New(slog.DiscardHandler), LoginThemes: themes,
 		Options: opengate.Options{Auth: []auth.Option{auth.WithClock(e.clock.Now)},
 			AuthUI: []authui.Option{authui.WithClock(e.clock.Now)},
 			MFA: []mfa.Option{mfa.WithClock(e.clock.Now), mfa.WithSender(mfa.SenderFunc(func(_ context.Context, m mfa.Message) error {

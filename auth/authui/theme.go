@@ -84,10 +84,13 @@ type themes struct {
 
 func newThemes(dir fs.FS, log *slog.Logger) (*themes, error) {
 	t := &themes{dir: dir, log: log, parsed: map[string]*theme{}}
-	// The default must parse: a broken build is caught at start-up.
-	if _, err := t.load(DefaultTheme); err != nil {
+	// The default must parse: a broken build is caught at start-up. It is
+	// what every other theme falls back to.
+	def, err := t.load(DefaultTheme)
+	if err != nil {
 		return nil, err
 	}
+	t.parsed[DefaultTheme] = def
 	return t, nil
 }
 
