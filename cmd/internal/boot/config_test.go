@@ -4,8 +4,10 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -249,6 +251,32 @@ func TestParseKafkaTopicSettings(t *testing.T) {
 		_, err := boot.ParseKafka(env(map[string]string{name: bad}), nil, "h")
 		if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
 			t.Errorf("%s=%s: err = %v", name, bad, err)
+		}
+	}
+}
+
+func TestLoginThemes(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "acme", "resources"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "acme", "resources", "login.css"), []byte("body{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	themes := func(v string) func(string) string { return env(map[string]string{"OPENGATE_LOGIN_THEMES_DIR": v}) }
+	if got, err := boot.LoginThemes(themes("")); got != nil || err != nil {
+		t.Fatalf("unset: %v, %v", got, err)
+	}
+	got, err := boot.LoginThemes(themes(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := fs.ReadFile(got, "acme/resources/login.css"); err != nil || string(b) != "body{}" {
+		t.Fatalf("a theme's file: %q, %v", b, err)
+	}
+	for _, bad := range []string{filepath.Join(dir, "missing"), filepath.Join(dir, "acme", "resources", "login.css")} {
+		if _, err := boot.LoginThemes(themes(bad)); err == nil || !strings.Contains(err.Error(), "OPENGATE_LOGIN_THEMES_DIR") {
+			t.Errorf("%s: %v", bad, err)
 		}
 	}
 }
