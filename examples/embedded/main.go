@@ -10,10 +10,13 @@
 //
 // Try it:
 //
-//	go run ./examples/embedded
-//	curl -s -u orders-cli:orders-secret-change-me -d grant_type=client_credentials \
-//	  http://localhost:8090/realms/shop/protocol/openid-connect/token | jq -r .access_token
+//	go run ./examples/embedded &    # -addr localhost:8090 (the default)
+//	TOKEN=$(curl -s -u orders-cli:orders-secret-change-me -d grant_type=client_credentials \
+//	  http://localhost:8090/realms/shop/protocol/openid-connect/token | jq -r .access_token)
 //	curl -s http://localhost:8090/api/orders -H "Authorization: Bearer $TOKEN"
+//
+// -addr sets the listen address (default localhost:8090, clear of
+// OpenGate's service ports 8080-8088); the issuer is http://{addr}.
 //
 // For PostgreSQL, Redis and Kafka, set Databases (opengate.OpenDatabases),
 // SecretKey, Redis, Publisher and Subscriber in opengate.Config — see
@@ -22,6 +25,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,7 +46,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, "localhost:8090", os.Stdout); err != nil {
+	addr := flag.String("addr", "localhost:8090", "listen address; the issuer base is http://{addr}")
+	flag.Parse()
+	if err := run(ctx, *addr, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -14,13 +14,23 @@
 //
 // and a route policy: /api/admin needs the realm role "admin".
 //
-//	ISSUER_BASE=http://localhost:8080 BACKEND_URL=http://localhost:9000 \
-//	  go run ./examples/gatewaymiddleware
+//	go run ./examples/gatewaymiddleware -opengate http://localhost:8080 -backend http://localhost:9000
+//
+// Flags (the defaults shown) — none collides with OpenGate's ports 8080-8088:
+//
+//	-addr localhost:8091              where this gateway listens (it logs it)
+//	-opengate http://localhost:8080   OpenGate's base URL: tokens of its realms are accepted
+//	-backend http://localhost:9000    your backend
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -36,29 +46,39 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "gatewaymiddleware:", err)
+		}
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, getenv func(string) string) error {
-	issuer, backend, listen := getenv("ISSUER_BASE"), getenv("BACKEND_URL"), getenv("LISTEN")
-	if issuer == "" || backend == "" {
-		return fmt.Errorf("ISSUER_BASE and BACKEND_URL are required")
+// run parses args (the flags above; flag errors and -h go to stderr) and
+// serves the gateway until ctx ends.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gatewaymiddleware", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("addr", "localhost:8091", "listen address")
+	issuer := fs.String("opengate", "http://localhost:8080", "OpenGate's base URL (the issuer base of the tokens accepted)")
+	backend := fs.String("backend", "http://localhost:9000", "the backend's base URL")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	if listen == "" {
-		listen = ":8081"
-	}
-	verifier, err := authverify.New(ctx, issuer)
+	verifier, err := authverify.New(ctx, *issuer)
 	if err != nil {
 		return err
 	}
-	gw, err := newGateway(verifier, backend)
+	gw, err := newGateway(verifier, *backend)
 	if err != nil {
 		return err
 	}
-	return iamhttp.Serve(ctx, listen, gw)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	slog.Info("gatewaymiddleware listening", "addr", "http://"+ln.Addr().String(), "opengate", *issuer, "backend", *backend)
+	return iamhttp.ServeListener(ctx, ln, gw)
 }
 
 // newGateway routes /api/* (a bearer token required) and /health (public)

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -184,12 +186,30 @@ func sameRoles(header string, want []string) bool {
 	return true
 }
 
-func TestRunNeedsItsSettings(t *testing.T) {
-	if err := run(context.Background(), func(string) string { return "" }); err == nil {
-		t.Fatal("run without ISSUER_BASE and BACKEND_URL succeeded")
+func TestRunRefusesBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"an unknown flag", []string{"-listen", ":1"}},
+
+		{"a non-http backend", []string{"-opengate", "http://issuer.test", "-backend", "ftp://backend"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr strings.Builder
+			if err := run(context.Background(), tc.args, &stderr); err == nil {
+				t.Fatalf("run %v succeeded", tc.args)
+			}
+		})
 	}
-	env := map[string]string{"ISSUER_BASE": "http://issuer.test", "BACKEND_URL": "ftp://backend"}
-	if err := run(context.Background(), func(k string) string { return env[k] }); err == nil {
-		t.Fatal("run with a non-http backend succeeded")
+}
+
+func TestDefaultListenAddressIsNoServicePort(t *testing.T) {
+	var stderr strings.Builder
+	if err := run(context.Background(), []string{"-h"}, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	if !strings.Contains(stderr.String(), `"localhost:8091"`) || !strings.Contains(stderr.String(), `"http://localhost:8080"`) {
+		t.Errorf("usage %q does not show the documented defaults", stderr.String())
 	}
 }
