@@ -57,11 +57,11 @@ func bin(t *testing.T, name string) string {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 		buildTime = time.Since(start)
+		t.Logf("binaries built in %s", buildTime.Round(time.Millisecond))
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	t.Logf("binaries built in %s", buildTime.Round(time.Millisecond))
 	return filepath.Join(binDir, name)
 }
 
