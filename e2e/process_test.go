@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -229,18 +228,4 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// hasLine reports whether s has a line containing every part.
-func hasLine(s string, parts ...string) bool {
-	for _, line := range strings.Split(s, "\n") {
-		ok := true
-		for _, p := range parts {
-			ok = ok && strings.Contains(line, p)
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
 }
