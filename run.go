@@ -67,7 +67,9 @@ func (s *Server) eventConsumers() []consumer {
 // published and every consumer has joined its group, and not while one of
 // them keeps failing (tasks.DefaultFailingAfter).
 func (s *Server) Run(ctx context.Context) error {
-	group := tasks.NewGroup(ctx, s.log)
+	// Consumers on PostgreSQL handle a poll's events of one partition in
+	// one transaction (iampg.Batcher; the bus may ignore it).
+	group := tasks.NewGroup(iam.WithBatcher(ctx, s.batcher()), s.log)
 	defer group.Stop()
 	s.tasks.Store(group)
 	defer s.tasks.Store(nil)
@@ -118,4 +120,15 @@ func (s *Server) checkBackground(ctx context.Context) error {
 		return errors.New("Server.Run is not running")
 	}
 	return g.Check(ctx)
+}
+
+// batcher batches the work-sharing consumers that keep their effects in
+// PostgreSQL, each on its service's database; none in memory mode.
+func (s *Server) batcher() iam.Batcher {
+	b := iampg.NewBatcher()
+	if d := s.dbs; d != nil {
+		b.Add(clients.Consumer, d.Clients).Add(rbac.Consumer, d.RBAC).Add(users.Consumer, d.Users).
+			Add(mfa.Consumer, d.MFA).Add(notify.Consumer, d.Notifications)
+	}
+	return b
 }

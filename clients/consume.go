@@ -44,7 +44,8 @@ func (s *Service) HandleEvent(ctx context.Context, e iam.Event) error {
 		return err
 	})
 	if e.Type == iam.TopicRealmDeleted {
-		s.cache.invalidateRealm(e.Realm)
+		// After the commit: of Once, or of the batch Once joined.
+		iam.AfterCommit(ctx, func() { s.cache.invalidateRealm(e.Realm) })
 	}
 	return iam.Wrap(op, err)
 }

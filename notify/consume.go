@@ -81,8 +81,12 @@ func (s *Service) enqueue(ctx context.Context, e iam.Event, d Delivery) error {
 		return err
 	})
 	if err == nil {
-		s.nudge()
-		s.prune(ctx, e.Realm)
+		// Once the delivery is committed (Once's, or its batch's), the
+		// worker can claim it.
+		iam.AfterCommit(ctx, func() {
+			s.nudge()
+			s.prune(ctx, e.Realm)
+		})
 	}
 	return err
 }

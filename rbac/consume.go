@@ -46,7 +46,8 @@ func (s *Service) HandleEvent(ctx context.Context, e iam.Event) error {
 	err := s.store.Once(ctx, Consumer, e.ID, func(st Store) error {
 		return s.with(st).apply(ctx, e)
 	})
-	s.invalidateConsumed(e)
+	// After the commit: of Once, or of the batch Once joined (iam.Batcher).
+	iam.AfterCommit(ctx, func() { s.invalidateConsumed(e) })
 	return iam.Wrap(op, err)
 }
 

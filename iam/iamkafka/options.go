@@ -13,6 +13,7 @@ const (
 	DefaultBackoffMin     = 200 * time.Millisecond
 	DefaultBackoffMax     = 5 * time.Second
 	DefaultMaxPollRecords = 100
+	DefaultLanes          = 4
 	DefaultPublishTimeout = 30 * time.Second
 	// DefaultShutdownTimeout bounds the final commit and the group leave
 	// together when a subscription stops.
@@ -47,6 +48,7 @@ type config struct {
 	logMost         time.Duration
 	observer        Observer
 	topics          TopicSettings
+	lanes           int
 }
 
 func newConfig(opts []Option) config {
@@ -61,6 +63,7 @@ func newConfig(opts []Option) config {
 		logFirst:        DefaultLogFirst,
 		logMost:         DefaultLogMost,
 		observer:        nopObserver{},
+		lanes:           DefaultLanes,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -123,6 +126,16 @@ func WithBackoff(min, max time.Duration) Option {
 // hold up its group. n < 1 is treated as 1. Subscriber only.
 func WithMaxPollRecords(n int) Option {
 	return func(c *config) { c.maxPollRecords = max(n, 1) }
+}
+
+// WithLanes sets how many lanes a member splits a partition's records of
+// one poll into, by key: lanes are handled concurrently (each in one batch
+// with an iam.Batcher, so each holds a database connection meanwhile), the
+// records of one lane in offset order, and events of one key always fall
+// in the same lane, so per-key order holds (default 4). n < 1 is treated as
+// 1: a partition's records strictly in offset order. Subscriber only.
+func WithLanes(n int) Option {
+	return func(c *config) { c.lanes = max(n, 1) }
 }
 
 // WithShutdownTimeout bounds the final offset commit and the group leave when

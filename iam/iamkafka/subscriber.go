@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
@@ -19,7 +20,9 @@ import (
 //
 // A member polls records, hands them to the handler (the records of one
 // partition one at a time, in offset order; different partitions
-// concurrently, so the handler must be safe for concurrent use), and commits a
+// concurrently, so the handler must be safe for concurrent use; with an
+// iam.Batcher in Subscribe's ctx, a poll's records of one partition in one
+// batch, falling back to one at a time if the batch fails), and commits a
 // partition's offset only past records whose handler succeeded or that were
 // dead-lettered. A failing handler is retried with backoff; after
 // WithMaxAttempts attempts the record is produced to "<topic>.dlq" with the
@@ -112,7 +115,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 	heal := newRecreated(client, &s.cfg, s.lim, slog.String("group", group))
 	heal.create(ctx, topics) // a group started before any producer has its topics
 	m := member{s: s, client: client, group: group, handler: handler, stop: shutdownClock{timeout: s.cfg.shutdownTimeout},
-		heal: heal, producer: producer{client: client, heal: heal}}
+		heal: heal, producer: producer{client: client, heal: heal}, batcher: iam.BatcherFrom(ctx)}
 	defer func() {
 		lctx, cancel := m.stop.ctx(ctx)
 		defer cancel()
@@ -169,6 +172,7 @@ type member struct {
 	failing  map[string]bool // failure keys of fetch errors not yet recovered
 	heal     *recreated      // topics re-created under new ids
 	producer                 // dead letters
+	batcher  iam.Batcher     // from Subscribe's ctx; nil: one event at a time
 }
 
 // fetchErrors logs a poll's fetch errors (each distinct one once per
@@ -226,14 +230,7 @@ func (m *member) handle(ctx context.Context, fetches kgo.Fetches) {
 			return
 		}
 		wg.Go(func() {
-			var last *kgo.Record
-			for _, r := range p.Records {
-				if ctx.Err() != nil || !m.record(ctx, r) {
-					break // ctx ended: this record and the rest stay uncommitted
-				}
-				last = r
-			}
-			if last != nil {
+			if last := m.partition(ctx, p.Records); last != nil {
 				mu.Lock()
 				done = append(done, last)
 				mu.Unlock()
@@ -265,6 +262,110 @@ func (m *member) handle(ctx context.Context, fetches kgo.Fetches) {
 	} else {
 		m.s.lim.Reset(ctx, m.s.cfg.logger, key, "iamkafka: offset commit recovered", slog.String("group", m.group))
 	}
+}
+
+// partition handles a poll's records of one partition and returns the last
+// record up to which all are done (handled or dead-lettered), nil if none.
+// The records are split by key into lanes (WithLanes) handled concurrently,
+// each in order: records of one key stay in one lane, so per-key order
+// holds. Each lane is one batch when the Batcher allows, else its records
+// one at a time; when ctx ends a lane stops at its current record.
+func (m *member) partition(ctx context.Context, records []*kgo.Record) *kgo.Record {
+	lanes := laneSplit(records, m.s.cfg.lanes)
+	finished := make([]bool, len(records)) // by index in records
+	var wg sync.WaitGroup
+	for _, lane := range lanes {
+		wg.Go(func() {
+			rs := make([]*kgo.Record, len(lane))
+			for i, idx := range lane {
+				rs[i] = records[idx]
+			}
+			if m.batch(ctx, rs) {
+				for _, idx := range lane {
+					finished[idx] = true
+				}
+				return
+			}
+			for _, idx := range lane {
+				if ctx.Err() != nil || !m.record(ctx, records[idx]) {
+					return // ctx ended: this record and the rest stay uncommitted
+				}
+				finished[idx] = true
+			}
+		})
+	}
+	wg.Wait()
+	var last *kgo.Record
+	for i, r := range records {
+		if !finished[i] {
+			break
+		}
+		last = r
+	}
+	return last
+}
+
+// laneSplit splits records (by index) into at most n lanes by key hash,
+// keeping each lane in offset order; empty lanes are left out.
+func laneSplit(records []*kgo.Record, n int) [][]int {
+	if n <= 1 || len(records) < 2 {
+		lane := make([]int, len(records))
+		for i := range lane {
+			lane[i] = i
+		}
+		return [][]int{lane}
+	}
+	lanes := make([][]int, n)
+	for i, r := range records {
+		h := fnv.New32a()
+		h.Write(r.Key)
+		l := int(h.Sum32() % uint32(n))
+		lanes[l] = append(lanes[l], i)
+	}
+	out := lanes[:0]
+	for _, l := range lanes {
+		if len(l) > 0 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// batch handles a partition's records in one batch of the Batcher that
+// Subscribe's ctx carries (iam.WithBatcher), in order, and reports whether
+// all of them were handled and committed. When there is no Batcher, the
+// group is not batched, a record is not a CloudEvent, or a handler call or
+// the commit fails, nothing of the batch is kept and it reports false: the
+// caller then handles the records one at a time, with retries and dead
+// letters.
+func (m *member) batch(ctx context.Context, records []*kgo.Record) bool {
+	if m.batcher == nil || len(records) < 2 {
+		return false
+	}
+	events := make([]iam.Event, len(records))
+	ids := make([]string, len(records))
+	for i, r := range records {
+		e, err := decodeRecord(r)
+		if err != nil {
+			return false
+		}
+		events[i], ids[i] = e, e.ID
+	}
+	bctx, b, err := m.batcher.Begin(ctx, m.group, ids)
+	if err != nil || b == nil {
+		return false
+	}
+	for _, e := range events {
+		if err := call(bctx, m.handler, e); err != nil {
+			b.Abort(ctx)
+			return false
+		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		return false
+	}
+	m.s.cfg.observer.Handled(m.group, records[0].Topic, len(records))
+	return true
 }
 
 // record handles r until the handler succeeds or r is dead-lettered (true), or

@@ -23,6 +23,11 @@ import (
 // consumer names the consumer (its group, e.g. "users") and must be
 // non-empty; e.ID must be a UUID (CodeInvalid otherwise). Errors are mapped
 // with MapError; fn's *iam.Error is returned unchanged.
+//
+// Within a batch of a Batcher for consumer (ctx from Batcher.Begin), fn
+// runs in the batch's transaction instead, and (consumer, e.ID) is recorded
+// when the batch commits; an event the batch found handled before is
+// skipped. db is then not used: the batch's database must be db's.
 func HandleOnce(ctx context.Context, db DB, consumer string, e iam.Event, fn func(pgx.Tx) error) error {
 	const op = "iampg.HandleOnce"
 	if consumer == "" {
@@ -31,6 +36,9 @@ func HandleOnce(ctx context.Context, db DB, consumer string, e iam.Event, fn fun
 	id, err := uuid.Parse(e.ID)
 	if err != nil {
 		return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "id", Message: "event id must be a UUID", Err: err}
+	}
+	if b, ok := iam.BatchFrom(ctx).(*batch); ok && b.consumer == consumer {
+		return b.handle(id, fn)
 	}
 	return WithTx(ctx, db, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx,
