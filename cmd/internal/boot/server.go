@@ -16,11 +16,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
 
+	"github.com/opengate-iam/opengate/clients"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/iam/iammetrics"
 	"github.com/opengate-iam/opengate/iam/iampg"
 	"github.com/opengate-iam/opengate/internal/routing"
 	"github.com/opengate-iam/opengate/internal/tasks"
+	"github.com/opengate-iam/opengate/mfa"
+	"github.com/opengate-iam/opengate/notify"
+	"github.com/opengate-iam/opengate/rbac"
+	"github.com/opengate-iam/opengate/users"
 )
 
 // Server runs a microservice's HTTP API and, beside it, its background tasks.
@@ -34,6 +40,7 @@ type Server struct {
 	kafka      *Kafka
 	redis      []rueidis.Client
 	collectors []prometheus.Collector // the event pipeline's metrics
+	batcher    iam.Batcher            // the consumers' batches; nil: none
 }
 
 type task struct {
@@ -72,6 +79,9 @@ func (s *Server) OpenKafka(ctx context.Context, kc KafkaConfig, outbox *pgxpool.
 			return st.Unsent, st.Oldest, err
 		})
 		s.collectors = append(s.collectors, outboxes)
+		// The service's own consumer group handles a poll's events in one
+		// transaction on its database (iampg.Batcher).
+		s.batcher = batcherFor(outbox)
 		s.Task("outbox relay", iampg.NewRelay(outbox, k.Publisher, iampg.WithLogger(s.log),
 			iampg.WithObserver(outboxes.Relay(s.name))).Run)
 		s.Task("processed-events pruning", tasks.PruneProcessedEvents(outbox, tasks.PruneEvery, tasks.ProcessedRetention, s.log))
@@ -107,7 +117,11 @@ func (s *Server) Serve(ctx context.Context, l Listen, stdout io.Writer, rt Route
 	rt.SeparateManagement = l.Management != ""
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	group := tasks.NewGroup(ctx, s.log)
+	taskCtx := ctx
+	if s.batcher != nil {
+		taskCtx = iam.WithBatcher(ctx, s.batcher)
+	}
+	group := tasks.NewGroup(taskCtx, s.log)
 	defer group.Stop()
 	// /readyz waits for the background tasks too: the outbox relay
 	// publishing, the consumers in their groups.
@@ -175,4 +189,15 @@ func (s *Server) Close() {
 	for _, rc := range s.redis {
 		rc.Close()
 	}
+}
+
+// batcherFor batches the work-sharing consumer groups that keep their
+// effects in PostgreSQL on db, the binary's database: a binary only runs
+// its own service's group, whose processed events are in its database.
+func batcherFor(db *pgxpool.Pool) iam.Batcher {
+	b := iampg.NewBatcher()
+	for _, group := range []string{clients.Consumer, rbac.Consumer, users.Consumer, mfa.Consumer, notify.Consumer} {
+		b.Add(group, db)
+	}
+	return b
 }
