@@ -128,3 +128,63 @@ func (r *recreated) create(ctx context.Context, topics []string) {
 func isDLQ(topic string) bool {
 	return len(topic) > len(DLQSuffix) && topic[len(topic)-len(DLQSuffix):] == DLQSuffix
 }
+
+// topicIDs notices a member's topics re-created under new ids without
+// waiting for the fetches to fail: franz-go retries a fetch on an unknown
+// topic id for several seconds before it reports the error. It remembers
+// the ids the brokers gave the member's topics and, checked at start, after
+// each assignment (a broker that came back empty makes the group join
+// again) and when a poll fails (at most once per recoverEvery), heals the
+// topics whose id changed or that are gone.
+type topicIDs struct {
+	topics []string
+	opts   []kgo.Opt // of a client to ask the brokers with
+
+	mu   sync.Mutex // one check at a time
+	ids  map[string]kadm.TopicID
+	last time.Time
+}
+
+func newTopicIDs(topics []string, opts []kgo.Opt) *topicIDs {
+	return &topicIDs{topics: topics, opts: opts, ids: map[string]kadm.TopicID{}}
+}
+
+// check compares the topics' ids with the brokers' and heals those that
+// changed; unless force, it does nothing within recoverEvery of the
+// previous check. It does nothing either when the brokers do not answer.
+func (t *topicIDs) check(ctx context.Context, r *recreated, force bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !force && time.Since(t.last) < recoverEvery {
+		return
+	}
+	t.last = time.Now()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	// A client of its own: the member's answers metadata requests from
+	// its cache, which still holds the old ids.
+	admin, err := kgo.NewClient(t.opts...)
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	details, err := kadm.NewClient(admin).ListTopics(cctx, t.topics...)
+	if err != nil {
+		return
+	}
+	var changed []string
+	for _, topic := range t.topics {
+		d, exists := details[topic]
+		exists = exists && d.Err == nil
+		if prev, known := t.ids[topic]; known && (!exists || d.ID != prev) {
+			changed = append(changed, topic)
+			delete(t.ids, topic)
+		}
+		if exists {
+			t.ids[topic] = d.ID
+		}
+	}
+	if len(changed) > 0 {
+		r.consuming(ctx, changed)
+	}
+}
