@@ -407,7 +407,6 @@ func TestBrokerRestartedEmptyWhileRunning(t *testing.T) {
 	if healed == 0 {
 		t.Error("nothing healed the re-created topics: the test did not exercise the fault")
 	}
-
 	proc.stop(t)
 }
 
@@ -419,3 +418,4 @@ func readLog(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
