@@ -1,11 +1,7 @@
 package iamtest
 
 import (
-	"net"
-	"strconv"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -33,70 +29,4 @@ func KafkaCluster(t testing.TB, topics ...string) *kfake.Cluster {
 	}
 	t.Cleanup(c.Close)
 	return c
-}
-
-// RestartableKafka is a one-broker kfake cluster on a fixed loopback port
-// that a test can restart empty, as a broker that lost its data comes back
-// (RestartEmpty): the clients reconnect to the same address and find no
-// topics, offsets or groups. Topics are created on first use with one
-// partition.
-type RestartableKafka struct {
-	t    testing.TB
-	port int
-	mu   sync.Mutex
-	c    *kfake.Cluster
-}
-
-// NewRestartableKafka starts a RestartableKafka with topics pre-created; it
-// is closed when t ends.
-func NewRestartableKafka(t testing.TB, topics ...string) *RestartableKafka {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &RestartableKafka{t: t, port: ln.Addr().(*net.TCPAddr).Port}
-	ln.Close()
-	r.start(topics...)
-	t.Cleanup(func() { r.Cluster().Close() })
-	return r
-}
-
-// Seeds returns the broker's address.
-func (r *RestartableKafka) Seeds() []string {
-	return []string{"127.0.0.1:" + strconv.Itoa(r.port)}
-}
-
-// Cluster returns the running cluster, for its Control methods.
-func (r *RestartableKafka) Cluster() *kfake.Cluster {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.c
-}
-
-// RestartEmpty stops the broker and starts an empty one on the same port.
-func (r *RestartableKafka) RestartEmpty() {
-	r.t.Helper()
-	r.Cluster().Close()
-	r.start()
-}
-
-func (r *RestartableKafka) start(topics ...string) {
-	r.t.Helper()
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(r.port), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1)}
-	if len(topics) > 0 {
-		opts = append(opts, kfake.SeedTopics(1, topics...))
-	}
-	var c *kfake.Cluster
-	var err error
-	for range 100 { // the old listener's port may take a moment to free
-		if c, err = kfake.NewCluster(opts...); err == nil {
-			r.mu.Lock()
-			r.c = c
-			r.mu.Unlock()
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.t.Fatalf("iamtest: start kfake on port %d: %v", r.port, err)
 }
