@@ -28,11 +28,16 @@ type started struct {
 }
 
 // start runs the binary in-process until the test ends and waits for it to
-// listen.
+// listen and to finish starting (/readyz?exclude=background_tasks: until
+// then requests answer 503 "OpenGate is starting").
 func start(t *testing.T, env map[string]string) started {
 	t.Helper()
 	srv := boottest.Start(t, run, []string{"-addr", "127.0.0.1:0"}, env)
 	s := started{Started: srv, password: env["OPENGATE_ADMIN_PASSWORD"]}
+	boottest.Eventually(t, 20*time.Second, "the all-in-one never finished starting", func() bool {
+		resp, _ := s.Call(t, "GET", "/readyz?exclude=background_tasks", "", "")
+		return resp.StatusCode == 200
+	})
 	generated := regexp.MustCompile(`with password (\S+)`)
 	for _, line := range srv.Output {
 		if m := generated.FindStringSubmatch(line); m != nil {
