@@ -29,23 +29,27 @@ import (
 // handledCounter is an iamkafka.Observer that signals when n events of a
 // group were handled.
 type handledCounter struct {
-	mu     sync.Mutex
-	n      int
-	target int
-	done   chan struct{}
+	mu           sync.Mutex
+	n            int // handled or dead-lettered
+	deadLettered int
+	target       int
+	done         chan struct{}
 }
 
-func (c *handledCounter) Handled(_, _ string, n int) {
+func (c *handledCounter) Handled(_, _ string, n int) { c.add(n, 0) }
+
+func (c *handledCounter) DeadLettered(string, string) { c.add(1, 1) }
+
+func (c *handledCounter) add(n, dead int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n += n
+	c.deadLettered += dead
 	if c.n >= c.target && c.done != nil {
 		close(c.done)
 		c.done = nil
 	}
 }
-
-func (c *handledCounter) DeadLettered(string, string) {}
 
 // consumerBench is one consumer's benchmark: its group, its handler, the
 // database its effects go to (nil: Redis), and the events it handles.
@@ -113,9 +117,17 @@ var consumerBenches = []consumerBench{
 		func(b *testing.B, srv *opengate.Server, n int) []iam.Event {
 			out := make([]iam.Event, n)
 			for i := range out {
-				id := iam.NewID()
-				// A failed sign-in of an unknown user: counted, no mail.
-				out[i] = benchEvent(b, iam.TopicLoginFailure, "master", id, map[string]any{"userId": id, "reason": "invalid_credentials"})
+				// A user who exists and has an address: a welcome mail is
+				// recorded for the delivery worker (not running here).
+				u := users.User{Username: fmt.Sprint("u", i), Email: fmt.Sprintf("u%d@bench.test", i), Enabled: true}
+				if srv != nil {
+					var err error
+					if u, err = srv.Users.Create(context.Background(), "master", u); err != nil {
+						b.Fatal(err)
+					}
+				}
+				out[i] = benchEvent(b, iam.TopicUserCreated, "master", u.ID,
+					users.UserData{ID: u.ID, Username: u.Username, Email: u.Email, Enabled: true})
 			}
 			return out
 		}},
@@ -135,7 +147,7 @@ var consumerBenches = []consumerBench{
 				id := iam.NewID()
 				out[i] = benchEvent(b, iam.TopicLoginSuccess, "master", id, map[string]any{"userId": id, "username": fmt.Sprint("u", i),
 					"clientId": "admin-cli", "sessionId": iam.NewID(), "grantType": "password",
-					"sessionExpiresAt": time.Now().Add(time.Hour).Format(time.RFC3339)})
+					"sessionExpiresAt": time.Now().Add(time.Hour).Unix()})
 			}
 			return out
 		}},
@@ -202,7 +214,8 @@ func benchConsumer(b *testing.B, cb consumerBench, batched bool, lanes int) {
 	counter := &handledCounter{target: b.N, done: make(chan struct{})}
 	done := counter.done
 	sub := iamkafka.NewSubscriber(c.ListenAddrs(), iamkafka.WithLogger(cfg.Logger), iamkafka.WithObserver(counter),
-		iamkafka.WithMaxPollRecords(500), iamkafka.WithLanes(lanes))
+		iamkafka.WithBackoff(time.Millisecond, time.Millisecond),
+		iamkafka.WithLanes(lanes))
 	ctx, cancel := context.WithCancel(context.Background())
 	if batched {
 		ctx = iam.WithBatcher(ctx, iampg.NewBatcher().Add(cb.group, cb.db(cfg.Databases)))
@@ -220,6 +233,9 @@ func benchConsumer(b *testing.B, cb consumerBench, batched bool, lanes int) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 	b.StopTimer()
+	if counter.deadLettered > 0 {
+		b.Fatalf("%d events dead-lettered: the benchmark's events are not what the consumer handles", counter.deadLettered)
+	}
 	cancel()
 	<-ran
 }

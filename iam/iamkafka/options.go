@@ -12,7 +12,7 @@ const (
 	DefaultMaxAttempts    = 5
 	DefaultBackoffMin     = 200 * time.Millisecond
 	DefaultBackoffMax     = 5 * time.Second
-	DefaultMaxPollRecords = 100
+	DefaultMaxPollRecords = 500
 	DefaultLanes          = 4
 	DefaultPublishTimeout = 30 * time.Second
 	// DefaultShutdownTimeout bounds the final commit and the group leave
@@ -121,7 +121,8 @@ func WithBackoff(min, max time.Duration) Option {
 }
 
 // WithMaxPollRecords bounds how many records one poll hands to the handlers
-// (default 100). Rebalances wait while a poll's records are handled, so
+// (default 500: with an iam.Batcher, a lane's records of one poll are one
+// transaction, so larger polls mean fewer commits). Rebalances wait while a poll's records are handled, so
 // together with the attempts and backoff this bounds how long a member can
 // hold up its group. n < 1 is treated as 1. Subscriber only.
 func WithMaxPollRecords(n int) Option {

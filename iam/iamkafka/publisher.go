@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -24,10 +26,15 @@ import (
 // linger (franz-go's default is 10ms) adds to every Publish: give NewPublisher
 // a client with kgo.ProducerLinger(0) unless it also batches other traffic. A Publisher is safe for concurrent use.
 type Publisher struct {
-	client   *kgo.Client
 	owned    bool
 	cfg      config
+	kopts    []kgo.Opt // an owned client's options, to renew it
 	producer producer
+
+	mu      sync.Mutex
+	client  *kgo.Client // the current client
+	closed  bool
+	renewed time.Time
 }
 
 var _ iam.Publisher = (*Publisher)(nil)
@@ -35,17 +42,19 @@ var _ iam.Publisher = (*Publisher)(nil)
 // NewPublisher returns a Publisher producing through client, which the caller
 // owns (Close does not close it). Options: WithPublishTimeout.
 func NewPublisher(client *kgo.Client, opts ...Option) *Publisher {
-	return &Publisher{client: client, cfg: newConfig(opts), producer: producer{client: client}}
+	p := &Publisher{client: client, cfg: newConfig(opts)}
+	p.producer = producer{client: p.current}
+	return p
 }
 
 // OpenPublisher returns a Publisher with its own client for the seed brokers
 // (host:port), which Close closes. A topic it does not find, or finds
 // re-created under a new id (a broker that lost its data), it creates with
-// WithTopicSettings and produces to again, without a restart. The client
-// does not linger, and logs the client's warnings to
+// WithTopicSettings and produces to again, through a new client, without a
+// restart. The client does not linger, and logs the client's warnings to
 // WithLogger, a repeating one once per WithLogInterval. Options:
-// WithClientOpts, WithPublishTimeout, WithLogger, WithLogInterval. Errors:
-// CodeInvalid for no seeds or bad client options.
+// WithClientOpts, WithPublishTimeout, WithLogger, WithLogInterval,
+// WithTopicSettings. Errors: CodeInvalid for no seeds or bad client options.
 func OpenPublisher(seeds []string, opts ...Option) (*Publisher, error) {
 	const op = "iamkafka.OpenPublisher"
 	if len(seeds) == 0 {
@@ -56,7 +65,7 @@ func OpenPublisher(seeds []string, opts ...Option) (*Publisher, error) {
 	kopts := append([]kgo.Opt{
 		kgo.SeedBrokers(seeds...),
 		// No auto-creation: a topic that does not exist is created with the
-		// deployment's TopicSettings (recreated), not the brokers' defaults.
+		// deployment's TopicSettings (renew), not the brokers' defaults.
 		// Notice a broker that came back, and a topic's new id, within a
 		// second rather than franz-go's default five; give up on a topic
 		// that does not exist after two metadata loads, to create it.
@@ -69,14 +78,60 @@ func OpenPublisher(seeds []string, opts ...Option) (*Publisher, error) {
 	if err != nil {
 		return nil, &iam.Error{Code: iam.CodeInvalid, Op: op, Message: "invalid Kafka client configuration", Err: err}
 	}
+	p := &Publisher{client: client, owned: true, cfg: cfg, kopts: kopts}
 	heal := newRecreated(client, &cfg, lim, slog.String("client", "publisher"))
-	return &Publisher{client: client, owned: true, cfg: cfg, producer: producer{client: client, heal: heal}}, nil
+	p.producer = producer{client: p.current, heal: func(ctx context.Context, topics []string) { p.renew(ctx, heal, topics) }}
+	return p, nil
+}
+
+// current returns the client to produce through.
+func (p *Publisher) current() *kgo.Client {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.client
+}
+
+// renew heals topics that are gone or were re-created under new ids: it
+// creates them with the deployment's settings and replaces the client with
+// a new one, which knows nothing of the old ids (at most once per
+// recoverEvery; the old client is closed in the background, and what was
+// in flight on it fails and is published again by its callers). A new
+// client rather than a purge: purging topics while other Publish calls
+// have produce requests in flight for them can put the old and the new id
+// of one topic in one request.
+func (p *Publisher) renew(ctx context.Context, heal *recreated, topics []string) {
+	p.mu.Lock()
+	if p.closed || time.Since(p.renewed) < recoverEvery {
+		p.mu.Unlock()
+		return
+	}
+	p.renewed = time.Now()
+	p.mu.Unlock()
+	heal.logHealing(ctx, topics)
+	client, err := kgo.NewClient(p.kopts...)
+	if err != nil {
+		return // the options worked before; keep the old client
+	}
+	heal.createWith(ctx, client, topics)
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		client.Close()
+		return
+	}
+	old := p.client
+	p.client = client
+	p.mu.Unlock()
+	go old.Close()
 }
 
 // Close closes the client if OpenPublisher created it; otherwise it does
 // nothing. It always returns nil.
 func (p *Publisher) Close() error {
-	if p.owned {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.owned && !p.closed {
+		p.closed = true
 		p.client.Close()
 	}
 	return nil
@@ -111,19 +166,18 @@ func (p *Publisher) Publish(ctx context.Context, events ...iam.Event) error {
 }
 
 // producer produces records through a client, healing the topics that a
-// broker re-created under new ids (recreated).
+// broker lost or re-created under new ids.
 type producer struct {
-	client *kgo.Client
-	heal   *recreated // nil: no healing (a client the caller owns)
+	client func() *kgo.Client
+	heal   func(ctx context.Context, topics []string) // nil: no healing
 }
 
 // produce hands records to the client and waits for every acknowledgement
 // or for ctx to end, whichever is first. Records that fail because their
 // topic does not exist, or has a new id on the broker, are produced once
-// more after the topic is healed (purged, created with the deployment's
-// settings, re-added).
+// more after the topics are healed.
 func (p producer) produce(ctx context.Context, records []*kgo.Record) error {
-	unknown, err := produceOnce(ctx, p.client, records)
+	unknown, err := produceOnce(ctx, p.client(), records)
 	if err == nil {
 		return nil
 	}
@@ -133,12 +187,14 @@ func (p producer) produce(ctx context.Context, records []*kgo.Record) error {
 	var topics []string
 	again := make([]*kgo.Record, len(unknown))
 	for i, r := range unknown {
-		topics = append(topics, r.Topic)
+		if !slices.Contains(topics, r.Topic) {
+			topics = append(topics, r.Topic)
+		}
 		// A fresh copy: a record handed to a client must not be reused.
 		again[i] = &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers}
 	}
-	p.heal.producing(ctx, topics)
-	if _, err := produceOnce(ctx, p.client, again); err != nil {
+	p.heal(ctx, topics)
+	if _, err := produceOnce(ctx, p.client(), again); err != nil {
 		return produceError(err)
 	}
 	return nil

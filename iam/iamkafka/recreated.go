@@ -106,9 +106,11 @@ func (r *recreated) logHealing(ctx context.Context, topics []string) {
 }
 
 // create makes sure the topics and their dead-letter topics exist, with the
-// deployment's settings; a failure is logged (the client's own
-// auto-creation, where the brokers allow it, is the fallback).
-func (r *recreated) create(ctx context.Context, topics []string) {
+// deployment's settings, asking through r's client; a failure is logged.
+func (r *recreated) create(ctx context.Context, topics []string) { r.createWith(ctx, r.client, topics) }
+
+// createWith is create asking through client.
+func (r *recreated) createWith(ctx context.Context, client *kgo.Client, topics []string) {
 	all := make([]string, 0, 2*len(topics))
 	for _, t := range topics {
 		all = append(all, t)
@@ -118,13 +120,73 @@ func (r *recreated) create(ctx context.Context, topics []string) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := r.settings.Create(cctx, kadm.NewClient(r.client), all...); err != nil && ctx.Err() == nil {
+	if err := r.settings.Create(cctx, kadm.NewClient(client), all...); err != nil && ctx.Err() == nil {
 		r.lim.Log(ctx, r.log, slog.LevelWarn, failureKey("create topics", r.attrs[0].Value.String(), err.Error()),
-			"iamkafka: cannot create the re-created topics; relying on the brokers' auto-creation",
+			"iamkafka: cannot create the missing topics; create them (the clients do not ask the brokers to auto-create them)",
 			append(slices.Clone(r.attrs), slog.String("error", err.Error()))...)
 	}
 }
 
 func isDLQ(topic string) bool {
 	return len(topic) > len(DLQSuffix) && topic[len(topic)-len(DLQSuffix):] == DLQSuffix
+}
+
+// topicIDs notices a member's topics re-created under new ids without
+// waiting for the fetches to fail: franz-go retries a fetch on an unknown
+// topic id for several seconds before it reports the error. It remembers
+// the ids the brokers gave the member's topics and, checked at start, after
+// each assignment (a broker that came back empty makes the group join
+// again) and when a poll fails (at most once per recoverEvery), heals the
+// topics whose id changed or that are gone.
+type topicIDs struct {
+	topics []string
+	opts   []kgo.Opt // of a client to ask the brokers with
+
+	mu   sync.Mutex // one check at a time
+	ids  map[string]kadm.TopicID
+	last time.Time
+}
+
+func newTopicIDs(topics []string, opts []kgo.Opt) *topicIDs {
+	return &topicIDs{topics: topics, opts: opts, ids: map[string]kadm.TopicID{}}
+}
+
+// check compares the topics' ids with the brokers' and heals those that
+// changed; unless force, it does nothing within recoverEvery of the
+// previous check. It does nothing either when the brokers do not answer.
+func (t *topicIDs) check(ctx context.Context, r *recreated, force bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !force && time.Since(t.last) < recoverEvery {
+		return
+	}
+	t.last = time.Now()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	// A client of its own: the member's answers metadata requests from
+	// its cache, which still holds the old ids.
+	admin, err := kgo.NewClient(t.opts...)
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	details, err := kadm.NewClient(admin).ListTopics(cctx, t.topics...)
+	if err != nil {
+		return
+	}
+	var changed []string
+	for _, topic := range t.topics {
+		d, exists := details[topic]
+		exists = exists && d.Err == nil
+		if prev, known := t.ids[topic]; known && (!exists || d.ID != prev) {
+			changed = append(changed, topic)
+			delete(t.ids, topic)
+		}
+		if exists {
+			t.ids[topic] = d.ID
+		}
+	}
+	if len(changed) > 0 {
+		r.consuming(ctx, changed)
+	}
 }

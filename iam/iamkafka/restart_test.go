@@ -3,65 +3,16 @@ package iamkafka_test
 import (
 	"context"
 	"log/slog"
-	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamkafka"
+	"github.com/opengate-iam/opengate/iam/iamtest"
 )
-
-// restartableCluster is a one-broker kfake cluster on a fixed port that a
-// test can restart empty, as a broker that lost its data comes back.
-type restartableCluster struct {
-	t    *testing.T
-	port int
-	c    *kfake.Cluster
-}
-
-func newRestartableCluster(t *testing.T, topics ...string) *restartableCluster {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	r := &restartableCluster{t: t, port: port}
-	r.start(topics...)
-	t.Cleanup(func() { r.c.Close() })
-	return r
-}
-
-func (r *restartableCluster) start(topics ...string) {
-	r.t.Helper()
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(r.port), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1)}
-	if len(topics) > 0 {
-		opts = append(opts, kfake.SeedTopics(1, topics...))
-	}
-	var err error
-	for range 50 { // the old listener's port may take a moment to free
-		if r.c, err = kfake.NewCluster(opts...); err == nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.t.Fatalf("restart kfake on port %d: %v", r.port, err)
-}
-
-// restartEmpty stops the broker and starts an empty one on the same port.
-func (r *restartableCluster) restartEmpty() {
-	r.t.Helper()
-	r.c.Close()
-	r.start()
-}
-
-func (r *restartableCluster) seeds() []string { return []string{"127.0.0.1:" + strconv.Itoa(r.port)} }
 
 // partitions returns how many partitions topic has on the cluster, 0 if it
 // does not exist.
@@ -88,17 +39,17 @@ func partitions(t *testing.T, seeds []string, topic string) int {
 // fetches, and its group starts them from the beginning (the broker lost
 // the committed offsets too).
 func TestBrokerRestartedEmptyIsHealedWithoutRestartingTheClients(t *testing.T) {
-	r := newRestartableCluster(t, "t")
+	r := iamtest.NewRestartableKafka(t, "t")
 	var out syncBuffer
 	log := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	settings := iamkafka.WithTopicSettings(iamkafka.TopicSettings{Partitions: 3})
-	pub, err := iamkafka.OpenPublisher(r.seeds(), iamkafka.WithLogger(log), settings, iamkafka.WithPublishTimeout(time.Second))
+	pub, err := iamkafka.OpenPublisher(r.Seeds(), iamkafka.WithLogger(log), settings, iamkafka.WithPublishTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pub.Close()
 	publish(t, pub, event(t, "t", "k", 0))
-	sub := iamkafka.NewSubscriber(r.seeds(), iamkafka.WithLogger(log), settings,
+	sub := iamkafka.NewSubscriber(r.Seeds(), iamkafka.WithLogger(log), settings,
 		iamkafka.WithBackoff(time.Millisecond, 5*time.Millisecond))
 	got := make(chan iam.Event, 10)
 	subscribe(t, sub, "g", []string{"t"}, handledBy(got))
@@ -106,7 +57,7 @@ func TestBrokerRestartedEmptyIsHealedWithoutRestartingTheClients(t *testing.T) {
 		t.Fatalf("got event %d, want 0", n)
 	}
 
-	r.restartEmpty()
+	r.RestartEmpty()
 	// A relay's loop: publish until the bus acknowledges.
 	deadline := time.Now().Add(hangGuard)
 	attempts := 0
@@ -125,10 +76,10 @@ func TestBrokerRestartedEmptyIsHealedWithoutRestartingTheClients(t *testing.T) {
 			break
 		}
 	}
-	if n := partitions(t, r.seeds(), "t"); n != 3 {
+	if n := partitions(t, r.Seeds(), "t"); n != 3 {
 		t.Errorf("the re-created topic has %d partitions, want the deployment's 3", n)
 	}
-	if n := partitions(t, r.seeds(), iamkafka.DLQTopic("t")); n != 3 {
+	if n := partitions(t, r.Seeds(), iamkafka.DLQTopic("t")); n != 3 {
 		t.Errorf("the re-created dead-letter topic has %d partitions, want 3", n)
 	}
 	lines := out.lines()
@@ -141,19 +92,19 @@ func TestBrokerRestartedEmptyIsHealedWithoutRestartingTheClients(t *testing.T) {
 // A consumer whose topics are gone heals them by itself, before any
 // producer comes back.
 func TestConsumerRecreatesItsTopicsOnABrokerThatLostThem(t *testing.T) {
-	r := newRestartableCluster(t, "t")
-	pub := openPublisher(t, r.seeds())
+	r := iamtest.NewRestartableKafka(t, "t")
+	pub := openPublisher(t, r.Seeds())
 	publish(t, pub, event(t, "t", "k", 0))
-	sub := iamkafka.NewSubscriber(r.seeds(), testOpts(iamkafka.WithTopicSettings(iamkafka.TopicSettings{Partitions: 2}))...)
+	sub := iamkafka.NewSubscriber(r.Seeds(), testOpts(iamkafka.WithTopicSettings(iamkafka.TopicSettings{Partitions: 2}))...)
 	got := make(chan iam.Event, 10)
 	subscribe(t, sub, "g", []string{"t"}, handledBy(got))
 	receive(t, got, "the event before the restart")
 
-	r.restartEmpty()
+	r.RestartEmpty()
 	deadline := time.Now().Add(hangGuard)
-	for partitions(t, r.seeds(), "t") != 2 {
+	for partitions(t, r.Seeds(), "t") != 2 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the consumer did not re-create its topic (%d partitions)", partitions(t, r.seeds(), "t"))
+			t.Fatalf("the consumer did not re-create its topic (%d partitions)", partitions(t, r.Seeds(), "t"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

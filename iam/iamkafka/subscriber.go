@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -84,13 +85,19 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 		kgo.WithLogger(kgoLogger{log: s.cfg.logger, lim: s.lim, attrs: []slog.Attr{slog.String("group", group)}}),
 	}, s.cfg.clientOpts...)
 	iam.ReportStarting(ctx)
+	var healer atomic.Pointer[healing] // set once the client exists
 	kopts = append(kopts,
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(topics...),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		// Joined (even with no partitions): the member does its work.
-		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { iam.ReportReady(ctx) }),
+		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
+			iam.ReportReady(ctx)
+			if h := healer.Load(); h != nil {
+				go h.ids.check(ctx, h.heal, true) // a broker that lost its topics?
+			}
+		}),
 		kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) {
 			if ctx.Err() == nil {
 				iam.ReportFailing(ctx, errors.New("lost its group membership"))
@@ -114,8 +121,14 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 	defer s.groups.remove(group)
 	heal := newRecreated(client, &s.cfg, s.lim, slog.String("group", group))
 	heal.create(ctx, topics) // a group started before any producer has its topics
+	ids := newTopicIDs(topics, append([]kgo.Opt{kgo.SeedBrokers(s.seeds...)}, s.cfg.clientOpts...))
+	ids.check(ctx, heal, true)
+	healer.Store(&healing{heal: heal, ids: ids})
 	m := member{s: s, client: client, group: group, handler: handler, stop: shutdownClock{timeout: s.cfg.shutdownTimeout},
-		heal: heal, producer: producer{client: client, heal: heal}, batcher: iam.BatcherFrom(ctx)}
+		heal: heal, batcher: iam.BatcherFrom(ctx),
+		producer: producer{client: func() *kgo.Client { return client }, heal: func(ctx context.Context, topics []string) {
+			heal.producing(ctx, topics)
+		}}}
 	defer func() {
 		lctx, cancel := m.stop.ctx(ctx)
 		defer cancel()
@@ -129,6 +142,9 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 			return &iam.Error{Code: iam.CodeUnavailable, Op: op, Message: "Kafka client closed"}
 		}
 		failed := m.fetchErrors(ctx, fetches)
+		if failed {
+			ids.check(ctx, heal, false) // a broker that lost its topics?
+		}
 		if !failed && fetches.NumRecords() > 0 {
 			iam.ReportReady(ctx) // fetching again after failures
 		}
@@ -160,6 +176,12 @@ func (s *Subscriber) validate(group string, topics []string, handler iam.Handler
 		}
 	}
 	return nil
+}
+
+// healing is what heals a member's re-created topics.
+type healing struct {
+	heal *recreated
+	ids  *topicIDs
 }
 
 // member is one running Subscribe call.

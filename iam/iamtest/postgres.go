@@ -70,6 +70,46 @@ func Postgres(t testing.TB) *pgxpool.Pool {
 }
 
 // adminURL is the server-level URL from the environment or a container.
+// PostgresServer returns the URL of the test PostgreSQL server itself (its
+// postgres database), for code that creates databases of its own, such as
+// opengate.OpenDatabases; the caller drops what it creates (DropDatabases).
+// Like Postgres, it skips or fails the test when no server is available.
+func PostgresServer(t testing.TB) string {
+	t.Helper()
+	return adminURL(t)
+}
+
+// DropDatabases drops, when the test ends, every database whose name starts
+// with prefix on the server at serverURL, disconnecting their sessions.
+func DropDatabases(t testing.TB, serverURL, prefix string) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, serverURL)
+		if err != nil {
+			t.Logf("iamtest: drop databases %s*: %v", prefix, err)
+			return
+		}
+		defer conn.Close(ctx)
+		rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, $1)", prefix)
+		if err != nil {
+			t.Logf("iamtest: drop databases %s*: %v", prefix, err)
+			return
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Logf("iamtest: drop databases %s*: %v", prefix, err)
+			return
+		}
+		for _, n := range names {
+			if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)"); err != nil {
+				t.Logf("iamtest: drop database %s: %v", n, err)
+			}
+		}
+	})
+}
+
 func adminURL(t testing.TB) string {
 	t.Helper()
 	if u := os.Getenv(EnvPostgresURL); u != "" {
