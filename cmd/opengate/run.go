@@ -178,8 +178,11 @@ func starting() http.Handler {
 			iamhttp.JSON(w, http.StatusServiceUnavailable, iamhttp.Health{
 				Status: iamhttp.HealthUnavailable, Checks: map[string]string{"startup": "starting"}})
 		default:
+			// Not iamhttp.Error, which logs every 5xx: clients retrying
+			// during start-up would flood the log.
 			w.Header().Set("Retry-After", "1")
-			iamhttp.Error(w, r, &iam.Error{Code: iam.CodeUnavailable, Message: "OpenGate is starting; retry shortly"})
+			iamhttp.JSON(w, http.StatusServiceUnavailable, map[string]string{
+				"error": string(iam.CodeUnavailable), "error_description": "OpenGate is starting; retry shortly"})
 		}
 	})
 }

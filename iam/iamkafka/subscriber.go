@@ -82,6 +82,10 @@ func (s *Subscriber) Subscribe(ctx context.Context, group string, topics []strin
 		kgo.UnknownTopicRetries(2),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.ProducerLinger(0), // dead letters are produced one at a time
+		// A fetch that finds nothing waits a second, not franz-go's five:
+		// a member that has just joined (a restart) otherwise waits that
+		// long on its idle partitions before fetching its busy ones.
+		kgo.FetchMaxWait(time.Second),
 		kgo.WithLogger(kgoLogger{log: s.cfg.logger, lim: s.lim, attrs: []slog.Attr{slog.String("group", group)}}),
 	}, s.cfg.clientOpts...)
 	iam.ReportStarting(ctx)
