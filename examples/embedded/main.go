@@ -8,7 +8,7 @@
 //	/realms/shop/protocol/openid-connect/token   OpenGate's token endpoint
 //	/api/orders                                  your API: needs orders-reader
 //
-// Try it:
+// README.md beside this file runs it with curl:
 //
 //	go run ./examples/embedded &    # -addr localhost:8090 (the default)
 //	TOKEN=$(curl -s -u orders-cli:orders-secret-change-me -d grant_type=client_credentials \

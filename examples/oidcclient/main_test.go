@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
@@ -33,11 +36,10 @@ func TestSignsInWithUnmodifiedOIDCLibraries(t *testing.T) {
 	}
 	authhttp.NewHandler(svc).MountPublic(r)
 
-	env := map[string]string{
-		"ISSUER": srv.URL + "/realms/acme", "CLIENT_ID": "cli", "USERNAME": "alice", "PASSWORD": "correct-horse-9",
-	}
-	var out bytes.Buffer
-	if err := run(context.Background(), func(k string) string { return env[k] }, &out); err != nil {
+	args := []string{"-opengate", srv.URL, "-realm", "acme", "-client-id", "cli", "-username", "alice"}
+	env := map[string]string{"PASSWORD": "correct-horse-9"}
+	var out, stderr bytes.Buffer
+	if err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -53,7 +55,41 @@ func TestSignsInWithUnmodifiedOIDCLibraries(t *testing.T) {
 	}
 
 	env["PASSWORD"] = "wrong"
-	if err := run(context.Background(), func(k string) string { return env[k] }, &out); err == nil {
+	if err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &stderr); err == nil {
 		t.Fatal("a wrong password signed in")
+	}
+}
+
+func TestRunRefusesBadSettings(t *testing.T) {
+	withPassword := func(k string) string { return map[string]string{"PASSWORD": "pw"}[k] }
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		getenv func(string) string
+	}{
+		{"AnUnknownFlag", []string{"-issuer", "http://localhost:8080/realms/master"}, withPassword},
+		{"AnOpenGateURLThatIsNotHTTP", []string{"-opengate", "localhost:8080"}, withPassword},
+		{"AnEmptyUsername", []string{"-username", ""}, withPassword},
+		{"NoPassword", nil, func(string) string { return "" }},
+		{"StrayArguments", []string{"alice"}, withPassword},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, stderr bytes.Buffer
+			if err := run(context.Background(), tc.args, tc.getenv, &out, &stderr); err == nil {
+				t.Fatalf("run %v succeeded", tc.args)
+			}
+		})
+	}
+}
+
+func TestDefaultsAreDocumented(t *testing.T) {
+	var out, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, func(string) string { return "" }, &out, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{`"http://localhost:8080"`, `"master"`, `"admin-cli"`, `"admin"`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("usage %q does not show the default %s", stderr.String(), want)
+		}
 	}
 }
