@@ -38,6 +38,9 @@ type Patch struct {
 	Enabled         *bool
 	Attributes      *map[string][]string
 	RequiredActions *[]string
+	// Extra's fields are set over the user's Extra, one by one (the others
+	// are kept, as Keycloak keeps the fields a PUT does not send).
+	Extra iam.Extra
 }
 
 // Create validates and stores a new user of realm with at most one password
@@ -271,6 +274,9 @@ func applyPatch(u User, p Patch) User {
 	}
 	if p.RequiredActions != nil {
 		u.RequiredActions = append([]string(nil), (*p.RequiredActions)...)
+	}
+	if len(p.Extra) > 0 {
+		u.Extra = u.Extra.Merge(p.Extra)
 	}
 	return u
 }

@@ -22,8 +22,12 @@ type User struct {
 	Enabled         bool
 	Attributes      map[string][]string
 	RequiredActions []string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Extra holds the fields of Keycloak's UserRepresentation OpenGate
+	// does not implement (notBefore, federatedIdentities, …), as the admin
+	// API received them: stored and returned verbatim, never enforced.
+	Extra     iam.Extra
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Required actions a user must complete at next login.
@@ -49,6 +53,7 @@ func (u User) FullName() string {
 // no memory with u's.
 func (u User) Clone() User {
 	u.RequiredActions = slices.Clone(u.RequiredActions)
+	u.Extra = u.Extra.Clone()
 	if u.Attributes != nil {
 		attrs := maps.Clone(u.Attributes)
 		for k, v := range attrs {

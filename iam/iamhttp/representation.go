@@ -59,6 +59,18 @@ func DecodeRepresentation(w http.ResponseWriter, r *http.Request, v any, keycloa
 	return splitRepresentation(obj, v, keycloak)
 }
 
+// ParseRepresentation is DecodeRepresentation for a representation already
+// read: raw must be one JSON object (a section of a larger body, as the
+// users of a realm import, or an internal answer). The coercions, Extra and
+// errors are DecodeRepresentation's; the caller bounds raw's size.
+func ParseRepresentation(raw json.RawMessage, v any, keycloak func(field string) bool) (iam.Extra, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+		return nil, &iam.Error{Code: iam.CodeInvalid, Message: "a representation must be a JSON object", Err: err}
+	}
+	return splitRepresentation(obj, v, keycloak)
+}
+
 // splitRepresentation decodes obj's fields of v's struct into v (coerced)
 // and returns Keycloak's other fields.
 func splitRepresentation(obj map[string]json.RawMessage, v any, keycloak func(string) bool) (iam.Extra, error) {

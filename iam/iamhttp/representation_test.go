@@ -150,3 +150,29 @@ func TestWithExtraMergesKeycloakFieldsBack(t *testing.T) {
 		t.Errorf("without extra: %s", b)
 	}
 }
+
+// ParseRepresentation reads a representation already read (a section of a
+// larger body) as DecodeRepresentation reads a request's.
+func TestParseRepresentationIsDecodeRepresentationOnBytes(t *testing.T) {
+	var v rep
+	extra, err := iamhttp.ParseRepresentation(json.RawMessage(`{"port":"3025","sslRequired":"none"}`), &v, keycloakField)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Port == nil || *v.Port != 3025 || !extra.Equal(iam.Extra{"sslRequired": json.RawMessage(`"none"`)}) {
+		t.Errorf("decoded %+v, extra %s", v, extra)
+	}
+	for _, c := range []struct{ name, raw, field string }{
+		{"TypoNamed", `{"prot":1}`, "prot"},
+		{"NotAnObject", `"x"`, ""},
+		{"Null", `null`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := iamhttp.ParseRepresentation(json.RawMessage(c.raw), &rep{}, keycloakField)
+			var e *iam.Error
+			if !errors.As(err, &e) || e.Code != iam.CodeInvalid || e.Field != c.field {
+				t.Fatalf("err = %v, want CodeInvalid naming %q", err, c.field)
+			}
+		})
+	}
+}

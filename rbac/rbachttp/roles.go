@@ -250,7 +250,7 @@ func (h *Handler) roleUsers(lookup roleLookup) http.HandlerFunc {
 			iamhttp.JSON(w, http.StatusOK, refs)
 			return
 		}
-		reps := make([]usershttp.UserRepresentation, 0, len(ids))
+		reps := make([]any, 0, len(ids))
 		for _, id := range ids {
 			u, err := h.users.Get(r.Context(), realm, id)
 			if iam.ErrorCode(err) == iam.CodeNotFound {

@@ -107,15 +107,21 @@ func (c *Client) do(ctx context.Context, op string, realm iam.Realm, method, pat
 	if err := realm.Validate(); err != nil {
 		return users.User{}, iam.Wrap(op, err)
 	}
-	var rep UserRepresentation
+	var raw json.RawMessage
 	path = "/internal/realms/" + url.PathEscape(string(realm)) + "/users" + path
-	if err := c.remote.DoWithErrorFunc(ctx, op, method, path, in, &rep, onError); err != nil {
+	if err := c.remote.DoWithErrorFunc(ctx, op, method, path, in, &raw, onError); err != nil {
 		return users.User{}, err
 	}
-	if rep.ID == nil {
-		return users.User{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed user from user service"}
+	// The user's stored Keycloak fields come with it; fields this client
+	// does not know (a newer user service's) are kept the same way.
+	var rep UserRepresentation
+	extra, err := iamhttp.ParseRepresentation(raw, &rep, func(string) bool { return true })
+	if err != nil || rep.ID == nil {
+		return users.User{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed user from user service", Err: err}
 	}
-	return fromRepresentation(realm, rep), nil
+	u := fromRepresentation(realm, rep)
+	u.Extra = extra
+	return u, nil
 }
 
 // authError rebuilds the in-process error of a failed login from the

@@ -120,9 +120,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	out := make([]UserRepresentation, 0, len(list))
+	out := make([]any, 0, len(list))
 	for _, u := range list {
-		out = append(out, toRepresentation(u))
+		out = append(out, userJSON(u))
 	}
 	iamhttp.JSON(w, http.StatusOK, out)
 }
@@ -180,8 +180,8 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var rep UserRepresentation
-	if err := iamhttp.Decode(w, r, &rep); err != nil {
+	rep, extra, err := decodeUser(w, r)
+	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
@@ -190,7 +190,9 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	u, err := h.svc.Create(r.Context(), realm, rep.toUser(), creds...)
+	in := rep.toUser()
+	in.Extra = extra
+	u, err := h.svc.Create(r.Context(), realm, in, creds...)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
@@ -221,7 +223,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
+	iamhttp.JSON(w, http.StatusOK, userJSON(u))
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
@@ -229,8 +231,8 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var rep UserRepresentation
-	if err := iamhttp.Decode(w, r, &rep); err != nil {
+	rep, extra, err := decodeUser(w, r)
+	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
@@ -248,7 +250,9 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, iam.Invalidf("credentials", "an update may carry one plaintext password; import hashes with POST"))
 		return
 	}
-	if _, err := h.svc.Update(r.Context(), realm, id, rep.toPatch()); err != nil {
+	patch := rep.toPatch()
+	patch.Extra = extra
+	if _, err := h.svc.Update(r.Context(), realm, id, patch); err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}

@@ -59,7 +59,7 @@ func (h *Handler) internalAuthenticate(w http.ResponseWriter, r *http.Request) {
 			ErrorDescription: msg, ErrorMessage: msg}, Reason: reason})
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
+	iamhttp.JSON(w, http.StatusOK, userJSON(u))
 }
 
 func (h *Handler) internalFind(w http.ResponseWriter, r *http.Request) {
@@ -87,7 +87,7 @@ func (h *Handler) internalLookup(w http.ResponseWriter, r *http.Request,
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
+	iamhttp.JSON(w, http.StatusOK, userJSON(u))
 }
 
 func (h *Handler) internalGet(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +101,7 @@ func (h *Handler) internalGet(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
+	iamhttp.JSON(w, http.StatusOK, userJSON(u))
 }
 
 // actionRequest is the body of the internal complete-action call.

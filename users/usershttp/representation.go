@@ -9,11 +9,11 @@ import (
 	"github.com/opengate-iam/opengate/users/password"
 )
 
-// UserRepresentation is Keycloak's UserRepresentation. Pointer fields let a
-// PUT leave absent fields unchanged. Fields Keycloak exports that OpenGate
-// keeps elsewhere or does not use (role and group memberships, totp,
-// notBefore, federation links, ...) are accepted and ignored, so exported
-// users import unchanged; role mappings are imported through rbac.
+// UserRepresentation is Keycloak's UserRepresentation: the fields OpenGate
+// implements, and those a realm export carries that other services own.
+// Pointer fields let a PUT leave absent fields unchanged. Keycloak's other
+// fields (notBefore, federatedIdentities, …) are kept verbatim in
+// users.User.Extra (see decodeUser).
 type UserRepresentation struct {
 	ID               *string                    `json:"id,omitempty"`
 	Username         *string                    `json:"username,omitempty"`
@@ -27,27 +27,32 @@ type UserRepresentation struct {
 	CreatedTimestamp *int64                     `json:"createdTimestamp,omitempty"`
 	Credentials      []CredentialRepresentation `json:"credentials,omitempty"`
 
-	// Accepted from Keycloak and ignored.
+	// The user's memberships, as a realm export lists them (role names,
+	// role names by clientId, group paths): a realm import (package
+	// realmshttp) gives them to the services that own them (rbac, groups).
+	// They are never stored with the user; the users API ignores them.
+	RealmRoles  []string            `json:"realmRoles,omitempty"`
+	ClientRoles map[string][]string `json:"clientRoles,omitempty"`
+	Groups      []string            `json:"groups,omitempty"`
+	// ServiceAccountClientID marks, in a realm export, the service account
+	// of a client: not a user in OpenGate (its roles are the client's
+	// service account's), so imports do not create it.
+	ServiceAccountClientID *string `json:"serviceAccountClientId,omitempty"`
+
+	// Computed by Keycloak when it answers; ignored on input.
 	Totp                       json.RawMessage `json:"totp,omitempty"`
-	NotBefore                  json.RawMessage `json:"notBefore,omitempty"`
-	DisableableCredentialTypes json.RawMessage `json:"disableableCredentialTypes,omitempty"`
 	Access                     json.RawMessage `json:"access,omitempty"`
-	RealmRoles                 json.RawMessage `json:"realmRoles,omitempty"`
-	ClientRoles                json.RawMessage `json:"clientRoles,omitempty"`
-	Groups                     json.RawMessage `json:"groups,omitempty"`
-	FederatedIdentities        json.RawMessage `json:"federatedIdentities,omitempty"`
-	FederationLink             json.RawMessage `json:"federationLink,omitempty"`
-	ServiceAccountClientID     json.RawMessage `json:"serviceAccountClientId,omitempty"`
-	ClientConsents             json.RawMessage `json:"clientConsents,omitempty"`
-	Origin                     json.RawMessage `json:"origin,omitempty"`
-	Self                       json.RawMessage `json:"self,omitempty"`
+	DisableableCredentialTypes json.RawMessage `json:"disableableCredentialTypes,omitempty"`
 	UserProfileMetadata        json.RawMessage `json:"userProfileMetadata,omitempty"`
+	// Origin is in Keycloak's Java UserRepresentation but not in the
+	// admin client's definitions (kcrep): accepted from exports, ignored.
+	Origin json.RawMessage `json:"origin,omitempty"`
 }
 
 // Representation renders u as the admin API does, Keycloak's
-// UserRepresentation: for other services that answer with users (rbac's
-// users of a role).
-func Representation(u users.User) UserRepresentation { return toRepresentation(u) }
+// UserRepresentation with the fields kept in u.Extra: for other services
+// that answer with users (rbac's users of a role).
+func Representation(u users.User) any { return userJSON(u) }
 
 // toRepresentation renders u as Keycloak does (every field present).
 func toRepresentation(u users.User) UserRepresentation {
@@ -132,8 +137,15 @@ type CredentialRepresentation struct {
 	HashIterations    int    `json:"hashIterations,omitempty"`
 	Algorithm         string `json:"algorithm,omitempty"`
 
-	// Accepted from Keycloak and ignored.
-	Priority json.RawMessage `json:"priority,omitempty"`
+	// Accepted from Keycloak and ignored (priority; the fields of older
+	// exports' OTP credentials).
+	Priority       json.RawMessage `json:"priority,omitempty"`
+	Device         json.RawMessage `json:"device,omitempty"`
+	Counter        json.RawMessage `json:"counter,omitempty"`
+	Digits         json.RawMessage `json:"digits,omitempty"`
+	Period         json.RawMessage `json:"period,omitempty"`
+	Config         json.RawMessage `json:"config,omitempty"`
+	FederationLink json.RawMessage `json:"federationLink,omitempty"`
 }
 
 // toNewCredential converts an incoming credential. Hash formats are

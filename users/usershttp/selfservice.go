@@ -70,7 +70,7 @@ func (h *Handler) internalUpdateAccount(w http.ResponseWriter, r *http.Request) 
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, toRepresentation(u))
+	iamhttp.JSON(w, http.StatusOK, userJSON(u))
 }
 
 // passwordRequest is the body of the internal password calls. Passwords
@@ -139,7 +139,7 @@ func (h *Handler) internalRegister(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusCreated, toRepresentation(u))
+	iamhttp.JSON(w, http.StatusCreated, userJSON(u))
 }
 
 // UpdateAccount applies the user's own profile change (see

@@ -119,6 +119,11 @@ func userFromRow(r db.User) (users.User, error) {
 	if u.RequiredActions == nil {
 		u.RequiredActions = []string{}
 	}
+	extra, err := iampg.ParseExtra("userspg.userFromRow", r.Extra)
+	if err != nil {
+		return users.User{}, err
+	}
+	u.Extra = extra
 	return u, nil
 }
 
@@ -160,20 +165,25 @@ func createParams(u users.User, unique bool) (db.CreateUserParams, error) {
 	if err != nil {
 		return db.CreateUserParams{}, err
 	}
+	extra, err := iampg.ExtraJSON("userspg.params", u.Extra)
+	if err != nil {
+		return db.CreateUserParams{}, err
+	}
 	return db.CreateUserParams{RealmName: string(u.Realm), ID: u.ID, Username: u.Username, Email: u.Email,
 		EmailKey: emailKey(u, unique), EmailVerified: u.EmailVerified, FirstName: u.FirstName, LastName: u.LastName,
 		Enabled: u.Enabled, Attributes: attrs, RequiredActions: actions(u.RequiredActions),
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}, nil
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Extra: extra}, nil
 }
 
 func updateParams(u users.User, unique bool) (db.UpdateUserParams, error) {
-	attrs, err := attributes(u.Attributes)
+	p, err := createParams(u, unique)
 	if err != nil {
 		return db.UpdateUserParams{}, err
 	}
-	return db.UpdateUserParams{RealmName: string(u.Realm), ID: u.ID, Username: u.Username, Email: u.Email,
-		EmailKey: emailKey(u, unique), EmailVerified: u.EmailVerified, FirstName: u.FirstName, LastName: u.LastName,
-		Enabled: u.Enabled, Attributes: attrs, RequiredActions: actions(u.RequiredActions), UpdatedAt: u.UpdatedAt}, nil
+	return db.UpdateUserParams{RealmName: p.RealmName, ID: p.ID, Username: p.Username, Email: p.Email,
+		EmailKey: p.EmailKey, EmailVerified: p.EmailVerified, FirstName: p.FirstName, LastName: p.LastName,
+		Enabled: p.Enabled, Attributes: p.Attributes, RequiredActions: p.RequiredActions, Extra: p.Extra,
+		UpdatedAt: p.UpdatedAt}, nil
 }
 
 // putPassword stores c as the user's password.

@@ -2,6 +2,7 @@ package userstest
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"slices"
 	"sync"
@@ -164,7 +165,9 @@ func newUser(realm iam.Realm, username string) users.User {
 		FirstName: "First " + username, LastName: "Last", Enabled: true,
 		Attributes:      map[string][]string{"dept": {"eng", "ops"}, "level": {"3"}},
 		RequiredActions: []string{users.ActionVerifyEmail},
-		CreatedAt:       ts, UpdatedAt: ts,
+		Extra: iam.Extra{"notBefore": json.RawMessage(`1700000000`),
+			"federatedIdentities": json.RawMessage(`[{"identityProvider":"github","userId":"42","userName":"` + username + `"}]`)},
+		CreatedAt: ts, UpdatedAt: ts,
 	}
 }
 
@@ -185,7 +188,7 @@ func sameUser(t *testing.T, got, want users.User) {
 	if got.ID != want.ID || got.Realm != want.Realm || got.Username != want.Username || got.Email != want.Email ||
 		got.EmailVerified != want.EmailVerified || got.FirstName != want.FirstName || got.LastName != want.LastName ||
 		got.Enabled != want.Enabled || !eqAttrs || !slices.Equal(got.RequiredActions, want.RequiredActions) ||
-		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
+		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) || !got.Extra.Equal(want.Extra) {
 		t.Fatalf("user mismatch\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package userstest
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -29,6 +30,7 @@ func testUpdateAppliesChangeAndKeepsIdentity(t *testing.T, h Harness) {
 		x.FirstName, x.LastName, x.Enabled = "A", "B", false
 		x.Attributes = map[string][]string{"x": {"y"}}
 		x.RequiredActions = []string{users.ActionUpdatePassword, users.ActionConfigureTOTP}
+		x.Extra = x.Extra.Merge(iam.Extra{"notBefore": json.RawMessage(`0`), "totp": json.RawMessage(`false`)})
 		x.UpdatedAt = ts.Add(time.Hour)
 		x.ID, x.Realm, x.CreatedAt = iam.NewID(), "other", ts.Add(48*time.Hour) // kept by the store
 		return nil, nil
@@ -41,6 +43,7 @@ func testUpdateAppliesChangeAndKeepsIdentity(t *testing.T, h Harness) {
 	want.FirstName, want.LastName, want.Enabled = "A", "B", false
 	want.Attributes = map[string][]string{"x": {"y"}}
 	want.RequiredActions = []string{users.ActionUpdatePassword, users.ActionConfigureTOTP}
+	want.Extra = want.Extra.Merge(iam.Extra{"notBefore": json.RawMessage(`0`), "totp": json.RawMessage(`false`)})
 	want.UpdatedAt = ts.Add(time.Hour)
 	sameUser(t, got, want)
 	stored, _ := s.Get(ctx(t), "acme", u.ID)

@@ -34,8 +34,10 @@ func testValuesAreCopied(t *testing.T, h Harness) {
 	mustCreate(t, s, u, users.CreateOptions{})
 	u.Attributes["dept"][0] = "changed"
 	u.RequiredActions[0] = "changed"
+	u.Extra["notBefore"][0] = '2'
 	got, _ := s.Get(ctx(t), "acme", u.ID)
-	if got.Attributes["dept"][0] != "eng" || got.RequiredActions[0] != users.ActionVerifyEmail {
+	if got.Attributes["dept"][0] != "eng" || got.RequiredActions[0] != users.ActionVerifyEmail ||
+		string(got.Extra["notBefore"]) != "1700000000" {
 		t.Fatalf("store shares memory with the caller: %+v", got)
 	}
 	got.Attributes["dept"][0] = "changed again"

@@ -1,8 +1,8 @@
 -- name: CreateUser :exec
 INSERT INTO users (realm_name, id, username, email, email_key, email_verified, first_name, last_name,
-	enabled, attributes, required_actions, created_at, updated_at)
+	enabled, attributes, required_actions, created_at, updated_at, extra)
 VALUES (@realm_name, @id, @username, @email, sqlc.narg(email_key), @email_verified, @first_name, @last_name,
-	@enabled, @attributes, @required_actions, @created_at, @updated_at);
+	@enabled, @attributes, @required_actions, @created_at, @updated_at, @extra);
 
 -- name: GetUser :one
 SELECT * FROM users WHERE realm_name = @realm_name AND id = @id;
@@ -22,7 +22,7 @@ SELECT * FROM users WHERE realm_name = @realm_name AND email = @email ORDER BY i
 -- name: UpdateUser :execrows
 UPDATE users SET username = @username, email = @email, email_key = sqlc.narg(email_key),
 	email_verified = @email_verified, first_name = @first_name, last_name = @last_name, enabled = @enabled,
-	attributes = @attributes, required_actions = @required_actions, updated_at = @updated_at
+	attributes = @attributes, required_actions = @required_actions, extra = @extra, updated_at = @updated_at
 WHERE realm_name = @realm_name AND id = @id;
 
 -- name: SetRequiredActions :execrows
@@ -68,7 +68,7 @@ WITH matched AS MATERIALIZED (
 		AND (@attributes::jsonb = '{}'::jsonb OR attributes @> @attributes)
 )
 SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes,
-	required_actions, created_at, updated_at
+	required_actions, created_at, updated_at, extra
 FROM matched
 ORDER BY username
 LIMIT @max_rows OFFSET @first_row;

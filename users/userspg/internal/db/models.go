@@ -24,6 +24,7 @@ type User struct {
 	RequiredActions []string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	Extra           []byte
 }
 
 type UserActionToken struct {

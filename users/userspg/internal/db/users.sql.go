@@ -57,9 +57,9 @@ func (q *Queries) CountUsers(ctx context.Context, arg CountUsersParams) (int64, 
 
 const createUser = `-- name: CreateUser :exec
 INSERT INTO users (realm_name, id, username, email, email_key, email_verified, first_name, last_name,
-	enabled, attributes, required_actions, created_at, updated_at)
+	enabled, attributes, required_actions, created_at, updated_at, extra)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-	$9, $10, $11, $12, $13)
+	$9, $10, $11, $12, $13, $14)
 `
 
 type CreateUserParams struct {
@@ -76,6 +76,7 @@ type CreateUserParams struct {
 	RequiredActions []string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	Extra           []byte
 }
 
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
@@ -93,6 +94,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
 		arg.RequiredActions,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.Extra,
 	)
 	return err
 }
@@ -127,7 +129,7 @@ func (q *Queries) DeleteUser(ctx context.Context, arg DeleteUserParams) (int64, 
 }
 
 const getUser = `-- name: GetUser :one
-SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users WHERE realm_name = $1 AND id = $2
+SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at, extra FROM users WHERE realm_name = $1 AND id = $2
 `
 
 type GetUserParams struct {
@@ -152,12 +154,13 @@ func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (User, error) 
 		&i.RequiredActions,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const getUserByUsername = `-- name: GetUserByUsername :one
-SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users WHERE realm_name = $1 AND username = $2
+SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at, extra FROM users WHERE realm_name = $1 AND username = $2
 `
 
 type GetUserByUsernameParams struct {
@@ -182,12 +185,13 @@ func (q *Queries) GetUserByUsername(ctx context.Context, arg GetUserByUsernamePa
 		&i.RequiredActions,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const getUserByUsernameForUpdate = `-- name: GetUserByUsernameForUpdate :one
-SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users WHERE realm_name = $1 AND username = $2 FOR UPDATE
+SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at, extra FROM users WHERE realm_name = $1 AND username = $2 FOR UPDATE
 `
 
 type GetUserByUsernameForUpdateParams struct {
@@ -212,12 +216,13 @@ func (q *Queries) GetUserByUsernameForUpdate(ctx context.Context, arg GetUserByU
 		&i.RequiredActions,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const getUserForUpdate = `-- name: GetUserForUpdate :one
-SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users WHERE realm_name = $1 AND id = $2 FOR UPDATE
+SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at, extra FROM users WHERE realm_name = $1 AND id = $2 FOR UPDATE
 `
 
 type GetUserForUpdateParams struct {
@@ -242,12 +247,13 @@ func (q *Queries) GetUserForUpdate(ctx context.Context, arg GetUserForUpdatePara
 		&i.RequiredActions,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const getUsersByEmail = `-- name: GetUsersByEmail :many
-SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users WHERE realm_name = $1 AND email = $2 ORDER BY id LIMIT 2
+SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at, extra FROM users WHERE realm_name = $1 AND email = $2 ORDER BY id LIMIT 2
 `
 
 type GetUsersByEmailParams struct {
@@ -278,6 +284,7 @@ func (q *Queries) GetUsersByEmail(ctx context.Context, arg GetUsersByEmailParams
 			&i.RequiredActions,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -291,7 +298,7 @@ func (q *Queries) GetUsersByEmail(ctx context.Context, arg GetUsersByEmailParams
 
 const listUsers = `-- name: ListUsers :many
 
-SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users
+SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at, extra FROM users
 WHERE realm_name = $1
 	AND ($2::boolean IS NULL OR enabled = $2)
 	AND ($3::boolean IS NULL OR email_verified = $3)
@@ -341,6 +348,7 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, e
 			&i.RequiredActions,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -354,7 +362,7 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, e
 
 const searchUsers = `-- name: SearchUsers :many
 WITH matched AS MATERIALIZED (
-	SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at FROM users
+	SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes, required_actions, created_at, updated_at, extra FROM users
 	WHERE realm_name = $3
 		AND ($4::text = '' OR username LIKE $4 OR email LIKE $4
 			OR lower(first_name) LIKE $4 OR lower(last_name) LIKE $4)
@@ -367,7 +375,7 @@ WITH matched AS MATERIALIZED (
 		AND ($11::jsonb = '{}'::jsonb OR attributes @> $11)
 )
 SELECT realm_name, id, username, email, email_key, email_verified, first_name, last_name, enabled, attributes,
-	required_actions, created_at, updated_at
+	required_actions, created_at, updated_at, extra
 FROM matched
 ORDER BY username
 LIMIT $2 OFFSET $1
@@ -401,6 +409,7 @@ type SearchUsersRow struct {
 	RequiredActions []string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	Extra           []byte
 }
 
 // SearchUsers first collects the matches through the search indexes (the
@@ -442,6 +451,7 @@ func (q *Queries) SearchUsers(ctx context.Context, arg SearchUsersParams) ([]Sea
 			&i.RequiredActions,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -475,8 +485,8 @@ func (q *Queries) SetRequiredActions(ctx context.Context, arg SetRequiredActions
 const updateUser = `-- name: UpdateUser :execrows
 UPDATE users SET username = $1, email = $2, email_key = $3,
 	email_verified = $4, first_name = $5, last_name = $6, enabled = $7,
-	attributes = $8, required_actions = $9, updated_at = $10
-WHERE realm_name = $11 AND id = $12
+	attributes = $8, required_actions = $9, extra = $10, updated_at = $11
+WHERE realm_name = $12 AND id = $13
 `
 
 type UpdateUserParams struct {
@@ -489,6 +499,7 @@ type UpdateUserParams struct {
 	Enabled         bool
 	Attributes      []byte
 	RequiredActions []string
+	Extra           []byte
 	UpdatedAt       time.Time
 	RealmName       string
 	ID              string
@@ -505,6 +516,7 @@ func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, 
 		arg.Enabled,
 		arg.Attributes,
 		arg.RequiredActions,
+		arg.Extra,
 		arg.UpdatedAt,
 		arg.RealmName,
 		arg.ID,
