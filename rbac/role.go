@@ -28,6 +28,10 @@ type Role struct {
 	// Composite is true when the role contains other roles. Read-only:
 	// stores fill it in.
 	Composite bool
+	// Extra holds the fields of Keycloak's RoleRepresentation OpenGate
+	// does not implement (scopeParamRequired), as the admin API received
+	// them: stored and returned verbatim, never enforced.
+	Extra     iam.Extra
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -180,5 +184,6 @@ func (r Role) Clone() Role {
 		}
 		r.Attributes = m
 	}
+	r.Extra = r.Extra.Clone()
 	return r
 }

@@ -13,6 +13,9 @@ type RoleUpdate struct {
 	Name        *string
 	Description *string
 	Attributes  *map[string][]string
+	// Extra's fields are set over the role's Extra, one by one (the others
+	// are kept, as Keycloak keeps the fields a PUT does not send).
+	Extra iam.Extra
 }
 
 // protected reports whether role name of realm may be neither renamed nor
@@ -168,6 +171,9 @@ func (s *Service) UpdateRole(ctx context.Context, realm iam.Realm, id string, u 
 			if r.Attributes == nil {
 				r.Attributes = map[string][]string{}
 			}
+		}
+		if len(u.Extra) > 0 {
+			r.Extra = r.Extra.Merge(u.Extra)
 		}
 		if err := validateRole(*r); err != nil {
 			return nil, err

@@ -58,7 +58,7 @@ type Store interface {
 	// ListRoles returns the roles of a container ordered by name.
 	ListRoles(ctx context.Context, realm iam.Realm, f RoleFilter) ([]Role, error)
 	// UpdateRole reads the role id of realm, lets fn change the copy, and
-	// stores its name, description, attributes and UpdatedAt with the
+	// stores its name, description, attributes, Extra and UpdatedAt with the
 	// events fn returns, atomically: no other change to the role happens in
 	// between (Postgres: one transaction holding the row lock; memory: under
 	// the store's lock, so fn must not call the store). fn's error aborts

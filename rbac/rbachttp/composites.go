@@ -2,6 +2,9 @@ package rbachttp
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -51,13 +54,37 @@ func (h *Handler) resolveRoles(ctx context.Context, realm iam.Realm, reps []Role
 	return ids, nil
 }
 
-// decodeRoles reads a JSON array of roles.
+// decodeRoles reads a JSON array of roles, each as decodeRole reads one
+// (so that roles read from the API can be sent back as they came).
 func decodeRoles(w http.ResponseWriter, r *http.Request) ([]RoleRepresentation, error) {
-	var reps []RoleRepresentation
-	if err := iamhttp.Decode(w, r, &reps); err != nil {
+	var raws []json.RawMessage
+	if err := iamhttp.Decode(w, r, &raws); err != nil {
 		return nil, err
 	}
+	reps := make([]RoleRepresentation, 0, len(raws))
+	for i, raw := range raws {
+		rep, err := ParseRole(raw)
+		if err != nil {
+			return nil, atIndex(i, err)
+		}
+		reps = append(reps, rep)
+	}
 	return reps, nil
+}
+
+// atIndex names the role [i] of an array in a validation error.
+func atIndex(i int, err error) error {
+	var e *iam.Error
+	if !errors.As(err, &e) || e.Code != iam.CodeInvalid {
+		return err
+	}
+	c := *e
+	c.Field = fmt.Sprintf("[%d]", i)
+	if e.Field != "" {
+		c.Field += "." + e.Field
+	}
+	c.Message = fmt.Sprintf("role [%d]: %s", i, e.Message)
+	return &c
 }
 
 func (h *Handler) listComposites(lookup roleLookup) http.HandlerFunc {

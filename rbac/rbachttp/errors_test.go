@@ -27,7 +27,7 @@ func TestErrors(t *testing.T) {
 		{"BadRealmName", "master-admin", "GET", "/admin/realms/Bad!/roles", nil, 400, "invalid", "realm"},
 		{"MissingName", "master-admin", "POST", "/admin/realms/acme/roles", `{"description":"x"}`, 400, "invalid", "name"},
 		{"LongName", "master-admin", "POST", "/admin/realms/acme/roles", `{"name":"` + long + `"}`, 400, "invalid", "name"},
-		{"WrongType", "master-admin", "POST", "/admin/realms/acme/roles", `{"name":5}`, 400, "invalid", "name"},
+		{"WrongType", "master-admin", "POST", "/admin/realms/acme/roles", `{"name":["x"]}`, 400, "invalid", "name"},
 		{"UnknownField", "master-admin", "POST", "/admin/realms/acme/roles", `{"name":"x","admin":true}`, 400, "invalid", "admin"},
 		{"MalformedJSON", "master-admin", "POST", "/admin/realms/acme/roles", `{"name":`, 400, "invalid", ""},
 		{"BadPaging", "master-admin", "GET", "/admin/realms/acme/roles?max=lots", nil, 400, "invalid", "max"},

@@ -1,6 +1,12 @@
 package rbachttp
 
 import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/internal/kcrep"
 	"github.com/opengate-iam/opengate/rbac"
 )
 
@@ -9,7 +15,9 @@ import (
 // description, attributes); POST/DELETE of composites and role mappings
 // identify each role by id, or by name (with clientRole/containerId for a
 // client role among composites). Composite and composites are computed on
-// output; composites is honoured on create.
+// output; composites is honoured on create. Keycloak's other fields
+// (scopeParamRequired) are kept verbatim in Extra (rbac.Role.Extra) and
+// marshalled with the rest.
 type RoleRepresentation struct {
 	ID          string              `json:"id,omitempty"`
 	Name        string              `json:"name,omitempty"`
@@ -19,6 +27,38 @@ type RoleRepresentation struct {
 	ContainerID string              `json:"containerId,omitempty"`
 	Attributes  map[string][]string `json:"attributes,omitempty"`
 	Composites  *RoleComposites     `json:"composites,omitempty"`
+	// Extra holds Keycloak's fields this struct does not have, read by
+	// decodeRole and written by MarshalJSON.
+	Extra iam.Extra `json:"-"`
+}
+
+// MarshalJSON writes the representation with the fields of Extra.
+func (r RoleRepresentation) MarshalJSON() ([]byte, error) {
+	type plain RoleRepresentation
+	return json.Marshal(iamhttp.WithExtra(plain(r), r.Extra))
+}
+
+// isRoleField reports whether f is a field of Keycloak's RoleRepresentation.
+func isRoleField(f string) bool { return kcrep.Has(kcrep.Role, f) }
+
+// decodeRole reads a RoleRepresentation as Keycloak does
+// (iamhttp.DecodeRepresentation over kcrep's role fields): Keycloak's
+// string scalars coerced, its other fields in Extra, any other field
+// refused naming it.
+func decodeRole(w http.ResponseWriter, r *http.Request) (RoleRepresentation, error) {
+	var rep RoleRepresentation
+	extra, err := iamhttp.DecodeRepresentation(w, r, &rep, isRoleField)
+	rep.Extra = extra
+	return rep, err
+}
+
+// ParseRole reads one RoleRepresentation of a larger body (the roles of a
+// realm import) as the admin API reads a role.
+func ParseRole(raw json.RawMessage) (RoleRepresentation, error) {
+	var rep RoleRepresentation
+	extra, err := iamhttp.ParseRepresentation(raw, &rep, isRoleField)
+	rep.Extra = extra
+	return rep, err
 }
 
 // RoleComposites names the roles a role contains: realm roles by name and
@@ -66,6 +106,7 @@ func toRepresentation(r rbac.Role) RoleRepresentation {
 		ClientRole:  r.IsClientRole(),
 		ContainerID: r.ContainerID(),
 		Attributes:  r.Clone().Attributes,
+		Extra:       r.Extra,
 	}
 	if r.Description != "" {
 		d := r.Description

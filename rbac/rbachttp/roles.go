@@ -116,12 +116,12 @@ func (h *Handler) createRole(c container) http.HandlerFunc {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		var in RoleRepresentation
-		if err := iamhttp.Decode(w, r, &in); err != nil {
+		in, err := decodeRole(w, r)
+		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		role := rbac.Role{Name: in.Name, ClientUUID: uuid, Attributes: in.Attributes}
+		role := rbac.Role{Name: in.Name, ClientUUID: uuid, Attributes: in.Attributes, Extra: in.Extra}
 		if in.Description != nil {
 			role.Description = *in.Description
 		}
@@ -186,8 +186,8 @@ func (h *Handler) updateRole(lookup roleLookup) http.HandlerFunc {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		var in RoleRepresentation
-		if err := iamhttp.Decode(w, r, &in); err != nil {
+		in, err := decodeRole(w, r)
+		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
 		}
@@ -195,7 +195,7 @@ func (h *Handler) updateRole(lookup roleLookup) http.HandlerFunc {
 			iamhttp.Error(w, r, iam.Invalidf("id", "id does not match the role in the path"))
 			return
 		}
-		u := rbac.RoleUpdate{Description: in.Description}
+		u := rbac.RoleUpdate{Description: in.Description, Extra: in.Extra}
 		if in.Name != "" {
 			u.Name = &in.Name
 		}

@@ -124,7 +124,7 @@ func (s *Store) UpdateRole(ctx context.Context, realm iam.Realm, id string, fn f
 	}
 	next := old.Clone()
 	next.Name, next.Description, next.UpdatedAt = r.Name, r.Description, r.UpdatedAt
-	next.Attributes = r.Clone().Attributes
+	next.Attributes, next.Extra = r.Clone().Attributes, r.Extra.Clone()
 	if d.nameTaken(next) {
 		s.mu.Unlock()
 		return rbac.Role{}, errNameTaken()

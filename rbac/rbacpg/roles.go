@@ -17,6 +17,10 @@ func (s *Store) CreateRole(ctx context.Context, r rbac.Role, composites []string
 	if err != nil {
 		return iam.Wrap("rbacpg.CreateRole", err)
 	}
+	extra, err := iampg.ExtraJSON("rbacpg.CreateRole", r.Extra)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, "rbacpg.CreateRole", events, func(q *db.Queries, _ pgx.Tx) error {
 		if r.IsClientRole() {
 			// Lock the client row so a concurrent DeleteClient waits for us.
@@ -26,7 +30,7 @@ func (s *Store) CreateRole(ctx context.Context, r rbac.Role, composites []string
 		}
 		if err := q.CreateRole(ctx, db.CreateRoleParams{
 			RealmName: string(r.Realm), ID: r.ID, ClientUuid: r.ClientUUID, Name: r.Name,
-			Description: r.Description, Attributes: attrs, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+			Description: r.Description, Attributes: attrs, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Extra: extra,
 		}); err != nil {
 			return err
 		}
@@ -102,9 +106,13 @@ func (s *Store) UpdateRole(ctx context.Context, realm iam.Realm, id string, fn f
 		if err != nil {
 			return err
 		}
+		extra, err := iampg.ExtraJSON(op, next.Extra)
+		if err != nil {
+			return err
+		}
 		if _, err := q.UpdateRole(ctx, db.UpdateRoleParams{
 			RealmName: string(realm), ID: id, Name: next.Name, Description: next.Description,
-			Attributes: attrs, UpdatedAt: next.UpdatedAt,
+			Attributes: attrs, Extra: extra, UpdatedAt: next.UpdatedAt,
 		}); err != nil {
 			return err
 		}

@@ -104,6 +104,11 @@ func roleFromRow(r db.RbacRoleView) (rbac.Role, error) {
 	if role.Attributes == nil {
 		role.Attributes = map[string][]string{}
 	}
+	extra, err := iampg.ParseExtra("rbacpg.roleFromRow", r.Extra)
+	if err != nil {
+		return rbac.Role{}, err
+	}
+	role.Extra = extra
 	return role, nil
 }
 

@@ -1,6 +1,7 @@
 package rbactest
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -63,6 +64,36 @@ func testRoleLifecycle(t *testing.T, f *fixture) {
 	code(t, "DeleteRole twice", f.svc.DeleteRole(f.ctx, "acme", created.ID), iam.CodeNotFound)
 	_, err = f.svc.UpdateRole(f.ctx, "acme", created.ID, rbac.RoleUpdate{Name: &name})
 	code(t, "UpdateRole of deleted", err, iam.CodeNotFound)
+}
+
+// Keycloak's fields a role keeps verbatim are stored with it, copied in and
+// out, returned by every read, and merged field by field by UpdateRole.
+func testRoleExtra(t *testing.T, f *fixture) {
+	sent := iam.Extra{"scopeParamRequired": json.RawMessage(`true`), "x-note": json.RawMessage(`{"a":[1,2]}`)}
+	created, err := f.svc.CreateRole(f.ctx, "acme", rbac.Role{Name: "viewer", Extra: sent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent["scopeParamRequired"][0] = 'f' // the store must have copied in
+	want := iam.Extra{"scopeParamRequired": json.RawMessage(`true`), "x-note": json.RawMessage(`{"a":[1,2]}`)}
+	got, err := f.svc.GetRole(f.ctx, "acme", created.ID)
+	if err != nil || !got.Extra.Equal(want) {
+		t.Fatalf("GetRole Extra = %s, %v; want %s", got.Extra, err, want)
+	}
+	list, err := f.svc.ListRoles(f.ctx, "acme", rbac.RoleFilter{Search: "viewer"})
+	if err != nil || len(list) != 1 || !list[0].Extra.Equal(want) {
+		t.Fatalf("ListRoles = %+v, %v", list, err)
+	}
+	desc := "views"
+	updated, err := f.svc.UpdateRole(f.ctx, "acme", created.ID, rbac.RoleUpdate{Description: &desc,
+		Extra: iam.Extra{"scopeParamRequired": json.RawMessage(`false`)}})
+	want["scopeParamRequired"] = json.RawMessage(`false`)
+	if err != nil || !updated.Extra.Equal(want) {
+		t.Fatalf("UpdateRole Extra = %s, %v; want %s", updated.Extra, err, want)
+	}
+	if got, _ := f.svc.GetRole(f.ctx, "acme", created.ID); !got.Extra.Equal(want) || got.Description != "views" {
+		t.Fatalf("after update = %+v", got)
+	}
 }
 
 func testDuplicateName(t *testing.T, f *fixture) {

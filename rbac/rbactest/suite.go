@@ -47,6 +47,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		readsRoles bool
 	}{
 		{"RoleLifecycle", testRoleLifecycle, false},
+		{"RoleExtraRoundTrips", testRoleExtra, false},
 		{"DuplicateRoleNameIsConflict", testDuplicateName, false},
 		{"UpdateRoleAppliesChangeAndKeepsIdentity", testUpdateRoleThroughStore, false},
 		{"UpdateRoleErrorChangesNothing", testUpdateRoleErrorChangesNothing, false},

@@ -1,6 +1,6 @@
 -- name: CreateRole :exec
-INSERT INTO rbac_roles (realm_name, id, client_uuid, name, description, attributes, created_at, updated_at)
-VALUES (@realm_name, @id, @client_uuid, @name, @description, @attributes, @created_at, @updated_at);
+INSERT INTO rbac_roles (realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, extra)
+VALUES (@realm_name, @id, @client_uuid, @name, @description, @attributes, @created_at, @updated_at, @extra);
 
 -- name: GetRole :one
 SELECT * FROM rbac_role_view WHERE realm_name = @realm_name AND id = @id;
@@ -30,7 +30,7 @@ LIMIT sqlc.narg('max_rows');
 
 -- name: UpdateRole :execrows
 UPDATE rbac_roles
-SET name = @name, description = @description, attributes = @attributes, updated_at = @updated_at
+SET name = @name, description = @description, attributes = @attributes, extra = @extra, updated_at = @updated_at
 WHERE realm_name = @realm_name AND id = @id;
 
 -- name: DeleteRole :execrows

@@ -27,7 +27,7 @@ func (q *Queries) AddComposites(ctx context.Context, arg AddCompositesParams) er
 }
 
 const listComposites = `-- name: ListComposites :many
-SELECT v.realm_name, v.id, v.client_uuid, v.name, v.description, v.attributes, v.created_at, v.updated_at, v.client_id, v.composite FROM rbac_role_view v
+SELECT v.realm_name, v.id, v.client_uuid, v.name, v.description, v.attributes, v.created_at, v.updated_at, v.client_id, v.composite, v.extra FROM rbac_role_view v
 WHERE v.realm_name = $1 AND v.id IN (
 	SELECT k.child_id FROM rbac_composites k WHERE k.realm_name = $1 AND k.parent_id = $2)
 `
@@ -57,6 +57,7 @@ func (q *Queries) ListComposites(ctx context.Context, arg ListCompositesParams) 
 			&i.UpdatedAt,
 			&i.ClientID,
 			&i.Composite,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}

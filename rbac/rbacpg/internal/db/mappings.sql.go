@@ -105,7 +105,7 @@ WITH RECURSIVE eff(id) AS (
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = $1
 )
-SELECT v.realm_name, v.id, v.client_uuid, v.name, v.description, v.attributes, v.created_at, v.updated_at, v.client_id, v.composite FROM rbac_role_view v
+SELECT v.realm_name, v.id, v.client_uuid, v.name, v.description, v.attributes, v.created_at, v.updated_at, v.client_id, v.composite, v.extra FROM rbac_role_view v
 WHERE v.realm_name = $1 AND v.id IN (SELECT eff.id FROM eff)
 `
 
@@ -137,6 +137,7 @@ func (q *Queries) EffectiveRoles(ctx context.Context, arg EffectiveRolesParams) 
 			&i.UpdatedAt,
 			&i.ClientID,
 			&i.Composite,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -149,7 +150,7 @@ func (q *Queries) EffectiveRoles(ctx context.Context, arg EffectiveRolesParams) 
 }
 
 const listMappings = `-- name: ListMappings :many
-SELECT v.realm_name, v.id, v.client_uuid, v.name, v.description, v.attributes, v.created_at, v.updated_at, v.client_id, v.composite FROM rbac_role_view v
+SELECT v.realm_name, v.id, v.client_uuid, v.name, v.description, v.attributes, v.created_at, v.updated_at, v.client_id, v.composite, v.extra FROM rbac_role_view v
 WHERE v.realm_name = $1 AND v.id IN (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = $1 AND m.principal_type = $2 AND m.principal_id = $3)
@@ -181,6 +182,7 @@ func (q *Queries) ListMappings(ctx context.Context, arg ListMappingsParams) ([]R
 			&i.UpdatedAt,
 			&i.ClientID,
 			&i.Composite,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}

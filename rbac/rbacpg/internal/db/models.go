@@ -36,6 +36,7 @@ type RbacRole struct {
 	Attributes  []byte
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Extra       []byte
 }
 
 type RbacRoleView struct {
@@ -49,4 +50,5 @@ type RbacRoleView struct {
 	UpdatedAt   time.Time
 	ClientID    string
 	Composite   bool
+	Extra       []byte
 }

@@ -29,8 +29,8 @@ func (q *Queries) CountRoles(ctx context.Context, arg CountRolesParams) (int64, 
 }
 
 const createRole = `-- name: CreateRole :exec
-INSERT INTO rbac_roles (realm_name, id, client_uuid, name, description, attributes, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO rbac_roles (realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, extra)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 `
 
 type CreateRoleParams struct {
@@ -42,6 +42,7 @@ type CreateRoleParams struct {
 	Attributes  []byte
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Extra       []byte
 }
 
 func (q *Queries) CreateRole(ctx context.Context, arg CreateRoleParams) error {
@@ -54,6 +55,7 @@ func (q *Queries) CreateRole(ctx context.Context, arg CreateRoleParams) error {
 		arg.Attributes,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.Extra,
 	)
 	return err
 }
@@ -76,7 +78,7 @@ func (q *Queries) DeleteRole(ctx context.Context, arg DeleteRoleParams) (int64, 
 }
 
 const getRole = `-- name: GetRole :one
-SELECT realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, client_id, composite FROM rbac_role_view WHERE realm_name = $1 AND id = $2
+SELECT realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, client_id, composite, extra FROM rbac_role_view WHERE realm_name = $1 AND id = $2
 `
 
 type GetRoleParams struct {
@@ -98,12 +100,13 @@ func (q *Queries) GetRole(ctx context.Context, arg GetRoleParams) (RbacRoleView,
 		&i.UpdatedAt,
 		&i.ClientID,
 		&i.Composite,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const getRoleByName = `-- name: GetRoleByName :one
-SELECT realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, client_id, composite FROM rbac_role_view
+SELECT realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, client_id, composite, extra FROM rbac_role_view
 WHERE realm_name = $1 AND client_uuid = $2 AND name = $3
 `
 
@@ -127,12 +130,13 @@ func (q *Queries) GetRoleByName(ctx context.Context, arg GetRoleByNameParams) (R
 		&i.UpdatedAt,
 		&i.ClientID,
 		&i.Composite,
+		&i.Extra,
 	)
 	return i, err
 }
 
 const getRoles = `-- name: GetRoles :many
-SELECT realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, client_id, composite FROM rbac_role_view WHERE realm_name = $1 AND id = ANY($2::text[])
+SELECT realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, client_id, composite, extra FROM rbac_role_view WHERE realm_name = $1 AND id = ANY($2::text[])
 `
 
 type GetRolesParams struct {
@@ -160,6 +164,7 @@ func (q *Queries) GetRoles(ctx context.Context, arg GetRolesParams) ([]RbacRoleV
 			&i.UpdatedAt,
 			&i.ClientID,
 			&i.Composite,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -172,7 +177,7 @@ func (q *Queries) GetRoles(ctx context.Context, arg GetRolesParams) ([]RbacRoleV
 }
 
 const listRoles = `-- name: ListRoles :many
-SELECT realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, client_id, composite FROM rbac_role_view
+SELECT realm_name, id, client_uuid, name, description, attributes, created_at, updated_at, client_id, composite, extra FROM rbac_role_view
 WHERE realm_name = $1 AND client_uuid = $2
 	AND ($3::text = '' OR strpos(lower(name), lower($3::text)) > 0)
 ORDER BY name COLLATE "C", id
@@ -214,6 +219,7 @@ func (q *Queries) ListRoles(ctx context.Context, arg ListRolesParams) ([]RbacRol
 			&i.UpdatedAt,
 			&i.ClientID,
 			&i.Composite,
+			&i.Extra,
 		); err != nil {
 			return nil, err
 		}
@@ -243,14 +249,15 @@ func (q *Queries) LockRole(ctx context.Context, arg LockRoleParams) error {
 
 const updateRole = `-- name: UpdateRole :execrows
 UPDATE rbac_roles
-SET name = $1, description = $2, attributes = $3, updated_at = $4
-WHERE realm_name = $5 AND id = $6
+SET name = $1, description = $2, attributes = $3, extra = $4, updated_at = $5
+WHERE realm_name = $6 AND id = $7
 `
 
 type UpdateRoleParams struct {
 	Name        string
 	Description string
 	Attributes  []byte
+	Extra       []byte
 	UpdatedAt   time.Time
 	RealmName   string
 	ID          string
@@ -261,6 +268,7 @@ func (q *Queries) UpdateRole(ctx context.Context, arg UpdateRoleParams) (int64, 
 		arg.Name,
 		arg.Description,
 		arg.Attributes,
+		arg.Extra,
 		arg.UpdatedAt,
 		arg.RealmName,
 		arg.ID,
