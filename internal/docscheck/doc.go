@@ -2,12 +2,17 @@
 // environment variables the binaries read, checks that a configuration
 // reference names each of them, and checks that every relative link in a set
 // of Markdown files resolves to an existing file and, when the link has a
-// fragment, to a heading of that file.
+// fragment, to a heading of that file; and it reads the shell snippets of
+// a Markdown file as one session (CheckShell) to check that they can run
+// as written: variables set before they are used, "go run" of packages
+// that exist with flags they define and variables they read, and
+// loopback ports that something the snippets start listens on.
 //
 // Its own test runs these checks over the repository (cmd/ and iam/iamtest
-// against docs/configuration.md; README.md and docs/**/*.md for links), so a
-// new variable without documentation, or a link broken by a renamed file or
-// heading, fails CI:
+// against docs/configuration.md; README.md, examples/*/README.md and
+// docs/**/*.md for links; README.md and examples/*/README.md for snippets),
+// so a new variable without documentation, a link broken by a renamed file
+// or heading, or a snippet using a flag that is gone, fails CI:
 //
 //	vars, err := docscheck.EnvVars("cmd", "iam/iamtest")
 //	if err != nil {

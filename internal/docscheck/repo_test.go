@@ -46,8 +46,12 @@ func TestConfigurationReferenceNamesOnlyVariablesThatAreRead(t *testing.T) {
 }
 
 func TestEveryRelativeLinkResolves(t *testing.T) {
-	files := []string{filepath.Join(root, "README.md")}
-	err := filepath.WalkDir(filepath.Join(root, "docs"), func(path string, d os.DirEntry, err error) error {
+	files, err := filepath.Glob(filepath.Join(root, "examples", "*", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join(root, "README.md"))
+	err = filepath.WalkDir(filepath.Join(root, "docs"), func(path string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && filepath.Ext(path) == ".md" {
 			files = append(files, path)
 		}
@@ -90,4 +94,42 @@ func repoEnvVars(t *testing.T) []docscheck.Var {
 		}
 	}
 	return vars
+}
+
+// TestREADMESnippetsRunAsWritten checks the shell snippets of the README
+// and of every example's README (CheckShell): variables set before use,
+// packages, flags and variables that exist, ports something listens on.
+// Every example has a README whose snippets run it.
+func TestREADMESnippetsRunAsWritten(t *testing.T) {
+	files := []string{filepath.Join(root, "README.md")}
+	examples, err := filepath.Glob(filepath.Join(root, "examples", "*", "main.go"))
+	if err != nil || len(examples) < 4 {
+		t.Fatalf("examples: %v %v", examples, err)
+	}
+	for _, main := range examples {
+		dir := filepath.Dir(main)
+		readme := filepath.Join(dir, "README.md")
+		src, err := os.ReadFile(readme)
+		if err != nil {
+			t.Errorf("%s has no README.md: %v", dir, err)
+			continue
+		}
+		runs := false
+		for _, c := range docscheck.ParseShell(src).Commands {
+			runs = runs || len(c.Words) >= 3 && c.Words[0] == "go" && c.Words[1] == "run" && c.Words[2] == "./examples/"+filepath.Base(dir)
+		}
+		if !runs {
+			t.Errorf("%s: no snippet runs go run ./examples/%s", readme, filepath.Base(dir))
+		}
+		files = append(files, readme)
+	}
+	for _, f := range files {
+		problems, err := docscheck.CheckShell(root, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Error(p)
+		}
+	}
 }
