@@ -17,7 +17,7 @@ import (
 // an SMTP test server, through the gateway's port; then the fault steps.
 func TestMicroservices(t *testing.T) {
 	pg, dbPrefix, redisURL, redisPrefix := services(t)
-	kafka := iamtest.KafkaCluster(t)
+	kafka := iamtest.NewRestartableKafka(t) // the fault steps stop it
 	smtp := notifytest.NewSMTPServer(t)
 	names := []string{"realm", "client", "user", "rbac", "mfa", "notification", "session", "auth", "gateway"}
 	addr := map[string]string{}
@@ -28,7 +28,7 @@ func TestMicroservices(t *testing.T) {
 	shared := map[string]string{
 		"OPENGATE_ISSUER_BASE":   u("gateway"),
 		"OPENGATE_SERVICE_TOKEN": "e2e-service-token-" + secretKey()[:16],
-		"OPENGATE_KAFKA_BROKERS": strings.Join(kafka.ListenAddrs(), ","),
+		"OPENGATE_KAFKA_BROKERS": strings.Join(kafka.Seeds(), ","),
 		"OPENGATE_REDIS_URL":     redisURL,
 		"OPENGATE_REDIS_PREFIX":  redisPrefix,
 		"OPENGATE_REALMS_URL":    u("realm"),
@@ -83,7 +83,7 @@ func TestMicroservices(t *testing.T) {
 		return out
 	}
 	began = time.Now()
-	w := scenario(t, deployment{base: u("gateway"), adminPassword: adminPassword, kafka: kafka.ListenAddrs(), mails: mails})
+	w := scenario(t, deployment{base: u("gateway"), adminPassword: adminPassword, kafka: kafka.Seeds(), mails: mails})
 	t.Logf("scenario took %s", time.Since(began).Round(time.Millisecond))
 
 	began = time.Now()
@@ -116,6 +116,9 @@ func TestMicroservices(t *testing.T) {
 				t.Errorf("mails to %s: %v, want one welcome", a, got)
 			}
 		}
+	})
+	t.Run("StopTheBrokerForAFewSeconds", func(t *testing.T) {
+		stopBroker(t, w, kafka, "http://"+addr["user"])
 	})
 	t.Run("RestartSessionService", func(t *testing.T) {
 		c := newClient(t, w.d.base)

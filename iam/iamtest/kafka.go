@@ -2,6 +2,7 @@ package iamtest
 
 import (
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -38,15 +39,20 @@ func KafkaCluster(t testing.TB, topics ...string) *kfake.Cluster {
 }
 
 // RestartableKafka is a one-broker kfake cluster on a fixed loopback port
-// that a test can restart empty, as a broker that lost its data comes back
-// (RestartEmpty): the clients reconnect to the same address and find no
-// topics, offsets or groups. Topics are created on first use with one
-// partition.
+// that a test can stop and start again, as a broker that goes away and
+// comes back: with its data (Stop, then Start: its topics with their ids,
+// records, committed offsets and groups are kept on disk meanwhile), or
+// having lost it (RestartEmpty: the clients reconnect to the same address
+// and find no topics, offsets or groups). Topics are created on first use
+// with one partition.
 type RestartableKafka struct {
 	t    testing.TB
 	port int
-	mu   sync.Mutex
-	c    *kfake.Cluster
+	base string // the data directories' parent
+
+	mu  sync.Mutex
+	c   *kfake.Cluster // nil while stopped
+	dir string         // the running or stopped broker's data
 }
 
 // NewRestartableKafka starts a RestartableKafka with topics pre-created; it
@@ -57,10 +63,11 @@ func NewRestartableKafka(t testing.TB, topics ...string) *RestartableKafka {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &RestartableKafka{t: t, port: ln.Addr().(*net.TCPAddr).Port}
+	r := &RestartableKafka{t: t, port: ln.Addr().(*net.TCPAddr).Port, base: t.TempDir()} // removed after the close below
 	ln.Close()
+	r.dir = r.newDir()
 	r.start(topics...)
-	t.Cleanup(func() { r.Cluster().Close() })
+	t.Cleanup(r.Stop)
 	return r
 }
 
@@ -69,34 +76,73 @@ func (r *RestartableKafka) Seeds() []string {
 	return []string{"127.0.0.1:" + strconv.Itoa(r.port)}
 }
 
-// Cluster returns the running cluster, for its Control methods.
+// Cluster returns the running cluster, for its Control methods (nil while
+// stopped).
 func (r *RestartableKafka) Cluster() *kfake.Cluster {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.c
 }
 
-// RestartEmpty stops the broker and starts an empty one on the same port.
-func (r *RestartableKafka) RestartEmpty() {
+// Stop stops the broker, keeping its data: its port refuses connections
+// and open ones are closed until Start. Stopping a stopped broker does
+// nothing.
+func (r *RestartableKafka) Stop() {
+	r.mu.Lock()
+	c := r.c
+	r.c = nil
+	r.mu.Unlock()
+	if c != nil {
+		c.Close() // writes its state to r.dir
+	}
+}
+
+// Start starts the stopped broker again on the same port with the data it
+// had when it stopped.
+func (r *RestartableKafka) Start() {
 	r.t.Helper()
-	r.Cluster().Close()
 	r.start()
 }
 
+// RestartEmpty stops the broker and starts an empty one on the same port.
+func (r *RestartableKafka) RestartEmpty() {
+	r.t.Helper()
+	r.Stop()
+	r.mu.Lock()
+	r.dir = r.newDir()
+	r.mu.Unlock()
+	r.start()
+}
+
+// newDir returns a new empty data directory.
+func (r *RestartableKafka) newDir() string {
+	r.t.Helper()
+	dir, err := os.MkdirTemp(r.base, "kafka-")
+	if err != nil {
+		r.t.Fatalf("iamtest: kfake data directory: %v", err)
+	}
+	return dir
+}
+
+// start starts a broker on r's port over r.dir (reloading what is there),
+// with topics pre-created.
 func (r *RestartableKafka) start(topics ...string) {
 	r.t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.c != nil {
+		r.t.Fatal("iamtest: the broker is already running")
+	}
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(r.port), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1),
-		ProduceByName()}
+		kfake.DataDir(r.dir), ProduceByName()}
 	if len(topics) > 0 {
 		opts = append(opts, kfake.SeedTopics(1, topics...))
 	}
-	var c *kfake.Cluster
 	var err error
 	for range 100 { // the old listener's port may take a moment to free
+		var c *kfake.Cluster
 		if c, err = kfake.NewCluster(opts...); err == nil {
-			r.mu.Lock()
 			r.c = c
-			r.mu.Unlock()
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
