@@ -4,240 +4,116 @@
 // is given; point it at a server you run (loopback in this repository's
 // benchmarks).
 //
-//	go run ./bench/load -base http://127.0.0.1:8080 -realm acme \
-//	  -client svc -secret ... -scenario client_credentials -c 8 -d 10s
+// Prepare the deployment once (a realm, a confidential client, users,
+// through the admin API as master's administrator), then load it:
 //
-// Scenarios:
+//	OPENGATE_ADMIN_PASSWORD=... go run ./bench/load -setup -base http://127.0.0.1:8080 \
+//	  -realm bench -alg ES256 -client svc -secret ... -password ... -users 100
+//	OPENGATE_ADMIN_PASSWORD=... go run ./bench/load -base http://127.0.0.1:8080 -realm bench \
+//	  -client svc -secret ... -username user-0 -password ... -scenario refresh -c 8 -d 10s
 //
-//	client_credentials   POST token, grant_type=client_credentials
-//	introspect           POST token/introspect of one access token
-//	userinfo             GET userinfo with one access token (needs -username)
-//	password             POST token, grant_type=password (argon2id-bound)
+// Scenarios (package bench/internal/loadgen): client_credentials, password,
+// refresh, authcode, introspect, userinfo, usersearch.
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/opengate-iam/opengate/bench/internal/loadgen"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
 }
 
+// DefaultRedirectURI is the client's redirect URI: a loopback address the
+// authcode scenario never connects to (it stops at the redirect).
+const DefaultRedirectURI = "http://127.0.0.1:9/callback"
+
 type config struct {
-	base, realm, client, secret, username, password, scenario string
-	workers                                                   int
-	duration                                                  time.Duration
-	requests                                                  int64
+	load  loadgen.Config
+	setup *loadgen.Setup // -setup: prepare instead of load
 }
 
-func parse(args []string, stderr io.Writer) (config, error) {
-	var c config
+func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c loadgen.Config
+	var setup bool
+	var alg, prefix string
+	var users int
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.base, "base", "http://127.0.0.1:8080", "OpenGate base URL")
-	fs.StringVar(&c.realm, "realm", "master", "realm")
-	fs.StringVar(&c.client, "client", "", "client id")
-	fs.StringVar(&c.secret, "secret", "", "client secret (confidential clients)")
-	fs.StringVar(&c.username, "username", "", "user for password and userinfo")
-	fs.StringVar(&c.password, "password", "", "password of -username")
-	fs.StringVar(&c.scenario, "scenario", "client_credentials", "client_credentials, introspect, userinfo or password")
-	fs.IntVar(&c.workers, "c", 4, "concurrent workers (1..256)")
-	fs.DurationVar(&c.duration, "d", 10*time.Second, "duration (at most 10m)")
-	fs.Int64Var(&c.requests, "n", 0, "stop after this many requests (0: duration only)")
+	fs.StringVar(&c.Base, "base", "http://127.0.0.1:8080", "OpenGate base URL")
+	fs.StringVar(&c.Realm, "realm", "master", "realm")
+	fs.StringVar(&c.ClientID, "client", "", "client id")
+	fs.StringVar(&c.Secret, "secret", "", "client secret (confidential clients)")
+	fs.StringVar(&c.Username, "username", "", "user for password, refresh, authcode and userinfo")
+	fs.StringVar(&c.Password, "password", "", "password of -username (with -setup: of every user)")
+	fs.StringVar(&c.RedirectURI, "redirect-uri", DefaultRedirectURI, "the client's redirect URI (authcode)")
+	fs.StringVar(&c.Search, "search", "user-1", "usersearch's search parameter")
+	fs.StringVar(&c.Admin.User, "admin-user", "admin", "master administrator (usersearch, -setup); its password is OPENGATE_ADMIN_PASSWORD")
+	fs.StringVar(&c.Scenario, "scenario", "client_credentials", strings.Join(loadgen.Scenarios(), ", "))
+	fs.IntVar(&c.Workers, "c", 4, "concurrent workers (1..256)")
+	fs.DurationVar(&c.Duration, "d", 10*time.Second, "duration (at most 10m)")
+	fs.Int64Var(&c.Requests, "n", 0, "stop after this many requests (0: duration only)")
+	fs.BoolVar(&setup, "setup", false, "create or update the realm, client and users instead of loading")
+	fs.StringVar(&alg, "alg", "ES256", "-setup: the realm's signing algorithm: "+strings.Join(loadgen.Algorithms(), ", "))
+	fs.IntVar(&users, "users", 100, "-setup: how many users (named -user-prefix0, 1, ...)")
+	fs.StringVar(&prefix, "user-prefix", "user-", "-setup: the users' name prefix")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
-	switch {
-	case c.client == "":
-		return config{}, errors.New("-client is required")
-	case c.workers < 1 || c.workers > 256:
-		return config{}, errors.New("-c must be 1 to 256")
-	case c.duration <= 0 || c.duration > 10*time.Minute:
-		return config{}, errors.New("-d must be positive and at most 10m")
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	return c, nil
-}
-
-// result is what a run measured.
-type result struct {
-	ok, failed int64
-	elapsed    time.Duration
-	latencies  []time.Duration // sorted
-}
-
-func (r result) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
+	c.Admin.Password = getenv("OPENGATE_ADMIN_PASSWORD")
+	if setup {
+		return config{setup: &loadgen.Setup{Base: c.Base, Admin: c.Admin, Realm: c.Realm, Algorithm: alg,
+			ClientID: c.ClientID, Secret: c.Secret, RedirectURI: c.RedirectURI,
+			Users: users, UserPrefix: cmp.Or(prefix, "user-"), Password: c.Password}}, nil
 	}
-	return r.latencies[int(float64(len(r.latencies)-1)*p)]
+	if err := c.Check(); err != nil {
+		return config{}, err
+	}
+	return config{load: c}, nil
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parse(args, stderr)
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parse(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		MaxIdleConnsPerHost: cfg.workers, MaxConnsPerHost: cfg.workers,
-	}}
-	do, err := scenario(ctx, cfg, client)
+	if cfg.setup != nil {
+		if err := cfg.setup.Run(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "realm %s (%s): client %s, %d users %s … %s\n", cfg.setup.Realm, cfg.setup.Algorithm,
+			cfg.setup.ClientID, cfg.setup.Users, cfg.setup.Username(0), cfg.setup.Username(max(0, cfg.setup.Users-1)))
+		return nil
+	}
+	res, err := loadgen.Run(ctx, cfg.load)
 	if err != nil {
 		return err
 	}
-	res := drive(ctx, cfg, do)
-	fmt.Fprintf(stdout, "%s: %d ok, %d failed in %s with %d workers: %.0f req/s; latency p50 %s p90 %s p99 %s\n",
-		cfg.scenario, res.ok, res.failed, res.elapsed.Round(time.Millisecond), cfg.workers,
-		float64(res.ok)/res.elapsed.Seconds(),
-		res.percentile(0.50).Round(time.Microsecond), res.percentile(0.90).Round(time.Microsecond),
-		res.percentile(0.99).Round(time.Microsecond))
-	if res.ok == 0 {
+	fmt.Fprintln(stdout, res)
+	if res.Failed > 0 {
+		fmt.Fprintf(stderr, "first failure: %s\n", res.FirstError)
+	}
+	if res.OK == 0 {
 		return errors.New("no request succeeded")
 	}
 	return nil
-}
-
-// drive runs do from cfg.workers goroutines until the duration or request
-// budget is spent.
-func drive(ctx context.Context, cfg config, do func(context.Context) error) result {
-	ctx, cancel := context.WithTimeout(ctx, cfg.duration)
-	defer cancel()
-	var ok, failed, issued atomic.Int64
-	lat := make([][]time.Duration, cfg.workers)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := range cfg.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				if cfg.requests > 0 && issued.Add(1) > cfg.requests {
-					return
-				}
-				t := time.Now()
-				if err := do(ctx); err != nil {
-					if ctx.Err() == nil {
-						failed.Add(1)
-					}
-					continue
-				}
-				lat[w] = append(lat[w], time.Since(t))
-				ok.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	res := result{ok: ok.Load(), failed: failed.Load(), elapsed: time.Since(start)}
-	for _, l := range lat {
-		res.latencies = append(res.latencies, l...)
-	}
-	slices.Sort(res.latencies)
-	return res
-}
-
-// scenario returns one request of cfg.scenario, prepared (a token fetched
-// once where the scenario needs one).
-func scenario(ctx context.Context, cfg config, client *http.Client) (func(context.Context) error, error) {
-	oidc := strings.TrimRight(cfg.base, "/") + "/realms/" + url.PathEscape(cfg.realm) + "/protocol/openid-connect"
-	form := func(extra url.Values) url.Values {
-		v := url.Values{"client_id": {cfg.client}}
-		if cfg.secret != "" {
-			v.Set("client_secret", cfg.secret)
-		}
-		for k, vs := range extra {
-			v[k] = vs
-		}
-		return v
-	}
-	post := func(ctx context.Context, endpoint string, v url.Values) (string, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, oidc+endpoint, strings.NewReader(v.Encode()))
-		if err != nil {
-			return "", err
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		return send(client, req)
-	}
-	ccForm := form(url.Values{"grant_type": {"client_credentials"}})
-	pwForm := form(url.Values{"grant_type": {"password"}, "username": {cfg.username}, "password": {cfg.password}, "scope": {"openid"}})
-	switch cfg.scenario {
-	case "client_credentials":
-		return func(ctx context.Context) error { _, err := post(ctx, "/token", ccForm); return err }, nil
-	case "password":
-		return func(ctx context.Context) error { _, err := post(ctx, "/token", pwForm); return err }, nil
-	case "introspect":
-		tok, err := accessToken(post(ctx, "/token", ccForm))
-		if err != nil {
-			return nil, err
-		}
-		v := form(url.Values{"token": {tok}})
-		return func(ctx context.Context) error {
-			body, err := post(ctx, "/token/introspect", v)
-			if err == nil && !strings.Contains(body, `"active":true`) {
-				err = errors.New("token not active")
-			}
-			return err
-		}, nil
-	case "userinfo":
-		tok, err := accessToken(post(ctx, "/token", pwForm))
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) error {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, oidc+"/userinfo", nil)
-			if err != nil {
-				return err
-			}
-			req.Header.Set("Authorization", "Bearer "+tok)
-			_, err = send(client, req)
-			return err
-		}, nil
-	}
-	return nil, fmt.Errorf("unknown scenario %q", cfg.scenario)
-}
-
-func send(client *http.Client, req *http.Request) (string, error) {
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%s: %d", req.URL.Path, resp.StatusCode)
-	}
-	return string(body), nil
-}
-
-func accessToken(body string, err error) (string, error) {
-	if err != nil {
-		return "", err
-	}
-	var t struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal([]byte(body), &t); err != nil || t.AccessToken == "" {
-		return "", errors.New("no access_token in the token response")
-	}
-	return t.AccessToken, nil
 }

@@ -1,0 +1,82 @@
+package loadgen_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/opengate-iam/opengate/bench/internal/loadgen"
+)
+
+// fakeAdmin is a master token endpoint issuing tokens valid for one second
+// and a user search accepting only a token that has not expired.
+type fakeAdmin struct {
+	signIns atomic.Int64
+	mu      sync.Mutex
+	issued  map[string]time.Time
+}
+
+func (f *fakeAdmin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/realms/master/protocol/openid-connect/token":
+		if r.FormValue("grant_type") != "password" || r.FormValue("password") != "pw" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		tok := fmt.Sprintf("token-%d", f.signIns.Add(1))
+		f.mu.Lock()
+		f.issued[tok] = time.Now()
+		f.mu.Unlock()
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "expires_in": 1})
+	case r.URL.Path == "/admin/realms/acme/users" && r.URL.Query().Get("max") == "20":
+		f.mu.Lock()
+		at, ok := f.issued[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		f.mu.Unlock()
+		if !ok || time.Since(at) > time.Second {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`[]`))
+	default:
+		w.WriteHeader(http.StatusNotFound)
+	}
+}
+
+// The administrator's token is renewed before it expires: a run longer
+// than a token's life has no failure.
+func TestAdminTokenIsRenewedBeforeItExpires(t *testing.T) {
+	f := &fakeAdmin{issued: map[string]time.Time{}}
+	ts := httptest.NewServer(f)
+	t.Cleanup(ts.Close)
+	res, err := loadgen.Run(context.Background(), loadgen.Config{Base: ts.URL, Realm: "acme", Scenario: "usersearch",
+		Admin: loadgen.Admin{User: "admin", Password: "pw"}, Workers: 2, Duration: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK == 0 || res.Failed != 0 || f.signIns.Load() < 2 {
+		t.Fatalf("ok %d, failed %d (%s), sign-ins %d", res.OK, res.Failed, res.FirstError, f.signIns.Load())
+	}
+}
+
+func TestPercentileIsTheNearestRank(t *testing.T) {
+	var r loadgen.Result
+	if r.Percentile(0.99) != 0 || r.Rate() != 0 {
+		t.Fatal("an empty result has latencies or a rate")
+	}
+	for i := 1; i <= 100; i++ {
+		r.Latencies = append(r.Latencies, time.Duration(i)*time.Millisecond)
+	}
+	for p, want := range map[float64]time.Duration{0: time.Millisecond, 0.5: 50 * time.Millisecond,
+		0.99: 99 * time.Millisecond, 1: 100 * time.Millisecond} {
+		if got := r.Percentile(p); got != want {
+			t.Errorf("Percentile(%v) = %s, want %s", p, got, want)
+		}
+	}
+}
