@@ -20,11 +20,14 @@ type config struct {
 	// ManagementAddr (OPENGATE_MANAGEMENT_ADDR): when set, /metrics is
 	// served there only, with /healthz and /readyz.
 	ManagementAddr string
-	RedisPrefix    string // OPENGATE_REDIS_PREFIX: prefix of every Redis key
-	IssuerBase     string // OPENGATE_ISSUER_BASE
-	PostgresURL    string // OPENGATE_POSTGRES_URL
-	RedisURL       string // OPENGATE_REDIS_URL
-	KafkaBrokers   []string
+	// PprofAddr (OPENGATE_PPROF_ADDR): "" or where Go's runtime profiles
+	// are served (boot.PprofAddr).
+	PprofAddr    string
+	RedisPrefix  string // OPENGATE_REDIS_PREFIX: prefix of every Redis key
+	IssuerBase   string // OPENGATE_ISSUER_BASE
+	PostgresURL  string // OPENGATE_POSTGRES_URL
+	RedisURL     string // OPENGATE_REDIS_URL
+	KafkaBrokers []string
 	// Kafka: the brokers, Instance (static group membership) and
 	// OPENGATE_KAFKA_SESSION_TIMEOUT.
 	Kafka             boot.KafkaConfig
@@ -112,6 +115,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.Limits, err = boot.RateLimits(getenv); err != nil {
+		return config{}, err
+	}
+	if c.PprofAddr, err = boot.PprofAddr(getenv); err != nil {
 		return config{}, err
 	}
 	c.AdminPassword = getenv("OPENGATE_ADMIN_PASSWORD")

@@ -86,10 +86,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cancel()
 		return errors.Join(err, <-served)
 	}
+	prof, err := boot.ServePprof(ctx, cfg.PprofAddr)
+	if err != nil {
+		cancel()
+		return errors.Join(err, <-served, mgmt.Wait())
+	}
+	if prof != nil {
+		cfg.Logging.Print(stdout, fmt.Sprintf("opengate: profiles (pprof) on http://%s/debug/pprof/", prof.Addr), "addr", prof.Addr.String())
+	}
 	// stop ends the listeners and returns err with theirs.
 	stop := func(err error) error {
 		cancel()
-		return errors.Join(err, <-served, mgmt.Wait())
+		return errors.Join(err, <-served, mgmt.Wait(), prof.Wait())
 	}
 	if og.IssuerBase == "" {
 		og.IssuerBase = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
@@ -151,7 +159,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	err = <-served // ctx ended (a graceful shutdown), or serving failed
 	cancel()
 	<-ran
-	return errors.Join(err, mgmt.Wait())
+	return errors.Join(err, mgmt.Wait(), prof.Wait())
 }
 
 // swap is an http.Handler whose handler can be replaced while it serves.

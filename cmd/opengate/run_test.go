@@ -340,3 +340,30 @@ func TestRunServesMetricsOnTheManagementAddressOnly(t *testing.T) {
 		})
 	}
 }
+
+// OPENGATE_PPROF_ADDR serves Go's runtime profiles on a listener of their
+// own, on loopback when given a port only; never on the API's.
+func TestRunServesProfilesOnlyWhereAsked(t *testing.T) {
+	s := start(t, map[string]string{"OPENGATE_PPROF_ADDR": "0"})
+	var prof string
+	for _, line := range s.Output {
+		if u, ok := strings.CutPrefix(line, "opengate: profiles (pprof) on "); ok {
+			prof = strings.TrimSpace(u)
+		}
+	}
+	if !strings.HasPrefix(prof, "http://127.0.0.1:") {
+		t.Fatalf("no profiles line on loopback in %q", s.Output)
+	}
+	resp, err := http.Get(prof + "heap?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "heap profile") {
+		t.Fatalf("GET %sheap = %d", prof, resp.StatusCode)
+	}
+	if resp, _ := s.Call(t, "GET", "/debug/pprof/heap?debug=1", "", ""); resp.StatusCode == 200 {
+		t.Fatalf("the API's listener serves profiles")
+	}
+}

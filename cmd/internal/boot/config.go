@@ -45,6 +45,9 @@ type Config struct {
 	// on Addr.
 	ManagementAddr string
 	MigrateOnly    bool // -migrate-only: migrate the database and exit
+	// PprofAddr is OPENGATE_PPROF_ADDR (see PprofAddr): "" or where Go's
+	// runtime profiles are served.
+	PprofAddr string
 	// PostgresURL is OPENGATE_POSTGRES_URL (required): the PostgreSQL
 	// server's URL, as for the all-in-one; the binary's database is
 	// DatabasePrefix + Binary.Database on it (see OpenPostgres).
@@ -150,12 +153,15 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 	if c.Logging, err = ParseLogging(getenv, "json"); err != nil {
 		return Config{}, err
 	}
+	if c.PprofAddr, err = PprofAddr(getenv); err != nil {
+		return Config{}, err
+	}
 	return c, nil
 }
 
 // Listen returns the addresses Server.Serve listens on.
 func (c Config) Listen() Listen {
-	return Listen{Addr: c.Addr, Management: c.ManagementAddr, Logging: c.Logging}
+	return Listen{Addr: c.Addr, Management: c.ManagementAddr, Pprof: c.PprofAddr, Logging: c.Logging}
 }
 
 // Logger returns the binary's logger on stderr in c.Logging's format and

@@ -280,3 +280,37 @@ func TestLoginThemes(t *testing.T) {
 		}
 	}
 }
+
+func TestPprofAddr(t *testing.T) {
+	for name, tt := range map[string]struct {
+		value, want string
+		fails       bool
+	}{
+		"UnsetServesNone":           {value: "", want: ""},
+		"APortIsOnLoopback":         {value: "6060", want: "127.0.0.1:6060"},
+		"AColonPortIsOnLoopback":    {value: ":6060", want: "127.0.0.1:6060"},
+		"AnExplicitHostIsKept":      {value: "[::1]:6060", want: "[::1]:6060"},
+		"ANamedHostIsKept":          {value: "localhost:6060", want: "localhost:6060"},
+		"APortOutOfRangeIsRefused":  {value: "70000", fails: true},
+		"AHostWithoutPortIsRefused": {value: "localhost", fails: true},
+		"ABadPortIsRefused":         {value: "localhost:http", fails: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := boot.PprofAddr(func(n string) string {
+				if n == "OPENGATE_PPROF_ADDR" {
+					return tt.value
+				}
+				return ""
+			})
+			if tt.fails {
+				if err == nil || !strings.Contains(err.Error(), "OPENGATE_PPROF_ADDR") {
+					t.Fatalf("PprofAddr(%q) = %q, %v; want an error naming the variable", tt.value, got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("PprofAddr(%q) = %q, %v; want %q", tt.value, got, err, tt.want)
+			}
+		})
+	}
+}

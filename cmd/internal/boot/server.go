@@ -93,6 +93,8 @@ func (s *Server) OpenKafka(ctx context.Context, kc KafkaConfig, outbox *pgxpool.
 type Listen struct {
 	Addr       string // the API, with /healthz and /readyz
 	Management string // "" or the address of /metrics, /healthz and /readyz
+	// Pprof is "" or the address of Go's runtime profiles (PprofAddr).
+	Pprof string
 	// Logging is the format of the lines Serve prints.
 	Logging Logging
 }
@@ -103,7 +105,7 @@ type Listen struct {
 // /readyz?exclude=background_tasks.
 const TasksCheck = "background_tasks"
 
-// Serve listens on l.Addr (and l.Management, if set), starts the tasks,
+// Serve listens on l.Addr (and l.Management and l.Pprof, if set), starts the tasks,
 // prints "<name> listening on <address>" (and "<name> management on
 // <address>") to stdout, as JSON records (with addr) in JSON mode, and serves the handlers of Routes rt until ctx
 // ends. With a management address /metrics is served only there. It then
@@ -138,16 +140,25 @@ func (s *Server) Serve(ctx context.Context, l Listen, stdout io.Writer, rt Route
 		ln.Close()
 		return err
 	}
+	prof, err := ServePprof(ctx, l.Pprof)
+	if err != nil {
+		ln.Close()
+		cancel()
+		return errors.Join(err, mgmt.Wait())
+	}
 	for _, t := range s.tasks {
 		group.Go(t.name, t.fn)
 	}
 	if mgmt != nil {
 		l.Logging.Print(stdout, fmt.Sprintf("%s management on %s", s.name, mgmt.Addr), "service", s.name, "addr", mgmt.Addr.String())
 	}
+	if prof != nil {
+		l.Logging.Print(stdout, fmt.Sprintf("%s profiles (pprof) on http://%s/debug/pprof/", s.name, prof.Addr), "service", s.name, "addr", prof.Addr.String())
+	}
 	l.Logging.Print(stdout, fmt.Sprintf("%s listening on %s", s.name, ln.Addr()), "service", s.name, "addr", ln.Addr().String())
 	err = iamhttp.ServeListener(ctx, ln, h.API)
 	cancel()
-	return errors.Join(err, mgmt.Wait())
+	return errors.Join(err, mgmt.Wait(), prof.Wait())
 }
 
 // Management is a running management listener.

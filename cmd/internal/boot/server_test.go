@@ -198,3 +198,51 @@ func TestServerServesMetricsOnlyOnTheManagementAddress(t *testing.T) {
 		t.Fatalf("Serve = %v after a clean shutdown", err)
 	}
 }
+
+// A microservice given a profiles address (OPENGATE_PPROF_ADDR) serves Go's
+// runtime profiles there, and not on its API's address.
+func TestServerServesProfilesOnlyOnTheirAddress(t *testing.T) {
+	srv := boot.NewServer("test-service", slog.New(slog.DiscardHandler))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- srv.Serve(ctx, boot.Listen{Addr: "127.0.0.1:0", Pprof: "127.0.0.1:0"}, pw, routes(t, nil))
+		pw.Close()
+	}()
+	lines := bufio.NewReader(pr)
+	var prof, api string
+	for _, out := range []struct {
+		prefix string
+		to     *string
+	}{{"test-service profiles (pprof) on ", &prof}, {"test-service listening on ", &api}} {
+		line, err := lines.ReadString('\n')
+		if err != nil {
+			t.Fatalf("no line %q: %v", out.prefix, err)
+		}
+		v, ok := strings.CutPrefix(strings.TrimSpace(line), out.prefix)
+		if !ok {
+			t.Fatalf("line = %q, want %q…", line, out.prefix)
+		}
+		*out.to = v
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	for _, tt := range []struct {
+		url  string
+		want int
+	}{{prof + "goroutine?debug=1", 200}, {"http://" + api + "/debug/pprof/goroutine?debug=1", 404}} {
+		resp, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("GET %s = %d, want %d", tt.url, resp.StatusCode, tt.want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve = %v after a clean shutdown", err)
+	}
+}
