@@ -27,6 +27,14 @@ const (
 	TopicRoleDeleted        = "role.deleted"
 	TopicRoleMappingChanged = "role_mapping.changed"
 
+	TopicGroupCreated            = "group.created"
+	TopicGroupUpdated            = "group.updated" // renamed, or its description, attributes changed
+	TopicGroupMoved              = "group.moved"   // under another parent, or to the top level
+	TopicGroupDeleted            = "group.deleted" // one per group of a deleted subtree
+	TopicGroupMemberAdded        = "group.member.added"
+	TopicGroupMemberRemoved      = "group.member.removed"
+	TopicGroupRoleMappingChanged = "group.role_mapping.changed" // the roles mapped to a group
+
 	TopicClientCreated = "client.created"
 	TopicClientUpdated = "client.updated"
 	TopicClientDeleted = "client.deleted"
@@ -48,6 +56,8 @@ func Topics() []string {
 		TopicUserCreated, TopicUserUpdated, TopicUserDeleted, TopicUserEmailVerified,
 		TopicUserVerifyEmailRequested, TopicUserPasswordResetRequested, TopicUserCredentialsChanged,
 		TopicRoleCreated, TopicRoleUpdated, TopicRoleDeleted, TopicRoleMappingChanged,
+		TopicGroupCreated, TopicGroupUpdated, TopicGroupMoved, TopicGroupDeleted,
+		TopicGroupMemberAdded, TopicGroupMemberRemoved, TopicGroupRoleMappingChanged,
 		TopicClientCreated, TopicClientUpdated, TopicClientDeleted,
 		TopicLoginSuccess, TopicLoginFailure, TopicLogout,
 		TopicSessionTerminated,

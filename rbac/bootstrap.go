@@ -30,7 +30,8 @@ func (s *Service) GrantBootstrapAdmin(ctx context.Context, userID string) (bool,
 		return false, iam.Wrap(op, err)
 	}
 	// Two holders are enough to know whether someone else is one.
-	holders, err := s.store.RolePrincipals(ctx, iam.MasterRealm, admin.ID, Page{Max: 2})
+	// A group holding the role counts as someone else.
+	holders, err := s.store.RolePrincipals(ctx, iam.MasterRealm, admin.ID, nil, Page{Max: 2})
 	if err != nil {
 		return false, iam.Wrap(op, err)
 	}

@@ -163,3 +163,50 @@ func (s *Service) mayRename(ctx context.Context, realm iam.Realm, r Role, name s
 	}
 	return s.mayChange(ctx, realm, names)
 }
+
+// groupAdminRoles returns the names of the admin roles the groups with ids
+// confer on their members: mapped to them or to a group above them,
+// composites expanded. Groups that no longer exist confer nothing.
+func (s *Service) groupAdminRoles(ctx context.Context, realm iam.Realm, ids ...string) ([]string, error) {
+	var names []string
+	for _, id := range ids {
+		roles, err := s.store.EffectiveRoles(ctx, realm, Principal{Type: PrincipalGroup, ID: id})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range roles {
+			if isAdminRole(r) {
+				names = append(names, r.Name)
+			}
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names), nil
+}
+
+// mayChangeGroupPower checks the escalation rule for a change of what the
+// members of the subtree at path hold: its deletion (newParentID "") or its
+// move under newParentID. The caller must hold every admin role the
+// subtree's groups confer now and, for a move, those the new parent
+// confers. With no principal in ctx it reads nothing.
+func (s *Service) mayChangeGroupPower(ctx context.Context, realm iam.Realm, path, newParentID string) error {
+	if iam.PrincipalFrom(ctx) == nil {
+		return nil
+	}
+	subtree, err := s.store.ListGroups(ctx, realm, GroupFilter{Subtree: path})
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(subtree)+1)
+	for _, g := range subtree {
+		ids = append(ids, g.ID)
+	}
+	if newParentID != "" {
+		ids = append(ids, newParentID)
+	}
+	names, err := s.groupAdminRoles(ctx, realm, ids...)
+	if err != nil {
+		return err
+	}
+	return s.mayChange(ctx, realm, names)
+}

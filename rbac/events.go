@@ -52,3 +52,69 @@ func mappingEvent(realm iam.Realm, p Principal) (iam.Event, error) {
 		PrincipalID:   p.ID,
 	})
 }
+
+// GroupEvent is the payload of group.created, group.updated, group.moved
+// and group.deleted; the subject is the group id. A group's path changes
+// when it or a group above it is renamed or moved: the event names only
+// the group changed (its subgroups' paths follow). Members' effective roles
+// change when a group holding roles moves or is deleted: consumers that
+// cache effective roles drop the realm's cache on group.moved and
+// group.deleted.
+type GroupEvent struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Path     string `json:"path"`
+	ParentID string `json:"parentId,omitempty"`
+	// PreviousPath is the path before a rename (group.updated) or a move
+	// (group.moved); "" otherwise.
+	PreviousPath string `json:"previousPath,omitempty"`
+	// PreviousParentID is the parent before a move; "" for a group that
+	// was at the top level, and in other events.
+	PreviousParentID string `json:"previousParentId,omitempty"`
+}
+
+// GroupMemberEvent is the payload of group.member.added and
+// group.member.removed: the groups, hence the effective roles, of one
+// subject changed. The subject is UserID, as for role_mapping.changed.
+type GroupMemberEvent struct {
+	Realm     iam.Realm `json:"realm"`
+	UserID    string    `json:"userId"` // "service-account-{clientUUID}" for service accounts
+	GroupID   string    `json:"groupId"`
+	GroupPath string    `json:"groupPath"`
+}
+
+// GroupRoleMappingEvent is the payload of group.role_mapping.changed: the
+// roles mapped to a group changed, so did the effective roles of its
+// members and of its subgroups' members. The subject is the group id.
+type GroupRoleMappingEvent struct {
+	Realm     iam.Realm `json:"realm"`
+	GroupID   string    `json:"groupId"`
+	GroupPath string    `json:"groupPath"`
+}
+
+// groupEvent returns the event of topic about g; before is the group before
+// a rename or a move (nil otherwise).
+func groupEvent(topic string, g Group, before *Group) (iam.Event, error) {
+	d := GroupEvent{ID: g.ID, Name: g.Name, Path: g.Path, ParentID: g.ParentID}
+	if before != nil && before.Path != g.Path {
+		d.PreviousPath = before.Path
+	}
+	if topic == iam.TopicGroupMoved && before != nil {
+		d.PreviousParentID = before.ParentID
+	}
+	return iam.NewEvent(Source, topic, g.Realm, g.ID, d)
+}
+
+// memberEvent returns group.member.added or group.member.removed.
+func memberEvent(topic string, g Group, userID string) (iam.Event, error) {
+	return iam.NewEvent(Source, topic, g.Realm, userID, GroupMemberEvent{
+		Realm: g.Realm, UserID: userID, GroupID: g.ID, GroupPath: g.Path,
+	})
+}
+
+// groupMappingEvent returns group.role_mapping.changed for g.
+func groupMappingEvent(g Group) (iam.Event, error) {
+	return iam.NewEvent(Source, iam.TopicGroupRoleMappingChanged, g.Realm, g.ID, GroupRoleMappingEvent{
+		Realm: g.Realm, GroupID: g.ID, GroupPath: g.Path,
+	})
+}

@@ -207,8 +207,8 @@ func (s *Service) AssignRealmRoles(ctx context.Context, realm iam.Realm, userID 
 	return iam.Wrap(op, s.AddUserRoles(ctx, realm, userID, ids...))
 }
 
-// DeleteUser removes every mapping of userID (the user.deleted consumer
-// calls it). Idempotent.
+// DeleteUser removes every mapping and group membership of userID (the
+// user.deleted consumer calls it). Idempotent.
 func (s *Service) DeleteUser(ctx context.Context, realm iam.Realm, userID string) error {
 	const op = "rbac.DeleteUser"
 	p, err := s.principal(ctx, realm, userID, false)

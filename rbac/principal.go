@@ -5,7 +5,7 @@ import (
 )
 
 // PrincipalType says what kind of subject a role mapping belongs to. Values
-// are stored; the list is append-only (groups will be added).
+// are stored; the list is append-only.
 type PrincipalType string
 
 // Principal types.
@@ -15,6 +15,10 @@ const (
 	// PrincipalServiceAccount is the service account of a client (the
 	// subject of its client-credentials tokens); its id is the client UUID.
 	PrincipalServiceAccount PrincipalType = "service_account"
+	// PrincipalGroup is a group; its id is the group id. Its roles are
+	// held by its members and by the members of its subgroups. PrincipalOf
+	// never returns it: a group is never a token's subject.
+	PrincipalGroup PrincipalType = "group"
 )
 
 // Principal is the subject of role mappings.

@@ -121,10 +121,18 @@ func validateRole(r Role) error {
 	if utf8.RuneCountInString(r.Description) > MaxDescriptionLength || !iam.IsText(r.Description) {
 		return iam.Invalidf("description", "description must be UTF-8 of at most %d characters without control characters other than tab and newlines", MaxDescriptionLength)
 	}
-	if len(r.Attributes) > MaxAttributes {
+	return validateAttributes(r.Attributes)
+}
+
+// validateAttributes checks the attributes of a role or a group: at most
+// MaxAttributes names of text, each with at most MaxAttributeValues values
+// of at most MaxAttributeLength bytes. Errors are CodeInvalid, field
+// "attributes".
+func validateAttributes(attrs map[string][]string) error {
+	if len(attrs) > MaxAttributes {
 		return iam.Invalidf("attributes", "at most %d attributes", MaxAttributes)
 	}
-	for k, vs := range r.Attributes {
+	for k, vs := range attrs {
 		if k == "" || len(k) > MaxAttributeLength || !iam.IsText(k) || strings.ContainsAny(k, "\t\r\n") {
 			return iam.Invalidf("attributes", "attribute names must be 1 to %d bytes of UTF-8 without control characters", MaxAttributeLength)
 		}

@@ -293,7 +293,8 @@ func (s *Service) RemoveComposites(ctx context.Context, realm iam.Realm, id stri
 }
 
 // RoleUsers returns the ids of the users (and service accounts, as
-// "service-account-{clientUUID}") the role with id is directly mapped to.
+// "service-account-{clientUUID}") the role with id is directly mapped to
+// (not its groups' members, as Keycloak).
 func (s *Service) RoleUsers(ctx context.Context, realm iam.Realm, id string, page Page) ([]string, error) {
 	const op = "rbac.RoleUsers"
 	if err := realm.Validate(); err != nil {
@@ -305,7 +306,7 @@ func (s *Service) RoleUsers(ctx context.Context, realm iam.Realm, id string, pag
 	if page.First < 0 {
 		return nil, iam.Wrap(op, iam.Invalidf("first", "first must not be negative"))
 	}
-	ps, err := s.store.RolePrincipals(ctx, realm, id, page)
+	ps, err := s.store.RolePrincipals(ctx, realm, id, []PrincipalType{PrincipalUser, PrincipalServiceAccount}, page)
 	if err != nil {
 		return nil, iam.Wrap(op, notFound(err, "role not found"))
 	}

@@ -32,6 +32,19 @@ import (
 //     the realm, passed to AddComposites or AddMappings, is CodeNotFound and
 //     nothing changes.
 //   - Roles returned carry ClientID and Composite filled in.
+//   - Group names are unique among siblings: CreateGroup, UpdateGroup,
+//     MoveGroup and ImportGroups fail with CodeConflict (Field "name") on a
+//     duplicate. Groups form a tree: MoveGroup never puts a group under
+//     itself or its subgroups. Paths follow renames and moves at once, for
+//     the whole subtree, even under concurrent changes.
+//   - A subject holds, besides the roles mapped to it, the roles mapped to
+//     each group it belongs to and to every group above those, composites
+//     expanded (EffectiveRoles, EffectiveRoleNames); a group principal
+//     (PrincipalGroup) holds its own and its ancestors'. Deleting a group
+//     deletes its subgroups, their memberships and their role mappings;
+//     deleting a subject (DeletePrincipal, DeleteClient for a service
+//     account) its memberships; deleting a realm its groups.
+//   - Groups returned carry Path and SubGroupCount filled in.
 type Store interface {
 	// PutClient records (or updates) the public clientId of a client, with
 	// events (the Service passes role.updated for the client's roles when
@@ -80,12 +93,13 @@ type Store interface {
 	// ignored; CodeNotFound if parent does not exist.
 	RemoveComposites(ctx context.Context, realm iam.Realm, parentID string, childIDs []string, events ...iam.Event) error
 
-	// Mappings returns the roles mapped directly to p, ordered by client
-	// then name.
+	// Mappings returns the roles mapped directly to p (for a group, to the
+	// group itself), ordered by client then name.
 	Mappings(ctx context.Context, realm iam.Realm, p Principal) ([]Role, error)
-	// EffectiveRoles returns every role p holds: its mappings and everything
-	// they contain, transitively, each once. Postgres answers it with one
-	// query.
+	// EffectiveRoles returns every role p holds: its mappings, those of its
+	// groups and their ancestors (of a group principal: of the group and
+	// its ancestors), and everything they contain, transitively, each once.
+	// Postgres answers it with one query.
 	EffectiveRoles(ctx context.Context, realm iam.Realm, p Principal) ([]Role, error)
 	// EffectiveRoleNames is EffectiveRoles reduced to what tokens carry:
 	// the names of the realm roles, and of the client roles by public
@@ -93,17 +107,73 @@ type Store interface {
 	// out), each once, in any order. It is the hot path of token issuance;
 	// Postgres answers it with one query.
 	EffectiveRoleNames(ctx context.Context, realm iam.Realm, p Principal) (realmRoles []string, clientRoles map[string][]string, err error)
-	// AddMappings maps roles (ids) to p.
+	// AddMappings maps roles (ids) to p; for a group principal the group
+	// must exist (CodeNotFound), even while it is being deleted.
 	AddMappings(ctx context.Context, realm iam.Realm, p Principal, roleIDs []string, events ...iam.Event) error
 	// RemoveMappings unmaps roles from p; absent mappings are ignored.
 	RemoveMappings(ctx context.Context, realm iam.Realm, p Principal, roleIDs []string, events ...iam.Event) error
-	// RolePrincipals returns the principals the role is mapped to directly,
-	// ordered by type then id; CodeNotFound if the role does not exist.
-	RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, page Page) ([]Principal, error)
-	// DeletePrincipal removes every mapping of p.
+	// RolePrincipals returns the principals of the given types (nil: of
+	// every type) the role is mapped to directly, ordered by type then id;
+	// CodeNotFound if the role does not exist.
+	RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, types []PrincipalType, page Page) ([]Principal, error)
+	// DeletePrincipal removes every mapping of p and, for a user or a
+	// service account, its group memberships.
 	DeletePrincipal(ctx context.Context, realm iam.Realm, p Principal, events ...iam.Event) error
 
-	// DeleteRealm removes every client, role, edge and mapping of realm.
+	// CreateGroup stores g (ID, Realm, Name, ParentID and timestamps set by
+	// the caller; Path and SubGroupCount are ignored) with the events fn
+	// returns given the stored group, atomically, and returns the stored
+	// group. CodeNotFound if the parent does not exist, CodeConflict (Field
+	// "name") if a sibling has its name, CodeConflict (Field "id") if the id
+	// is taken; fn's error aborts the creation.
+	CreateGroup(ctx context.Context, g Group, fn func(created Group) ([]iam.Event, error)) (Group, error)
+	// GetGroup returns the group with id, or CodeNotFound.
+	GetGroup(ctx context.Context, realm iam.Realm, id string) (Group, error)
+	// GetGroupByPath returns the group whose Path is path, or CodeNotFound.
+	GetGroupByPath(ctx context.Context, realm iam.Realm, path string) (Group, error)
+	// ListGroups returns the groups f selects, ordered by name then path.
+	// A Parent or Member that does not exist selects nothing (no error).
+	ListGroups(ctx context.Context, realm iam.Realm, f GroupFilter) ([]Group, error)
+	// CountGroups returns how many groups f selects, ignoring its paging.
+	CountGroups(ctx context.Context, realm iam.Realm, f GroupFilter) (int, error)
+	// UpdateGroup reads the group id, lets fn change the copy, and stores
+	// its name, description, attributes, extra and UpdatedAt with the
+	// events fn returns, atomically (as UpdateRole: in memory fn must not
+	// call the store). A new name renames the paths of the whole subtree.
+	// fn's error aborts the update and is returned as is. CodeNotFound (fn
+	// is not called), CodeConflict (Field "name") if a sibling has the new
+	// name. Returns the stored group.
+	UpdateGroup(ctx context.Context, realm iam.Realm, id string, fn func(*Group) ([]iam.Event, error)) (Group, error)
+	// MoveGroup makes the group id a subgroup of parentID ("" for the top
+	// level), with the events fn returns given the group before and after
+	// the move, atomically. CodeNotFound if either group does not exist;
+	// CodeInvalid (Field "parentId") if parentID is the group or one of its
+	// subgroups; CodeConflict (Field "name") if a new sibling has its name.
+	// fn's error aborts the move. Returns the moved group.
+	MoveGroup(ctx context.Context, realm iam.Realm, id, parentID string, fn func(before, after Group) ([]iam.Event, error)) (Group, error)
+	// DeleteGroup deletes the group id and its subgroups with their
+	// memberships and role mappings, and records the events fn returns
+	// given the deleted groups (the group first, then its subgroups by
+	// path), atomically. CodeNotFound (fn is not called).
+	DeleteGroup(ctx context.Context, realm iam.Realm, id string, fn func(deleted []Group) ([]iam.Event, error)) error
+	// AddMember makes userID (a user id or "service-account-{clientUUID}")
+	// a direct member of the group; idempotent, also under concurrent
+	// calls. CodeNotFound if the group does not exist.
+	AddMember(ctx context.Context, realm iam.Realm, groupID, userID string, events ...iam.Event) error
+	// RemoveMember ends a direct membership; an absent one is ignored.
+	// CodeNotFound if the group does not exist.
+	RemoveMember(ctx context.Context, realm iam.Realm, groupID, userID string, events ...iam.Event) error
+	// GroupMembers returns the direct members of the group, ordered by id;
+	// CodeNotFound if the group does not exist.
+	GroupMembers(ctx context.Context, realm iam.Realm, groupID string, page Page) ([]string, error)
+	// ImportGroups stores in's groups, memberships and group role mappings
+	// of realm with the events, all or nothing: a sibling name taken
+	// (CodeConflict, Field "name"), a parent, group or role that does not
+	// exist (CodeNotFound) changes nothing.
+	ImportGroups(ctx context.Context, realm iam.Realm, in GroupImport, events ...iam.Event) error
+
+	// DeleteRealm removes every client, role, edge, mapping and group of
+	// realm.
 	DeleteRealm(ctx context.Context, realm iam.Realm, events ...iam.Event) error
 
 	// Once runs fn with a Store at most once per (consumer, eventID) that

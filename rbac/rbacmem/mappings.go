@@ -22,8 +22,9 @@ func (s *Store) Mappings(ctx context.Context, realm iam.Realm, p rbac.Principal)
 	return roles, nil
 }
 
-// effective returns the ids of every role p holds, each once. The caller
-// holds mu.
+// effective returns the ids of every role p holds, each once: its
+// mappings, those of its groups (of a group principal: the group) and of
+// the groups above them, and all they contain. The caller holds mu.
 func (d *realmData) effective(p rbac.Principal) []string {
 	if d == nil {
 		return nil
@@ -33,6 +34,11 @@ func (d *realmData) effective(p rbac.Principal) []string {
 	queue := make([]string, 0, len(d.mappings[p]))
 	for id := range d.mappings[p] {
 		queue = append(queue, id)
+	}
+	for _, g := range d.groupsOf(p) {
+		for id := range d.mappings[rbac.Principal{Type: rbac.PrincipalGroup, ID: g}] {
+			queue = append(queue, id)
+		}
 	}
 	for len(queue) > 0 {
 		id := queue[len(queue)-1]
@@ -91,6 +97,10 @@ func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Princip
 		s.mu.Unlock()
 		return err
 	}
+	if p.Type == rbac.PrincipalGroup && (d == nil || !d.hasGroup(p.ID)) {
+		s.mu.Unlock()
+		return iam.NotFoundf("group not found")
+	}
 	if d.mappings[p] == nil {
 		d.mappings[p] = map[string]bool{}
 	}
@@ -117,7 +127,7 @@ func (s *Store) RemoveMappings(ctx context.Context, realm iam.Realm, p rbac.Prin
 }
 
 // RolePrincipals implements rbac.Store.
-func (s *Store) RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, pg rbac.Page) ([]rbac.Principal, error) {
+func (s *Store) RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, types []rbac.PrincipalType, pg rbac.Page) ([]rbac.Principal, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	d := s.realm(realm, false)
@@ -126,7 +136,7 @@ func (s *Store) RolePrincipals(ctx context.Context, realm iam.Realm, roleID stri
 	}
 	ps := []rbac.Principal{}
 	for p, roles := range d.mappings {
-		if roles[roleID] {
+		if roles[roleID] && (types == nil || slices.Contains(types, p.Type)) {
 			ps = append(ps, p)
 		}
 	}
@@ -154,6 +164,9 @@ func (s *Store) DeletePrincipal(ctx context.Context, realm iam.Realm, p rbac.Pri
 	s.mu.Lock()
 	if d := s.realm(realm, false); d != nil {
 		delete(d.mappings, p)
+		if p.Type != rbac.PrincipalGroup {
+			d.leaveAll(p.UserID())
+		}
 	}
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil

@@ -35,6 +35,11 @@ type realmData struct {
 	roles    map[string]rbac.Role       // by id
 	children map[string]map[string]bool // composite edges parent → children
 	mappings map[rbac.Principal]map[string]bool
+
+	groups   map[string]rbac.Group      // by id; Path and SubGroupCount are computed
+	kids     map[string]map[string]bool // parent id ("" for the top level) → subgroup ids
+	members  map[string]map[string]bool // group id → member ids
+	memberOf map[string]map[string]bool // member id → group ids (members, inverted)
 }
 
 // Option configures a Store.
@@ -69,6 +74,10 @@ func (s *Store) realm(realm iam.Realm, create bool) *realmData {
 			roles:    map[string]rbac.Role{},
 			children: map[string]map[string]bool{},
 			mappings: map[rbac.Principal]map[string]bool{},
+			groups:   map[string]rbac.Group{},
+			kids:     map[string]map[string]bool{},
+			members:  map[string]map[string]bool{},
+			memberOf: map[string]map[string]bool{},
 		}
 		s.realms[realm] = d
 	}
@@ -130,6 +139,7 @@ func (s *Store) DeleteClient(ctx context.Context, realm iam.Realm, id string, ev
 			}
 		}
 		delete(d.mappings, rbac.Principal{Type: rbac.PrincipalServiceAccount, ID: id})
+		d.leaveAll(iam.ServiceAccountSubject(id))
 	}
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil

@@ -22,10 +22,21 @@ func (s *Store) Mappings(ctx context.Context, realm iam.Realm, p rbac.Principal)
 	return rolesFromRows(rows)
 }
 
+// groupsOf returns the parameters that select the groups whose roles p
+// holds besides its own: a user's or service account's memberships
+// (member), or a group principal's group (group); "" selects none.
+func groupsOf(p rbac.Principal) (member, group string) {
+	if p.Type == rbac.PrincipalGroup {
+		return "", p.ID
+	}
+	return p.UserID(), ""
+}
+
 // EffectiveRoles implements rbac.Store with one recursive query.
 func (s *Store) EffectiveRoles(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]rbac.Role, error) {
+	member, group := groupsOf(p)
 	rows, err := queries(s.db).EffectiveRoles(ctx, db.EffectiveRolesParams{
-		RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID,
+		RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID, MemberID: member, GroupID: group,
 	})
 	if err != nil {
 		return nil, iampg.MapError("rbacpg.EffectiveRoles", err)
@@ -36,8 +47,9 @@ func (s *Store) EffectiveRoles(ctx context.Context, realm iam.Realm, p rbac.Prin
 // EffectiveRoleNames implements rbac.Store with one recursive query that
 // reads only names.
 func (s *Store) EffectiveRoleNames(ctx context.Context, realm iam.Realm, p rbac.Principal) ([]string, map[string][]string, error) {
+	member, group := groupsOf(p)
 	rows, err := queries(s.db).EffectiveRoleNames(ctx, db.EffectiveRoleNamesParams{
-		RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID,
+		RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID, MemberID: member, GroupID: group,
 	})
 	if err != nil {
 		return nil, nil, iampg.MapError("rbacpg.EffectiveRoleNames", err)
@@ -56,9 +68,16 @@ func (s *Store) EffectiveRoleNames(ctx context.Context, realm iam.Realm, p rbac.
 
 // AddMappings implements rbac.Store: one INSERT, so an unknown role (a
 // foreign-key violation: not found) adds nothing, and existing mappings are
-// skipped (ON CONFLICT DO NOTHING), also under concurrent calls.
+// skipped (ON CONFLICT DO NOTHING), also under concurrent calls. A group's
+// row is locked first (FOR KEY SHARE), so that its deletion waits, then
+// deletes the mappings.
 func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Principal, roleIDs []string, events ...iam.Event) error {
 	return s.tx(ctx, "rbacpg.AddMappings", events, func(q *db.Queries, _ pgx.Tx) error {
+		if p.Type == rbac.PrincipalGroup {
+			if _, err := q.LockGroupKey(ctx, db.LockGroupKeyParams{RealmName: string(realm), ID: p.ID}); err != nil {
+				return err
+			}
+		}
 		return q.AddMappings(ctx, db.AddMappingsParams{
 			RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID, RoleIds: roleIDs,
 		})
@@ -75,13 +94,20 @@ func (s *Store) RemoveMappings(ctx context.Context, realm iam.Realm, p rbac.Prin
 }
 
 // RolePrincipals implements rbac.Store.
-func (s *Store) RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, page rbac.Page) ([]rbac.Principal, error) {
+func (s *Store) RolePrincipals(ctx context.Context, realm iam.Realm, roleID string, types []rbac.PrincipalType, page rbac.Page) ([]rbac.Principal, error) {
+	var typeNames []string // nil: every type
+	for _, t := range types {
+		typeNames = append(typeNames, string(t))
+	}
+	if types != nil && typeNames == nil {
+		typeNames = []string{}
+	}
 	q := queries(s.db)
 	if _, err := q.GetRole(ctx, db.GetRoleParams{RealmName: string(realm), ID: roleID}); err != nil {
 		return nil, iampg.MapError("rbacpg.RolePrincipals", err)
 	}
 	rows, err := q.RolePrincipals(ctx, db.RolePrincipalsParams{
-		RealmName: string(realm), RoleID: roleID, FirstRow: offset(page.First), MaxRows: limit(page.Max),
+		RealmName: string(realm), RoleID: roleID, Types: typeNames, FirstRow: offset(page.First), MaxRows: limit(page.Max),
 	})
 	if err != nil {
 		return nil, iampg.MapError("rbacpg.RolePrincipals", err)
@@ -96,8 +122,11 @@ func (s *Store) RolePrincipals(ctx context.Context, realm iam.Realm, roleID stri
 // DeletePrincipal implements rbac.Store.
 func (s *Store) DeletePrincipal(ctx context.Context, realm iam.Realm, p rbac.Principal, events ...iam.Event) error {
 	return s.tx(ctx, "rbacpg.DeletePrincipal", events, func(q *db.Queries, _ pgx.Tx) error {
-		return q.DeletePrincipal(ctx, db.DeletePrincipalParams{
+		if err := q.DeletePrincipal(ctx, db.DeletePrincipalParams{
 			RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID,
-		})
+		}); err != nil || p.Type == rbac.PrincipalGroup {
+			return err
+		}
+		return q.DeleteMemberships(ctx, db.DeleteMembershipsParams{RealmName: string(realm), UserID: p.UserID()})
 	})
 }

@@ -62,8 +62,11 @@ func (s *Store) tx(ctx context.Context, op string, events []iam.Event, fn func(q
 
 // Constraints whose violations name a field.
 const (
-	constraintRolePrimaryKey = "rbac_roles_pkey"
-	constraintRoleName       = "rbac_roles_name_key"
+	constraintRolePrimaryKey  = "rbac_roles_pkey"
+	constraintRoleName        = "rbac_roles_name_key"
+	constraintGroupPrimaryKey = "rbac_groups_pkey"
+	constraintGroupName       = "rbac_groups_name_key"
+	constraintGroupPath       = "rbac_groups_path"
 )
 
 // mapError maps database errors once: a taken role name or id is a conflict
@@ -76,6 +79,10 @@ func mapError(op string, err error) error {
 			taken = iam.Duplicatef("name", "a role with this name already exists")
 		case constraintRolePrimaryKey:
 			taken = iam.Duplicatef("id", "a role with this id already exists")
+		case constraintGroupName, constraintGroupPath:
+			taken = iam.Duplicatef("name", "a group with this name already exists here")
+		case constraintGroupPrimaryKey:
+			taken = iam.Duplicatef("id", "a group with this id already exists")
 		}
 		if taken != nil {
 			taken.Op, taken.Err = op, err
@@ -185,9 +192,12 @@ func (s *Store) DeleteClient(ctx context.Context, realm iam.Realm, id string, ev
 		if err := q.DeleteClientRoles(ctx, db.DeleteClientRolesParams{RealmName: string(realm), ClientUuid: id}); err != nil {
 			return err
 		}
-		return q.DeletePrincipal(ctx, db.DeletePrincipalParams{
+		if err := q.DeletePrincipal(ctx, db.DeletePrincipalParams{
 			RealmName: string(realm), PrincipalType: string(rbac.PrincipalServiceAccount), PrincipalID: id,
-		})
+		}); err != nil {
+			return err
+		}
+		return q.DeleteMemberships(ctx, db.DeleteMembershipsParams{RealmName: string(realm), UserID: iam.ServiceAccountSubject(id)})
 	})
 }
 
@@ -195,6 +205,9 @@ func (s *Store) DeleteClient(ctx context.Context, realm iam.Realm, id string, ev
 func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm, events ...iam.Event) error {
 	return s.tx(ctx, "rbacpg.DeleteRealm", events, func(q *db.Queries, _ pgx.Tx) error {
 		if err := q.DeleteRealmMappings(ctx, string(realm)); err != nil {
+			return err
+		}
+		if err := q.DeleteRealmGroups(ctx, string(realm)); err != nil { // and their memberships
 			return err
 		}
 		if err := q.DeleteRealmRoles(ctx, string(realm)); err != nil {

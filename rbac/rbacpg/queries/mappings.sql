@@ -5,11 +5,25 @@ WHERE v.realm_name = @realm_name AND v.id IN (
 	WHERE m.realm_name = @realm_name AND m.principal_type = @principal_type AND m.principal_id = @principal_id);
 
 -- name: EffectiveRoles :many
--- The principal's mappings and everything they contain, in one round trip.
--- UNION (not UNION ALL) visits each role once, so diamonds cost nothing.
-WITH RECURSIVE eff(id) AS (
+-- The principal's mappings, those of its groups (member_id: a user's or
+-- service account's; group_id: a group principal's own) and of the groups
+-- above them, and everything they contain, in one round trip. UNION (not
+-- UNION ALL) visits each group and role once, so diamonds cost nothing.
+WITH RECURSIVE grp(id) AS (
+	SELECT gm.group_id FROM rbac_group_members gm
+	WHERE gm.realm_name = @realm_name AND gm.user_id = @member_id::text
+	UNION
+	SELECT g.id FROM rbac_groups g
+	WHERE g.realm_name = @realm_name AND g.id = @group_id::text
+	UNION
+	SELECT g.parent_id FROM rbac_groups g JOIN grp ON g.id = grp.id
+	WHERE g.realm_name = @realm_name AND g.parent_id <> ''
+), eff(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = @realm_name AND m.principal_type = @principal_type AND m.principal_id = @principal_id
+	UNION
+	SELECT m.role_id FROM rbac_mappings m JOIN grp ON m.principal_id = grp.id
+	WHERE m.realm_name = @realm_name AND m.principal_type = 'group'
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = @realm_name
@@ -19,9 +33,21 @@ WHERE v.realm_name = @realm_name AND v.id IN (SELECT eff.id FROM eff);
 
 -- name: EffectiveRoleNames :many
 -- EffectiveRoles reduced to what tokens carry, for token issuance.
-WITH RECURSIVE eff(id) AS (
+WITH RECURSIVE grp(id) AS (
+	SELECT gm.group_id FROM rbac_group_members gm
+	WHERE gm.realm_name = @realm_name AND gm.user_id = @member_id::text
+	UNION
+	SELECT g.id FROM rbac_groups g
+	WHERE g.realm_name = @realm_name AND g.id = @group_id::text
+	UNION
+	SELECT g.parent_id FROM rbac_groups g JOIN grp ON g.id = grp.id
+	WHERE g.realm_name = @realm_name AND g.parent_id <> ''
+), eff(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = @realm_name AND m.principal_type = @principal_type AND m.principal_id = @principal_id
+	UNION
+	SELECT m.role_id FROM rbac_mappings m JOIN grp ON m.principal_id = grp.id
+	WHERE m.realm_name = @realm_name AND m.principal_type = 'group'
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = @realm_name
@@ -44,6 +70,7 @@ WHERE realm_name = @realm_name AND principal_type = @principal_type AND principa
 -- name: RolePrincipals :many
 SELECT principal_type, principal_id FROM rbac_mappings
 WHERE realm_name = @realm_name AND role_id = @role_id
+	AND (@types::text[] IS NULL OR principal_type = ANY(@types::text[]))
 ORDER BY principal_type COLLATE "C", principal_id COLLATE "C"
 OFFSET @first_row
 LIMIT sqlc.narg('max_rows');

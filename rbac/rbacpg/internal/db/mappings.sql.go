@@ -51,9 +51,21 @@ func (q *Queries) DeletePrincipal(ctx context.Context, arg DeletePrincipalParams
 }
 
 const effectiveRoleNames = `-- name: EffectiveRoleNames :many
-WITH RECURSIVE eff(id) AS (
+WITH RECURSIVE grp(id) AS (
+	SELECT gm.group_id FROM rbac_group_members gm
+	WHERE gm.realm_name = $1 AND gm.user_id = $2::text
+	UNION
+	SELECT g.id FROM rbac_groups g
+	WHERE g.realm_name = $1 AND g.id = $3::text
+	UNION
+	SELECT g.parent_id FROM rbac_groups g JOIN grp ON g.id = grp.id
+	WHERE g.realm_name = $1 AND g.parent_id <> ''
+), eff(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
-	WHERE m.realm_name = $1 AND m.principal_type = $2 AND m.principal_id = $3
+	WHERE m.realm_name = $1 AND m.principal_type = $4 AND m.principal_id = $5
+	UNION
+	SELECT m.role_id FROM rbac_mappings m JOIN grp ON m.principal_id = grp.id
+	WHERE m.realm_name = $1 AND m.principal_type = 'group'
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = $1
@@ -66,6 +78,8 @@ LEFT JOIN rbac_clients c ON c.realm_name = $1 AND c.id = r.client_uuid
 
 type EffectiveRoleNamesParams struct {
 	RealmName     string
+	MemberID      string
+	GroupID       string
 	PrincipalType string
 	PrincipalID   string
 }
@@ -78,7 +92,13 @@ type EffectiveRoleNamesRow struct {
 
 // EffectiveRoles reduced to what tokens carry, for token issuance.
 func (q *Queries) EffectiveRoleNames(ctx context.Context, arg EffectiveRoleNamesParams) ([]EffectiveRoleNamesRow, error) {
-	rows, err := q.db.Query(ctx, effectiveRoleNames, arg.RealmName, arg.PrincipalType, arg.PrincipalID)
+	rows, err := q.db.Query(ctx, effectiveRoleNames,
+		arg.RealmName,
+		arg.MemberID,
+		arg.GroupID,
+		arg.PrincipalType,
+		arg.PrincipalID,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -98,9 +118,21 @@ func (q *Queries) EffectiveRoleNames(ctx context.Context, arg EffectiveRoleNames
 }
 
 const effectiveRoles = `-- name: EffectiveRoles :many
-WITH RECURSIVE eff(id) AS (
+WITH RECURSIVE grp(id) AS (
+	SELECT gm.group_id FROM rbac_group_members gm
+	WHERE gm.realm_name = $1 AND gm.user_id = $2::text
+	UNION
+	SELECT g.id FROM rbac_groups g
+	WHERE g.realm_name = $1 AND g.id = $3::text
+	UNION
+	SELECT g.parent_id FROM rbac_groups g JOIN grp ON g.id = grp.id
+	WHERE g.realm_name = $1 AND g.parent_id <> ''
+), eff(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
-	WHERE m.realm_name = $1 AND m.principal_type = $2 AND m.principal_id = $3
+	WHERE m.realm_name = $1 AND m.principal_type = $4 AND m.principal_id = $5
+	UNION
+	SELECT m.role_id FROM rbac_mappings m JOIN grp ON m.principal_id = grp.id
+	WHERE m.realm_name = $1 AND m.principal_type = 'group'
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = $1
@@ -111,14 +143,24 @@ WHERE v.realm_name = $1 AND v.id IN (SELECT eff.id FROM eff)
 
 type EffectiveRolesParams struct {
 	RealmName     string
+	MemberID      string
+	GroupID       string
 	PrincipalType string
 	PrincipalID   string
 }
 
-// The principal's mappings and everything they contain, in one round trip.
-// UNION (not UNION ALL) visits each role once, so diamonds cost nothing.
+// The principal's mappings, those of its groups (member_id: a user's or
+// service account's; group_id: a group principal's own) and of the groups
+// above them, and everything they contain, in one round trip. UNION (not
+// UNION ALL) visits each group and role once, so diamonds cost nothing.
 func (q *Queries) EffectiveRoles(ctx context.Context, arg EffectiveRolesParams) ([]RbacRoleView, error) {
-	rows, err := q.db.Query(ctx, effectiveRoles, arg.RealmName, arg.PrincipalType, arg.PrincipalID)
+	rows, err := q.db.Query(ctx, effectiveRoles,
+		arg.RealmName,
+		arg.MemberID,
+		arg.GroupID,
+		arg.PrincipalType,
+		arg.PrincipalID,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -220,14 +262,16 @@ func (q *Queries) RemoveMappings(ctx context.Context, arg RemoveMappingsParams) 
 const rolePrincipals = `-- name: RolePrincipals :many
 SELECT principal_type, principal_id FROM rbac_mappings
 WHERE realm_name = $1 AND role_id = $2
+	AND ($3::text[] IS NULL OR principal_type = ANY($3::text[]))
 ORDER BY principal_type COLLATE "C", principal_id COLLATE "C"
-OFFSET $3
-LIMIT $4
+OFFSET $4
+LIMIT $5
 `
 
 type RolePrincipalsParams struct {
 	RealmName string
 	RoleID    string
+	Types     []string
 	FirstRow  int32
 	MaxRows   pgtype.Int4
 }
@@ -241,6 +285,7 @@ func (q *Queries) RolePrincipals(ctx context.Context, arg RolePrincipalsParams) 
 	rows, err := q.db.Query(ctx, rolePrincipals,
 		arg.RealmName,
 		arg.RoleID,
+		arg.Types,
 		arg.FirstRow,
 		arg.MaxRows,
 	)

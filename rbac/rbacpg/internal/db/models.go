@@ -20,6 +20,39 @@ type RbacComposite struct {
 	ChildID   string
 }
 
+type RbacGroup struct {
+	RealmName   string
+	ID          string
+	ParentID    string
+	Name        string
+	Path        string
+	Description string
+	Attributes  []byte
+	Extra       []byte
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type RbacGroupMember struct {
+	RealmName string
+	GroupID   string
+	UserID    string
+}
+
+type RbacGroupView struct {
+	RealmName     string
+	ID            string
+	ParentID      string
+	Name          string
+	Path          string
+	Description   string
+	Attributes    []byte
+	Extra         []byte
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	SubGroupCount int32
+}
+
 type RbacMapping struct {
 	RealmName     string
 	PrincipalType string
