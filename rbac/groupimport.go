@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -233,11 +234,12 @@ func fieldError(field string, err error) error {
 	if !errors.As(err, &e) || (e.Code != iam.CodeInvalid && e.Code != iam.CodeNotFound && e.Code != iam.CodeConflict) {
 		return err
 	}
-	f := field
+	f, msg := field, e.Message
 	if e.Field != "" {
 		f = field + "." + e.Field
+		msg = strings.TrimPrefix(msg, e.Field+": ")
 	}
-	return &iam.Error{Code: e.Code, Field: f, Message: f + ": " + e.Message}
+	return &iam.Error{Code: e.Code, Field: f, Message: f + ": " + msg}
 }
 
 // ExportGroups returns every group of realm as trees — top-level groups by

@@ -70,6 +70,20 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"OnceRunsEachEventOnce", testOnce, false},
 		{"ConsumersApplyEventsOnce", testConsumers, true},
 		{"EventsAreRecordedWithTheirChange", testEvents, false},
+		{"GroupLifecycle", testGroupLifecycle, false},
+		{"GroupValidation", testGroupValidation, false},
+		{"GroupSiblingNamesAreUnique", testSiblingNamesAreUnique, false},
+		{"MoveGroupKeepsATree", testMoveGroup, false},
+		{"GroupSearchAndAttributeQuery", testGroupSearch, false},
+		{"ConcurrentGroupUpdatesDoNotLoseChanges", testConcurrentGroupUpdates, false},
+		{"ConcurrentTreeChangesKeepPathsRight", testConcurrentTreeChangesKeepPaths, false},
+		{"GroupRealmIsolation", testGroupRealmIsolation, false},
+		{"GroupRolesAreInheritedBySubgroupMembers", testGroupRolesAreInherited, true},
+		{"GroupMembership", testMembership, false},
+		{"GroupDeletionCascades", testGroupDeletionCascades, true},
+		{"ImportAndExportGroups", testImportAndExportGroups, true},
+		{"ImportGroupsIsAllOrNothing", testImportGroupsIsAllOrNothing, false},
+		{"GroupEventsAreRecordedWithTheirChange", testGroupEvents, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
