@@ -129,7 +129,9 @@ func TestEveryAdminRouteIsAuthorized(t *testing.T) {
 		"GET /admin/realms/{realm}/users/{id}/sessions", "GET /admin/realms/{realm}/client-session-stats",
 		"GET /admin/realms/{realm}/users/{id}/mfa", "DELETE /admin/realms/{realm}/users/{id}/mfa-lockout",
 		"POST /admin/realms/{realm}/notifications/{id}/retry", "POST /admin/realms/{realm}/testSMTPConnection",
-		"PUT /admin/realms/{realm}/notification-templates/{kind}/{locale}"} {
+		"PUT /admin/realms/{realm}/notification-templates/{kind}/{locale}",
+		"POST /admin/realms/{realm}/groups/{groupId}/children", "PUT /admin/realms/{realm}/users/{id}/groups/{groupId}",
+		"GET /admin/realms/{realm}/group-by-path/*", "POST /admin/realms/{realm}/groups/{groupId}/role-mappings/realm"} {
 		if !strings.Contains(fmt.Sprint(routes), want) {
 			t.Fatalf("the walk misses %s", want)
 		}

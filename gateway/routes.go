@@ -41,7 +41,8 @@ const MaxImportBodyBytes = 64 << 20
 //	Optional:        /realms/{realm}/account/sessions/* (session), /account/mfa/* (mfa)
 //	Protected:       /admin/realms, /admin/realms/{realm} (realms)
 //	                 /admin/realms/{realm}/users/* and /partialImport (users; partialImport up to MaxImportBodyBytes)
-//	                 .../users/{id}/role-mappings/*, .../roles/*, .../roles-by-id/*, .../clients/{id}/roles/* (rbac)
+//	                 .../users/{id}/role-mappings/*, .../roles/*, .../roles-by-id/*, .../clients/{id}/roles/*,
+//	                 .../groups/*, .../group-by-path/*, .../users/{id}/groups/* (rbac)
 //	                 .../clients/* (clients)
 //	                 .../keys/*, .../attack-detection/* (auth)
 //	                 .../users/{id}/mfa, .../users/{id}/mfa-lockout (mfa; a user's credentials,
@@ -90,6 +91,9 @@ func DefaultRoutes(u Upstreams) ([]Route, error) {
 		{Path: admin + "/roles/*", Upstream: u.RBAC},
 		{Path: admin + "/roles-by-id/*", Upstream: u.RBAC},
 		{Path: admin + "/clients/{id}/roles/*", Upstream: u.RBAC},
+		{Path: admin + "/groups/*", Upstream: u.RBAC},
+		{Path: admin + "/group-by-path/*", Upstream: u.RBAC},
+		{Path: admin + "/users/{id}/groups/*", Upstream: u.RBAC},
 		{Path: admin + "/clients/*", Upstream: u.Clients},
 		{Path: admin + "/keys/*", Upstream: u.Auth},
 		{Path: admin + "/attack-detection/*", Upstream: u.Auth},

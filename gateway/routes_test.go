@@ -156,10 +156,10 @@ func TestOptionalServicesRoutes(t *testing.T) {
 		u := services(t)
 		u.Fallback = proxyTo(t, "fallback", echo(t, "fallback"))
 		g := newGateway(t, u)
-		if s := seenBy(t, do(g, request{path: "/admin/realms/acme/groups", token: admin})); s.Upstream != "fallback" {
+		if s := seenBy(t, do(g, request{path: "/admin/realms/acme/client-scopes", token: admin})); s.Upstream != "fallback" {
 			t.Errorf("an unknown admin path reached %s, want the fallback", s.Upstream)
 		}
-		if rec := do(g, request{path: "/admin/realms/acme/groups"}); rec.Code != 401 {
+		if rec := do(g, request{path: "/admin/realms/acme/client-scopes"}); rec.Code != 401 {
 			t.Errorf("an unknown admin path without a token = %d, want 401: the fallback is protected", rec.Code)
 		}
 		if s := seenBy(t, do(g, request{path: "/realms/acme/something-new"})); s.Upstream != "fallback" {

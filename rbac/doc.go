@@ -1,7 +1,9 @@
 // Package rbac is OpenGate's role service: realm roles and client roles,
-// composite roles (acyclic, expanded transitively), role mappings of users and
-// of clients' service accounts, each realm's default roles, and the effective
-// roles auth puts into tokens (realm_access, resource_access).
+// composite roles (acyclic, expanded transitively), role mappings of users, of
+// clients' service accounts and of groups, Keycloak's nested groups and their
+// members, each realm's default roles, and the effective roles auth puts into
+// tokens (realm_access, resource_access): a subject's own, its groups' and
+// their ancestors', composites expanded.
 //
 // The Store interface states what every backend guarantees (rbacmem in
 // memory, rbacpg on PostgreSQL; rbactest checks both); Service holds the

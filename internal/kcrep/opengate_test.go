@@ -51,6 +51,7 @@ func TestOpenGateRepresentationsUseKeycloakFields(t *testing.T) {
 		// admin client's TypeScript one.
 		{kcrep.User, usershttp.UserRepresentation{}, []string{"origin"}},
 		{kcrep.Role, rbachttp.RoleRepresentation{}, nil},
+		{kcrep.Group, rbachttp.GroupRepresentation{}, nil},
 	} {
 		for _, f := range jsonFields(reflect.TypeOf(c.v)) {
 			if !kcrep.Has(c.rep, f) && !slices.Contains(c.extensions, f) {

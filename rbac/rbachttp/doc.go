@@ -12,6 +12,14 @@
 //	GET                 /users/{id}/role-mappings               {realmMappings, clientMappings}
 //	GET|POST|DELETE     /users/{id}/role-mappings/realm         (+ /available, /composite)
 //	GET|POST|DELETE     /users/{id}/role-mappings/clients/{client}  (+ /available, /composite)
+//	GET|POST            /groups                                 top-level groups, search; create or move to the top
+//	GET                 /groups/count                           {"count": n}
+//	GET|PUT|DELETE      /groups/{groupId}                       (+ /members)
+//	GET|POST            /groups/{groupId}/children              subgroups; create or move under it
+//	GET|POST|DELETE     /groups/{groupId}/role-mappings/...     as a user's role mappings
+//	GET                 /group-by-path/{path}                   the group at /top/sub, with its subtree
+//	GET                 /users/{id}/groups                      (+ /count) the user's groups
+//	PUT|DELETE          /users/{id}/groups/{groupId}            join, leave
 //
 // A user {id} is a user id, or "service-account-{clientUUID}" for a
 // client's service account. Every admin route sits behind the admin guard's

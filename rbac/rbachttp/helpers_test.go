@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -150,3 +151,14 @@ func repNames(reps []rbachttp.RoleRepresentation) []string {
 }
 
 func ref(id string) []map[string]string { return []map[string]string{{"id": id}} }
+
+// groupID returns the id a creation's Location names.
+func groupID(t *testing.T, r response) string {
+	t.Helper()
+	loc := r.header.Get("Location")
+	i := strings.LastIndex(loc, "/")
+	if i < 0 || loc[i+1:] == "" {
+		t.Fatalf("Location %q names no id", loc)
+	}
+	return loc[i+1:]
+}

@@ -26,6 +26,13 @@ func TestRealmIsolation(t *testing.T) {
 	read := e.role("/admin/realms/acme/clients/c-1/roles/read")
 	acmeIDs := []string{low.ID, read.ID, e.role("/admin/realms/acme/roles/top").ID, e.role("/admin/realms/acme/roles/mid").ID}
 	lowRef, readRef := ref(low.ID), ref(read.ID)
+	gTop := groupID(t, e.must(http.StatusCreated, "POST", "/admin/realms/acme/groups", `{"name":"top-group"}`))
+	gSub := groupID(t, e.must(http.StatusCreated, "POST", "/admin/realms/acme/groups/"+gTop+"/children", `{"name":"sub"}`))
+	e.must(http.StatusNoContent, "PUT", "/admin/realms/acme/users/u1/groups/"+gSub, nil)
+	e.must(http.StatusNoContent, "POST", "/admin/realms/acme/groups/"+gTop+"/role-mappings/realm", `[{"name":"spare"}]`)
+	own := groupID(t, e.must(http.StatusCreated, "POST", "/admin/realms/other/groups", `{"name":"own-group"}`))
+	acmeIDs = append(acmeIDs, gTop, gSub)
+	g, gm := "/admin/realms/other/groups/"+gTop, "/admin/realms/other/groups/"+gTop+"/role-mappings"
 
 	const o = "/admin/realms/other"
 	tests := []struct {
@@ -74,6 +81,31 @@ func TestRealmIsolation(t *testing.T) {
 		{"DELETE", "/users/{id}/role-mappings/clients/{client}", o + "/users/u1/role-mappings/clients/c-1", readRef, 404},
 		{"GET", "/users/{id}/role-mappings/clients/{client}/available", o + "/users/u1/role-mappings/clients/c-1/available", nil, 404},
 		{"GET", "/users/{id}/role-mappings/clients/{client}/composite", o + "/users/u1/role-mappings/clients/c-1/composite", nil, 404},
+		{"GET", "/groups", o + "/groups?search=top", nil, 200},
+		{"POST", "/groups", o + "/groups", `{"id":"` + gTop + `","name":"top-group"}`, 404},
+		{"GET", "/groups/count", o + "/groups/count", nil, 200},
+		{"GET", "/groups/{groupId}", g, nil, 404},
+		{"PUT", "/groups/{groupId}", g, `{"name":"stolen"}`, 404},
+		{"DELETE", "/groups/{groupId}", g, nil, 404},
+		{"GET", "/groups/{groupId}/children", g + "/children", nil, 404},
+		{"POST", "/groups/{groupId}/children", o + "/groups/" + own + "/children", `{"id":"` + gSub + `","name":"sub"}`, 404},
+		{"GET", "/groups/{groupId}/members", g + "/members", nil, 404},
+		{"GET", "/groups/{groupId}/role-mappings", gm, nil, 404},
+		{"GET", "/groups/{groupId}/role-mappings/realm", gm + "/realm", nil, 404},
+		{"POST", "/groups/{groupId}/role-mappings/realm", gm + "/realm", `[{"name":"own"}]`, 404},
+		{"DELETE", "/groups/{groupId}/role-mappings/realm", gm + "/realm", nil, 404},
+		{"GET", "/groups/{groupId}/role-mappings/realm/available", gm + "/realm/available", nil, 404},
+		{"GET", "/groups/{groupId}/role-mappings/realm/composite", gm + "/realm/composite", nil, 404},
+		{"GET", "/groups/{groupId}/role-mappings/clients/{client}", gm + "/clients/c-1", nil, 404},
+		{"POST", "/groups/{groupId}/role-mappings/clients/{client}", gm + "/clients/c-1", readRef, 404},
+		{"DELETE", "/groups/{groupId}/role-mappings/clients/{client}", gm + "/clients/c-1", readRef, 404},
+		{"GET", "/groups/{groupId}/role-mappings/clients/{client}/available", gm + "/clients/c-1/available", nil, 404},
+		{"GET", "/groups/{groupId}/role-mappings/clients/{client}/composite", gm + "/clients/c-1/composite", nil, 404},
+		{"GET", "/group-by-path/*", o + "/group-by-path/top-group/sub", nil, 404},
+		{"GET", "/users/{id}/groups", o + "/users/u1/groups", nil, 200},
+		{"GET", "/users/{id}/groups/count", o + "/users/u1/groups/count", nil, 200},
+		{"PUT", "/users/{id}/groups/{groupId}", o + "/users/u2/groups/" + gTop, nil, 404},
+		{"DELETE", "/users/{id}/groups/{groupId}", o + "/users/u1/groups/" + gSub, nil, 404},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -112,12 +144,20 @@ func TestRealmIsolation(t *testing.T) {
 		return nil
 	})
 
-	// acme is intact.
+	// acme is intact (spare through its group).
 	rr, cr, err := e.svc.EffectiveRoles(t.Context(), "acme", "u1")
-	if err != nil || strings.Join(rr, ",") != "low,mid,top" || len(cr["app"]) != 1 {
+	if err != nil || strings.Join(rr, ",") != "low,mid,spare,top" || len(cr["app"]) != 1 {
 		t.Fatalf("acme's u1 after the attempts = %v %v %v", rr, cr, err)
 	}
 	if got := e.role("/admin/realms/acme/roles/low"); got.Description != nil {
 		t.Fatalf("acme's role was changed: %+v", got)
+	}
+	var sub rbachttp.GroupRepresentation
+	e.must(http.StatusOK, "GET", "/admin/realms/acme/groups/"+gSub, nil).decode(t, &sub)
+	if sub.Path != "/top-group/sub" {
+		t.Fatalf("acme's group was moved: %+v", sub)
+	}
+	if members := e.must(http.StatusOK, "GET", "/admin/realms/acme/groups/"+gSub+"/members", nil); strings.TrimSpace(string(members.body)) != `[{"id":"u1"}]` {
+		t.Fatalf("acme's group's members = %s", members.body)
 	}
 }

@@ -1,6 +1,7 @@
 package rbachttp
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/opengate-iam/opengate/iam"
@@ -19,67 +20,111 @@ func inContainer(roles []rbac.Role, clientUUID string) []rbac.Role {
 	return kept
 }
 
-// pathUser returns the path's realm (whose caller the admin guard
-// authorized) and the {id} parameter (a user id, or
-// "service-account-{clientUUID}"). rbac does not check that the user exists.
-func pathUser(r *http.Request) (iam.Realm, string, error) {
+// subject is the role-mapping API of one kind of subject: users (and
+// service accounts), or groups. Its functions have the signatures of the
+// rbac.Service methods they name.
+type subject struct {
+	// id returns the path's subject id, checked (CodeNotFound or
+	// CodeInvalid otherwise).
+	id func(r *http.Request) (string, error)
+	// mapped, effective, add and remove are the Service's methods for the
+	// subject's direct roles, effective roles and mapping changes.
+	mapped    func(s *rbac.Service, ctx context.Context, realm iam.Realm, id string) ([]rbac.Role, error)
+	effective func(s *rbac.Service, ctx context.Context, realm iam.Realm, id string) ([]rbac.Role, error)
+	add       func(s *rbac.Service, ctx context.Context, realm iam.Realm, id string, roleIDs ...string) error
+	remove    func(s *rbac.Service, ctx context.Context, realm iam.Realm, id string, roleIDs ...string) error
+}
+
+// userSubject maps roles to the path's {id}: a user id, or
+// "service-account-{clientUUID}". rbac does not check that the user exists.
+func userSubject() subject {
+	return subject{
+		id: func(r *http.Request) (string, error) {
+			user := param(r, "id")
+			_, err := rbac.PrincipalOf(user)
+			return user, err
+		},
+		mapped:    (*rbac.Service).UserRoles,
+		effective: (*rbac.Service).UserCompositeRoles,
+		add:       (*rbac.Service).AddUserRoles,
+		remove:    (*rbac.Service).RemoveUserRoles,
+	}
+}
+
+// groupSubject maps roles to the path's {groupId}, whose existence the
+// Service checks.
+func groupSubject() subject {
+	return subject{
+		id:        func(r *http.Request) (string, error) { return param(r, "groupId"), nil },
+		mapped:    (*rbac.Service).GroupRoles,
+		effective: (*rbac.Service).GroupCompositeRoles,
+		add:       (*rbac.Service).AddGroupRoles,
+		remove:    (*rbac.Service).RemoveGroupRoles,
+	}
+}
+
+// pathSubject returns the path's realm (whose caller the admin guard
+// authorized) and subject id.
+func pathSubject(r *http.Request, sub subject) (iam.Realm, string, error) {
 	realm, err := iamhttp.Realm(r)
 	if err != nil {
 		return "", "", err
 	}
-	user := param(r, "id")
-	if _, err := rbac.PrincipalOf(user); err != nil {
+	id, err := sub.id(r)
+	if err != nil {
 		return "", "", err
 	}
-	return realm, user, nil
+	return realm, id, nil
 }
 
-func (h *Handler) getMappings(w http.ResponseWriter, r *http.Request) {
-	realm, user, err := pathUser(r)
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return
-	}
-	roles, err := h.svc.UserRoles(r.Context(), realm, user)
-	if err != nil {
-		iamhttp.Error(w, r, err)
-		return
-	}
-	var out MappingsRepresentation
-	for _, role := range roles {
-		if !role.IsClientRole() {
-			out.RealmMappings = append(out.RealmMappings, toRepresentation(role))
-			continue
+func (h *Handler) getMappings(sub subject) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		realm, id, err := pathSubject(r, sub)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
 		}
-		if out.ClientMappings == nil {
-			out.ClientMappings = map[string]ClientMappingsRepresentation{}
+		roles, err := sub.mapped(h.svc, r.Context(), realm, id)
+		if err != nil {
+			iamhttp.Error(w, r, err)
+			return
 		}
-		cm := out.ClientMappings[role.ClientID]
-		cm.ID, cm.Client = role.ClientUUID, role.ClientID
-		cm.Mappings = append(cm.Mappings, toRepresentation(role))
-		out.ClientMappings[role.ClientID] = cm
+		var out MappingsRepresentation
+		for _, role := range roles {
+			if !role.IsClientRole() {
+				out.RealmMappings = append(out.RealmMappings, toRepresentation(role))
+				continue
+			}
+			if out.ClientMappings == nil {
+				out.ClientMappings = map[string]ClientMappingsRepresentation{}
+			}
+			cm := out.ClientMappings[role.ClientID]
+			cm.ID, cm.Client = role.ClientUUID, role.ClientID
+			cm.Mappings = append(cm.Mappings, toRepresentation(role))
+			out.ClientMappings[role.ClientID] = cm
+		}
+		iamhttp.JSON(w, http.StatusOK, out)
 	}
-	iamhttp.JSON(w, http.StatusOK, out)
 }
 
-// userContainer resolves the path's realm, {id} and the container.
-func (h *Handler) userContainer(r *http.Request, c container) (iam.Realm, string, string, error) {
-	realm, user, err := pathUser(r)
+// subjectContainer resolves the path's realm, subject and the container.
+func (h *Handler) subjectContainer(r *http.Request, sub subject, c container) (iam.Realm, string, string, error) {
+	realm, id, err := pathSubject(r, sub)
 	if err != nil {
 		return "", "", "", err
 	}
 	uuid, err := c(h, r, realm)
-	return realm, user, uuid, err
+	return realm, id, uuid, err
 }
 
-func (h *Handler) listMapped(c container) http.HandlerFunc {
+func (h *Handler) listMapped(sub subject, c container) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, user, uuid, err := h.userContainer(r, c)
+		realm, id, uuid, err := h.subjectContainer(r, sub, c)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		roles, err := h.svc.UserRoles(r.Context(), realm, user)
+		roles, err := sub.mapped(h.svc, r.Context(), realm, id)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -88,14 +133,14 @@ func (h *Handler) listMapped(c container) http.HandlerFunc {
 	}
 }
 
-func (h *Handler) listEffective(c container) http.HandlerFunc {
+func (h *Handler) listEffective(sub subject, c container) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, user, uuid, err := h.userContainer(r, c)
+		realm, id, uuid, err := h.subjectContainer(r, sub, c)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		roles, err := h.svc.UserCompositeRoles(r.Context(), realm, user)
+		roles, err := sub.effective(h.svc, r.Context(), realm, id)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -104,16 +149,16 @@ func (h *Handler) listEffective(c container) http.HandlerFunc {
 	}
 }
 
-// listAvailable lists the container's roles the user does not hold, directly
-// or through a composite (as Keycloak).
-func (h *Handler) listAvailable(c container) http.HandlerFunc {
+// listAvailable lists the container's roles the subject does not hold,
+// directly or through a composite or a group (as Keycloak).
+func (h *Handler) listAvailable(sub subject, c container) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, user, uuid, err := h.userContainer(r, c)
+		realm, id, uuid, err := h.subjectContainer(r, sub, c)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		held, err := h.svc.UserCompositeRoles(r.Context(), realm, user)
+		held, err := sub.effective(h.svc, r.Context(), realm, id)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -137,9 +182,9 @@ func (h *Handler) listAvailable(c container) http.HandlerFunc {
 	}
 }
 
-func (h *Handler) addMapped(c container) http.HandlerFunc {
+func (h *Handler) addMapped(sub subject, c container) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, user, uuid, err := h.userContainer(r, c)
+		realm, id, uuid, err := h.subjectContainer(r, sub, c)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
@@ -154,7 +199,7 @@ func (h *Handler) addMapped(c container) http.HandlerFunc {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		if err := h.svc.AddUserRoles(r.Context(), realm, user, ids...); err != nil {
+		if err := sub.add(h.svc, r.Context(), realm, id, ids...); err != nil {
 			iamhttp.Error(w, r, err)
 			return
 		}
@@ -163,17 +208,17 @@ func (h *Handler) addMapped(c container) http.HandlerFunc {
 }
 
 // removeMapped unmaps the roles in the body, or, with no body, every role of
-// the container mapped to the user (as Keycloak).
-func (h *Handler) removeMapped(c container) http.HandlerFunc {
+// the container mapped to the subject (as Keycloak).
+func (h *Handler) removeMapped(sub subject, c container) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		realm, user, uuid, err := h.userContainer(r, c)
+		realm, id, uuid, err := h.subjectContainer(r, sub, c)
 		if err != nil {
 			iamhttp.Error(w, r, err)
 			return
 		}
 		var ids []string
 		if r.ContentLength == 0 {
-			mapped, err := h.svc.UserRoles(r.Context(), realm, user)
+			mapped, err := sub.mapped(h.svc, r.Context(), realm, id)
 			if err != nil {
 				iamhttp.Error(w, r, err)
 				return
@@ -192,7 +237,7 @@ func (h *Handler) removeMapped(c container) http.HandlerFunc {
 				return
 			}
 		}
-		if err := h.svc.RemoveUserRoles(r.Context(), realm, user, ids...); err != nil {
+		if err := sub.remove(h.svc, r.Context(), realm, id, ids...); err != nil {
 			iamhttp.Error(w, r, err)
 			return
 		}

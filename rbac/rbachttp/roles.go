@@ -242,26 +242,40 @@ func (h *Handler) roleUsers(lookup roleLookup) http.HandlerFunc {
 			iamhttp.Error(w, r, err)
 			return
 		}
-		if h.users == nil {
-			refs := make([]UserRef, len(ids))
-			for i, id := range ids {
-				refs[i] = UserRef{ID: id}
-			}
-			iamhttp.JSON(w, http.StatusOK, refs)
+		out, err := h.usersJSON(r.Context(), realm, ids, false)
+		if err != nil {
+			iamhttp.Error(w, r, iam.Wrap("rbachttp.roleUsers", err))
 			return
 		}
-		reps := make([]any, 0, len(ids))
-		for _, id := range ids {
-			u, err := h.users.Get(r.Context(), realm, id)
-			if iam.ErrorCode(err) == iam.CodeNotFound {
-				continue // deleted since its mapping was read
-			}
-			if err != nil {
-				iamhttp.Error(w, r, iam.Wrap("rbachttp.roleUsers", err))
-				return
-			}
-			reps = append(reps, usershttp.Representation(u))
-		}
-		iamhttp.JSON(w, http.StatusOK, reps)
+		iamhttp.JSON(w, http.StatusOK, out)
 	}
+}
+
+// usersJSON renders the users with ids as Keycloak's UserRepresentations
+// (without attributes when brief), read from the UserGetter (WithUsers); a
+// user deleted since its id was read is left out. Without a UserGetter
+// each user is only {"id": ...}: rbac does not own users.
+func (h *Handler) usersJSON(ctx context.Context, realm iam.Realm, ids []string, brief bool) (any, error) {
+	if h.users == nil {
+		refs := make([]UserRef, len(ids))
+		for i, id := range ids {
+			refs[i] = UserRef{ID: id}
+		}
+		return refs, nil
+	}
+	reps := make([]any, 0, len(ids))
+	for _, id := range ids {
+		u, err := h.users.Get(ctx, realm, id)
+		if iam.ErrorCode(err) == iam.CodeNotFound {
+			continue // deleted since its id was read
+		}
+		if err != nil {
+			return nil, err
+		}
+		if brief {
+			u.Attributes = nil
+		}
+		reps = append(reps, usershttp.Representation(u))
+	}
+	return reps, nil
 }

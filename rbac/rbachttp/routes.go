@@ -71,6 +71,22 @@ func NewHandler(svc *rbac.Service, opts ...Option) *Handler {
 // ServeHTTP serves the routes Mount lists.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
 
+// mountMappings adds the role-mapping routes of sub under base
+// (".../role-mappings"); {client} is a client UUID.
+func (h *Handler) mountMappings(r chi.Router, base string, sub subject) {
+	r.Get(base, h.getMappings(sub))
+	r.Get(base+"/realm", h.listMapped(sub, realmContainer))
+	r.Post(base+"/realm", h.addMapped(sub, realmContainer))
+	r.Delete(base+"/realm", h.removeMapped(sub, realmContainer))
+	r.Get(base+"/realm/available", h.listAvailable(sub, realmContainer))
+	r.Get(base+"/realm/composite", h.listEffective(sub, realmContainer))
+	r.Get(base+"/clients/{client}", h.listMapped(sub, clientIn("client")))
+	r.Post(base+"/clients/{client}", h.addMapped(sub, clientIn("client")))
+	r.Delete(base+"/clients/{client}", h.removeMapped(sub, clientIn("client")))
+	r.Get(base+"/clients/{client}/available", h.listAvailable(sub, clientIn("client")))
+	r.Get(base+"/clients/{client}/composite", h.listEffective(sub, clientIn("client")))
+}
+
 // Mount adds rbac's routes to router, which may be a router shared with
 // other services: routes are added with absolute paths in groups (no
 // sub-router is mounted), and the paths are rbac's alone.
@@ -119,18 +135,26 @@ func (h *Handler) Mount(router chi.Router) {
 		r.Get(admin+"/clients/{id}/roles/{roleName}/users", h.roleUsers(clientRole))
 
 		// Role mappings of a user, or of a client's service account
-		// ({id} = "service-account-{clientUUID}"); {client} is a client UUID.
-		r.Get(admin+"/users/{id}/role-mappings", h.getMappings)
-		r.Get(admin+"/users/{id}/role-mappings/realm", h.listMapped(realmContainer))
-		r.Post(admin+"/users/{id}/role-mappings/realm", h.addMapped(realmContainer))
-		r.Delete(admin+"/users/{id}/role-mappings/realm", h.removeMapped(realmContainer))
-		r.Get(admin+"/users/{id}/role-mappings/realm/available", h.listAvailable(realmContainer))
-		r.Get(admin+"/users/{id}/role-mappings/realm/composite", h.listEffective(realmContainer))
-		r.Get(admin+"/users/{id}/role-mappings/clients/{client}", h.listMapped(clientIn("client")))
-		r.Post(admin+"/users/{id}/role-mappings/clients/{client}", h.addMapped(clientIn("client")))
-		r.Delete(admin+"/users/{id}/role-mappings/clients/{client}", h.removeMapped(clientIn("client")))
-		r.Get(admin+"/users/{id}/role-mappings/clients/{client}/available", h.listAvailable(clientIn("client")))
-		r.Get(admin+"/users/{id}/role-mappings/clients/{client}/composite", h.listEffective(clientIn("client")))
+		// ({id} = "service-account-{clientUUID}").
+		h.mountMappings(r, admin+"/users/{id}/role-mappings", userSubject())
+
+		// Groups ({groupId} is a group id), their members and role
+		// mappings, and the groups of a user.
+		r.Get(admin+"/groups", h.listGroups)
+		r.Post(admin+"/groups", h.createGroup)
+		r.Get(admin+"/groups/count", h.countGroups)
+		r.Get(admin+"/groups/{groupId}", h.getGroup)
+		r.Put(admin+"/groups/{groupId}", h.updateGroup)
+		r.Delete(admin+"/groups/{groupId}", h.deleteGroup)
+		r.Get(admin+"/groups/{groupId}/children", h.listChildren)
+		r.Post(admin+"/groups/{groupId}/children", h.createChild)
+		r.Get(admin+"/groups/{groupId}/members", h.groupMembers)
+		h.mountMappings(r, admin+"/groups/{groupId}/role-mappings", groupSubject())
+		r.Get(admin+"/group-by-path/*", h.groupByPath)
+		r.Get(admin+"/users/{id}/groups", h.userGroups)
+		r.Get(admin+"/users/{id}/groups/count", h.userGroupCount)
+		r.Put(admin+"/users/{id}/groups/{groupId}", h.joinGroup)
+		r.Delete(admin+"/users/{id}/groups/{groupId}", h.leaveGroup)
 	})
 
 	// Internal routes, for other services only (X-OpenGate-Service-Token;

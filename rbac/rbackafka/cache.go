@@ -25,6 +25,8 @@ func CacheTopics() []string {
 	return []string{
 		iam.TopicRoleMappingChanged,
 		iam.TopicRoleCreated, iam.TopicRoleUpdated, iam.TopicRoleDeleted,
+		iam.TopicGroupMemberAdded, iam.TopicGroupMemberRemoved,
+		iam.TopicGroupMoved, iam.TopicGroupDeleted, iam.TopicGroupRoleMappingChanged,
 		iam.TopicUserDeleted,
 		iam.TopicClientUpdated, iam.TopicClientDeleted,
 		iam.TopicRealmDeleted,
@@ -41,17 +43,20 @@ func CacheGroup(service, instance string) string {
 
 // CacheHandler returns the iam.Handler that invalidates inv:
 //
-//   - role_mapping.changed: the subject (data "userId", else the event's
-//     subject);
+//   - role_mapping.changed, group.member.added, group.member.removed: the
+//     subject (data "userId", else the event's subject);
 //   - user.deleted: that user (data "id", else the subject);
-//   - role.created, role.updated, role.deleted, client.updated,
-//     client.deleted, realm.deleted: the event's whole realm.
+//   - role.created, role.updated, role.deleted, group.moved,
+//     group.deleted, group.role_mapping.changed, client.updated,
+//     client.deleted, realm.deleted: the event's whole realm (a group's
+//     roles reach the members of all its subgroups).
 //
-// Other topics are ignored. It never fails, so it is trivially idempotent.
+// Other topics (group.created and group.updated change nobody's roles) are
+// ignored. It never fails, so it is trivially idempotent.
 func CacheHandler(inv Invalidator) iam.Handler {
 	return func(_ context.Context, e iam.Event) error {
 		switch e.Type {
-		case iam.TopicRoleMappingChanged:
+		case iam.TopicRoleMappingChanged, iam.TopicGroupMemberAdded, iam.TopicGroupMemberRemoved:
 			var d struct {
 				UserID string `json:"userId"`
 			}
@@ -62,6 +67,7 @@ func CacheHandler(inv Invalidator) iam.Handler {
 			}
 			inv.InvalidateUser(e.Realm, dataOr(e, &d, &d.ID))
 		case iam.TopicRoleCreated, iam.TopicRoleUpdated, iam.TopicRoleDeleted,
+			iam.TopicGroupMoved, iam.TopicGroupDeleted, iam.TopicGroupRoleMappingChanged,
 			iam.TopicClientUpdated, iam.TopicClientDeleted, iam.TopicRealmDeleted:
 			inv.InvalidateRealm(e.Realm)
 		}

@@ -79,6 +79,15 @@ func TestCacheHandlerInvalidates(t *testing.T) {
 		{"ClientUpdatedDropsTheRealm", newEvent(t, iam.TopicClientUpdated, "acme", "c1", clients.UpdatedEvent{ID: "c1", ClientID: "app2", PreviousClientID: "app"}), []string{"realm acme"}},
 		{"ClientDeletedDropsTheRealm", newEvent(t, iam.TopicClientDeleted, "acme", "c1", clients.DeletedEvent{ID: "c1", ClientID: "app"}), []string{"realm acme"}},
 		{"RealmDeletedDropsTheRealm", newEvent(t, iam.TopicRealmDeleted, "acme", "acme", realms.DeletedEvent{Name: "acme"}), []string{"realm acme"}},
+		{"GroupMemberAddedDropsTheMember", newEvent(t, iam.TopicGroupMemberAdded, "acme", "u4",
+			rbac.GroupMemberEvent{Realm: "acme", UserID: "u4", GroupID: "g1", GroupPath: "/g"}), []string{"user acme/u4"}},
+		{"GroupMemberRemovedDropsTheMember", newEvent(t, iam.TopicGroupMemberRemoved, "acme", "u4",
+			rbac.GroupMemberEvent{Realm: "acme", UserID: "u4", GroupID: "g1", GroupPath: "/g"}), []string{"user acme/u4"}},
+		{"GroupMovedDropsTheRealm", newEvent(t, iam.TopicGroupMoved, "acme", "g1", rbac.GroupEvent{ID: "g1", Path: "/p/g"}), []string{"realm acme"}},
+		{"GroupDeletedDropsTheRealm", newEvent(t, iam.TopicGroupDeleted, "acme", "g1", rbac.GroupEvent{ID: "g1", Path: "/g"}), []string{"realm acme"}},
+		{"GroupRoleMappingChangedDropsTheRealm", newEvent(t, iam.TopicGroupRoleMappingChanged, "acme", "g1",
+			rbac.GroupRoleMappingEvent{Realm: "acme", GroupID: "g1", GroupPath: "/g"}), []string{"realm acme"}},
+		{"GroupCreatedIsIgnored", newEvent(t, iam.TopicGroupCreated, "acme", "g1", rbac.GroupEvent{ID: "g1", Path: "/g"}), nil},
 		{"OtherTopicsAreIgnored", newEvent(t, iam.TopicUserUpdated, "acme", "u1", nil), nil},
 	}
 	for _, tt := range tests {
@@ -211,4 +220,40 @@ func TestRunCacheInvalidationKeepsReplicasCoherent(t *testing.T) {
 	}
 	delivered("user acme/u1")
 	check("after the user's mappings were deleted")
+
+	// Groups: u1 holds top through a subgroup of the group holding it.
+	parent, err := writer.CreateGroup(ctx, "acme", rbac.Group{Name: "parent"}) // group.created: no invalidation
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := writer.CreateGroup(ctx, "acme", rbac.Group{Name: "child", ParentID: parent.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.AddGroupRoles(ctx, "acme", parent.ID, top.ID); err != nil {
+		t.Fatal(err)
+	}
+	delivered("realm acme")
+	check("after group.role_mapping.changed of a group u1 is not in")
+	if err := writer.JoinGroup(ctx, "acme", "u1", child.ID); err != nil {
+		t.Fatal(err)
+	}
+	delivered("user acme/u1")
+	check("after group.member.added", "top")
+	if _, err := writer.MoveGroup(ctx, "acme", child.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	delivered("realm acme")
+	check("after group.moved to the top")
+	if _, err := writer.MoveGroup(ctx, "acme", child.ID, parent.ID); err != nil {
+		t.Fatal(err)
+	}
+	delivered("realm acme")
+	check("after group.moved back", "top")
+	if err := writer.DeleteGroup(ctx, "acme", parent.ID); err != nil {
+		t.Fatal(err)
+	}
+	delivered("realm acme") // group.deleted of parent
+	delivered("realm acme") // and of child
+	check("after group.deleted")
 }
