@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"encoding/json"
+
 	"github.com/opengate-iam/opengate/auth/authjwt"
 )
 
@@ -44,13 +46,26 @@ type IDClaims struct {
 	FamilyName        string   `json:"family_name,omitempty"`
 }
 
-// UserInfo is the userinfo response: sub, and claims by the token's scope.
+// UserInfo is the userinfo response: sub, claims by the token's scope, and
+// the claims of the client's protocol mappers (Other, added to the JSON
+// object; never one of the names above).
 type UserInfo struct {
-	Subject           string `json:"sub"`
-	PreferredUsername string `json:"preferred_username,omitempty"`
-	Email             string `json:"email,omitempty"`
-	EmailVerified     *bool  `json:"email_verified,omitempty"`
-	Name              string `json:"name,omitempty"`
-	GivenName         string `json:"given_name,omitempty"`
-	FamilyName        string `json:"family_name,omitempty"`
+	Subject           string         `json:"sub"`
+	PreferredUsername string         `json:"preferred_username,omitempty"`
+	Email             string         `json:"email,omitempty"`
+	EmailVerified     *bool          `json:"email_verified,omitempty"`
+	Name              string         `json:"name,omitempty"`
+	GivenName         string         `json:"given_name,omitempty"`
+	FamilyName        string         `json:"family_name,omitempty"`
+	Other             map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the claims, Other's among them.
+func (u UserInfo) MarshalJSON() ([]byte, error) {
+	type plain UserInfo // without this method
+	b, err := json.Marshal(plain(u))
+	if err != nil {
+		return nil, err
+	}
+	return withClaims(b, u.Other)
 }

@@ -118,7 +118,14 @@ func (s *Service) mintWith(ctx context.Context, p mintParams) (*Tokens, minted, 
 	} else {
 		ac.PreferredUsername, ac.Name, ac.GivenName, ac.FamilyName, ac.Email, ac.EmailVerified = userClaims(*p.user, p.scope)
 	}
+	mapped, err := s.mapClaims(ctx, p.realm.Name, p.client, subject)
+	if err != nil {
+		return nil, minted{}, iam.Wrap(op, err)
+	}
 	payload, err := json.Marshal(&ac)
+	if err == nil {
+		payload, err = withClaims(payload, mapped.access)
+	}
 	if err != nil {
 		return nil, minted{}, iam.Wrap(op, err)
 	}
@@ -163,6 +170,9 @@ func (s *Service) mintWith(ctx context.Context, p mintParams) (*Tokens, minted, 
 			idc.PreferredUsername = ac.PreferredUsername
 		}
 		raw, err := json.Marshal(&idc)
+		if err == nil {
+			raw, err = withClaims(raw, mapped.id)
+		}
 		if err != nil {
 			return nil, minted{}, iam.Wrap(op, err)
 		}

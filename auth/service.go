@@ -35,9 +35,11 @@ type Service struct {
 	roles      RoleResolver
 	tokens     TokenStore
 	keys       *keyring
-	events     iam.Publisher  // nil: no events
-	sessions   SessionChecker // nil: refresh-token records decide
-	factors    SecondFactors  // nil: no second factors (mfaPolicy required refuses password grants)
+	events     iam.Publisher   // nil: no events
+	sessions   SessionChecker  // nil: refresh-token records decide
+	factors    SecondFactors   // nil: no second factors (mfaPolicy required refuses password grants)
+	groups     GroupResolver   // nil: group-membership mappers add nothing
+	reserved   map[string]bool // claims no protocol mapper may set (reservedClaims)
 	now        func() time.Time
 	maxToken   time.Duration // cap of every token lifetime
 	ipFactor   int           // per-IP failure factor multiplier
@@ -133,6 +135,7 @@ func New(issuerBase string, realms RealmGetter, clients ClientAuthenticator, use
 		ipFactor:   5,
 		metrics:    noMetrics{},
 		log:        slog.Default(),
+		reserved:   reservedClaims(),
 	}
 	s.keys = newKeyring(keys, func() time.Time { return s.now() })
 	for _, o := range opts {

@@ -66,20 +66,45 @@ func (s *Service) UserInfo(ctx context.Context, realm iam.Realm, accessToken str
 	if !g.openid {
 		return nil, oauthErr(ErrorInsufficientScope, "Missing openid scope")
 	}
+	var info *UserInfo
 	if c.ClientID != "" {
-		return &UserInfo{Subject: c.Subject, PreferredUsername: c.PreferredUsername}, nil
-	}
-	u, err := s.users.Get(ctx, realm, c.Subject)
-	if err != nil {
-		if perr := passDependencyError("auth.UserInfo", err); perr != nil {
-			return nil, perr
+		info = &UserInfo{Subject: c.Subject, PreferredUsername: c.PreferredUsername}
+	} else {
+		u, err := s.users.Get(ctx, realm, c.Subject)
+		if err != nil {
+			if perr := passDependencyError("auth.UserInfo", err); perr != nil {
+				return nil, perr
+			}
+			return nil, oauthErr(ErrorInvalidToken, "User not found")
 		}
-		return nil, oauthErr(ErrorInvalidToken, "User not found")
+		if !u.Enabled {
+			return nil, oauthErr(ErrorInvalidToken, "User disabled")
+		}
+		info = &UserInfo{Subject: u.ID}
+		info.PreferredUsername, info.Name, info.GivenName, info.FamilyName, info.Email, info.EmailVerified = userClaims(u, g)
 	}
-	if !u.Enabled {
-		return nil, oauthErr(ErrorInvalidToken, "User disabled")
+	if err := s.userInfoMappers(ctx, realm, c, info); err != nil {
+		return nil, err
 	}
-	info := &UserInfo{Subject: u.ID}
-	info.PreferredUsername, info.Name, info.GivenName, info.FamilyName, info.Email, info.EmailVerified = userClaims(u, g)
 	return info, nil
+}
+
+// userInfoMappers adds to info the userinfo claims of the protocol mappers
+// of the client the token was issued to (azp). A client deleted since adds
+// nothing. Without WithGroups there is no mapper to apply and the client is
+// not read.
+func (s *Service) userInfoMappers(ctx context.Context, realm iam.Realm, c *AccessClaims, info *UserInfo) error {
+	if s.groups == nil || c.AuthorizedParty == "" {
+		return nil
+	}
+	client, err := s.clients.GetByClientID(ctx, realm, c.AuthorizedParty)
+	if err != nil {
+		return passDependencyError("auth.UserInfo", err)
+	}
+	mapped, err := s.mapClaims(ctx, realm, client, c.Subject)
+	if err != nil {
+		return iam.Wrap("auth.UserInfo", err)
+	}
+	info.Other = mapped.userinfo
+	return nil
 }

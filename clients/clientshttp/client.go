@@ -2,6 +2,7 @@ package clientshttp
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -92,14 +93,22 @@ func (c *Client) WebOrigins(ctx context.Context, realm iam.Realm) ([]string, err
 
 // do calls the internal API and converts its answer, a client of realm.
 func (c *Client) do(ctx context.Context, op string, realm iam.Realm, method, path string, in any) (clients.Client, error) {
-	var rep ClientRepresentation
-	if err := c.remote.Do(ctx, op, method, path, in, &rep); err != nil {
+	var raw json.RawMessage
+	if err := c.remote.Do(ctx, op, method, path, in, &raw); err != nil {
 		return clients.Client{}, err
+	}
+	// The client's stored Keycloak fields (protocolMappers, which auth
+	// applies, among them) come with it; fields this client does not know
+	// (a newer client service's) are kept the same way.
+	var rep ClientRepresentation
+	extra, err := iamhttp.ParseRepresentation(raw, &rep, func(string) bool { return true })
+	if err != nil {
+		return clients.Client{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed client from client service", Err: err}
 	}
 	cl, _, err := rep.toClient()
 	if err != nil {
 		return clients.Client{}, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed client from client service", Err: err}
 	}
-	cl.Realm = realm
+	cl.Realm, cl.Extra = realm, extra
 	return cl, nil
 }

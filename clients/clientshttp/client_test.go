@@ -2,6 +2,7 @@ package clientshttp_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"reflect"
 	"testing"
@@ -22,6 +23,10 @@ func TestRemoteClientMatchesTheService(t *testing.T) {
 		RootURL: "https://app.test", BaseURL: "/home",
 		Attributes:          map[string]string{clients.AttrAccessTokenLifespan: "60"},
 		DefaultClientScopes: []string{"profile"}, OptionalClientScopes: []string{"offline_access"},
+		// Keycloak's fields OpenGate stores verbatim reach the remote
+		// reader too: auth applies the protocol mappers.
+		Extra: iam.Extra{"protocolMappers": json.RawMessage(`[{"name":"groups","protocolMapper":"oidc-group-membership-mapper","config":{"claim.name":"groups"}}]`),
+			"consentRequired": json.RawMessage(`false`)},
 	}, "the-right-secret-0123456789")
 	if err != nil {
 		t.Fatal(err)

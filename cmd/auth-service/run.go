@@ -134,18 +134,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	realmGetter := realms.NewCachedGetter(realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken))
 	clientReader := clients.NewCachedReader(clientshttp.NewClient(cfg.Peers.Clients, cfg.ServiceToken))
 	tokens := authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix))
-	roles := rbac.NewCachedResolver(rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken))
+	rbacClient := rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)
+	roles := rbac.NewCachedResolver(rbacClient)
 	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
 	sessionsClient := sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken)
 	mfaClient := mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken)
 	// Every refresh and introspection asks session-service whether the
 	// session is alive (introspection's "alive" cached for
 	// sessionhttp.DefaultAliveCacheTTL); the password grant and the login
-	// pages ask mfa-service for second factors.
+	// pages ask mfa-service for second factors; a client with a
+	// group-membership mapper asks rbac-service for the user's groups.
 	metrics := authprom.New()
 	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient),
 		auth.WithMetrics(metrics), auth.WithLogger(log),
-		auth.WithSessionChecker(sessionsClient), auth.WithSecondFactors(mfaClient)}
+		auth.WithSessionChecker(sessionsClient), auth.WithSecondFactors(mfaClient), auth.WithGroups(rbacClient)}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}

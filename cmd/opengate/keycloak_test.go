@@ -15,7 +15,8 @@ import (
 // TestKeycloakAdminClient drives the admin API with the official, unmodified
 // @keycloak/keycloak-admin-client (Node.js): realms, users, credentials,
 // realm and client roles, composites, role mappings, clients and secrets,
-// brute-force status — each step asserting what Keycloak would answer.
+// groups (tree, members, role mappings, moves, counts), brute-force status
+// — each step asserting what Keycloak would answer.
 // It needs node and npm (and the npm registry for the first install).
 func TestKeycloakAdminClient(t *testing.T) {
 	node, nodeErr := exec.LookPath("node")

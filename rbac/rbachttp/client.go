@@ -12,8 +12,8 @@ import (
 
 // Client calls a remote rbac service through its internal API. It offers
 // the methods other services use (EffectiveRoles, HasRole,
-// AssignRealmRoles) with the signatures and error codes of *rbac.Service, so
-// either satisfies their interfaces. A Client is safe for concurrent use.
+// AssignRealmRoles, UserGroupPaths) with the signatures and error codes of
+// *rbac.Service, so either satisfies their interfaces. A Client is safe for concurrent use.
 type Client struct {
 	hc     *http.Client // set by options, nil for the default
 	remote *iamhttp.ServiceClient
@@ -91,4 +91,21 @@ func (c *Client) AssignRealmRoles(ctx context.Context, realm iam.Realm, userID s
 		return nil
 	}
 	return c.remote.Do(ctx, op, http.MethodPost, userPath(realm, userID, "/realm-roles"), AssignRequest{Roles: roleNames}, nil)
+}
+
+// UserGroupPaths is rbac.Service.UserGroupPaths over HTTP (GET
+// /internal/realms/{realm}/users/{id}/group-paths).
+func (c *Client) UserGroupPaths(ctx context.Context, realm iam.Realm, userID string) ([]string, error) {
+	const op = "rbachttp.Client.UserGroupPaths"
+	if err := realm.Validate(); err != nil {
+		return nil, iam.Wrap(op, err)
+	}
+	var out GroupPathsRepresentation
+	if err := c.remote.Do(ctx, op, http.MethodGet, userPath(realm, userID, "/group-paths"), nil, &out); err != nil {
+		return nil, err
+	}
+	if out.Paths == nil {
+		out.Paths = []string{}
+	}
+	return out.Paths, nil
 }

@@ -17,6 +17,7 @@ type roleReader interface {
 	EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) ([]string, map[string][]string, error)
 	HasRole(ctx context.Context, realm iam.Realm, userID, role string) (bool, error)
 	AssignRealmRoles(ctx context.Context, realm iam.Realm, userID string, roleNames ...string) error
+	UserGroupPaths(ctx context.Context, realm iam.Realm, userID string) ([]string, error)
 }
 
 var (
@@ -57,6 +58,27 @@ func TestClientAgainstHandler(t *testing.T) {
 	}
 	if rr, _, err := c.EffectiveRoles(ctx, "acme", sa); err != nil || !slices.Equal(rr, []string{"low"}) {
 		t.Fatalf("service account = %v, %v", rr, err)
+	}
+
+	// The groups of a user, for the groups claim.
+	top, err := e.svc.CreateGroup(ctx, "acme", rbac.Group{Name: "top"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := e.svc.CreateGroup(ctx, "acme", rbac.Group{Name: "sub", ParentID: top.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []rbac.Group{sub, top} {
+		if err := e.svc.JoinGroup(ctx, "acme", "u1", g.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if paths, err := c.UserGroupPaths(ctx, "acme", "u1"); err != nil || !slices.Equal(paths, []string{"/top", "/top/sub"}) {
+		t.Fatalf("UserGroupPaths = %v, %v", paths, err)
+	}
+	if paths, err := c.UserGroupPaths(ctx, "acme", "u2"); err != nil || paths == nil || len(paths) != 0 {
+		t.Fatalf("UserGroupPaths of a user without groups = %#v, %v", paths, err)
 	}
 
 	// Errors keep their codes across the wire.

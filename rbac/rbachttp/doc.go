@@ -32,6 +32,7 @@
 //
 //	GET  /internal/realms/{realm}/users/{id}/effective-roles  {realmRoles, clientRoles}
 //	POST /internal/realms/{realm}/users/{id}/realm-roles      {"roles": [names]} → 204
+//	GET  /internal/realms/{realm}/users/{id}/group-paths      {"paths": [...]} of the user's groups
 //
 // Wiring:
 //

@@ -48,3 +48,25 @@ func (h *Handler) internalAssign(w http.ResponseWriter, r *http.Request) {
 	}
 	iamhttp.NoContent(w)
 }
+
+// GroupPathsRepresentation is the answer of the internal GET
+// /internal/realms/{realm}/users/{id}/group-paths: the paths of the groups
+// the user belongs to directly, sorted (the groups claim of tokens).
+type GroupPathsRepresentation struct {
+	Paths []string `json:"paths"`
+}
+
+// internalGroupPaths answers the group paths of {id} (UserGroupPaths).
+func (h *Handler) internalGroupPaths(w http.ResponseWriter, r *http.Request) {
+	realm, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	paths, err := h.svc.UserGroupPaths(r.Context(), realm, param(r, "id"))
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.JSON(w, http.StatusOK, GroupPathsRepresentation{Paths: paths})
+}

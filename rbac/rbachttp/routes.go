@@ -163,5 +163,6 @@ func (h *Handler) Mount(router chi.Router) {
 		r.Use(iamhttp.RequireServiceToken(h.serviceToken))
 		r.Get("/internal/realms/{realm}/users/{id}/effective-roles", h.internalEffective)
 		r.Post("/internal/realms/{realm}/users/{id}/realm-roles", h.internalAssign)
+		r.Get("/internal/realms/{realm}/users/{id}/group-paths", h.internalGroupPaths)
 	})
 }

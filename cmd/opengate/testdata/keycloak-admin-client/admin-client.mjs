@@ -191,6 +191,76 @@ await step('users.listRoleMappings', async () => {
 });
 await step('attackDetection.findOne', async () => assert.equal((await kc.attackDetection.findOne({ id: user.id })).numFailures, 0));
 
+// Groups: a tree with attributes, role mappings that subgroups' members
+// inherit (parent contains reader; app-viewer is a client role), members,
+// moves, counts.
+const eng = await step('groups.create', () => kc.groups.create({ name: 'eng', attributes: { site: ['paris'] } }));
+const backend = await step('groups.createChildGroup', () => kc.groups.createChildGroup({ id: eng.id }, { name: 'backend' }));
+const ops = await step('groups.create ops', () => kc.groups.create({ name: 'ops' }));
+await step('groups.find', async () => {
+  const top = await kc.groups.find();
+  assert.deepEqual(top.map((g) => [g.name, g.path, g.subGroupCount]), [['eng', '/eng', 1], ['ops', '/ops', 0]]);
+});
+await step('groups.find with search answers the hierarchy', async () => {
+  const found = await kc.groups.find({ search: 'BACK' });
+  assert.deepEqual(found.map((g) => g.path), ['/eng']);
+  assert.deepEqual(found[0].subGroups.map((g) => [g.path, g.parentId]), [['/eng/backend', eng.id]]);
+});
+await step('groups.findOne', async () => {
+  const g = await kc.groups.findOne({ id: eng.id });
+  assert.equal(g.path, '/eng');
+  assert.deepEqual(g.attributes, { site: ['paris'] });
+  assert.equal(g.subGroupCount, 1);
+});
+await step('groups.findOne of a missing group is null', async () => assert.equal(await kc.groups.findOne({ id: '0190a6c4-7b8a-7cde-8f00-0123456789ab' }), null));
+await step('groups.update', () => kc.groups.update({ id: ops.id }, { name: 'operations' }));
+await step('groups.listSubGroups', async () => assert.deepEqual((await kc.groups.listSubGroups({ parentId: eng.id })).map((g) => g.path), ['/eng/backend']));
+await step('groups.count', async () => {
+  assert.deepEqual(await kc.groups.count(), { count: 3 });
+  assert.deepEqual(await kc.groups.count({ top: true }), { count: 2 });
+  assert.deepEqual(await kc.groups.count({ search: 'oper' }), { count: 1 });
+});
+await step('clients.createRole app-viewer', () => kc.clients.createRole({ id: client.id, name: 'app-viewer' }));
+const appViewer = await step('clients.findRole app-viewer', () => kc.clients.findRole({ id: client.id, roleName: 'app-viewer' }));
+await step('groups.addRealmRoleMappings', () => kc.groups.addRealmRoleMappings({ id: eng.id, roles: [{ id: parent.id, name: parent.name }] }));
+await step('groups.addClientRoleMappings', () => kc.groups.addClientRoleMappings({ id: backend.id, clientUniqueId: client.id, roles: [{ id: appViewer.id, name: appViewer.name }] }));
+await step('groups.listRealmRoleMappings', async () => assert.deepEqual((await kc.groups.listRealmRoleMappings({ id: eng.id })).map((r) => r.name), ['parent']));
+await step('groups.listCompositeRealmRoleMappings of the subgroup', async () => {
+  const names = (await kc.groups.listCompositeRealmRoleMappings({ id: backend.id })).map((r) => r.name).sort();
+  assert.deepEqual(names, ['parent', 'reader']);
+});
+await step('groups.listAvailableRealmRoleMappings', async () => {
+  const names = (await kc.groups.listAvailableRealmRoleMappings({ id: backend.id })).map((r) => r.name);
+  assert.ok(!names.includes('parent') && !names.includes('reader') && names.includes('offline_access'), names.join());
+});
+await step('groups.listClientRoleMappings', async () => assert.deepEqual((await kc.groups.listClientRoleMappings({ id: backend.id, clientUniqueId: client.id })).map((r) => r.name), ['app-viewer']));
+await step('groups.listRoleMappings', async () => {
+  const m = await kc.groups.listRoleMappings({ id: backend.id });
+  assert.deepEqual(m.clientMappings.app.mappings.map((r) => r.name), ['app-viewer']);
+});
+await step('users.addToGroup', () => kc.users.addToGroup({ id: user.id, groupId: backend.id }));
+await step('users.listGroups', async () => assert.deepEqual((await kc.users.listGroups({ id: user.id })).map((g) => g.path), ['/eng/backend']));
+await step('users.countGroups', async () => assert.deepEqual(await kc.users.countGroups({ id: user.id }), { count: 1 }));
+await step('groups.listMembers', async () => assert.deepEqual((await kc.groups.listMembers({ id: backend.id })).map((u) => [u.id, u.username]), [[user.id, 'alice']]));
+await step('a member holds the roles of its group and of the group above', async () => {
+  assert.ok((await kc.users.listCompositeRealmRoleMappings({ id: user.id })).some((r) => r.name === 'parent'));
+  const app = (await kc.users.listCompositeClientRoleMappings({ id: user.id, clientUniqueId: client.id })).map((r) => r.name).sort();
+  assert.deepEqual(app, ['app-admin', 'app-viewer']);
+});
+await step('groups.updateChildGroup moves a group', () => kc.groups.updateChildGroup({ id: ops.id }, { id: backend.id, name: 'backend' }));
+await step('a moved group has its new path', async () => assert.equal((await kc.groups.findOne({ id: backend.id })).path, '/operations/backend'));
+await step('a member of a moved group no longer holds the old parent\'s roles', async () => {
+  assert.ok(!(await kc.users.listCompositeRealmRoleMappings({ id: user.id })).some((r) => r.name === 'parent'));
+});
+await step('groups.updateRoot moves a group to the top', () => kc.groups.updateRoot({ id: backend.id, name: 'backend' }));
+await step('groups.find after the moves', async () => assert.deepEqual((await kc.groups.find()).map((g) => g.path), ['/backend', '/eng', '/operations']));
+await step('groups.delClientRoleMappings', () => kc.groups.delClientRoleMappings({ id: backend.id, clientUniqueId: client.id, roles: [{ id: appViewer.id, name: appViewer.name }] }));
+await step('users.delFromGroup', () => kc.users.delFromGroup({ id: user.id, groupId: backend.id }));
+await step('users.countGroups after delFromGroup', async () => assert.deepEqual(await kc.users.countGroups({ id: user.id }), { count: 0 }));
+await step('groups.delRealmRoleMappings', () => kc.groups.delRealmRoleMappings({ id: eng.id, roles: [{ id: parent.id, name: parent.name }] }));
+await step('groups.del', async () => { for (const g of [eng, ops, backend]) await kc.groups.del({ id: g.id }); });
+await step('groups.count after del', async () => assert.deepEqual(await kc.groups.count(), { count: 0 }));
+
 await step('users.delRealmRoleMappings', () => kc.users.delRealmRoleMappings({ id: user.id, roles: [{ id: reader.id, name: reader.name }] }));
 await step('roles.delByName', () => kc.roles.delByName({ name: 'reader' }));
 await step('clients.del', () => kc.clients.del({ id: client.id }));
