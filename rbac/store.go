@@ -176,6 +176,14 @@ type Store interface {
 	// realm.
 	DeleteRealm(ctx context.Context, realm iam.Realm, events ...iam.Event) error
 
+	// Atomically runs fn with a Store whose changes to realm (made through
+	// it) are kept, with their events, all together if fn returns nil, and
+	// none of them otherwise (Postgres: one transaction; memory: fn works
+	// on a copy of the realm, which replaces it at the end, the store's
+	// other writers and readers waiting meanwhile). fn must not use this
+	// Store itself, and changes only realm. fn's error is returned as is.
+	Atomically(ctx context.Context, realm iam.Realm, fn func(Store) error) error
+
 	// Once runs fn with a Store at most once per (consumer, eventID) that
 	// succeeded: if fn succeeds the pair is recorded (Postgres: in the same
 	// transaction as fn's changes, made through the Store fn receives), and

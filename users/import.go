@@ -42,12 +42,9 @@ func (s *Service) Import(ctx context.Context, realm iam.Realm, mode ImportMode, 
 	if err != nil {
 		return ImportResult{}, iam.Wrap(op, err)
 	}
-	switch mode {
-	case "":
-		mode = ImportFail
-	case ImportFail, ImportSkip, ImportOverwrite:
-	default:
-		return ImportResult{}, iam.Wrap(op, iam.Invalidf("ifResourceExists", "ifResourceExists must be FAIL, SKIP or OVERWRITE"))
+	mode, err = iam.ParseImportMode(string(mode))
+	if err != nil {
+		return ImportResult{}, iam.Wrap(op, err)
 	}
 	if len(list) > MaxImportBatch {
 		return ImportResult{}, iam.Wrap(op, iam.Invalidf("users", "at most %d users per import", MaxImportBatch))

@@ -217,24 +217,25 @@ type Filter struct {
 	First, Max int
 }
 
-// ImportMode says what Import does with a user whose username exists.
-type ImportMode string
+// ImportMode says what Import does with a user whose username exists
+// (iam.ImportMode).
+type ImportMode = iam.ImportMode
 
 // Import modes (Keycloak's ifResourceExists).
 const (
-	ImportFail      ImportMode = "FAIL"
-	ImportSkip      ImportMode = "SKIP"
-	ImportOverwrite ImportMode = "OVERWRITE"
+	ImportFail      = iam.ImportFail
+	ImportSkip      = iam.ImportSkip
+	ImportOverwrite = iam.ImportOverwrite
 )
 
-// ImportAction is what happened to one imported user.
-type ImportAction string
+// ImportAction is what happened to one imported user (iam.ImportAction).
+type ImportAction = iam.ImportAction
 
 // Import actions (Keycloak's partialImport result actions).
 const (
-	ImportAdded       ImportAction = "ADDED"
-	ImportSkipped     ImportAction = "SKIPPED"
-	ImportOverwritten ImportAction = "OVERWRITTEN"
+	ImportAdded       = iam.ImportAdded
+	ImportSkipped     = iam.ImportSkipped
+	ImportOverwritten = iam.ImportOverwritten
 )
 
 // ImportItem is one user of an ImportBatch.

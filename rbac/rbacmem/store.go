@@ -3,6 +3,7 @@ package rbacmem
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -151,6 +152,65 @@ func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm, events ...iam.
 	delete(s.realms, realm)
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
+}
+
+// Atomically implements rbac.Store: fn works on a scratch Store holding a
+// copy of realm's data, which replaces the realm's when fn returns nil (its
+// events then published); the store's lock is held throughout, so no other
+// change is lost and no reader sees half of fn's work.
+func (s *Store) Atomically(ctx context.Context, realm iam.Realm, fn func(rbac.Store) error) error {
+	var events iammem.Collector
+	scratch := &Store{log: s.log, once: s.once, maxIDs: s.maxIDs, realms: map[iam.Realm]*realmData{}}
+	scratch.events = iammem.NewPublisher(&events, s.log, "rbacmem")
+	s.mu.Lock()
+	if d := s.realms[realm]; d != nil {
+		scratch.realms[realm] = d.clone()
+	}
+	if err := fn(scratch); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	if d := scratch.realms[realm]; d != nil {
+		s.realms[realm] = d
+	} else {
+		delete(s.realms, realm)
+	}
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events.Events())
+	return nil
+}
+
+// clone returns a deep copy of d. Every field of realmData must be copied
+// here (TestCloneCopiesEveryField).
+func (d *realmData) clone() *realmData {
+	c := &realmData{
+		clients:  maps.Clone(d.clients),
+		roles:    make(map[string]rbac.Role, len(d.roles)),
+		children: cloneSets(d.children),
+		mappings: make(map[rbac.Principal]map[string]bool, len(d.mappings)),
+		groups:   make(map[string]rbac.Group, len(d.groups)),
+		kids:     cloneSets(d.kids),
+		members:  cloneSets(d.members),
+		memberOf: cloneSets(d.memberOf),
+	}
+	for id, r := range d.roles {
+		c.roles[id] = r.Clone()
+	}
+	for p, ids := range d.mappings {
+		c.mappings[p] = maps.Clone(ids)
+	}
+	for id, g := range d.groups {
+		c.groups[id] = g.Clone()
+	}
+	return c
+}
+
+// cloneSets returns a deep copy of m.
+func cloneSets(m map[string]map[string]bool) map[string]map[string]bool {
+	c := make(map[string]map[string]bool, len(m))
+	for k, set := range m {
+		c[k] = maps.Clone(set)
+	}
+	return c
 }
 
 // Once implements rbac.Store with iammem.Once: fn runs on this store, at

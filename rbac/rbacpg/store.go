@@ -217,6 +217,13 @@ func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm, events ...iam.
 	})
 }
 
+// Atomically implements rbac.Store: fn's Store works in one transaction
+// (a savepoint inside a caller's), committed when fn returns nil.
+func (s *Store) Atomically(ctx context.Context, _ iam.Realm, fn func(rbac.Store) error) error {
+	err := iampg.WithTx(ctx, s.db, func(tx pgx.Tx) error { return fn(&Store{db: tx}) })
+	return mapError("rbacpg.Atomically", err)
+}
+
 // Once implements rbac.Store with iampg.HandleOnce: fn's changes, made
 // through the Store it receives, commit together with the processed mark.
 // eventID must be a UUID (CodeInvalid otherwise).

@@ -48,6 +48,12 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	}{
 		{"RoleLifecycle", testRoleLifecycle, false},
 		{"RoleExtraRoundTrips", testRoleExtra, false},
+		{"AtomicallyKeepsAllOrNothing", testAtomically, true},
+		{"ImportCreatesRolesCompositesAndMappings", testImportCreatesRolesAndMappings, true},
+		{"ImportModesFailSkipOverwrite", testImportModes, true},
+		{"ImportFailureLeavesNothing", testImportFailureLeavesNothing, true},
+		{"ImportRefusalsNameTheItem", testImportRefusals, false},
+		{"ImportFollowsTheEscalationRule", testImportEscalation, true},
 		{"DuplicateRoleNameIsConflict", testDuplicateName, false},
 		{"UpdateRoleAppliesChangeAndKeepsIdentity", testUpdateRoleThroughStore, false},
 		{"UpdateRoleErrorChangesNothing", testUpdateRoleErrorChangesNothing, false},
