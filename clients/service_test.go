@@ -2,6 +2,7 @@ package clients_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -367,3 +368,41 @@ func TestClientIDResolvesTheUUIDWithinTheRealm(t *testing.T) {
 }
 
 var _ rbac.ClientResolver = (*clients.Service)(nil)
+
+// A Keycloak client's values OpenGate refuses are taken out and named; the
+// client that remains is valid and keeps the rest.
+func TestDropUnsupportedKeepsWhatOpenGateTakes(t *testing.T) {
+	in := clients.Client{ClientID: "account", Enabled: true, StandardFlowEnabled: true,
+		RootURL: "${authBaseUrl}", BaseURL: "/realms/acme/account/",
+		RedirectURIs: []string{"/realms/acme/account/*", "https://app.test/cb", "https://app.test/*"},
+		WebOrigins:   []string{"+", "*", "https://app.test"},
+		Attributes: map[string]string{clients.AttrPKCEMethod: "plain", clients.AttrPostLogoutRedirectURIs: "+##https://app.test/*##https://app.test/bye",
+			"other": "kept"}}
+	out, dropped := clients.DropUnsupported(in)
+	if err := out.Validate(); err != nil {
+		t.Fatalf("what remains is invalid: %v", err)
+	}
+	if !slices.Equal(out.RedirectURIs, []string{"https://app.test/cb"}) || !slices.Equal(out.WebOrigins, []string{"+", "https://app.test"}) ||
+		out.RootURL != "" || out.BaseURL != "/realms/acme/account/" || out.Attributes["other"] != "kept" ||
+		out.Attributes[clients.AttrPostLogoutRedirectURIs] != "+##https://app.test/bye" {
+		t.Fatalf("kept %+v", out)
+	}
+	if _, ok := out.Attributes[clients.AttrPKCEMethod]; ok {
+		t.Fatal("PKCE plain kept")
+	}
+	var fields []string
+	for _, d := range dropped {
+		if d.Reason == "" {
+			t.Errorf("%s %q dropped without a reason", d.Field, d.Value)
+		}
+		fields = append(fields, d.Field+"="+d.Value)
+	}
+	want := []string{"redirectUris=/realms/acme/account/*", "redirectUris=https://app.test/*", "webOrigins=*", "rootUrl=${authBaseUrl}",
+		"attributes.post.logout.redirect.uris=https://app.test/*", "attributes.pkce.code.challenge.method=plain"}
+	if !slices.Equal(fields, want) {
+		t.Fatalf("dropped %q, want %q", fields, want)
+	}
+	if in.RedirectURIs[0] != "/realms/acme/account/*" {
+		t.Fatal("the caller's client was changed")
+	}
+}

@@ -97,6 +97,14 @@ type Store interface {
 	// key), which any Update of the client replaces. A nil or malformed
 	// hash matches nothing. It reads nothing from the backend.
 	MatchSecret(realm iam.Realm, id string, hash []byte, secret string) (match, stale bool)
+	// Atomically runs fn with a Store whose changes to realm (made through
+	// it) are kept, with their events, all together if fn returns nil, and
+	// none of them otherwise (Postgres: one transaction; memory: fn works
+	// on a copy of the realm's clients, which replaces them at the end,
+	// the store's other writers and readers waiting meanwhile). fn must
+	// not use this Store itself, and changes only realm. fn's error is
+	// returned as is.
+	Atomically(ctx context.Context, realm iam.Realm, fn func(Store) error) error
 	// Once runs fn at most once per (consumer, eventID) that succeeded:
 	// if the pair was recorded before, Once returns nil without calling fn;
 	// otherwise fn runs and, if it returns nil, the pair is recorded. fn

@@ -26,6 +26,8 @@ func Topics() []string {
 //   - user.created: AssignDefaultRoles (data "id", else the subject), and
 //     GrantBootstrapAdmin for the bootstrap administrator's username
 //     (WithBootstrapAdmin): only while no one else holds master's admin.
+//     An imported user (data "imported") gets neither: as in Keycloak, it
+//     holds the roles its import maps.
 //   - user.deleted: DeleteUser.
 //   - client.created, client.updated: PutClient (data "id" and "clientId").
 //   - client.deleted: DeleteClient.
@@ -77,6 +79,7 @@ type eventData struct {
 	ID       string `json:"id"`
 	ClientID string `json:"clientId"`
 	Username string `json:"username"`
+	Imported bool   `json:"imported"`
 }
 
 func (s *Service) apply(ctx context.Context, e iam.Event) error {
@@ -95,6 +98,9 @@ func (s *Service) apply(ctx context.Context, e iam.Event) error {
 	case iam.TopicRealmDeleted:
 		return s.DeleteRealm(ctx, e.Realm)
 	case iam.TopicUserCreated:
+		if d.Imported {
+			return nil
+		}
 		if err := s.AssignDefaultRoles(ctx, e.Realm, d.ID); err != nil {
 			return err
 		}

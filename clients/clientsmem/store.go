@@ -3,6 +3,7 @@ package clientsmem
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -233,6 +234,35 @@ func (s *Store) DeleteRealm(_ context.Context, realm iam.Realm) (int, error) {
 	}
 	delete(s.realms, realm)
 	return n, nil
+}
+
+// Atomically implements clients.Store: fn works on a scratch Store holding
+// a copy of realm's clients, which replaces them when fn returns nil (its
+// events then published); the store's lock is held throughout, so no other
+// change is lost and no reader sees half of fn's work.
+func (s *Store) Atomically(ctx context.Context, realm iam.Realm, fn func(clients.Store) error) error {
+	var events iammem.Collector
+	scratch := &Store{log: s.log, once: s.once, mac: s.mac, realms: map[iam.Realm]*realmClients{}}
+	scratch.events = iammem.NewPublisher(&events, s.log, "clientsmem")
+	s.mu.Lock()
+	if rc, ok := s.realms[realm]; ok {
+		c := &realmClients{byID: make(map[string]clients.Record, len(rc.byID)), byClientID: maps.Clone(rc.byClientID)}
+		for id, rec := range rc.byID {
+			c.byID[id] = clone(rec)
+		}
+		scratch.realms[realm] = c
+	}
+	if err := fn(scratch); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	if rc, ok := scratch.realms[realm]; ok {
+		s.realms[realm] = rc
+	} else {
+		delete(s.realms, realm)
+	}
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events.Events())
+	return nil
 }
 
 // Once implements clients.Store with iammem.Once: fn runs on this store,

@@ -239,6 +239,16 @@ func (s *Store) DeleteRealm(ctx context.Context, realm iam.Realm) (int, error) {
 	return int(n), nil
 }
 
+// Atomically implements clients.Store: fn's Store works in one
+// transaction (a savepoint inside a caller's), committed when fn returns
+// nil.
+func (s *Store) Atomically(ctx context.Context, _ iam.Realm, fn func(clients.Store) error) error {
+	err := iampg.WithTx(ctx, s.db, func(tx pgx.Tx) error {
+		return fn(&Store{db: tx, sealer: s.sealer, mac: s.mac})
+	})
+	return mapError("clientspg.Atomically", err)
+}
+
 // Once implements clients.Store with iampg.HandleOnce: fn's store works in
 // the transaction that records the event in processed_events, so the
 // effect, its outbox events and the record commit together. eventID must be

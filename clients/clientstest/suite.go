@@ -50,6 +50,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"SecretVerifierIsKeyedAndMatchesOnlyItsSecret", testSecretVerifier},
 		{"UpdateRecomputesTheSecretVerifier", testUpdateRecomputesVerifier},
 		{"EventsAreRecordedWithTheirChange", testEvents},
+		{"ImportAddsClientsWithTheirSecrets", testImportAddsClients},
+		{"ImportModesFailSkipOverwrite", testImportModes},
+		{"ImportFailureLeavesNothing", testImportFailureLeavesNothing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

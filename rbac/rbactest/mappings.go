@@ -218,6 +218,11 @@ func testConsumers(t *testing.T, f *fixture) {
 	handle(userCreated)
 	equal(t, "u1 after redelivery", f.mapped("acme", "u1"), nil)
 
+	// An imported user holds the roles of its representation only, as in
+	// Keycloak (an import maps them): no default role.
+	handle(event(t, iam.TopicUserCreated, "acme", "u5", users.UserData{ID: "u5", Username: "imported", Imported: true}))
+	equal(t, "imported u5", f.mapped("acme", "u5"), nil)
+
 	// user.created before realm.created (events of different keys race).
 	handle(event(t, iam.TopicUserCreated, "late", "u9", users.UserData{ID: "u9", Username: "late"}))
 	equal(t, "u9", f.mapped("late", "u9"), []string{"default-roles-late"})
