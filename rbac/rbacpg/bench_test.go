@@ -20,7 +20,8 @@ import (
 //	20 level-2 roles → each contains 2 of 10 level-3 roles (3 of them client roles)
 //
 // so the user holds 120 roles. 500 other users hold 3 direct roles each.
-func benchRealm(b *testing.B, svc *rbac.Service, realm iam.Realm) (string, int) {
+// It also returns the ids of the 50 direct roles.
+func benchRealm(b *testing.B, svc *rbac.Service, realm iam.Realm) (string, int, []string) {
 	b.Helper()
 	ctx := context.Background()
 	if err := svc.PutClient(ctx, realm, "c-app", "app"); err != nil {
@@ -69,7 +70,48 @@ func benchRealm(b *testing.B, svc *rbac.Service, realm iam.Realm) (string, int) 
 			b.Fatal(err)
 		}
 	}
-	return user, 50 + 40 + 20 + 10
+	return user, 50 + 40 + 20 + 10, ids
+}
+
+// benchGroupMember makes the groups /top/mid/leaf, mapping the 50 direct
+// roles among them (20, 15 and 15), and 100 other groups each holding 3 of
+// them with 5 members each, and returns a user who belongs to /top/mid/leaf
+// only: it holds the 120 roles through its group and the two above it.
+func benchGroupMember(b *testing.B, svc *rbac.Service, realm iam.Realm, direct []string) string {
+	b.Helper()
+	ctx := context.Background()
+	parent := ""
+	var leaf rbac.Group
+	for i, name := range []string{"top", "mid", "leaf"} {
+		g, err := svc.CreateGroup(ctx, realm, rbac.Group{Name: name, ParentID: parent})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lo, hi := []int{0, 20, 35}[i], []int{20, 35, 50}[i]
+		if err := svc.AddGroupRoles(ctx, realm, g.ID, direct[lo:hi]...); err != nil {
+			b.Fatal(err)
+		}
+		parent, leaf = g.ID, g
+	}
+	for i := range 100 {
+		g, err := svc.CreateGroup(ctx, realm, rbac.Group{Name: fmt.Sprint("other-", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := svc.AddGroupRoles(ctx, realm, g.ID, direct[i%50], direct[(i+7)%50], direct[(i+13)%50]); err != nil {
+			b.Fatal(err)
+		}
+		for range 5 {
+			if err := svc.JoinGroup(ctx, realm, iam.NewID(), g.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	user := iam.NewID()
+	if err := svc.JoinGroup(ctx, realm, user, leaf.ID); err != nil {
+		b.Fatal(err)
+	}
+	return user
 }
 
 // benchEffectiveRoles measures EffectiveRoles of user through svc and
@@ -135,7 +177,8 @@ func benchServiceAccount(b *testing.B, svc *rbac.Service, realm iam.Realm) strin
 }
 
 // BenchmarkEffectiveRolesPostgres: a user with 50 direct roles over 3 levels
-// of composites (120 roles), and a service account with 3 roles (a
+// of composites (120 roles), a user holding the same 50 roles through a
+// group and the two groups above it, and a service account with 3 roles (a
 // client_credentials token), each uncached (one recursive query) and
 // through WithEffectiveRolesCache (a hit).
 //
@@ -145,10 +188,13 @@ func BenchmarkEffectiveRolesPostgres(b *testing.B) {
 	uncached := rbac.New(store)
 	cached := rbac.New(store, rbac.WithEffectiveRolesCache(time.Hour, 0))
 	benchRealm(b, uncached, "other") // a neighbour realm of the same shape
-	user, want := benchRealm(b, uncached, "acme")
+	user, want, direct := benchRealm(b, uncached, "acme")
+	member := benchGroupMember(b, uncached, "acme", direct)
 	sa := benchServiceAccount(b, uncached, "acme")
 	benchEffectiveRoles(b, "User120Roles/Uncached", uncached, "acme", user, want)
 	benchEffectiveRoles(b, "User120Roles/Cached", cached, "acme", user, want)
+	benchEffectiveRoles(b, "GroupMember120Roles/Uncached", uncached, "acme", member, want)
+	benchEffectiveRoles(b, "GroupMember120Roles/Cached", cached, "acme", member, want)
 	benchEffectiveRoles(b, "ServiceAccount3Roles/Uncached", uncached, "acme", sa, 3)
 	benchEffectiveRoles(b, "ServiceAccount3Roles/Cached", cached, "acme", sa, 3)
 }
@@ -159,7 +205,9 @@ func BenchmarkEffectiveRolesMemory(b *testing.B) {
 	store := rbacmem.New(nil)
 	uncached := rbac.New(store)
 	cached := rbac.New(store, rbac.WithEffectiveRolesCache(time.Hour, 0))
-	user, want := benchRealm(b, uncached, "acme")
+	user, want, direct := benchRealm(b, uncached, "acme")
+	member := benchGroupMember(b, uncached, "acme", direct)
 	benchEffectiveRoles(b, "User120Roles/Uncached", uncached, "acme", user, want)
 	benchEffectiveRoles(b, "User120Roles/Cached", cached, "acme", user, want)
+	benchEffectiveRoles(b, "GroupMember120Roles/Uncached", uncached, "acme", member, want)
 }

@@ -22,8 +22,8 @@ WITH RECURSIVE grp(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = @realm_name AND m.principal_type = @principal_type AND m.principal_id = @principal_id
 	UNION
-	SELECT m.role_id FROM rbac_mappings m JOIN grp ON m.principal_id = grp.id
-	WHERE m.realm_name = @realm_name AND m.principal_type = 'group'
+	SELECT m.role_id FROM rbac_mappings m
+	WHERE m.realm_name = @realm_name AND m.principal_type = 'group' AND m.principal_id = ANY(ARRAY(SELECT grp.id FROM grp))
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = @realm_name
@@ -46,8 +46,8 @@ WITH RECURSIVE grp(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = @realm_name AND m.principal_type = @principal_type AND m.principal_id = @principal_id
 	UNION
-	SELECT m.role_id FROM rbac_mappings m JOIN grp ON m.principal_id = grp.id
-	WHERE m.realm_name = @realm_name AND m.principal_type = 'group'
+	SELECT m.role_id FROM rbac_mappings m
+	WHERE m.realm_name = @realm_name AND m.principal_type = 'group' AND m.principal_id = ANY(ARRAY(SELECT grp.id FROM grp))
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = @realm_name

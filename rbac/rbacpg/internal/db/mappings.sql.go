@@ -64,8 +64,8 @@ WITH RECURSIVE grp(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = $1 AND m.principal_type = $4 AND m.principal_id = $5
 	UNION
-	SELECT m.role_id FROM rbac_mappings m JOIN grp ON m.principal_id = grp.id
-	WHERE m.realm_name = $1 AND m.principal_type = 'group'
+	SELECT m.role_id FROM rbac_mappings m
+	WHERE m.realm_name = $1 AND m.principal_type = 'group' AND m.principal_id = ANY(ARRAY(SELECT grp.id FROM grp))
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = $1
@@ -131,8 +131,8 @@ WITH RECURSIVE grp(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = $1 AND m.principal_type = $4 AND m.principal_id = $5
 	UNION
-	SELECT m.role_id FROM rbac_mappings m JOIN grp ON m.principal_id = grp.id
-	WHERE m.realm_name = $1 AND m.principal_type = 'group'
+	SELECT m.role_id FROM rbac_mappings m
+	WHERE m.realm_name = $1 AND m.principal_type = 'group' AND m.principal_id = ANY(ARRAY(SELECT grp.id FROM grp))
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = $1
