@@ -395,3 +395,75 @@ func TestCachedResolverWaiterLoadsItselfWhenTheSharedLoadFails(t *testing.T) {
 		t.Fatalf("the second caller: %v", err)
 	}
 }
+
+// fakePaths answers group paths of its function and counts calls.
+type fakePaths struct {
+	mu    sync.Mutex
+	calls int
+	fn    func(realm iam.Realm, userID string) ([]string, error)
+}
+
+func (f *fakePaths) UserGroupPaths(_ context.Context, realm iam.Realm, userID string) ([]string, error) {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+	return f.fn(realm, userID)
+}
+
+func (f *fakePaths) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+func TestCachedResolverCachesGroupPaths(t *testing.T) {
+	ctx := context.Background()
+	roles := newFakeResolver(rolesOf)
+	paths := &fakePaths{fn: func(realm iam.Realm, userID string) ([]string, error) {
+		return []string{"/" + string(realm) + "/" + userID}, nil
+	}}
+	c := rbac.NewCachedResolver(roles, rbac.WithGroupPaths(paths))
+	get := func(realm iam.Realm, userID string) []string {
+		t.Helper()
+		p, err := c.UserGroupPaths(ctx, realm, userID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for range 3 {
+		if got := get("acme", "u1"); !slices.Equal(got, []string{"/acme/u1"}) {
+			t.Fatalf("paths = %v", got)
+		}
+	}
+	if paths.count() != 1 || roles.total() != 0 {
+		t.Fatalf("group reads = %d, role reads = %d; want 1 and 0", paths.count(), roles.total())
+	}
+	// Invalidations drop the paths with the roles.
+	for i, invalidate := range []func(){
+		func() { c.InvalidateUser("acme", "u1") },
+		func() { c.InvalidateRealm("acme") },
+		func() { c.InvalidateAll() },
+	} {
+		invalidate()
+		get("acme", "u1")
+		if paths.count() != i+2 {
+			t.Fatalf("invalidation %d did not drop the cached paths", i)
+		}
+	}
+	// Errors are not cached.
+	down := &fakePaths{fn: func(iam.Realm, string) ([]string, error) { return nil, iam.Errorf(iam.CodeUnavailable, "down") }}
+	c = rbac.NewCachedResolver(roles, rbac.WithGroupPaths(down))
+	for range 2 {
+		if _, err := c.UserGroupPaths(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeUnavailable {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	if down.count() != 2 {
+		t.Fatalf("a failed read was cached: %d reads", down.count())
+	}
+	// Without WithGroupPaths there are none to serve.
+	if _, err := rbac.NewCachedResolver(roles).UserGroupPaths(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeInternal {
+		t.Fatalf("without WithGroupPaths: %v", err)
+	}
+}

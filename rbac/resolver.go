@@ -14,9 +14,19 @@ type RoleResolver interface {
 	EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error)
 }
 
+// GroupPathReader answers the paths of the groups a subject belongs to
+// directly with the contract of Service.UserGroupPaths (the groups claim of
+// tokens). *Service, *CachedResolver (WithGroupPaths) and the remote
+// rbachttp.Client implement it.
+type GroupPathReader interface {
+	UserGroupPaths(ctx context.Context, realm iam.Realm, userID string) ([]string, error)
+}
+
 var (
-	_ RoleResolver = (*Service)(nil)
-	_ RoleResolver = (*CachedResolver)(nil)
+	_ RoleResolver    = (*Service)(nil)
+	_ RoleResolver    = (*CachedResolver)(nil)
+	_ GroupPathReader = (*Service)(nil)
+	_ GroupPathReader = (*CachedResolver)(nil)
 )
 
 // CachedResolver serves EffectiveRoles from memory in front of another
@@ -33,18 +43,32 @@ var (
 // cached. Callers get their own copies of the slices and map. At most
 // DefaultRolesCacheSize subjects are held (WithCacheSize); a full cache
 // evicts an arbitrary entry. Safe for concurrent use.
+//
+// With WithGroupPaths it serves UserGroupPaths the same way, from a cache of
+// its own with the same contract, dropped by the same invalidations
+// (rbackafka.RunCacheInvalidation also drops the realm on group.updated, a
+// rename changing paths).
 type CachedResolver struct {
-	next  RoleResolver
-	cache *rolesCache
+	next   RoleResolver
+	cache  *rolesCache
+	groups GroupPathReader // nil: UserGroupPaths is refused
+	paths  *rolesCache     // the group paths, as realm roles without client roles
 }
 
 // CacheOption configures a CachedResolver.
 type CacheOption func(*cacheConfig)
 
 type cacheConfig struct {
-	ttl  time.Duration
-	size int
-	now  func() time.Time
+	ttl    time.Duration
+	size   int
+	now    func() time.Time
+	groups GroupPathReader
+}
+
+// WithGroupPaths makes the CachedResolver also answer UserGroupPaths, from
+// g (typically the same rbachttp.Client as the roles), cached.
+func WithGroupPaths(g GroupPathReader) CacheOption {
+	return func(c *cacheConfig) { c.groups = g }
 }
 
 // WithCacheTTL sets how long an answer is served without an invalidation
@@ -70,7 +94,11 @@ func NewCachedResolver(next RoleResolver, opts ...CacheOption) *CachedResolver {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return &CachedResolver{next: next, cache: newRolesCache(cfg.ttl, cfg.size, cfg.now)}
+	r := &CachedResolver{next: next, cache: newRolesCache(cfg.ttl, cfg.size, cfg.now), groups: cfg.groups}
+	if r.groups != nil {
+		r.paths = newRolesCache(cfg.ttl, cfg.size, cfg.now)
+	}
+	return r
 }
 
 // EffectiveRoles returns next's answer for userID of realm, from the cache
@@ -82,17 +110,40 @@ func (r *CachedResolver) EffectiveRoles(ctx context.Context, realm iam.Realm, us
 	})
 }
 
-// InvalidateUser drops the cached roles of userID (a user id, or
-// "service-account-{clientUUID}") of realm.
-func (r *CachedResolver) InvalidateUser(realm iam.Realm, userID string) {
-	r.cache.invalidateUser(realm, userID)
+// UserGroupPaths returns the paths of userID's groups as the GroupPathReader
+// of WithGroupPaths answers them, from the cache when it holds them; never
+// nil. Without WithGroupPaths it fails with CodeInternal.
+func (r *CachedResolver) UserGroupPaths(ctx context.Context, realm iam.Realm, userID string) ([]string, error) {
+	if r.groups == nil {
+		return nil, &iam.Error{Code: iam.CodeInternal, Op: "rbac.CachedResolver.UserGroupPaths",
+			Message: "group paths are not configured (rbac.WithGroupPaths)"}
+	}
+	paths, _, err := r.paths.get(ctx, realm, userID, func(ctx context.Context) ([]string, map[string][]string, error) {
+		paths, err := r.groups.UserGroupPaths(ctx, realm, userID)
+		return paths, nil, err
+	})
+	return paths, err
 }
 
-// InvalidateRealm drops the cached roles of every subject of realm.
-func (r *CachedResolver) InvalidateRealm(realm iam.Realm) { r.cache.invalidateRealm(realm) }
+// InvalidateUser drops the cached roles (and group paths) of userID (a user
+// id, or "service-account-{clientUUID}") of realm.
+func (r *CachedResolver) InvalidateUser(realm iam.Realm, userID string) {
+	r.cache.invalidateUser(realm, userID)
+	r.paths.invalidateUser(realm, userID)
+}
+
+// InvalidateRealm drops the cached roles (and group paths) of every
+// subject of realm.
+func (r *CachedResolver) InvalidateRealm(realm iam.Realm) {
+	r.cache.invalidateRealm(realm)
+	r.paths.invalidateRealm(realm)
+}
 
 // InvalidateAll empties the cache.
-func (r *CachedResolver) InvalidateAll() { r.cache.invalidateAll() }
+func (r *CachedResolver) InvalidateAll() {
+	r.cache.invalidateAll()
+	r.paths.invalidateAll()
+}
 
 // Len returns the number of subjects cached (loads in flight included), for
 // metrics and tests.

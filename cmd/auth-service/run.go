@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	clientReader := clients.NewCachedReader(clientshttp.NewClient(cfg.Peers.Clients, cfg.ServiceToken))
 	tokens := authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix))
 	rbacClient := rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)
-	roles := rbac.NewCachedResolver(rbacClient)
+	roles := rbac.NewCachedResolver(rbacClient, rbac.WithGroupPaths(rbacClient))
 	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
 	sessionsClient := sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken)
 	mfaClient := mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken)
@@ -143,11 +143,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// session is alive (introspection's "alive" cached for
 	// sessionhttp.DefaultAliveCacheTTL); the password grant and the login
 	// pages ask mfa-service for second factors; a client with a
-	// group-membership mapper asks rbac-service for the user's groups.
+	// group-membership mapper reads the user's groups from rbac-service,
+	// cached with the roles.
 	metrics := authprom.New()
 	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient),
 		auth.WithMetrics(metrics), auth.WithLogger(log),
-		auth.WithSessionChecker(sessionsClient), auth.WithSecondFactors(mfaClient), auth.WithGroups(rbacClient)}
+		auth.WithSessionChecker(sessionsClient), auth.WithSecondFactors(mfaClient), auth.WithGroups(roles)}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}

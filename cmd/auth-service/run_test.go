@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/base32"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +20,7 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientsmem"
 	"github.com/opengate-iam/opengate/cmd/internal/boottest"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 	"github.com/opengate-iam/opengate/iam/iamtest"
 	"github.com/opengate-iam/opengate/mfa"
@@ -123,8 +126,12 @@ func startPeers(t *testing.T, token string) peers {
 		t.Fatal(err)
 	}
 	clientSvc := clients.New(clientsmem.New(nil))
+	// billing's group-membership mapper reaches auth-service through
+	// client-service's internal API with the client's stored fields.
 	if _, err := clientSvc.Create(ctx, "acme", clients.Client{ClientID: "billing", Enabled: true,
-		ServiceAccountsEnabled: true, DirectAccessGrantsEnabled: true}, "billing-secret-0123456789"); err != nil {
+		ServiceAccountsEnabled: true, DirectAccessGrantsEnabled: true,
+		Extra: iam.Extra{"protocolMappers": json.RawMessage(`[{"name":"groups","protocolMapper":"oidc-group-membership-mapper","config":{"claim.name":"groups"}}]`)},
+	}, "billing-secret-0123456789"); err != nil {
 		t.Fatal(err)
 	}
 	userSvc := users.New(usersmem.New(nil), realmSvc)
@@ -134,6 +141,13 @@ func startPeers(t *testing.T, token string) peers {
 		t.Fatal(err)
 	}
 	rbacSvc := rbac.New(rbacmem.New(nil))
+	team, err := rbacSvc.CreateGroup(ctx, "acme", rbac.Group{Name: "team"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rbacSvc.JoinGroup(ctx, "acme", alice.ID, team.ID); err != nil {
+		t.Fatal(err)
+	}
 	sessionSvc := session.New(sessionmem.New(), realmSvc)
 	p := peers{secret: "billing-secret-0123456789", alice: alice.ID,
 		mfaSvc: mfa.New(mfamem.New(), mfamem.NewEphemeral(), realmSvc)}
@@ -218,6 +232,11 @@ func TestServesTokensFromRemoteServices(t *testing.T) {
 	if status != 200 || body["refresh_token"] == nil {
 		t.Fatalf("password: %d %v", status, body)
 	}
+	// Her groups come from rbac-service's internal API (the mapper's
+	// default: names, in the access token).
+	if groups := jwtPayload(t, body["access_token"].(string))["groups"]; fmt.Sprint(groups) != "[team]" {
+		t.Fatalf("the access token's groups = %v, want [team]", groups)
+	}
 	if status, body := token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {body["refresh_token"].(string)}}); status != 200 {
 		t.Fatalf("refresh: %d %v", status, body)
 	}
@@ -264,4 +283,22 @@ func enrol(t *testing.T, svc *mfa.Service, userID string) func(time.Time) string
 		t.Fatal(err)
 	}
 	return code
+}
+
+// jwtPayload decodes the claims of a JWT.
+func jwtPayload(t *testing.T, token string) map[string]any {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", token)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims
 }

@@ -26,7 +26,7 @@ func CacheTopics() []string {
 		iam.TopicRoleMappingChanged,
 		iam.TopicRoleCreated, iam.TopicRoleUpdated, iam.TopicRoleDeleted,
 		iam.TopicGroupMemberAdded, iam.TopicGroupMemberRemoved,
-		iam.TopicGroupMoved, iam.TopicGroupDeleted, iam.TopicGroupRoleMappingChanged,
+		iam.TopicGroupUpdated, iam.TopicGroupMoved, iam.TopicGroupDeleted, iam.TopicGroupRoleMappingChanged,
 		iam.TopicUserDeleted,
 		iam.TopicClientUpdated, iam.TopicClientDeleted,
 		iam.TopicRealmDeleted,
@@ -46,12 +46,13 @@ func CacheGroup(service, instance string) string {
 //   - role_mapping.changed, group.member.added, group.member.removed: the
 //     subject (data "userId", else the event's subject);
 //   - user.deleted: that user (data "id", else the subject);
-//   - role.created, role.updated, role.deleted, group.moved,
-//     group.deleted, group.role_mapping.changed, client.updated,
-//     client.deleted, realm.deleted: the event's whole realm (a group's
-//     roles reach the members of all its subgroups).
+//   - role.created, role.updated, role.deleted, group.updated,
+//     group.moved, group.deleted, group.role_mapping.changed,
+//     client.updated, client.deleted, realm.deleted: the event's whole
+//     realm (a group's roles reach the members of all its subgroups; a
+//     renamed group changes the cached group paths of rbac.WithGroupPaths).
 //
-// Other topics (group.created and group.updated change nobody's roles) are
+// Other topics (group.created changes nobody's roles nor groups) are
 // ignored. It never fails, so it is trivially idempotent.
 func CacheHandler(inv Invalidator) iam.Handler {
 	return func(_ context.Context, e iam.Event) error {
@@ -67,7 +68,7 @@ func CacheHandler(inv Invalidator) iam.Handler {
 			}
 			inv.InvalidateUser(e.Realm, dataOr(e, &d, &d.ID))
 		case iam.TopicRoleCreated, iam.TopicRoleUpdated, iam.TopicRoleDeleted,
-			iam.TopicGroupMoved, iam.TopicGroupDeleted, iam.TopicGroupRoleMappingChanged,
+			iam.TopicGroupUpdated, iam.TopicGroupMoved, iam.TopicGroupDeleted, iam.TopicGroupRoleMappingChanged,
 			iam.TopicClientUpdated, iam.TopicClientDeleted, iam.TopicRealmDeleted:
 			inv.InvalidateRealm(e.Realm)
 		}

@@ -87,6 +87,7 @@ func TestCacheHandlerInvalidates(t *testing.T) {
 		{"GroupDeletedDropsTheRealm", newEvent(t, iam.TopicGroupDeleted, "acme", "g1", rbac.GroupEvent{ID: "g1", Path: "/g"}), []string{"realm acme"}},
 		{"GroupRoleMappingChangedDropsTheRealm", newEvent(t, iam.TopicGroupRoleMappingChanged, "acme", "g1",
 			rbac.GroupRoleMappingEvent{Realm: "acme", GroupID: "g1", GroupPath: "/g"}), []string{"realm acme"}},
+		{"GroupUpdatedDropsTheRealm", newEvent(t, iam.TopicGroupUpdated, "acme", "g1", rbac.GroupEvent{ID: "g1", Path: "/h", PreviousPath: "/g"}), []string{"realm acme"}},
 		{"GroupCreatedIsIgnored", newEvent(t, iam.TopicGroupCreated, "acme", "g1", rbac.GroupEvent{ID: "g1", Path: "/g"}), nil},
 		{"OtherTopicsAreIgnored", newEvent(t, iam.TopicUserUpdated, "acme", "u1", nil), nil},
 	}

@@ -12,7 +12,7 @@
 // processes: one per process that caches (each rbac-service replica with
 // rbac.WithEffectiveRolesCache, each service reading through an
 // rbac.CachedResolver), in a group of its own (CacheGroup), on
-// role_mapping.changed, role.*, group.member.*, group.moved, group.deleted,
+// role_mapping.changed, role.*, group.member.*, group.updated, group.moved, group.deleted,
 // group.role_mapping.changed, user.deleted, client.updated/deleted and
 // realm.deleted.
 //
