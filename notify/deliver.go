@@ -16,15 +16,25 @@ import (
 // Run is the delivery worker: it attempts due deliveries whenever an event
 // has recorded one (HandleEvent, Retry wake it) and every poll interval,
 // until ctx ends; then it returns nil. Replicas may each run it: a
-// delivery is claimed by one at a time (Store.Claim). Failures of the
-// store are logged, reported to ctx's iam.Readiness and retried at the
-// next round.
+// delivery is claimed by one at a time (Store.Claim). With an instance
+// name (WithInstance) it first releases the claims a previous process of
+// that name left (Store.ReleaseClaims), before its first claim. Failures
+// of the store are logged, reported to ctx's iam.Readiness and retried at
+// the next round.
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(s.poll)
 	defer t.Stop()
 	iam.ReportStarting(ctx)
+	released := s.instance == ""
 	for {
-		if _, err := s.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+		var err error
+		if !released {
+			released, err = s.releaseClaims(ctx)
+		}
+		if err == nil {
+			_, err = s.DeliverDue(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "notify: cannot claim due deliveries", "error", err.Error())
 			iam.ReportFailing(ctx, err)
 		} else {
@@ -39,6 +49,20 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
+// releaseClaims makes due now what a previous process of this instance
+// name had claimed and reports whether it could.
+func (s *Service) releaseClaims(ctx context.Context) (bool, error) {
+	n, err := s.store.ReleaseClaims(ctx, s.instance, s.timestamp())
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		s.log.InfoContext(ctx, "notify: took back the deliveries a previous process of this instance had claimed",
+			"instance", s.instance, "deliveries", n)
+	}
+	return true, nil
+}
+
 // DeliverDue attempts every delivery due now and returns how many it
 // attempted. Each attempt ends in an Update: sent; pending again after a
 // backoff (the configured minimum doubling per attempt, up to the
@@ -48,7 +72,7 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		batch, err := s.store.Claim(ctx, s.timestamp(), lease, claimBatch)
+		batch, err := s.store.Claim(ctx, s.instance, s.timestamp(), lease, claimBatch)
 		if err != nil {
 			return total, err
 		}

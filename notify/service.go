@@ -43,8 +43,11 @@ const (
 	// SendTimeout bounds one attempt (connecting, authenticating and
 	// sending); the worker's lease on a claimed delivery is longer.
 	SendTimeout = time.Minute
-	lease       = 3 * SendTimeout
-	claimBatch  = 20
+	// lease is how long a claimed delivery is left to its worker: another
+	// worker takes it after that, or earlier a worker that starts under
+	// the same instance name (WithInstance).
+	lease      = 3 * SendTimeout
+	claimBatch = 20
 )
 
 // Service is the notify service: it turns events into mail through
@@ -62,6 +65,7 @@ type Service struct {
 	fallback Transport          // nil: mail without a configured server fails
 	server   Server             // the deployment's default server
 	public   string
+	instance string // owner of this process's claims; "" for none
 	now      func() time.Time
 	log      *slog.Logger
 
@@ -148,6 +152,21 @@ func WithRetention(d time.Duration) Option {
 		}
 	}
 }
+
+// WithInstance names this process (OPENGATE_INSTANCE in the binaries, the
+// name it has in its Kafka consumer groups): the deliveries its worker
+// claims record the name, and Run, when it starts, takes back at once the
+// claims a previous process of the name left unfinished (it was killed
+// mid-send) instead of waiting for their 3-minute leases to pass.
+//
+// The name must be unique among live processes sharing the store and
+// stable across restarts, and Run must run once per Service: a live
+// worker's claims must never be released by another of its name. If that
+// is broken, a mail being sent can be sent a second time — never lost. A
+// mail whose send reached the SMTP server just before the kill can be sent
+// again after a restart too (delivery is at least once). Without a name
+// ("", the default) claims have no owner and only their leases end them.
+func WithInstance(name string) Option { return func(s *Service) { s.instance = name } }
 
 // WithClock replaces time.Now (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }

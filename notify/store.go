@@ -19,8 +19,11 @@ import (
 //     concurrency (exactly one of concurrent Enqueues creates it).
 //   - Claim hands a due delivery to one caller at a time: concurrent Claims
 //     (in one process or several sharing a database) never return the
-//     same delivery until its lease has passed, and each claim counts one
-//     attempt.
+//     same delivery until its lease has passed or ReleaseClaims has
+//     released it, and each claim counts one attempt.
+//   - A claim records its owner, the claiming process's instance name,
+//     until an Update or another Claim of the delivery ends it. Owners are
+//     assumed unique among live processes (see ReleaseClaims).
 //   - Update and UpdateFailures change a row under a lock held while fn
 //     runs: concurrent updates do not lose changes; fn's error aborts the
 //     update and is returned as is.
@@ -46,10 +49,26 @@ type Store interface {
 	Update(ctx context.Context, realm iam.Realm, id string, fn func(*Delivery) error) (Delivery, error)
 	// Claim returns up to max pending deliveries of any realm due at now
 	// (NextAttemptAt <= now), the longest due first, each with Attempts
-	// incremented and NextAttemptAt moved to now+lease: another Claim
-	// returns it again only if no Update has settled it by then (the
-	// claimer crashed).
-	Claim(ctx context.Context, now time.Time, lease time.Duration, max int) ([]Delivery, error)
+	// incremented and NextAttemptAt moved to now+lease, claimed by owner
+	// (the claiming process's instance name; "" records none): another
+	// Claim returns it again only if no Update has settled it by then (the
+	// claimer crashed) or once ReleaseClaims of owner has released it.
+	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, max int) ([]Delivery, error)
+	// ReleaseClaims ends the claims of owner whose lease has not passed at
+	// now: each such pending delivery becomes due at now (NextAttemptAt),
+	// with no owner and its Attempts unchanged (the interrupted attempt
+	// counts), and ReleaseClaims returns how many it released. A claim an
+	// Update or another Claim has ended is not owner's any more.
+	//
+	// A worker calls it when it starts, before its first Claim, to take
+	// back what a dead predecessor of its name had claimed rather than
+	// wait for the leases. That is safe because two live processes never
+	// share an instance name: a live owner's claims are never released
+	// under it. If an operator breaks that rule, a delivery another live
+	// process is sending can be claimed and sent again: one mail twice,
+	// never a mail lost. owner "" is CodeInvalid (field "owner"): claims
+	// without an owner are only ever released by their lease.
+	ReleaseClaims(ctx context.Context, owner string, now time.Time) (int, error)
 	// UpdateFailures reads the login-failure count of user userID of realm
 	// (a zero Failures if there is none), lets fn change it and stores it,
 	// atomically, and returns what was stored.

@@ -27,10 +27,12 @@ type Store struct {
 	templates map[templateKey]notify.Template
 }
 
-// realmData is one realm's deliveries, by id and by (event, kind).
+// realmData is one realm's deliveries, by id and by (event, kind), and
+// the owners of their current claims.
 type realmData struct {
 	byID    map[string]notify.Delivery
 	byEvent map[eventKey]string
+	owners  map[string]string // delivery id → owner of its claim
 }
 
 type key struct {
@@ -78,7 +80,7 @@ func New(opts ...Option) *Store {
 func (s *Store) realmLocked(realm iam.Realm) *realmData {
 	rd, ok := s.realms[realm]
 	if !ok {
-		rd = &realmData{byID: map[string]notify.Delivery{}, byEvent: map[eventKey]string{}}
+		rd = &realmData{byID: map[string]notify.Delivery{}, byEvent: map[eventKey]string{}, owners: map[string]string{}}
 		s.realms[realm] = rd
 	}
 	return rd
@@ -117,6 +119,7 @@ func (s *Store) trimLocked(rd *realmData) {
 		d := settled[i]
 		delete(rd.byID, d.ID)
 		delete(rd.byEvent, eventKey{d.EventID, d.Kind})
+		delete(rd.owners, d.ID)
 	}
 }
 
@@ -179,11 +182,12 @@ func (s *Store) Update(_ context.Context, realm iam.Realm, id string, fn func(*n
 		next.NextAttemptAt = time.Time{}
 	}
 	rd.byID[id] = next.Clone()
+	delete(rd.owners, id) // an update ends the claim
 	return next, nil
 }
 
 // Claim implements notify.Store.
-func (s *Store) Claim(_ context.Context, now time.Time, lease time.Duration, max int) ([]notify.Delivery, error) {
+func (s *Store) Claim(_ context.Context, owner string, now time.Time, lease time.Duration, max int) ([]notify.Delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var due []notify.Delivery
@@ -207,10 +211,39 @@ func (s *Store) Claim(_ context.Context, now time.Time, lease time.Duration, max
 	for _, d := range due {
 		d.Attempts++
 		d.NextAttemptAt = now.Add(lease)
-		s.realms[d.Realm].byID[d.ID] = d
+		rd := s.realms[d.Realm]
+		rd.byID[d.ID] = d
+		if owner != "" {
+			rd.owners[d.ID] = owner
+		} else {
+			delete(rd.owners, d.ID)
+		}
 		out = append(out, d.Clone())
 	}
 	return out, nil
+}
+
+// ReleaseClaims implements notify.Store.
+func (s *Store) ReleaseClaims(_ context.Context, owner string, now time.Time) (int, error) {
+	if owner == "" {
+		return 0, iam.Invalidf("owner", "claims without an owner cannot be released")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, rd := range s.realms {
+		for id, o := range rd.owners {
+			d, ok := rd.byID[id]
+			if o != owner || !ok || d.Status != notify.StatusPending || !d.NextAttemptAt.After(now) {
+				continue
+			}
+			d.NextAttemptAt = now
+			rd.byID[id] = d
+			delete(rd.owners, id)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // UpdateFailures implements notify.Store.
@@ -321,6 +354,7 @@ func (s *Store) Prune(_ context.Context, realm iam.Realm, before time.Time) (int
 		if d.Status != notify.StatusPending && d.CreatedAt.Before(before) {
 			delete(rd.byID, id)
 			delete(rd.byEvent, eventKey{d.EventID, d.Kind})
+			delete(rd.owners, id)
 			n++
 		}
 	}

@@ -208,15 +208,15 @@ func (s *Store) Update(ctx context.Context, realm iam.Realm, id string, fn func(
 }
 
 // Claim implements notify.Store: queue rows are taken with FOR UPDATE SKIP
-// LOCKED and leased in the same transaction as their deliveries' attempt
-// counts.
-func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, max int) ([]notify.Delivery, error) {
+// LOCKED and leased to owner in the same transaction as their deliveries'
+// attempt counts.
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, max int) ([]notify.Delivery, error) {
 	const op = "notifypg.Claim"
 	until := now.Add(lease)
 	var out []notify.Delivery
 	err := s.tx(ctx, op, func(q *db.Queries) error {
 		out = nil
-		due, err := q.ClaimDue(ctx, db.ClaimDueParams{Now: now, LeaseUntil: until, Max: clamp(max)})
+		due, err := q.ClaimDue(ctx, db.ClaimDueParams{Now: now, LeaseUntil: until, Owner: text(owner), Max: clamp(max)})
 		if err != nil {
 			return err
 		}
@@ -250,6 +250,37 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, m
 		return nil, err
 	}
 	return out, nil
+}
+
+// ReleaseClaims implements notify.Store: owner's unexpired queue rows and
+// their deliveries become due at now in one transaction.
+func (s *Store) ReleaseClaims(ctx context.Context, owner string, now time.Time) (int, error) {
+	const op = "notifypg.ReleaseClaims"
+	if owner == "" {
+		return 0, iam.Invalidf("owner", "claims without an owner cannot be released")
+	}
+	n := 0
+	err := s.tx(ctx, op, func(q *db.Queries) error {
+		released, err := q.ReleaseClaims(ctx, db.ReleaseClaimsParams{Owner: owner, Now: now})
+		if err != nil {
+			return err
+		}
+		n = 0
+		for _, r := range released {
+			// A row whose delivery is no longer pending is stale: the
+			// next Claim drops it.
+			k, err := q.ReleaseAttempt(ctx, db.ReleaseAttemptParams{RealmName: r.RealmName, ID: r.DeliveryID, Now: now})
+			if err != nil {
+				return err
+			}
+			n += int(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // UpdateFailures implements notify.Store: the count's row is made if

@@ -162,7 +162,7 @@ func testDeleteRealm(t *testing.T, h Harness) {
 		t.Fatalf("acme keeps templates %+v", list)
 	}
 	assertCount(t, h.Store, "acme", user, 0)
-	if got, _ := h.Store.Claim(ctx(t), base, time.Minute, 10); len(got) != 1 || got[0].ID != keep.ID {
+	if got, _ := h.Store.Claim(ctx(t), worker, base, time.Minute, 10); len(got) != 1 || got[0].ID != keep.ID {
 		t.Fatalf("Claim after DeleteRealm = %v, want beta's only", ids(got))
 	}
 	equal(t, get(t, h.Store, keep), func() notify.Delivery {
@@ -262,7 +262,7 @@ func testPrune(t *testing.T, h Harness) {
 	again := delivery("acme", notify.KindWelcome)
 	again.EventID = oldSent.EventID
 	mustEnqueue(t, h.Store, again)
-	if got, _ := h.Store.Claim(ctx(t), base, time.Minute, 10); len(got) != 2 {
+	if got, _ := h.Store.Claim(ctx(t), worker, base, time.Minute, 10); len(got) != 2 {
 		t.Fatalf("Claim after Prune = %v, want the old pending and the new delivery", ids(got))
 	}
 }

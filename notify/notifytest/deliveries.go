@@ -198,7 +198,7 @@ func testClaim(t *testing.T, h Harness) {
 	early.NextAttemptAt = base.Add(-time.Minute)
 	early = mustEnqueue(t, h.Store, early)
 	now := mustEnqueue(t, h.Store, delivery("beta", notify.KindWelcome))
-	got, err := h.Store.Claim(ctx(t), base, time.Minute, 10)
+	got, err := h.Store.Claim(ctx(t), worker, base, time.Minute, 10)
 	if err != nil || !slices.Equal(ids(got), []string{early.ID, now.ID}) {
 		t.Fatalf("Claim = %v, %v; want both realms' due deliveries, longest due first", ids(got), err)
 	}
@@ -214,7 +214,7 @@ func testClaim(t *testing.T, h Harness) {
 		for range 3 {
 			mustEnqueue(t, h.Store, delivery("acme", notify.KindWelcome))
 		}
-		if got, err := h.Store.Claim(ctx(t), base, time.Minute, 2); err != nil || len(got) != 2 {
+		if got, err := h.Store.Claim(ctx(t), worker, base, time.Minute, 2); err != nil || len(got) != 2 {
 			t.Fatalf("Claim(max 2) = %d, %v", len(got), err)
 		}
 	})
@@ -234,7 +234,7 @@ func testClaimSkips(t *testing.T, h Harness) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := h.Store.Claim(ctx(t), base, time.Minute, 10); err != nil || len(got) != 0 {
+	if got, err := h.Store.Claim(ctx(t), worker, base, time.Minute, 10); err != nil || len(got) != 0 {
 		t.Fatalf("Claim = %v, %v; want nothing due", ids(got), err)
 	}
 	// A failed delivery made pending again (an administrator's retry) is
@@ -245,23 +245,23 @@ func testClaimSkips(t *testing.T, h Harness) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := h.Store.Claim(ctx(t), base, time.Minute, 10); !slices.Equal(ids(got), []string{failed.ID}) {
+	if got, _ := h.Store.Claim(ctx(t), worker, base, time.Minute, 10); !slices.Equal(ids(got), []string{failed.ID}) {
 		t.Fatalf("Claim after a retry = %v, want %s", ids(got), failed.ID)
 	}
-	if got, _ := h.Store.Claim(ctx(t), base.Add(time.Hour), time.Minute, 10); len(got) != 2 {
+	if got, _ := h.Store.Claim(ctx(t), worker, base.Add(time.Hour), time.Minute, 10); len(got) != 2 {
 		t.Fatalf("an hour later Claim = %v, want the future delivery and the leased one", ids(got))
 	}
 }
 
 func testLease(t *testing.T, h Harness) {
 	d := mustEnqueue(t, h.Store, delivery("acme", notify.KindWelcome))
-	if got, _ := h.Store.Claim(ctx(t), base, time.Minute, 10); len(got) != 1 {
+	if got, _ := h.Store.Claim(ctx(t), worker, base, time.Minute, 10); len(got) != 1 {
 		t.Fatalf("first claim = %v", ids(got))
 	}
-	if got, _ := h.Store.Claim(ctx(t), base.Add(30*time.Second), time.Minute, 10); len(got) != 0 {
+	if got, _ := h.Store.Claim(ctx(t), worker, base.Add(30*time.Second), time.Minute, 10); len(got) != 0 {
 		t.Fatalf("claimed again within the lease: %v", ids(got))
 	}
-	got, _ := h.Store.Claim(ctx(t), base.Add(time.Minute), time.Minute, 10)
+	got, _ := h.Store.Claim(ctx(t), worker, base.Add(time.Minute), time.Minute, 10)
 	if len(got) != 1 || got[0].ID != d.ID || got[0].Attempts != 2 {
 		t.Fatalf("after the lease Claim = %+v, want the delivery with a second attempt", got)
 	}
@@ -275,12 +275,12 @@ func testConcurrentClaims(t *testing.T, h Harness) {
 	var mu sync.Mutex
 	seen := map[string]int{}
 	var wg sync.WaitGroup
-	for range 6 {
+	for g := range 6 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				got, err := h.Store.Claim(ctx(t), base, time.Minute, 4)
+				got, err := h.Store.Claim(ctx(t), fmt.Sprintf("notify-%d", g), base, time.Minute, 4)
 				if err != nil {
 					t.Error(err)
 					return

@@ -46,15 +46,17 @@ RETURNING *;
 DELETE FROM deliveries WHERE realm_name = @realm_name;
 
 -- name: Schedule :exec
+-- A delivery's row due at @due_at, unclaimed: a change ends a claim.
 INSERT INTO delivery_queue (realm_name, delivery_id, due_at) VALUES (@realm_name, @delivery_id, @due_at)
-ON CONFLICT (realm_name, delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at;
+ON CONFLICT (realm_name, delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at, owner = NULL;
 
 -- name: Unschedule :exec
 DELETE FROM delivery_queue WHERE realm_name = @realm_name AND delivery_id = @delivery_id;
 
 -- name: ClaimDue :many
 -- Pending deliveries of every realm due at @now, the longest due first,
--- leased until @lease_until; rows another worker holds are skipped.
+-- leased until @lease_until by @owner (NULL: none); rows another worker
+-- holds are skipped.
 WITH due AS (
 	SELECT d.realm_name AS due_realm, d.delivery_id AS due_id, d.due_at AS was_due FROM delivery_queue d
 	WHERE d.due_at <= @now
@@ -62,10 +64,22 @@ WITH due AS (
 	LIMIT @max
 	FOR UPDATE SKIP LOCKED
 )
-UPDATE delivery_queue SET due_at = @lease_until
+UPDATE delivery_queue SET due_at = @lease_until, owner = sqlc.narg('owner')
 FROM due
 WHERE delivery_queue.realm_name = due.due_realm AND delivery_queue.delivery_id = due.due_id
 RETURNING delivery_queue.realm_name, delivery_queue.delivery_id, due.was_due;
+
+-- name: ReleaseClaims :many
+-- The leases @owner holds that have not passed at @now end: the rows are
+-- due at @now, unclaimed.
+UPDATE delivery_queue SET due_at = @now, owner = NULL
+WHERE owner = @owner::text AND due_at > @now
+RETURNING realm_name, delivery_id;
+
+-- name: ReleaseAttempt :execrows
+-- A released claim's delivery is due at @now again.
+UPDATE deliveries SET next_attempt_at = @now::timestamptz
+WHERE realm_name = @realm_name AND id = @id AND status = 'pending';
 
 -- name: DeleteRealmQueue :exec
 DELETE FROM delivery_queue WHERE realm_name = @realm_name;

@@ -15,12 +15,12 @@ import (
 const claimDue = `-- name: ClaimDue :many
 WITH due AS (
 	SELECT d.realm_name AS due_realm, d.delivery_id AS due_id, d.due_at AS was_due FROM delivery_queue d
-	WHERE d.due_at <= $2
+	WHERE d.due_at <= $3
 	ORDER BY d.due_at, d.delivery_id
-	LIMIT $3
+	LIMIT $4
 	FOR UPDATE SKIP LOCKED
 )
-UPDATE delivery_queue SET due_at = $1
+UPDATE delivery_queue SET due_at = $1, owner = $2
 FROM due
 WHERE delivery_queue.realm_name = due.due_realm AND delivery_queue.delivery_id = due.due_id
 RETURNING delivery_queue.realm_name, delivery_queue.delivery_id, due.was_due
@@ -28,6 +28,7 @@ RETURNING delivery_queue.realm_name, delivery_queue.delivery_id, due.was_due
 
 type ClaimDueParams struct {
 	LeaseUntil time.Time
+	Owner      pgtype.Text
 	Now        time.Time
 	Max        int32
 }
@@ -39,9 +40,15 @@ type ClaimDueRow struct {
 }
 
 // Pending deliveries of every realm due at @now, the longest due first,
-// leased until @lease_until; rows another worker holds are skipped.
+// leased until @lease_until by @owner (NULL: none); rows another worker
+// holds are skipped.
 func (q *Queries) ClaimDue(ctx context.Context, arg ClaimDueParams) ([]ClaimDueRow, error) {
-	rows, err := q.db.Query(ctx, claimDue, arg.LeaseUntil, arg.Now, arg.Max)
+	rows, err := q.db.Query(ctx, claimDue,
+		arg.LeaseUntil,
+		arg.Owner,
+		arg.Now,
+		arg.Max,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -329,9 +336,67 @@ func (q *Queries) PruneDeliveries(ctx context.Context, arg PruneDeliveriesParams
 	return result.RowsAffected(), nil
 }
 
+const releaseAttempt = `-- name: ReleaseAttempt :execrows
+UPDATE deliveries SET next_attempt_at = $1::timestamptz
+WHERE realm_name = $2 AND id = $3 AND status = 'pending'
+`
+
+type ReleaseAttemptParams struct {
+	Now       time.Time
+	RealmName string
+	ID        string
+}
+
+// A released claim's delivery is due at @now again.
+func (q *Queries) ReleaseAttempt(ctx context.Context, arg ReleaseAttemptParams) (int64, error) {
+	result, err := q.db.Exec(ctx, releaseAttempt, arg.Now, arg.RealmName, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const releaseClaims = `-- name: ReleaseClaims :many
+UPDATE delivery_queue SET due_at = $1, owner = NULL
+WHERE owner = $2::text AND due_at > $1
+RETURNING realm_name, delivery_id
+`
+
+type ReleaseClaimsParams struct {
+	Now   time.Time
+	Owner string
+}
+
+type ReleaseClaimsRow struct {
+	RealmName  string
+	DeliveryID string
+}
+
+// The leases @owner holds that have not passed at @now end: the rows are
+// due at @now, unclaimed.
+func (q *Queries) ReleaseClaims(ctx context.Context, arg ReleaseClaimsParams) ([]ReleaseClaimsRow, error) {
+	rows, err := q.db.Query(ctx, releaseClaims, arg.Now, arg.Owner)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReleaseClaimsRow
+	for rows.Next() {
+		var i ReleaseClaimsRow
+		if err := rows.Scan(&i.RealmName, &i.DeliveryID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const schedule = `-- name: Schedule :exec
 INSERT INTO delivery_queue (realm_name, delivery_id, due_at) VALUES ($1, $2, $3)
-ON CONFLICT (realm_name, delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at
+ON CONFLICT (realm_name, delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at, owner = NULL
 `
 
 type ScheduleParams struct {
@@ -340,6 +405,7 @@ type ScheduleParams struct {
 	DueAt      time.Time
 }
 
+// A delivery's row due at @due_at, unclaimed: a change ends a claim.
 func (q *Queries) Schedule(ctx context.Context, arg ScheduleParams) error {
 	_, err := q.db.Exec(ctx, schedule, arg.RealmName, arg.DeliveryID, arg.DueAt)
 	return err

@@ -6,6 +6,8 @@ package db
 
 import (
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Delivery struct {
@@ -30,6 +32,7 @@ type DeliveryQueue struct {
 	RealmName  string
 	DeliveryID string
 	DueAt      time.Time
+	Owner      pgtype.Text
 }
 
 type LoginFailure struct {
