@@ -77,7 +77,10 @@ type Config struct {
 	// none: its own changes invalidate its caches).
 	CacheSubscriber iam.Subscriber
 	// Instance names this replica in its cache consumer groups (default
-	// "default"); each replica needs its own.
+	// "default") and on the mail deliveries its notify worker claims (none
+	// when empty), so that a restart under the same name sends at once
+	// what the dead process had claimed (notify.WithInstance). Each live
+	// replica needs its own, stable across restarts.
 	Instance string
 
 	// Admin, when set, is the bootstrap administrator New makes sure

@@ -16,14 +16,17 @@ import (
 // action links opened with links; a new user awaiting verification sent a
 // link through s.Users. Mail goes through each realm's smtpServer, else
 // cfg.SMTP; without cfg.SMTP, mail of realms without smtpServer is logged
-// (notify.LogTransport, links included: the quickstart's default).
+// (notify.LogTransport, links included: the quickstart's default). The
+// worker's claims carry cfg.Instance (none when it is empty: then only
+// their leases end them).
 func (s *Server) newNotify(cfg Config, links *iamcrypto.Sealer) (*notify.Service, error) {
 	var store notify.Store = notifymem.New()
 	if d := s.dbs; d != nil {
 		store = notifypg.New(d.Notifications)
 	}
 	opts := []notify.Option{notify.WithLinkSealer(links), notify.WithVerification(s.Users),
-		notify.WithTransport(notifysmtp.New()), notify.WithPublicURL(cfg.IssuerBase), notify.WithLogger(s.log)}
+		notify.WithTransport(notifysmtp.New()), notify.WithPublicURL(cfg.IssuerBase), notify.WithLogger(s.log),
+		notify.WithInstance(cfg.Instance)}
 	if cfg.SMTP != nil {
 		opts = append(opts, notify.WithDefaultServer(*cfg.SMTP))
 	} else {

@@ -31,6 +31,9 @@
 //	                                 -migrate-only: events cross processes only
 //	                                 through Kafka)
 //	-instance / OPENGATE_INSTANCE    this replica's name in its cache groups
+//	                                 and on the deliveries it claims: restarted
+//	                                 under it, it sends at once what it had
+//	                                 claimed when it died
 //	OPENGATE_SMTP_HOST, _PORT, _FROM, _FROM_NAME, _REPLY_TO, _USER,
 //	_PASSWORD, _SECURITY             the default mail server of realms
 //	                                 without smtpServer (none: their mail fails)

@@ -23,7 +23,8 @@ const serviceName = "notification-service"
 
 // binary is notification-service's shared settings; :8086 is its port in
 // docs/architecture.md.
-var binary = boot.Binary{Name: serviceName, Addr: ":8086", Database: "notifications", Instance: "this replica's name in its cache consumer groups"}
+var binary = boot.Binary{Name: serviceName, Addr: ":8086", Database: "notifications",
+	Instance: "this replica's name on the deliveries its worker claims (a restart under it takes them back at once) and in its cache consumer groups"}
 
 // config is what run reads from flags and the environment.
 type config struct {
@@ -110,7 +111,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
 	opts := []notify.Option{notify.WithLinkSealer(links), notify.WithVerification(usersClient),
 		notify.WithTransport(notifysmtp.New()), notify.WithPublicURL(cfg.publicURL), notify.WithLogger(log),
-		notify.WithRetry(cfg.maxAttempts, 0, 0)}
+		notify.WithRetry(cfg.maxAttempts, 0, 0), notify.WithInstance(cfg.Instance)}
 	if cfg.smtp != nil {
 		opts = append(opts, notify.WithDefaultServer(*cfg.smtp))
 	}

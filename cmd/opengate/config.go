@@ -39,7 +39,7 @@ type config struct {
 	LogLevel          string         // OPENGATE_LOG_LEVEL: debug, info, warn or error
 	Logging           boot.Logging   // LogFormat and LogLevel, parsed
 	DBPrefix          string         // OPENGATE_DATABASE_PREFIX: service databases are <prefix>realms, ...
-	Instance          string         // OPENGATE_INSTANCE: this replica's name in its consumer groups
+	Instance          string         // OPENGATE_INSTANCE: this replica's name in its consumer groups and on its mail claims
 	Proxies           []netip.Prefix // OPENGATE_TRUSTED_PROXIES: reverse proxies whose X-Forwarded-For is believed
 	Themes            iofs.FS        // OPENGATE_LOGIN_THEMES_DIR: login themes; nil for the built-in theme
 	Origins           []string       // OPENGATE_CORS_ORIGINS: allowed cross-origin on every path
@@ -83,7 +83,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if instance == "" {
 		instance, _ = os.Hostname()
 	}
-	fs.StringVar(&c.Instance, "instance", instance, "this replica's name in its Kafka consumer groups: its static member id and its cache-invalidation groups; stable across restarts, unique among replicas (OPENGATE_INSTANCE; default the host name)")
+	fs.StringVar(&c.Instance, "instance", instance, "this replica's name in its Kafka consumer groups (its static member id and its cache-invalidation groups) and on the mail deliveries it claims (a restart under it sends them at once); stable across restarts, unique among replicas (OPENGATE_INSTANCE; default the host name)")
 	fs.BoolVar(&c.MigrateOnly, "migrate-only", false, "apply database migrations and exit")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
