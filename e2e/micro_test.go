@@ -88,21 +88,35 @@ func TestMicroservices(t *testing.T) {
 
 	began = time.Now()
 	t.Run("KillNotificationServiceWhileEventsFlow", func(t *testing.T) {
+		step := time.Now()
 		c := newClient(t, w.d.base)
 		const n = 6
 		var addrs []string
-		for i := range n {
-			if i == n/2 {
-				procs["notification"].kill()
-			}
+		create := func(i int) {
 			a := fmt.Sprintf("user%d@e2e.example", i)
 			addrs = append(addrs, a)
 			c.want(201, "POST", "/admin/realms/e2e/users", w.admin, fmt.Sprintf(`{"username":"user%d","email":%q,"emailVerified":true,"enabled":true}`, i, a))
 		}
-		procs["notification"].restart()
-		// A mail the killed process had claimed is sent by the restarted
-		// one when its lease (3 minutes) ends: the worst case of this step.
-		waitFor(t, 4*time.Minute, "a welcome mail to every new user", func() bool {
+		// The SMTP server keeps senders waiting before their message, so
+		// notification-service is killed mid-send: a welcome mail claimed,
+		// nothing of it delivered.
+		smtp.Hold()
+		for i := range n / 2 {
+			create(i)
+		}
+		waitFor(t, 30*time.Second, "notification-service sending a welcome mail", func() bool { return smtp.Held() > 0 })
+		procs["notification"].kill()
+		killed := time.Now()
+		smtp.Release() // the killed sender's connection is closed: it delivers nothing
+		for i := n / 2; i < n; i++ {
+			create(i)
+		}
+		procs["notification"].restart() // under the same OPENGATE_INSTANCE
+		restarted := time.Now()
+		// The restarted process takes back what its predecessor had
+		// claimed when it starts: the mail does not wait for the 3-minute
+		// lease.
+		waitFor(t, time.Minute, "a welcome mail to every new user", func() bool {
 			for _, a := range addrs {
 				if w.mailsTo(a)["Welcome to E2E"] < 1 {
 					return false
@@ -110,6 +124,11 @@ func TestMicroservices(t *testing.T) {
 			}
 			return true
 		})
+		t.Logf("notification-service ready again %s after the kill, every welcome mail %s after that; the step took %s",
+			restarted.Sub(killed).Round(time.Millisecond), time.Since(restarted).Round(time.Millisecond), time.Since(step).Round(time.Millisecond))
+		if out := procs["notification"].out.String(); !strings.Contains(out, "took back the deliveries a previous process of this instance had claimed") {
+			t.Error("the restarted notification-service did not log taking back its predecessor's claims")
+		}
 		time.Sleep(time.Second)
 		for _, a := range addrs {
 			if got := w.mailsTo(a); len(got) != 1 || got["Welcome to E2E"] != 1 {

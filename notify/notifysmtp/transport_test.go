@@ -112,3 +112,43 @@ func TestSendErrors(t *testing.T) {
 		})
 	}
 }
+
+// waitHeld waits until srv keeps n senders waiting.
+func waitHeld(t *testing.T, srv *notifytest.SMTPServer, n int) {
+	t.Helper()
+	for srv.Held() != n {
+		select {
+		case <-t.Context().Done():
+			t.Fatalf("%d senders held, want %d", srv.Held(), n)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// The test server's Hold keeps a sender before its message: one that gives
+// up meanwhile (as a killed process) delivers nothing, one released sends.
+func TestAHeldSenderSendsNothingUntilReleased(t *testing.T) {
+	srv := notifytest.NewSMTPServer(t)
+	server := srv.Server("noreply@acme.test", false)
+	srv.Hold()
+	// The first sender closes its connection after its timeout, as a
+	// killed process's is closed.
+	impatient := notifysmtp.New(notifysmtp.WithTimeout(200 * time.Millisecond))
+	if err := impatient.Send(t.Context(), server, message()); err == nil {
+		t.Fatal("a sender that gave up while held reports success")
+	}
+	sent := make(chan error, 1)
+	go func() { sent <- trusting(srv).Send(t.Context(), server, message()) }()
+	waitHeld(t, srv, 2) // the first one's session is still held
+	if got := srv.Messages(); len(got) != 0 {
+		t.Fatalf("%d messages received while holding", len(got))
+	}
+	srv.Release()
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	waitHeld(t, srv, 0)
+	if got := srv.Messages(); len(got) != 1 {
+		t.Fatalf("%d messages received, want the released sender's only", len(got))
+	}
+}

@@ -29,9 +29,9 @@ import (
 
 // SMTPServer is a real SMTP server (emersion/go-smtp) on 127.0.0.1 in the
 // test process. It records every message it accepts, can be told to refuse
-// mail, can require authentication and offers STARTTLS with a certificate
-// of its own (TLSConfig trusts it). It stops when the test ends. It is safe
-// for concurrent use.
+// mail or to keep senders waiting, can require authentication and offers
+// STARTTLS with a certificate of its own (TLSConfig trusts it). It stops
+// when the test ends. It is safe for concurrent use.
 type SMTPServer struct {
 	// Host and Port are where it listens.
 	Host string
@@ -48,6 +48,8 @@ type SMTPServer struct {
 	refusal  *smtp.SMTPError
 	authFail string // the AUTH reply when credentials are wrong
 	logins   []string
+	hold     chan struct{} // closed by Release; nil when not holding
+	held     int
 }
 
 // Received is one message the server accepted.
@@ -93,7 +95,10 @@ func NewSMTPServer(t testing.TB, opts ...SMTPOption) *SMTPServer {
 	addr := ln.Addr().(*net.TCPAddr)
 	s.Host, s.Port = "127.0.0.1", addr.Port
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	t.Cleanup(func() {
+		s.Release()
+		_ = srv.Close()
+	})
 	return s
 }
 
@@ -115,6 +120,51 @@ func (s *SMTPServer) Refuse(code int, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refusal = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: message}
+}
+
+// Hold makes the server keep every sender waiting for the answer to MAIL
+// FROM until Release. A sender held there has not sent its message yet: if
+// it dies meanwhile (its process killed), nothing of it arrives.
+func (s *SMTPServer) Hold() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold == nil {
+		s.hold = make(chan struct{})
+	}
+}
+
+// Release answers the senders Hold keeps waiting and stops holding.
+func (s *SMTPServer) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		close(s.hold)
+		s.hold = nil
+	}
+}
+
+// Held returns how many senders Hold keeps waiting now.
+func (s *SMTPServer) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// wait keeps a sender waiting while the server holds.
+func (s *SMTPServer) wait() {
+	s.mu.Lock()
+	hold := s.hold
+	if hold != nil {
+		s.held++
+	}
+	s.mu.Unlock()
+	if hold == nil {
+		return
+	}
+	<-hold
+	s.mu.Lock()
+	s.held--
+	s.mu.Unlock()
 }
 
 // Accept makes the server accept mail again.
@@ -191,6 +241,7 @@ func (c *session) Mail(from string, _ *smtp.MailOptions) error {
 	if c.srv.user != "" && !c.authed {
 		return smtp.ErrAuthRequired
 	}
+	c.srv.wait()
 	c.from = from
 	return nil
 }
