@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -67,13 +68,36 @@ func bin(t *testing.T, name string) string {
 // freePort returns a loopback address nothing listens on now.
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	// Below the kernel's ephemeral range (32768-60999 on Linux): a port
+	// that net.Listen(":0") handed out and the test released could be given
+	// again to another process's listener or outgoing connection before the
+	// service it was meant for binds it (seen: the gateway's port answered
+	// by session-service). Ports handed out once are never handed out again
+	// by this test process.
+	for range 1000 {
+		port := 20000 + rand.IntN(12000)
+		if portsGiven[port] {
+			continue
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // taken
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		portsGiven[port] = true
+		return addr
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Fatal("no free port in 20000-31999")
+	return ""
 }
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // syncBuffer is a bytes.Buffer safe for a process's output and the test.
 type syncBuffer struct {
