@@ -282,13 +282,12 @@ func (im *importer) role(ir ImportRole) (ImportOutcome, error) {
 	if attrs == nil {
 		attrs = map[string][]string{}
 	}
-	updated, err := im.svc.UpdateRole(im.ctx, im.realm, existing.ID, RoleUpdate{Description: &ir.Role.Description,
-		Attributes: &attrs})
-	if err != nil {
+	if _, err := im.svc.UpdateRole(im.ctx, im.realm, existing.ID, RoleUpdate{Description: &ir.Role.Description,
+		Attributes: &attrs}); err != nil {
 		return ImportOutcome{}, err
 	}
 	// Extra is replaced, not merged: the import's role is the whole role.
-	updated, err = im.st.UpdateRole(im.ctx, im.realm, existing.ID, func(r *Role) ([]iam.Event, error) {
+	updated, err := im.st.UpdateRole(im.ctx, im.realm, existing.ID, func(r *Role) ([]iam.Event, error) {
 		r.Extra = ir.Role.Extra.Clone()
 		return nil, nil
 	})
