@@ -47,35 +47,36 @@ func NewStanding(realms RealmGetter, clients ClientGetter, users UserGetter, rol
 	return &Standing{realms: realms, clients: clients, users: users, roles: roles}
 }
 
-// CurrentRoles returns the realm roles subject — a user id, or
-// iam.ServiceAccountSubject(clientUUID) — holds now in realm. It fails with
+// CurrentRoles returns the effective realm roles and client roles (by
+// clientId) subject — a user id, or iam.ServiceAccountSubject(clientUUID) —
+// holds now in realm. It fails with
 // CodeUnauthenticated when realm does not exist or is disabled, when the
 // user does not exist or is disabled, or when a service account's client
 // does not exist, is disabled or no longer has service accounts enabled.
 // Other errors of the services (unavailable, internal) are passed on: the
 // caller must refuse the request.
-func (s *Standing) CurrentRoles(ctx context.Context, realm iam.Realm, subject string) ([]string, error) {
+func (s *Standing) CurrentRoles(ctx context.Context, realm iam.Realm, subject string) (realmRoles []string, clientRoles map[string][]string, err error) {
 	const op = "auth.Standing.CurrentRoles"
 	if err := realm.Validate(); err != nil {
-		return nil, iam.Wrap(op, gone("the token's realm is not valid"))
+		return nil, nil, iam.Wrap(op, gone("the token's realm is not valid"))
 	}
 	r, err := s.realms.Get(ctx, realm)
 	switch {
 	case errors.Is(err, iam.ErrNotFound):
-		return nil, iam.Wrap(op, gone("the token's realm no longer exists"))
+		return nil, nil, iam.Wrap(op, gone("the token's realm no longer exists"))
 	case err != nil:
-		return nil, iam.Wrap(op, err)
+		return nil, nil, iam.Wrap(op, err)
 	case !r.Enabled:
-		return nil, iam.Wrap(op, gone("the token's realm is disabled"))
+		return nil, nil, iam.Wrap(op, gone("the token's realm is disabled"))
 	}
 	if err := s.subjectEnabled(ctx, realm, subject); err != nil {
-		return nil, iam.Wrap(op, err)
+		return nil, nil, iam.Wrap(op, err)
 	}
-	roles, _, err := s.roles.EffectiveRoles(ctx, realm, subject)
+	realmRoles, clientRoles, err = s.roles.EffectiveRoles(ctx, realm, subject)
 	if err != nil {
-		return nil, iam.Wrap(op, err)
+		return nil, nil, iam.Wrap(op, err)
 	}
-	return roles, nil
+	return realmRoles, clientRoles, nil
 }
 
 // subjectEnabled returns nil if the user, or the service account's client,

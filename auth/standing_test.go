@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/opengate-iam/opengate/auth"
@@ -29,7 +30,7 @@ func (f userFunc) Get(_ context.Context, realm iam.Realm, id string) (users.User
 }
 func (f rolesFunc) EffectiveRoles(_ context.Context, realm iam.Realm, subject string) ([]string, map[string][]string, error) {
 	roles, err := f(realm, subject)
-	return roles, nil, err
+	return roles, map[string][]string{iam.RealmManagement: {"client-" + strings.Join(roles, ",")}}, err
 }
 
 func TestStandingCurrentRoles(t *testing.T) {
@@ -88,9 +89,14 @@ func TestStandingCurrentRoles(t *testing.T) {
 				return []string{"now"}, nil
 			})
 			s := auth.NewStanding(tt.realm, tt.client, tt.user, roles)
-			got, err := s.CurrentRoles(context.Background(), "acme", tt.subject)
+			got, clientRoles, err := s.CurrentRoles(context.Background(), "acme", tt.subject)
 			if iam.ErrorCode(err) != tt.code || !slices.Equal(got, tt.want) {
 				t.Fatalf("CurrentRoles = %v, %v; want %v, code %q", got, err, tt.want, tt.code)
+			}
+			// The client roles (the realm-management client's among them)
+			// come along: the admin guard checks fine-grained roles too.
+			if tt.code == "" && !slices.Equal(clientRoles[iam.RealmManagement], []string{"client-now"}) {
+				t.Fatalf("client roles = %v, want the resolver's", clientRoles)
 			}
 		})
 	}

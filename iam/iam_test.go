@@ -78,6 +78,12 @@ func TestCanAdminister(t *testing.T) {
 		{"AdminOfARealmAdministersOwnRealm", &iam.Principal{Realm: "acme", Roles: []string{"admin"}}, "acme", true, false},
 		{"AdminOfARealmIsNoMasterAdmin", &iam.Principal{Realm: "acme", Roles: []string{"realm-admin", "admin"}}, "other", false, false},
 		{"PlainUser", &iam.Principal{Realm: "acme", Roles: []string{"user"}}, "acme", false, false},
+		{"AnyRealmManagementRoleAdministersOwnRealm", &iam.Principal{Realm: "acme",
+			ClientRoles: map[string][]string{iam.RealmManagement: {"query-users"}}}, "acme", true, false},
+		{"RealmManagementRoleOfAnotherRealm", &iam.Principal{Realm: "beta",
+			ClientRoles: map[string][]string{iam.RealmManagement: {"manage-users"}}}, "acme", false, false},
+		{"OtherClientRolesDoNot", &iam.Principal{Realm: "acme",
+			ClientRoles: map[string][]string{iam.RealmManagement: {"custom"}, "shop": {"manage-users"}}}, "acme", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,21 +97,27 @@ func TestCanAdminister(t *testing.T) {
 	}
 }
 
-func TestAdminRolesAreAdminAndRealmAdminOnly(t *testing.T) {
+func TestAdminRolesAreAdminRealmAdminAndRealmManagementRoles(t *testing.T) {
+	rm := func(roles ...string) map[string][]string { return map[string][]string{iam.RealmManagement: roles} }
 	tests := []struct {
-		name  string
-		roles []string
-		want  string
+		name        string
+		roles       []string
+		clientRoles map[string][]string
+		want        string
 	}{
-		{"None", []string{"offline_access", "default-roles-acme"}, ""},
-		{"Both", []string{"realm-admin", "x", "admin", "admin"}, "admin,realm-admin"},
-		{"LookAlikesAreNot", []string{"Admin", "realm_admin", "admin "}, ""},
+		{"None", []string{"offline_access", "default-roles-acme"}, map[string][]string{"account": {"view-profile"}}, ""},
+		{"Both", []string{"realm-admin", "x", "admin", "admin"}, nil, "admin,realm-admin"},
+		{"LookAlikesAreNot", []string{"Admin", "realm_admin", "admin "}, nil, ""},
+		{"RealmManagementRoles", []string{"realm-admin"}, rm("view-users", "manage-users", "view-users"),
+			"realm-admin,realm-management/manage-users,realm-management/view-users"},
+		{"OtherRolesOfRealmManagementAreNot", nil, rm("custom", "View-Users"), ""},
+		{"PermissionNamesOfAnotherClientAreNot", []string{"view-users"}, map[string][]string{"shop": {"manage-users"}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fmt.Sprint(iam.AdminRoles(tt.roles))
+			got := fmt.Sprint(iam.AdminRoles(tt.roles, tt.clientRoles))
 			if want := fmt.Sprint(strings.Split(tt.want, ",")); tt.want == "" && got != "[]" || tt.want != "" && got != want {
-				t.Fatalf("AdminRoles(%v) = %s, want %q", tt.roles, got, tt.want)
+				t.Fatalf("AdminRoles(%v, %v) = %s, want %q", tt.roles, tt.clientRoles, got, tt.want)
 			}
 		})
 	}

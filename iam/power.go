@@ -17,7 +17,8 @@ type RoleReader interface {
 // clients; rbac applies it to role mappings): the principal in ctx may
 // change subject — a user id, or ServiceAccountSubject(clientUUID) — of
 // realm only if it holds now, in realm, every admin role (AdminRoles of the
-// effective realm roles) subject holds now, unless it is a master
+// effective realm and client roles: admin, realm-admin and the
+// realm-management client's roles) subject holds now, unless it is a master
 // administrator (RoleAdmin in MasterRealm) or subject itself. Both sides
 // are read from roles, never from the token. It returns nil when allowed or
 // when ctx carries no principal (the deployment's own code), CodeForbidden
@@ -28,19 +29,21 @@ func MayChange(ctx context.Context, roles RoleReader, realm Realm, subject, what
 	if p == nil || p.Realm == realm && p.Subject == subject {
 		return nil
 	}
-	target, _, err := roles.EffectiveRoles(ctx, realm, subject)
+	target, targetClients, err := roles.EffectiveRoles(ctx, realm, subject)
 	if err != nil {
 		return err
 	}
-	power := AdminRoles(target)
+	power := AdminRoles(target, targetClients)
 	if len(power) == 0 {
 		return nil
 	}
 	var held []string
 	if p.Realm == realm || p.Realm == MasterRealm {
-		if held, _, err = roles.EffectiveRoles(ctx, p.Realm, p.Subject); err != nil {
+		heldRealm, heldClients, err := roles.EffectiveRoles(ctx, p.Realm, p.Subject)
+		if err != nil {
 			return err
 		}
+		held = AdminRoles(heldRealm, heldClients)
 	}
 	if p.Realm == MasterRealm && slices.Contains(held, RoleAdmin) {
 		return nil // master administrators hold every power

@@ -10,29 +10,20 @@ const (
 	// RoleAdmin in the master realm administers every realm; in any other
 	// realm it administers that realm.
 	RoleAdmin = "admin"
-	// RoleRealmAdmin administers the realm it is granted in.
+	// RoleRealmAdmin administers the realm it is granted in. It is
+	// OpenGate's older name for the realm-management client role
+	// realm-admin (PermRealmAdmin), which is canonical, as in Keycloak;
+	// every realm's realm role realm-admin is made a composite of it, and
+	// both confer the whole power.
 	RoleRealmAdmin = "realm-admin"
 )
 
 // IsAdminRole reports whether the realm role called name confers
-// administrative power by itself (RoleAdmin or RoleRealmAdmin). Every other
-// role confers power only by containing one of these, so the effective realm
-// roles of a subject, composites expanded, name all the power it holds.
+// administrative power by itself (RoleAdmin or RoleRealmAdmin). Besides
+// them, only the realm-management client's roles do (IsAdminClientRole,
+// AdminRoles).
 func IsAdminRole(name string) bool {
 	return name == RoleAdmin || name == RoleRealmAdmin
-}
-
-// AdminRoles returns the roles among realmRoles that confer administrative
-// power (IsAdminRole), sorted and without repeats: the administrative power
-// of a subject whose effective realm roles are realmRoles.
-func AdminRoles(realmRoles []string) []string {
-	var out []string
-	for _, name := range []string{RoleAdmin, RoleRealmAdmin} {
-		if slices.Contains(realmRoles, name) {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 // Principal is the verified caller of a request: a user, or a client acting
@@ -64,9 +55,11 @@ func (p *Principal) IsMasterAdmin() bool {
 	return p != nil && p.Realm == MasterRealm && p.HasRole(RoleAdmin)
 }
 
-// CanAdminister reports whether the principal may use the admin API of realm:
-// master administrators everywhere, and an admin or realm-admin of the realm
-// itself.
+// CanAdminister reports whether the principal holds any administrative role
+// in realm (Keycloak's "any admin role"): master administrators everywhere;
+// in its own realm, the realm role admin or realm-admin, or any
+// realm-management client role (Permissions). What each role allows is
+// Can's.
 func (p *Principal) CanAdminister(realm Realm) bool {
 	if p == nil {
 		return false
@@ -74,7 +67,13 @@ func (p *Principal) CanAdminister(realm Realm) bool {
 	if p.IsMasterAdmin() {
 		return true
 	}
-	return p.Realm == realm && (p.HasRole(RoleRealmAdmin) || p.HasRole(RoleAdmin))
+	if p.Realm != realm {
+		return false
+	}
+	if p.HasRole(RoleRealmAdmin) || p.HasRole(RoleAdmin) {
+		return true
+	}
+	return slices.ContainsFunc(p.ClientRoles[RealmManagement], IsPermission)
 }
 
 type principalKey struct{}

@@ -12,9 +12,12 @@ import (
 // renames a role that confers administrative power they do not hold.
 //
 // Administrative power comes from the realm roles iam.RoleAdmin and
-// iam.RoleRealmAdmin (iam.Principal.CanAdminister reads nothing else); a
-// role "of an admin nature" is one of them or any role — realm or client —
-// that contains one, transitively. Changing who holds such a role requires
+// iam.RoleRealmAdmin and from the realm-management client's roles
+// (iam.Permissions: view-users, manage-users, ..., realm-admin), which are
+// all iam.Principal.Can and the admin guard read; a role "of an admin
+// nature" is one of them or any role — realm or client — that contains one,
+// transitively. Among names of power, a realm-management role is
+// "realm-management/{name}" (iam.AdminRoles). Changing who holds such a role requires
 // the caller to hold, in the role's realm, every admin role it contains (the
 // master realm's administrators hold everything). It applies to the
 // principal in ctx (iam.PrincipalFrom): the admin API always has one. A call
@@ -25,10 +28,18 @@ import (
 // roles), never from the token, so a token minted before a demotion grants
 // nothing.
 
-// isAdminRole reports whether r is one of the roles that confer
-// administrative power by themselves (iam.IsAdminRole, a realm role).
-func isAdminRole(r Role) bool {
-	return !r.IsClientRole() && iam.IsAdminRole(r.Name)
+// powerName returns the name of the administrative power r confers by
+// itself (as iam.AdminRoles names it), or "" if it confers none: the realm
+// roles admin and realm-admin, and the realm-management client's
+// iam.Permissions.
+func powerName(r Role) string {
+	switch {
+	case !r.IsClientRole() && iam.IsAdminRole(r.Name):
+		return r.Name
+	case r.IsClientRole() && iam.IsAdminClientRole(r.ClientID, r.Name):
+		return iam.PermissionLabel(iam.Permission(r.Name))
+	}
+	return ""
 }
 
 // adminRolesIn returns the names of the admin roles among the roles with ids
@@ -55,8 +66,8 @@ func (s *Service) adminRolesIn(ctx context.Context, realm iam.Realm, ids []strin
 	for len(queue) > 0 {
 		r := queue[0]
 		queue = queue[1:]
-		if isAdminRole(r) {
-			names = append(names, r.Name)
+		if name := powerName(r); name != "" {
+			names = append(names, name)
 		}
 		if !r.Composite {
 			continue
@@ -96,9 +107,11 @@ func (s *Service) holdsAll(ctx context.Context, realm iam.Realm, names []string,
 	}
 	var held []string
 	if _, err := PrincipalOf(p.Subject); err == nil && p.Realm.Validate() == nil {
-		if held, _, err = s.EffectiveRoles(ctx, p.Realm, p.Subject); err != nil {
+		realmRoles, clientRoles, err := s.EffectiveRoles(ctx, p.Realm, p.Subject)
+		if err != nil {
 			return err
 		}
+		held = iam.AdminRoles(realmRoles, clientRoles)
 	}
 	if p.Realm == iam.MasterRealm && slices.Contains(held, iam.RoleAdmin) {
 		return nil // master administrators hold every power
@@ -122,11 +135,11 @@ func (s *Service) maySubject(ctx context.Context, realm iam.Realm, p Principal) 
 	if caller == nil || caller.Realm == realm && caller.Subject == p.UserID() {
 		return nil
 	}
-	held, _, err := s.EffectiveRoles(ctx, realm, p.UserID())
+	held, heldClients, err := s.EffectiveRoles(ctx, realm, p.UserID())
 	if err != nil {
 		return err
 	}
-	return s.holdsAll(ctx, realm, iam.AdminRoles(held), func(name string) error {
+	return s.holdsAll(ctx, realm, iam.AdminRoles(held, heldClients), func(name string) error {
 		return iam.Errorf(iam.CodeForbidden,
 			"the user holds the administrative role %q: only a holder of every administrative role of a user may change it", name)
 	})
@@ -149,7 +162,8 @@ func (s *Service) mayChangeHolders(ctx context.Context, realm iam.Realm, ids []s
 
 // mayRename checks the escalation rule for renaming r to name: the holders
 // of r lose the admin roles it contains and, for a realm role renamed to an
-// admin role's name, gain that power.
+// admin role's name or a realm-management role renamed to a permission's,
+// gain that power.
 func (s *Service) mayRename(ctx context.Context, realm iam.Realm, r Role, name string) error {
 	if iam.PrincipalFrom(ctx) == nil {
 		return nil
@@ -158,8 +172,10 @@ func (s *Service) mayRename(ctx context.Context, realm iam.Realm, r Role, name s
 	if err != nil {
 		return err
 	}
-	if !r.IsClientRole() && iam.IsAdminRole(name) {
-		names = append(names, name)
+	renamed := r
+	renamed.Name = name
+	if power := powerName(renamed); power != "" {
+		names = append(names, power)
 	}
 	return s.mayChange(ctx, realm, names)
 }
@@ -175,8 +191,8 @@ func (s *Service) groupAdminRoles(ctx context.Context, realm iam.Realm, ids ...s
 			return nil, err
 		}
 		for _, r := range roles {
-			if isAdminRole(r) {
-				names = append(names, r.Name)
+			if name := powerName(r); name != "" {
+				names = append(names, name)
 			}
 		}
 	}

@@ -338,11 +338,11 @@ func (im *importer) mapping(m ImportMapping) error {
 	if err := im.mayChangeHolders(ids); err != nil {
 		return err
 	}
-	held, _, err := im.st.EffectiveRoleNames(im.ctx, im.realm, m.Principal)
+	held, heldClients, err := im.st.EffectiveRoleNames(im.ctx, im.realm, m.Principal)
 	if err != nil {
 		return err
 	}
-	if err := im.allowed(iam.AdminRoles(held)); err != nil {
+	if err := im.allowed(iam.AdminRoles(held, heldClients)); err != nil {
 		return err
 	}
 	return im.svc.AddUserRoles(im.ctx, im.realm, m.Principal.UserID(), ids...)

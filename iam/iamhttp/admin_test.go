@@ -12,15 +12,18 @@ import (
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
-// standing is a fake iamhttp.Standing.
+// standing is a fake iamhttp.Standing: roles answers the realm roles,
+// clientRoles (when set) the client roles.
 type standing struct {
-	roles func(realm iam.Realm, subject string) ([]string, error)
-	calls int
+	roles       func(realm iam.Realm, subject string) ([]string, error)
+	clientRoles map[string][]string
+	calls       int
 }
 
-func (s *standing) CurrentRoles(_ context.Context, realm iam.Realm, subject string) ([]string, error) {
+func (s *standing) CurrentRoles(_ context.Context, realm iam.Realm, subject string) ([]string, map[string][]string, error) {
 	s.calls++
-	return s.roles(realm, subject)
+	roles, err := s.roles(realm, subject)
+	return roles, s.clientRoles, err
 }
 
 // guarded serves the three kinds of admin routes behind g; each answers 200
@@ -33,7 +36,23 @@ func guarded(g *iamhttp.AdminGuard) http.Handler {
 	mux.Handle("GET /admin/realms/{realm}/things", g.RealmAdmin(echo))
 	mux.Handle("POST /admin/realms", g.MasterAdmin(echo))
 	mux.Handle("GET /admin/realms", g.AnyAdmin(echo))
+	mux.Handle("GET /admin/realms/{realm}/users", g.Realm(iam.PermQueryUsers)(echo))
+	mux.Handle("GET /admin/realms/{realm}/users/{id}", g.Realm(iam.PermViewUsers)(echo))
+	mux.Handle("PUT /admin/realms/{realm}/users/{id}", g.Realm(iam.PermManageUsers)(echo))
+	mux.Handle("GET /admin/realms/{realm}/roles/{name}/users", g.Realm(iam.PermViewRealm, iam.PermQueryUsers)(echo))
+	mux.Handle("GET /admin/realms/{realm}/roles", g.RealmAnyAdmin(echo))
 	return mux
+}
+
+// rm is a principal of realm holding the realm-management roles perms (and
+// realm role "user").
+func rm(realm iam.Realm, perms ...iam.Permission) *iam.Principal {
+	roles := make([]string, len(perms))
+	for i, p := range perms {
+		roles[i] = string(p)
+	}
+	return &iam.Principal{Subject: "rm", Realm: realm, Roles: []string{"user"},
+		ClientRoles: map[string][]string{iam.RealmManagement: roles}}
 }
 
 // send calls h as p (nil: anonymous).
@@ -80,6 +99,24 @@ func TestAdminGuardOnTheTokensRoles(t *testing.T) {
 		{"AnyAdminRouteForRealmAdmin", acmeAdmin, "GET", "/admin/realms", 200},
 		{"AnyAdminRouteRefusesOrdinaryUser", acmeUser, "GET", "/admin/realms", 403},
 		{"AnyAdminRouteAnonymous", nil, "GET", "/admin/realms", 401},
+		{"AnyAdminRouteForAFineGrainedRole", rm("acme", iam.PermQueryUsers), "GET", "/admin/realms", 200},
+
+		{"FullAdminRouteRefusesAFineGrainedRole", rm("acme", iam.PermManageRealm), "GET", "/admin/realms/acme/things", 403},
+		{"FullAdminRouteForTheRealmAdminClientRole", rm("acme", iam.PermRealmAdmin), "GET", "/admin/realms/acme/things", 200},
+		{"ViewUsersReads", rm("acme", iam.PermViewUsers), "GET", "/admin/realms/acme/users/u1", 200},
+		{"ViewUsersSearches", rm("acme", iam.PermViewUsers), "GET", "/admin/realms/acme/users", 200},
+		{"ViewUsersDoesNotWrite", rm("acme", iam.PermViewUsers), "PUT", "/admin/realms/acme/users/u1", 403},
+		{"ManageUsersWrites", rm("acme", iam.PermManageUsers), "PUT", "/admin/realms/acme/users/u1", 200},
+		{"QueryUsersSearches", rm("acme", iam.PermQueryUsers), "GET", "/admin/realms/acme/users", 200},
+		{"QueryUsersDoesNotRead", rm("acme", iam.PermQueryUsers), "GET", "/admin/realms/acme/users/u1", 403},
+		{"AnotherRealmsManageUsersIsRefused", rm("beta", iam.PermManageUsers), "PUT", "/admin/realms/acme/users/u1", 403},
+		{"MasterAdminWrites", masterAdmin, "PUT", "/admin/realms/acme/users/u1", 200},
+		{"EveryPermissionIsNeeded", rm("acme", iam.PermViewRealm), "GET", "/admin/realms/acme/roles/r/users", 403},
+		{"EveryPermissionHeld", rm("acme", iam.PermViewRealm, iam.PermQueryUsers), "GET", "/admin/realms/acme/roles/r/users", 200},
+		{"AnyRealmAdminRouteForAnyRole", rm("acme", iam.PermQueryClients), "GET", "/admin/realms/acme/roles", 200},
+		{"AnyRealmAdminRouteRefusesOrdinaryUser", acmeUser, "GET", "/admin/realms/acme/roles", 403},
+		{"AnyRealmAdminRouteRefusesAnotherRealm", rm("beta", iam.PermRealmAdmin), "GET", "/admin/realms/acme/roles", 403},
+		{"FineGrainedMalformedRealmIsInvalid", rm("acme", iam.PermViewUsers), "GET", "/admin/realms/Not!A!Realm/users", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +174,81 @@ func TestAdminGuardChecksCurrentStanding(t *testing.T) {
 			t.Fatalf("token principal's roles = %v", p.Roles)
 		}
 	})
+}
+
+// TestAdminGuardRechecksCurrentClientRoles: a fine-grained role taken away
+// counts at once, and one granted since the token counts too (the handler
+// sees the current roles).
+func TestAdminGuardRechecksCurrentClientRoles(t *testing.T) {
+	none := func(iam.Realm, string) ([]string, error) { return []string{"user"}, nil }
+	t.Run("ManageUsersTakenAway", func(t *testing.T) {
+		st := &standing{roles: none, clientRoles: map[string][]string{iam.RealmManagement: {"view-users"}}}
+		if rec := send(guarded(iamhttp.NewAdminGuard(st)), rm("acme", iam.PermManageUsers), "PUT", "/admin/realms/acme/users/u1"); rec.Code != 403 {
+			t.Fatalf("= %d %s, want 403", rec.Code, rec.Body)
+		}
+	})
+	t.Run("StillHeld", func(t *testing.T) {
+		st := &standing{roles: none, clientRoles: map[string][]string{iam.RealmManagement: {"manage-users"}}}
+		if rec := send(guarded(iamhttp.NewAdminGuard(st)), rm("acme", iam.PermManageUsers), "PUT", "/admin/realms/acme/users/u1"); rec.Code != 200 {
+			t.Fatalf("= %d %s, want 200", rec.Code, rec.Body)
+		}
+	})
+	t.Run("TheHandlerSeesTheCurrentClientRoles", func(t *testing.T) {
+		st := &standing{roles: none, clientRoles: map[string][]string{iam.RealmManagement: {"manage-users", "view-realm"}}}
+		var seen []string
+		h := iamhttp.NewAdminGuard(st).Realm(iam.PermManageUsers)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen = iam.PrincipalFrom(r.Context()).ClientRoles[iam.RealmManagement]
+		}))
+		req := httptest.NewRequest("PUT", "/admin/realms/acme/users/u1", nil)
+		req.SetPathValue("realm", "acme")
+		req = req.WithContext(iam.WithPrincipal(req.Context(), rm("acme", iam.PermManageUsers)))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if !slices.Equal(seen, []string{"manage-users", "view-realm"}) {
+			t.Fatalf("handler saw %v", seen)
+		}
+	})
+}
+
+// TestAdminGuardRealmFor: the needed roles depend on the request, are asked
+// for once per request and only for an administrator of the realm.
+func TestAdminGuardRealmFor(t *testing.T) {
+	calls := 0
+	need := func(r *http.Request) ([]iam.Permission, error) {
+		calls++
+		switch r.PathValue("id") {
+		case "client-role":
+			return []iam.Permission{iam.PermManageClients}, nil
+		case "broken":
+			return nil, iam.Errorf(iam.CodeUnavailable, "store down")
+		}
+		return []iam.Permission{iam.PermManageRealm}, nil
+	}
+	st := &standing{roles: func(iam.Realm, string) ([]string, error) { return nil, nil },
+		clientRoles: map[string][]string{iam.RealmManagement: {"manage-clients"}}}
+	mux := http.NewServeMux()
+	mux.Handle("PUT /admin/realms/{realm}/roles-by-id/{id}", iamhttp.NewAdminGuard(st).RealmFor(need)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	tests := []struct {
+		name   string
+		p      *iam.Principal
+		id     string
+		status int
+		calls  int
+	}{
+		{"ClientRoleForAClientsManager", rm("acme", iam.PermManageClients), "client-role", 200, 1},
+		{"RealmRoleRefusedToAClientsManager", rm("acme", iam.PermManageClients), "realm-role", 403, 1},
+		{"NoLookupForANonAdministrator", acmeUser, "client-role", 403, 0},
+		{"NoLookupForAnotherRealm", rm("beta", iam.PermRealmAdmin), "client-role", 403, 0},
+		{"FailedLookupIsTheAnswer", rm("acme", iam.PermManageClients), "broken", 503, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls = 0
+			rec := send(mux, tt.p, "PUT", "/admin/realms/acme/roles-by-id/"+tt.id)
+			if rec.Code != tt.status || calls != tt.calls {
+				t.Fatalf("= %d %s after %d lookups, want %d after %d", rec.Code, rec.Body, calls, tt.status, tt.calls)
+			}
+		})
+	}
 }
 
 func TestNilAdminGuardTrustsTheToken(t *testing.T) {
