@@ -29,7 +29,8 @@ func Topics() []string {
 //     An imported user (data "imported") gets neither: as in Keycloak, it
 //     holds the roles its import maps.
 //   - user.deleted: DeleteUser.
-//   - client.created, client.updated: PutClient (data "id" and "clientId").
+//   - client.created, client.updated: PutClient (data "id" and "clientId"),
+//     and EnsureRealmManagementRoles for the realm-management client.
 //   - client.deleted: DeleteClient.
 //
 // Other topics are ignored. Malformed events are CodeInvalid (the bus
@@ -112,7 +113,13 @@ func (s *Service) apply(ctx context.Context, e iam.Event) error {
 	case iam.TopicUserDeleted:
 		return s.DeleteUser(ctx, e.Realm, d.ID)
 	case iam.TopicClientCreated, iam.TopicClientUpdated:
-		return s.PutClient(ctx, e.Realm, d.ID, d.ClientID)
+		if err := s.PutClient(ctx, e.Realm, d.ID, d.ClientID); err != nil {
+			return err
+		}
+		if d.ClientID == iam.RealmManagement {
+			return s.EnsureRealmManagementRoles(ctx, e.Realm, d.ID)
+		}
+		return nil
 	case iam.TopicClientDeleted:
 		return s.DeleteClient(ctx, e.Realm, d.ID)
 	}

@@ -233,3 +233,106 @@ func TestRefusedGrantChangesNothing(t *testing.T) {
 		t.Fatalf("mappings after a refused grant = %+v, want realm-admin only", roles)
 	}
 }
+
+// newRealmManagementEscalation is newEscalation with acme's
+// realm-management client "rm" and its roles, and in acme: um holds
+// manage-users, uvm holds view-users and manage-users, ura holds the client
+// role realm-admin, and role "custom" of realm-management (no power).
+func newRealmManagementEscalation(t *testing.T) *escalation {
+	t.Helper()
+	e := newEscalation(t)
+	ctx := context.Background()
+	if err := e.svc.PutClient(ctx, "acme", "rm", iam.RealmManagement); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.EnsureRealmManagementRoles(ctx, "acme", "rm"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateRole(ctx, "acme", rbac.Role{Name: "custom", ClientUUID: "rm"}); err != nil {
+		t.Fatal(err)
+	}
+	for user, roles := range map[string][]string{"um": {"manage-users"}, "uvm": {"view-users", "manage-users"}, "ura": {"realm-admin"}} {
+		for _, name := range roles {
+			if err := e.svc.AddUserRoles(ctx, "acme", user, e.id("acme", "rm", name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return e
+}
+
+// TestEscalationRuleForRealmManagementRoles: the fine-grained admin roles
+// are administrative power; nobody grants, composes or renames one they do
+// not hold, nor changes a user holding one they do not hold.
+func TestEscalationRuleForRealmManagementRoles(t *testing.T) {
+	um, uvm, ura := as("acme", "um"), as("acme", "uvm"), as("acme", "ura")
+	aa, root := as("acme", "aa", iam.RoleRealmAdmin), as(iam.MasterRealm, "root", iam.RoleAdmin)
+	tests := []struct {
+		name string
+		do   func(e *escalation) error
+		want iam.Code // "" for success
+	}{
+		{"ManageUsersCannotGrantTheRealmRoleRealmAdmin", func(e *escalation) error {
+			return e.svc.AddUserRoles(um, "acme", "friend", e.id("acme", "", iam.RoleRealmAdmin))
+		}, iam.CodeForbidden},
+		{"ManageUsersCannotGrantTheClientRoleRealmAdmin", func(e *escalation) error {
+			return e.svc.AddUserRoles(um, "acme", "friend", e.id("acme", "rm", "realm-admin"))
+		}, iam.CodeForbidden},
+		{"ManageUsersCannotGrantItselfManageRealm", func(e *escalation) error {
+			return e.svc.AddUserRoles(um, "acme", "um", e.id("acme", "rm", "manage-realm"))
+		}, iam.CodeForbidden},
+		{"ManageUsersCannotGrantViewUsersItDoesNotHold", func(e *escalation) error {
+			return e.svc.AddUserRoles(um, "acme", "friend", e.id("acme", "rm", "view-users"))
+		}, iam.CodeForbidden},
+		{"ManageUsersGrantsManageUsers", func(e *escalation) error {
+			return e.svc.AddUserRoles(um, "acme", "friend", e.id("acme", "rm", "manage-users"))
+		}, ""},
+		{"ViewUsersHolderGrantsQueryUsersItHoldsThroughTheComposite", func(e *escalation) error {
+			return e.svc.AddUserRoles(uvm, "acme", "friend", e.id("acme", "rm", "query-users"))
+		}, ""},
+		{"ManageUsersGrantsOrdinaryRoles", func(e *escalation) error {
+			return e.svc.AddUserRoles(um, "acme", "friend", e.id("acme", "rm", "custom"), e.id("acme", "", "helper"))
+		}, ""},
+		{"ManageUsersCannotComposeManageRealmIntoAnOrdinaryRole", func(e *escalation) error {
+			return e.svc.AddComposites(um, "acme", e.id("acme", "", "helper"), e.id("acme", "rm", "manage-realm"))
+		}, iam.CodeForbidden},
+		{"ManageUsersCannotChangeARealmAdminsMappings", func(e *escalation) error {
+			return e.svc.AddUserRoles(um, "acme", "aa", e.id("acme", "", "helper"))
+		}, iam.CodeForbidden},
+		{"ManageUsersCannotChangeAHolderOfMorePower", func(e *escalation) error {
+			return e.svc.AddUserRoles(um, "acme", "uvm", e.id("acme", "", "helper"))
+		}, iam.CodeForbidden},
+		{"CannotRenameARoleToAPermission", func(e *escalation) error {
+			if err := e.svc.DeleteRole(context.Background(), "acme", e.id("acme", "rm", "manage-events")); err != nil {
+				return err
+			}
+			name := "manage-events"
+			_, err := e.svc.UpdateRole(uvm, "acme", e.id("acme", "rm", "custom"), rbac.RoleUpdate{Name: &name})
+			return err
+		}, iam.CodeForbidden},
+		{"TheRealmRoleRealmAdminHoldsEveryPermission", func(e *escalation) error {
+			return e.svc.AddUserRoles(aa, "acme", "friend", e.id("acme", "rm", "manage-realm"), e.id("acme", "rm", "view-events"))
+		}, ""},
+		{"TheClientRoleRealmAdminGrantsPermissions", func(e *escalation) error {
+			return e.svc.AddUserRoles(ura, "acme", "friend", e.id("acme", "rm", "manage-clients"))
+		}, ""},
+		{"TheClientRoleRealmAdminCannotGrantTheRealmRole", func(e *escalation) error {
+			return e.svc.AddUserRoles(ura, "acme", "friend", e.id("acme", "", iam.RoleRealmAdmin))
+		}, iam.CodeForbidden},
+		{"AnotherRealmsHolderCannotGrant", func(e *escalation) error {
+			return e.svc.AddUserRoles(as("beta", "um"), "acme", "friend", e.id("acme", "rm", "manage-users"))
+		}, iam.CodeForbidden},
+		{"MasterAdminGrantsAny", func(e *escalation) error {
+			return e.svc.AddUserRoles(root, "acme", "friend", e.id("acme", "rm", "realm-admin"))
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newRealmManagementEscalation(t)
+			err := tt.do(e)
+			if got := iam.ErrorCode(err); got != tt.want {
+				t.Fatalf("err = %v, want code %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package users_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -10,11 +11,12 @@ import (
 	"github.com/opengate-iam/opengate/users"
 )
 
-// roleTable is a fake users.RoleReader: effective realm roles by realm and
-// subject, and an error to fail every call with.
+// roleTable is a fake users.RoleReader: effective roles by realm and
+// subject — realm roles, and client roles of realm-management written
+// "realm-management/{role}" — and an error to fail every call with.
 type roleTable struct {
 	mu    sync.Mutex
-	roles map[string][]string // "realm/subject" → effective realm roles
+	roles map[string][]string // "realm/subject" → effective roles
 	err   error
 }
 
@@ -24,7 +26,16 @@ func (r *roleTable) EffectiveRoles(_ context.Context, realm iam.Realm, id string
 	if r.err != nil {
 		return nil, nil, r.err
 	}
-	return slices.Clone(r.roles[string(realm)+"/"+id]), map[string][]string{}, nil
+	var realmRoles []string
+	clientRoles := map[string][]string{}
+	for _, name := range r.roles[string(realm)+"/"+id] {
+		if perm, ok := strings.CutPrefix(name, iam.RealmManagement+"/"); ok {
+			clientRoles[iam.RealmManagement] = append(clientRoles[iam.RealmManagement], perm)
+		} else {
+			realmRoles = append(realmRoles, name)
+		}
+	}
+	return realmRoles, clientRoles, nil
 }
 
 // powerEnv is a users Service enforcing the rule against changing more
@@ -32,7 +43,9 @@ func (r *roleTable) EffectiveRoles(_ context.Context, realm iam.Realm, id string
 //
 //	master: root (admin), boss (admin, through a composite: the fake
 //	        returns effective roles), mra and mra2 (realm-admin), plain
-//	acme:   chief (admin), aa and aa2 (realm-admin), bob
+//	acme:   chief (admin), aa and aa2 (realm-admin, and so every
+//	        realm-management role), bob, um (realm-management's
+//	        manage-users), umr (manage-users and manage-realm)
 type powerEnv struct {
 	*env
 	roles *roleTable
@@ -41,6 +54,12 @@ type powerEnv struct {
 
 func newPowerEnv(t *testing.T) *powerEnv {
 	t.Helper()
+	// The realm role realm-admin contains the client role realm-admin,
+	// which contains every other realm-management role.
+	realmAdmin := []string{iam.RoleRealmAdmin}
+	for _, p := range iam.Permissions() {
+		realmAdmin = append(realmAdmin, iam.PermissionLabel(p))
+	}
 	roles := &roleTable{roles: map[string][]string{}}
 	e := &powerEnv{env: newEnv(t, users.WithRoles(roles)), roles: roles, ids: map[string]string{}}
 	for _, u := range []struct {
@@ -54,9 +73,11 @@ func newPowerEnv(t *testing.T) *powerEnv {
 		{iam.MasterRealm, "mra2", []string{iam.RoleRealmAdmin}},
 		{iam.MasterRealm, "plain", []string{"offline_access"}},
 		{"acme", "chief", []string{iam.RoleAdmin}},
-		{"acme", "aa", []string{iam.RoleRealmAdmin}},
-		{"acme", "aa2", []string{iam.RoleRealmAdmin}},
+		{"acme", "aa", realmAdmin},
+		{"acme", "aa2", realmAdmin},
 		{"acme", "bob", nil},
+		{"acme", "um", []string{"realm-management/manage-users"}},
+		{"acme", "umr", []string{"realm-management/manage-users", "realm-management/manage-realm"}},
 	} {
 		created, err := e.svc.Create(bg(), u.realm, users.User{Username: u.name, Email: u.name + "@example.com", Enabled: true},
 			users.NewCredential{Value: "Passw0rd-" + u.name})
@@ -160,6 +181,12 @@ func TestNobodyChangesAUserWithMorePowerThanTheirOwn(t *testing.T) {
 		// does not hold realm-admin (as in rbac's escalation rule).
 		{"RealmsAdminOnARealmAdminWithoutHoldingRealmAdmin", "acme", "chief", "acme", "aa", iam.CodeForbidden},
 		{"MasterAdministratorOnAnotherMasterAdmin", master, "root", master, "boss", ""},
+		// The realm-management client's roles are administrative power too.
+		{"ManageUsersOnAHolderOfManageRealm", "acme", "um", "acme", "umr", iam.CodeForbidden},
+		{"ManageUsersOnARealmAdmin", "acme", "um", "acme", "aa", iam.CodeForbidden},
+		{"ManageUsersAndRealmOnAManageUsersHolder", "acme", "umr", "acme", "um", ""},
+		{"ManageUsersOnAnOrdinaryUser", "acme", "um", "acme", "bob", ""},
+		{"RealmAdminOnAFineGrainedAdmin", "acme", "aa", "acme", "umr", ""},
 		{"MasterAdministratorOnAnotherRealmsAdmin", master, "root", "acme", "chief", ""},
 	}
 	for _, p := range pairs {

@@ -73,6 +73,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"RealmIsolation", testRealmIsolation, true},
 		{"RolePrincipalsPages", testRolePrincipals, false},
 		{"RealmDefaultsAreIdempotent", testRealmDefaults, true},
+		{"RealmManagementRolesAreKeycloaks", testRealmManagementRoles, true},
 		{"OnceRunsEachEventOnce", testOnce, false},
 		{"ConsumersApplyEventsOnce", testConsumers, true},
 		{"EventsAreRecordedWithTheirChange", testEvents, false},
