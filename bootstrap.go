@@ -9,8 +9,8 @@ import (
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
 )
 
-// bootstrap creates, unless they exist, the master realm, its admin-cli
-// client and default roles, and the administrator, who is given the admin
+// bootstrap creates, unless they exist, the master realm, its default
+// clients (admin-cli, realm-management) and default roles, and the administrator, who is given the admin
 // role only while no one else holds it (see rbac.GrantBootstrapAdmin).
 func (s *Server) bootstrap(ctx context.Context, admin *Admin) error {
 	if _, err := s.Realms.EnsureMaster(ctx); err != nil {
@@ -47,4 +47,20 @@ func (s *Server) bootstrap(ctx context.Context, admin *Admin) error {
 		s.generated = password
 	}
 	return nil
+}
+
+// ensureDefaultClients gives every realm the default clients it lacks
+// (clients.Defaults: realms made before realm-management existed lack it),
+// and is done. It reads every realm's name, then two indexed lookups per
+// realm; Run runs it in the background at every start.
+func (s *Server) ensureDefaultClients(ctx context.Context) error {
+	all, err := s.Realms.List(ctx)
+	if err != nil {
+		return fmt.Errorf("list the realms: %w", err)
+	}
+	names := make([]iam.Realm, len(all))
+	for i, r := range all {
+		names[i] = r.Name
+	}
+	return s.Clients.EnsureDefaultsIn(ctx, names)
 }

@@ -83,6 +83,9 @@ func (s *Server) Run(ctx context.Context) error {
 	group.Go("session event relay", s.Sessions.Run)
 	// Sends the mail the notify consumer recorded, and retries failures.
 	group.Go("notify delivery worker", s.Notify.Run)
+	// Realms made by an older version get the default clients they lack
+	// (realm-management, whose roles rbac then makes).
+	group.Go("default clients of existing realms", s.ensureDefaultClients)
 	for _, c := range s.consumers {
 		group.Go(c.name, func(ctx context.Context) error { return s.sub.Subscribe(ctx, c.group, c.topics, c.handle) })
 	}

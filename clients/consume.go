@@ -19,7 +19,8 @@ func Topics() []string {
 // HandleEvent applies a consumed event, at most once per event id (the
 // Store's Once, in the same transaction as the effect for Postgres):
 //
-//   - realm.created: EnsureDefaults (creates admin-cli in the new realm).
+//   - realm.created: EnsureDefaults (creates admin-cli and realm-management
+//     in the new realm).
 //   - realm.deleted: deletes every client of the realm.
 //
 // Other topics are ignored. An event without id or with a malformed realm

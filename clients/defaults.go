@@ -24,28 +24,76 @@ func AdminCLIClient() Client {
 	}
 }
 
-// EnsureDefaults creates the realm's default clients (admin-cli) unless a
-// client with that clientId exists. It is idempotent and safe to run
-// concurrently; bootstrap code calls it for master, and the realm.created
-// consumer (HandleEvent) for every new realm.
+// RealmManagement is the clientId of the default bearer-only client of
+// every realm whose client roles are the fine-grained administrative roles
+// (iam.RealmManagement, iam.Permissions), as in Keycloak. rbac makes its
+// roles when it learns the client.
+const RealmManagement = iam.RealmManagement
+
+// RealmManagementClient returns Keycloak's default realm-management client:
+// bearer-only (it never obtains tokens; its roles appear in other clients'
+// tokens), with no flow enabled.
+func RealmManagementClient() Client {
+	return Client{
+		ClientID:   RealmManagement,
+		Name:       "${client_realm-management}",
+		Enabled:    true,
+		BearerOnly: true,
+	}
+}
+
+// Defaults returns the clients every realm has: admin-cli and
+// realm-management.
+func Defaults() []Client { return []Client{AdminCLIClient(), RealmManagementClient()} }
+
+// EnsureDefaults creates the realm's default clients (Defaults) that do not
+// exist, by clientId. It is idempotent and safe to run concurrently;
+// bootstrap code calls it for every existing realm at start (EnsureDefaultsIn)
+// and the realm.created consumer (HandleEvent) for every new realm.
 func (s *Service) EnsureDefaults(ctx context.Context, realm iam.Realm) error {
 	return iam.Wrap("clients.EnsureDefaults", s.ensureDefaults(ctx, s.store, realm))
 }
 
-func (s *Service) ensureDefaults(ctx context.Context, st Store, realm iam.Realm) error {
-	_, err := st.GetByClientID(ctx, realm, AdminCLI)
-	if err == nil {
-		return nil
+// EnsureDefaultsIn runs EnsureDefaults for each of realms (the realms that
+// existed before a default client was added: realm-management came with
+// OpenGate's fine-grained admin roles), stopping at the first error or when
+// ctx ends. A realm deleted meanwhile may get default clients back, to be
+// removed by its realm.deleted event, which follows.
+func (s *Service) EnsureDefaultsIn(ctx context.Context, realms []iam.Realm) error {
+	for _, realm := range realms {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.EnsureDefaults(ctx, realm); err != nil {
+			return err
+		}
 	}
-	if !errors.Is(err, iam.ErrNotFound) {
-		return err
-	}
-	_, err = s.create(ctx, st, realm, AdminCLIClient(), "")
-	if errors.Is(err, iam.ErrConflict) {
-		return nil // created concurrently
-	}
-	return err
+	return nil
 }
+
+func (s *Service) ensureDefaults(ctx context.Context, st Store, realm iam.Realm) error {
+	for _, c := range Defaults() {
+		_, err := st.GetByClientID(ctx, realm, c.ClientID)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, iam.ErrNotFound) {
+			return err
+		}
+		_, err = s.create(ctx, st, realm, c, "")
+		if err != nil && !errors.Is(err, iam.ErrConflict) { // a conflict: created concurrently
+			return err
+		}
+	}
+	return nil
+}
+
+// protectedClientID reports whether a client's clientId may neither change
+// to nor from clientID, nor the client be deleted: realm-management, whose
+// roles are the realm's administrative power (a client renamed to it would
+// turn its roles into admin roles, and deleting it would let another
+// client take its name).
+func protectedClientID(clientID string) bool { return clientID == RealmManagement }
 
 // DeleteRealm deletes every client of realm (the realm.deleted consumer
 // calls it) and returns how many. It is idempotent.

@@ -10,7 +10,7 @@ import (
 	"github.com/opengate-iam/opengate/realms"
 )
 
-func TestEnsureDefaultsCreatesAdminCLIOnce(t *testing.T) {
+func TestEnsureDefaultsCreatesAdminCLIAndRealmManagementOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -25,16 +25,91 @@ func TestEnsureDefaultsCreatesAdminCLIOnce(t *testing.T) {
 	}
 	wg.Wait()
 	list, _ := f.svc.List(ctx, iam.MasterRealm, clients.Filter{})
-	if len(list) != 1 {
-		t.Fatalf("%d clients in master", len(list))
+	if len(list) != 2 {
+		t.Fatalf("%d clients in master, want admin-cli and realm-management", len(list))
 	}
-	c := list[0]
-	if c.ClientID != clients.AdminCLI || !c.PublicClient || c.StandardFlowEnabled || !c.DirectAccessGrantsEnabled ||
+	c, err := f.svc.GetByClientID(ctx, iam.MasterRealm, clients.AdminCLI)
+	if err != nil || c.ClientID != clients.AdminCLI || !c.PublicClient || c.StandardFlowEnabled || !c.DirectAccessGrantsEnabled ||
 		c.ServiceAccountsEnabled || !c.Enabled {
-		t.Fatalf("admin-cli = %+v", c)
+		t.Fatalf("admin-cli = %+v, %v", c, err)
 	}
 	if _, err := f.svc.Authenticate(ctx, iam.MasterRealm, clients.AdminCLI, ""); err != nil {
 		t.Fatalf("admin-cli is not public: %v", err)
+	}
+	rm, err := f.svc.GetByClientID(ctx, iam.MasterRealm, iam.RealmManagement)
+	if err != nil || !rm.BearerOnly || rm.PublicClient || rm.StandardFlowEnabled || rm.DirectAccessGrantsEnabled ||
+		rm.ServiceAccountsEnabled || !rm.Enabled {
+		t.Fatalf("realm-management = %+v, %v; want Keycloak's bearer-only client", rm, err)
+	}
+}
+
+// TestEnsureDefaultsInAddsWhatExistingRealmsLack: realms made before a
+// default client existed get it at start, and nothing else changes.
+func TestEnsureDefaultsInAddsWhatExistingRealmsLack(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	old, err := f.svc.Create(ctx, "acme", clients.AdminCLIClient(), "") // as before realm-management
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.EnsureDefaultsIn(ctx, []iam.Realm{"acme", "beta"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, realm := range []iam.Realm{"acme", "beta"} {
+		for _, id := range []string{clients.AdminCLI, iam.RealmManagement} {
+			if _, err := f.svc.GetByClientID(ctx, realm, id); err != nil {
+				t.Fatalf("%s of %s: %v", id, realm, err)
+			}
+		}
+	}
+	if c, err := f.svc.GetByClientID(ctx, "acme", clients.AdminCLI); err != nil || c.ID != old.ID {
+		t.Fatalf("acme's admin-cli = %+v, %v; want the one it had", c, err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := f.svc.EnsureDefaultsIn(cancelled, []iam.Realm{"gamma"}); err == nil {
+		t.Fatal("EnsureDefaultsIn after ctx ended = nil")
+	}
+}
+
+// TestRealmManagementIsProtected: its roles are the realm's administrative
+// power, so it keeps its clientId, no client takes it, and it stays.
+func TestRealmManagementIsProtected(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.svc.EnsureDefaults(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	rm, err := f.svc.GetByClientID(ctx, "acme", iam.RealmManagement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := f.create(t, validClient(), "")
+	rename := func(id, to string) error {
+		_, err := f.svc.Update(ctx, "acme", id, clients.Update{ClientID: &to})
+		return err
+	}
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"RenamingIt", rename(rm.ID, "taken-over")},
+		{"RenamingAnotherToIt", rename(other.ID, iam.RealmManagement)},
+		{"DeletingIt", f.svc.Delete(ctx, "acme", rm.ID)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if iam.ErrorCode(tt.err) != iam.CodeInvalid || iam.ErrorField(tt.err) != "clientId" {
+				t.Fatalf("err = %v, want invalid clientId", tt.err)
+			}
+		})
+	}
+	if got, err := f.svc.GetByClientID(ctx, "acme", iam.RealmManagement); err != nil || got.ID != rm.ID {
+		t.Fatalf("realm-management after the refusals = %+v, %v", got, err)
+	}
+	enabled := false
+	if _, err := f.svc.Update(ctx, "acme", rm.ID, clients.Update{Enabled: &enabled}); err != nil {
+		t.Fatalf("other changes are allowed: %v", err)
 	}
 }
 

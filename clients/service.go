@@ -233,7 +233,8 @@ func (s *Service) List(ctx context.Context, realm iam.Realm, f Filter) ([]Client
 // Update applies the partial change u to client id of realm, validates the
 // result and records client.updated, atomically. A client turned public
 // loses its secret; one turned confidential gets a generated secret.
-// Errors: CodeInvalid naming the field (nothing changes), CodeNotFound,
+// Errors: CodeInvalid naming the field (nothing changes; a clientId changed
+// to or from realm-management is refused), CodeNotFound,
 // CodeConflict for a clientId taken in the realm, CodeForbidden for a
 // caller with less administrative power than the client's service account
 // (see power.go).
@@ -254,6 +255,9 @@ func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, u Upda
 		u.Apply(&rec.Client)
 		if err := rec.Client.Validate(); err != nil {
 			return nil, err
+		}
+		if rec.Client.ClientID != previous && (protectedClientID(previous) || protectedClientID(rec.Client.ClientID)) {
+			return nil, iam.Invalidf("clientId", "the clientId %s belongs to the client of the realm's administrative roles: no client is renamed to or from it", RealmManagement)
 		}
 		rotated := false
 		switch {
@@ -278,7 +282,9 @@ func (s *Service) Update(ctx context.Context, realm iam.Realm, id string, u Upda
 }
 
 // Delete deletes client id of realm and records client.deleted.
-// CodeNotFound if absent, CodeForbidden as Update.
+// CodeNotFound if absent, CodeForbidden as Update, CodeInvalid for the
+// realm-management client (its roles are the realm's administrative roles;
+// deleting a realm deletes it).
 func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error {
 	const op = "clients.Delete"
 	if err := realm.Validate(); err != nil {
@@ -293,6 +299,9 @@ func (s *Service) Delete(ctx context.Context, realm iam.Realm, id string) error 
 	}
 	if err := s.mayChange(ctx, realm, id); err != nil {
 		return iam.Wrap(op, err)
+	}
+	if protectedClientID(rec.Client.ClientID) {
+		return iam.Wrap(op, iam.Invalidf("clientId", "the %s client holds the realm's administrative roles and cannot be deleted", RealmManagement))
 	}
 	e, err := deletedEvent(rec.Client)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"time"
 
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/clients/clientshttp"
@@ -13,6 +15,7 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/rbac/rbachttp"
+	"github.com/opengate-iam/opengate/realms/realmshttp"
 )
 
 // serviceName names the service in logs, metrics and consumer groups.
@@ -97,6 +100,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	srv := boot.NewServer(serviceName, log)
 	defer srv.Close()
+	// Realms made by an older version get the default clients they lack
+	// (realm-management, whose roles rbac-service then makes).
+	srv.Task("default clients of existing realms", defaultClients(svc, realmshttp.NewClient(cfg.Peers.Realms, cfg.ServiceToken), log))
 	var bus *boot.Kafka
 	if len(cfg.Brokers) > 0 {
 		if bus, err = srv.OpenKafka(ctx, cfg.Kafka, pool); err != nil {
@@ -128,4 +134,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Verifier: verifier,
 		Verified: clientshttp.NewHandler(svc, clientshttp.WithServiceToken(cfg.ServiceToken), clientshttp.WithAdminGuard(guard)).Mount,
 	})
+}
+
+// realmNames lists every realm: realmshttp.Client.Names.
+type realmNames interface {
+	Names(ctx context.Context) ([]iam.Realm, error)
+}
+
+// defaultClients returns the task that gives every realm the default
+// clients it lacks, then is done. It waits for realm-service by itself,
+// retrying every few seconds (logged), so that client-service's readiness
+// does not depend on it.
+func defaultClients(svc *clients.Service, realms realmNames, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		wait := time.Second
+		for {
+			names, err := realms.Names(ctx)
+			if err == nil {
+				if err = svc.EnsureDefaultsIn(ctx, names); err == nil {
+					return nil
+				}
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.WarnContext(ctx, "the default clients of existing realms are not ensured yet", "error", err.Error(), "retry_in", wait.String())
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 30*time.Second)
+		}
+	}
 }

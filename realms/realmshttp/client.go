@@ -63,3 +63,21 @@ func (c *Client) Get(ctx context.Context, name iam.Realm) (realms.Realm, error) 
 	}
 	return r, nil
 }
+
+// Names returns the name of every realm (ordered as realms.Service.List),
+// for start-up work over all realms. Errors as Get.
+func (c *Client) Names(ctx context.Context) ([]iam.Realm, error) {
+	const op = "realmshttp.Client.Names"
+	var rep NamesRepresentation
+	if err := c.remote.Do(ctx, op, http.MethodGet, "/internal/realms", nil, &rep); err != nil {
+		return nil, err
+	}
+	out := make([]iam.Realm, 0, len(rep.Realms))
+	for _, name := range rep.Realms {
+		if err := name.Validate(); err != nil {
+			return nil, &iam.Error{Code: iam.CodeInternal, Op: op, Message: "malformed realm name from realm service", Err: err}
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}

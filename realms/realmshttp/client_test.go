@@ -67,3 +67,29 @@ func TestClientErrors(t *testing.T) {
 }
 
 var _ realms.Getter = (*realmshttp.Client)(nil)
+
+func TestClientNamesListsEveryRealm(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	srv := httptest.NewServer(f.h)
+	defer srv.Close()
+	want, err := f.svc.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := realmshttp.NewClient(srv.URL, serviceToken).Names(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || len(got) < 2 {
+		t.Fatalf("Names = %v, want the %d realms of the service", got, len(want))
+	}
+	for i, r := range want {
+		if got[i] != r.Name {
+			t.Fatalf("Names = %v, want %v's names in order", got, want)
+		}
+	}
+	if _, err := realmshttp.NewClient(srv.URL, "wrong").Names(ctx); iam.ErrorCode(err) != iam.CodeForbidden {
+		t.Fatalf("wrong token: %v", err)
+	}
+}

@@ -156,3 +156,21 @@ func (h *Handler) internalGet(w http.ResponseWriter, r *http.Request) {
 	}
 	iamhttp.JSON(w, http.StatusOK, fromRealm(rl, true))
 }
+
+// NamesRepresentation is the answer of GET /internal/realms.
+type NamesRepresentation struct {
+	Realms []iam.Realm `json:"realms"`
+}
+
+func (h *Handler) internalNames(w http.ResponseWriter, r *http.Request) {
+	all, err := h.svc.List(r.Context())
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	out := NamesRepresentation{Realms: make([]iam.Realm, 0, len(all))}
+	for _, rl := range all {
+		out.Realms = append(out.Realms, rl.Name)
+	}
+	iamhttp.JSON(w, http.StatusOK, out)
+}

@@ -14,6 +14,8 @@ import (
 //	DELETE /admin/realms/{realm}     delete          204; master itself 400  (master administrators)
 //	GET    /internal/realms/{realm}  read for other services, with the SMTP
 //	                                 password; X-OpenGate-Service-Token only
+//	GET    /internal/realms          {"realms": [names]}, for start-up work
+//	                                 over every realm; X-OpenGate-Service-Token only
 //
 // Each admin route sits behind the admin guard's middleware for its group
 // (WithAdminGuard), which reads the caller from iam.PrincipalFrom (put there
@@ -32,5 +34,9 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Put("/admin/realms/{realm}", h.update)
 	})
 
-	r.With(iamhttp.RequireServiceToken(h.serviceToken)).Get("/internal/realms/{realm}", h.internalGet)
+	r.Group(func(r chi.Router) {
+		r.Use(iamhttp.RequireServiceToken(h.serviceToken))
+		r.Get("/internal/realms/{realm}", h.internalGet)
+		r.Get("/internal/realms", h.internalNames)
+	})
 }
