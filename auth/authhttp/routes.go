@@ -1,6 +1,9 @@
 package authhttp
 
-import "github.com/go-chi/chi/v5"
+import (
+	"github.com/go-chi/chi/v5"
+	"github.com/opengate-iam/opengate/iam"
+)
 
 // MountPublic registers the public OAuth 2.0 / OpenID Connect endpoints, on
 // Keycloak's paths. They authenticate their callers themselves (client
@@ -33,20 +36,19 @@ func (h *Handler) MountPublic(r chi.Router) {
 	r.Post(oidc+"/logout", h.logout)
 }
 
-// Mount registers the admin endpoints, behind the admin guard's RealmAdmin
+// Mount registers the admin endpoints, behind the admin guard
 // (WithAdminGuard): they need an iam.Principal in the request context (put
-// there by auth/authverify's middleware, which must sit in front) that may
-// administer the realm.
+// there by auth/authverify's middleware, which must sit in front) holding
+// Keycloak's realm-management role of the route in the path's realm:
+// rotating keys manage-realm, reading a brute-force status view-users,
+// clearing one manage-users.
 //
 //	POST   /admin/realms/{realm}/keys/rotate
 //	GET    /admin/realms/{realm}/attack-detection/brute-force/users/{id}
 //	DELETE /admin/realms/{realm}/attack-detection/brute-force/users/{id}
 func (h *Handler) Mount(r chi.Router) {
 	const admin = "/admin/realms/{realm}"
-	r.Group(func(r chi.Router) {
-		r.Use(h.admin.RealmAdmin)
-		r.Post(admin+"/keys/rotate", h.rotateKey)
-		r.Get(admin+"/attack-detection/brute-force/users/{id}", h.bruteForceStatus)
-		r.Delete(admin+"/attack-detection/brute-force/users/{id}", h.clearBruteForce)
-	})
+	r.With(h.admin.Realm(iam.PermManageRealm)).Post(admin+"/keys/rotate", h.rotateKey)
+	r.With(h.admin.Realm(iam.PermViewUsers)).Get(admin+"/attack-detection/brute-force/users/{id}", h.bruteForceStatus)
+	r.With(h.admin.Realm(iam.PermManageUsers)).Delete(admin+"/attack-detection/brute-force/users/{id}", h.clearBruteForce)
 }

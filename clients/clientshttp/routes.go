@@ -2,6 +2,7 @@ package clientshttp
 
 import (
 	"github.com/go-chi/chi/v5"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
@@ -23,16 +24,21 @@ import (
 //	POST   /internal/realms/{realm}/clients/authenticate              {"clientId","secret"} → ClientRepresentation or 401
 //	GET    /internal/realms/{realm}/web-origins                       {"origins": [...]} of the enabled clients ("+" resolved)
 //
-// The admin routes sit behind the admin guard's RealmAdmin (WithAdminGuard):
-// the caller, read from iam.PrincipalFrom (put there by the token-verifying
-// middleware in front), must administer {realm}.
+// The admin routes sit behind the admin guard (WithAdminGuard): the caller,
+// read from iam.PrincipalFrom (put there by the token-verifying middleware
+// in front), needs Keycloak's realm-management role of each route's group
+// in {realm}: listing query-clients, reading a client view-clients,
+// creating one create-client, changing one, reading or rotating its secret
+// manage-clients (Keycloak lets view-clients read the secret; OpenGate
+// does not: it is the service account's credential). manage implies view
+// implies query; master's admin and realm-admin do everything.
 func (h *Handler) Mount(r chi.Router) {
 	const admin = "/admin/realms/{realm}/clients"
+	r.With(h.admin.Realm(iam.PermQueryClients)).Get(admin, h.list)
+	r.With(h.admin.Realm(iam.PermCreateClient)).Post(admin, h.create)
+	r.With(h.admin.Realm(iam.PermViewClients)).Get(admin+"/{id}", h.get)
 	r.Group(func(r chi.Router) {
-		r.Use(h.admin.RealmAdmin)
-		r.Get(admin, h.list)
-		r.Post(admin, h.create)
-		r.Get(admin+"/{id}", h.get)
+		r.Use(h.admin.Realm(iam.PermManageClients))
 		r.Put(admin+"/{id}", h.update)
 		r.Delete(admin+"/{id}", h.delete)
 		r.Get(admin+"/{id}/client-secret", h.getSecret)

@@ -3,6 +3,7 @@ package mfahttp
 import (
 	"github.com/go-chi/chi/v5"
 
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
@@ -18,8 +19,9 @@ import (
 //	DELETE /realms/{realm}/account/mfa/{factorId}                                   204
 //	POST   /realms/{realm}/account/mfa/recovery-codes     → {codes: [10 codes]}, shown once
 //
-// Admin API (behind the admin guard's RealmAdmin, see WithAdminGuard: the
-// caller must administer {realm}). Removing a factor is Keycloak's
+// Admin API (behind the admin guard, see WithAdminGuard: reading needs
+// view-users of {realm}'s realm-management roles, ending a lockout
+// manage-users). Removing a factor is Keycloak's
 // DELETE /admin/realms/{realm}/users/{id}/credentials/{credId}, served by
 // the users service, which applies its rule on administrators' accounts.
 //
@@ -53,11 +55,11 @@ func (h *Handler) Mount(r chi.Router) {
 
 	const admin = "/admin/realms/{realm}/users/{id}"
 	r.Group(func(r chi.Router) {
-		r.Use(h.admin.RealmAdmin)
+		r.Use(h.admin.Realm(iam.PermViewUsers))
 		r.Get(admin+"/mfa", h.adminFactors)
 		r.Get(admin+"/mfa-lockout", h.lockout)
-		r.Delete(admin+"/mfa-lockout", h.clearLockout)
 	})
+	r.With(h.admin.Realm(iam.PermManageUsers)).Delete(admin+"/mfa-lockout", h.clearLockout)
 
 	const internal = "/internal/realms/{realm}/mfa/users/{id}"
 	r.Group(func(r chi.Router) {

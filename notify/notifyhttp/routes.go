@@ -3,13 +3,17 @@ package notifyhttp
 import (
 	"github.com/go-chi/chi/v5"
 
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
 // Mount registers the notify API on r, with absolute paths.
 //
-// Admin API (behind the admin guard's RealmAdmin, see WithAdminGuard: the
-// caller must administer {realm}):
+// Admin API (behind the admin guard, see WithAdminGuard, with Keycloak's
+// realm-management roles of {realm}: the mail log is the realm's events —
+// reading it view-events, retrying manage-events; templates and the SMTP
+// test are realm settings — reading view-realm, changing or testing
+// manage-realm):
 //
 //	GET    /admin/realms/{realm}/notifications?status=&user=&kind=&first=&max=   [NotificationRepresentation], newest first
 //	GET    /admin/realms/{realm}/notifications/{id}                             NotificationRepresentation
@@ -31,13 +35,19 @@ import (
 func (h *Handler) Mount(r chi.Router) {
 	const admin = "/admin/realms/{realm}"
 	r.Group(func(r chi.Router) {
-		r.Use(h.admin.RealmAdmin)
+		r.Use(h.admin.Realm(iam.PermViewEvents))
 		r.Get(admin+"/notifications", h.list)
 		r.Get(admin+"/notifications/{id}", h.get)
-		r.Post(admin+"/notifications/{id}/retry", h.retry)
-		r.Post(admin+"/testSMTPConnection", h.testSMTP)
+	})
+	r.With(h.admin.Realm(iam.PermManageEvents)).Post(admin+"/notifications/{id}/retry", h.retry)
+	r.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermViewRealm))
 		r.Get(admin+"/notification-templates", h.templates)
 		r.Get(admin+"/notification-templates/{kind}/{locale}", h.template)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermManageRealm))
+		r.Post(admin+"/testSMTPConnection", h.testSMTP)
 		r.Put(admin+"/notification-templates/{kind}/{locale}", h.putTemplate)
 		r.Delete(admin+"/notification-templates/{kind}/{locale}", h.deleteTemplate)
 	})

@@ -2,6 +2,7 @@ package rbachttp
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -50,6 +51,29 @@ func (h *Handler) clientRoleByName(r *http.Request, realm iam.Realm) (rbac.Role,
 
 func (h *Handler) roleByID(r *http.Request, realm iam.Realm) (rbac.Role, error) {
 	return h.svc.GetRole(r.Context(), realm, param(r, "roleID"))
+}
+
+// roleByIDNeeds returns the admin guard's requirement (iamhttp.AdminGuard.
+// RealmFor) of the routes of a role by id: forRealm for a realm role, or
+// for a role that does not exist (the handler answers 404), forClient for
+// a client role.
+func (h *Handler) roleByIDNeeds(forRealm, forClient iam.Permission) func(*http.Request) ([]iam.Permission, error) {
+	return func(r *http.Request) ([]iam.Permission, error) {
+		realm, err := iamhttp.Realm(r)
+		if err != nil {
+			return nil, err
+		}
+		role, err := h.roleByID(r, realm)
+		switch {
+		case errors.Is(err, iam.ErrNotFound):
+			return []iam.Permission{forRealm}, nil
+		case err != nil:
+			return nil, err
+		case role.IsClientRole():
+			return []iam.Permission{forClient}, nil
+		}
+		return []iam.Permission{forRealm}, nil
+	}
 }
 
 // param returns URL parameter name, unescaped when the router matched the

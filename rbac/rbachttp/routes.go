@@ -13,9 +13,10 @@ import (
 )
 
 // Handler serves rbac's admin API (Keycloak's paths) and its internal API.
-// Every admin route sits behind the admin guard's RealmAdmin (WithAdminGuard):
-// 401 without a principal in the request context (an upstream middleware
-// puts it there), 403 unless it may administer the path's realm.
+// Every admin route sits behind the admin guard's middleware of its group
+// (WithAdminGuard, see Mount): 401 without a principal in the request
+// context (an upstream middleware puts it there), 403 unless it holds the
+// group's administrative role of the path's realm.
 type Handler struct {
 	svc          *rbac.Service
 	serviceToken string
@@ -71,88 +72,135 @@ func NewHandler(svc *rbac.Service, opts ...Option) *Handler {
 // ServeHTTP serves the routes Mount lists.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
 
-// mountMappings adds the role-mapping routes of sub under base
-// (".../role-mappings"); {client} is a client UUID.
-func (h *Handler) mountMappings(r chi.Router, base string, sub subject) {
+// mountMappingReads adds the routes reading the role mappings of sub under
+// base (".../role-mappings"); {client} is a client UUID.
+func (h *Handler) mountMappingReads(r chi.Router, base string, sub subject) {
 	r.Get(base, h.getMappings(sub))
 	r.Get(base+"/realm", h.listMapped(sub, realmContainer))
-	r.Post(base+"/realm", h.addMapped(sub, realmContainer))
-	r.Delete(base+"/realm", h.removeMapped(sub, realmContainer))
 	r.Get(base+"/realm/available", h.listAvailable(sub, realmContainer))
 	r.Get(base+"/realm/composite", h.listEffective(sub, realmContainer))
 	r.Get(base+"/clients/{client}", h.listMapped(sub, clientIn("client")))
-	r.Post(base+"/clients/{client}", h.addMapped(sub, clientIn("client")))
-	r.Delete(base+"/clients/{client}", h.removeMapped(sub, clientIn("client")))
 	r.Get(base+"/clients/{client}/available", h.listAvailable(sub, clientIn("client")))
 	r.Get(base+"/clients/{client}/composite", h.listEffective(sub, clientIn("client")))
+}
+
+// mountMappingWrites adds the routes changing the role mappings of sub
+// under base.
+func (h *Handler) mountMappingWrites(r chi.Router, base string, sub subject) {
+	r.Post(base+"/realm", h.addMapped(sub, realmContainer))
+	r.Delete(base+"/realm", h.removeMapped(sub, realmContainer))
+	r.Post(base+"/clients/{client}", h.addMapped(sub, clientIn("client")))
+	r.Delete(base+"/clients/{client}", h.removeMapped(sub, clientIn("client")))
 }
 
 // Mount adds rbac's routes to router, which may be a router shared with
 // other services: routes are added with absolute paths in groups (no
 // sub-router is mounted), and the paths are rbac's alone.
+//
+// Each group needs the realm-management role Keycloak requires for it
+// (iamhttp.AdminGuard.Realm; master's admin and realm-admin do
+// everything): listing a realm's or a client's roles, any administrative
+// role of the realm; reading realm roles, view-realm, changing them,
+// manage-realm; reading client roles, view-clients, changing them,
+// manage-clients; a role by id, as its kind (RealmFor); the users of a
+// role, also query-users; listing groups, query-groups; reading a group,
+// its members, a subject's role mappings or groups, view-users; changing
+// them, manage-users — and the escalation rule on every change (see
+// rbac.Service).
 func (h *Handler) Mount(router chi.Router) {
 	const admin = "/admin/realms/{realm}"
-	router.Group(func(r chi.Router) {
-		r.Use(h.admin.RealmAdmin)
+	realmRole, clientRole, byID := h.realmRoleByName, h.clientRoleByName, h.roleByID
 
-		// Realm roles, by name.
-		realmRole := h.realmRoleByName
+	// Lists of roles: any administrator (Keycloak's roles().requireList).
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.RealmAnyAdmin)
 		r.Get(admin+"/roles", h.listRoles(realmContainer))
-		r.Post(admin+"/roles", h.createRole(realmContainer))
+		r.Get(admin+"/clients/{id}/roles", h.listRoles(clientIn("id")))
+	})
+
+	// Realm roles, by name.
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermViewRealm))
 		r.Get(admin+"/roles/{roleName}", h.getRole(realmRole))
-		r.Put(admin+"/roles/{roleName}", h.updateRole(realmRole))
-		r.Delete(admin+"/roles/{roleName}", h.deleteRole(realmRole))
 		r.Get(admin+"/roles/{roleName}/composites", h.listComposites(realmRole))
-		r.Post(admin+"/roles/{roleName}/composites", h.addComposites(realmRole))
-		r.Delete(admin+"/roles/{roleName}/composites", h.removeComposites(realmRole))
 		r.Get(admin+"/roles/{roleName}/composites/realm", h.realmComposites(realmRole))
 		r.Get(admin+"/roles/{roleName}/composites/clients/{client}", h.clientComposites(realmRole))
-		r.Get(admin+"/roles/{roleName}/users", h.roleUsers(realmRole))
+	})
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermManageRealm))
+		r.Post(admin+"/roles", h.createRole(realmContainer))
+		r.Put(admin+"/roles/{roleName}", h.updateRole(realmRole))
+		r.Delete(admin+"/roles/{roleName}", h.deleteRole(realmRole))
+		r.Post(admin+"/roles/{roleName}/composites", h.addComposites(realmRole))
+		r.Delete(admin+"/roles/{roleName}/composites", h.removeComposites(realmRole))
+	})
+	router.With(h.admin.Realm(iam.PermViewRealm, iam.PermQueryUsers)).Get(admin+"/roles/{roleName}/users", h.roleUsers(realmRole))
 
-		// Any role, by id (the admin client uses these for composites).
-		byID := h.roleByID
-		r.Get(admin+"/roles-by-id/{roleID}", h.getRole(byID))
-		r.Put(admin+"/roles-by-id/{roleID}", h.updateRole(byID))
-		r.Delete(admin+"/roles-by-id/{roleID}", h.deleteRole(byID))
-		r.Get(admin+"/roles-by-id/{roleID}/composites", h.listComposites(byID))
-		r.Post(admin+"/roles-by-id/{roleID}/composites", h.addComposites(byID))
-		r.Delete(admin+"/roles-by-id/{roleID}/composites", h.removeComposites(byID))
-		r.Get(admin+"/roles-by-id/{roleID}/composites/realm", h.realmComposites(byID))
-		r.Get(admin+"/roles-by-id/{roleID}/composites/clients/{client}", h.clientComposites(byID))
-
-		// Client roles; {id} is the client UUID.
-		clientRole := h.clientRoleByName
-		r.Get(admin+"/clients/{id}/roles", h.listRoles(clientIn("id")))
-		r.Post(admin+"/clients/{id}/roles", h.createRole(clientIn("id")))
+	// Client roles; {id} is the client UUID.
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermViewClients))
 		r.Get(admin+"/clients/{id}/roles/{roleName}", h.getRole(clientRole))
-		r.Put(admin+"/clients/{id}/roles/{roleName}", h.updateRole(clientRole))
-		r.Delete(admin+"/clients/{id}/roles/{roleName}", h.deleteRole(clientRole))
 		r.Get(admin+"/clients/{id}/roles/{roleName}/composites", h.listComposites(clientRole))
-		r.Post(admin+"/clients/{id}/roles/{roleName}/composites", h.addComposites(clientRole))
-		r.Delete(admin+"/clients/{id}/roles/{roleName}/composites", h.removeComposites(clientRole))
 		r.Get(admin+"/clients/{id}/roles/{roleName}/composites/realm", h.realmComposites(clientRole))
 		r.Get(admin+"/clients/{id}/roles/{roleName}/composites/clients/{client}", h.clientComposites(clientRole))
-		r.Get(admin+"/clients/{id}/roles/{roleName}/users", h.roleUsers(clientRole))
+	})
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermManageClients))
+		r.Post(admin+"/clients/{id}/roles", h.createRole(clientIn("id")))
+		r.Put(admin+"/clients/{id}/roles/{roleName}", h.updateRole(clientRole))
+		r.Delete(admin+"/clients/{id}/roles/{roleName}", h.deleteRole(clientRole))
+		r.Post(admin+"/clients/{id}/roles/{roleName}/composites", h.addComposites(clientRole))
+		r.Delete(admin+"/clients/{id}/roles/{roleName}/composites", h.removeComposites(clientRole))
+	})
+	router.With(h.admin.Realm(iam.PermViewClients, iam.PermQueryUsers)).Get(admin+"/clients/{id}/roles/{roleName}/users", h.roleUsers(clientRole))
 
-		// Role mappings of a user, or of a client's service account
-		// ({id} = "service-account-{clientUUID}").
-		h.mountMappings(r, admin+"/users/{id}/role-mappings", userSubject())
+	// Any role, by id (the admin client uses these for composites): a realm
+	// role as realm roles, a client role as client roles.
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.RealmFor(h.roleByIDNeeds(iam.PermViewRealm, iam.PermViewClients)))
+		r.Get(admin+"/roles-by-id/{roleID}", h.getRole(byID))
+		r.Get(admin+"/roles-by-id/{roleID}/composites", h.listComposites(byID))
+		r.Get(admin+"/roles-by-id/{roleID}/composites/realm", h.realmComposites(byID))
+		r.Get(admin+"/roles-by-id/{roleID}/composites/clients/{client}", h.clientComposites(byID))
+	})
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.RealmFor(h.roleByIDNeeds(iam.PermManageRealm, iam.PermManageClients)))
+		r.Put(admin+"/roles-by-id/{roleID}", h.updateRole(byID))
+		r.Delete(admin+"/roles-by-id/{roleID}", h.deleteRole(byID))
+		r.Post(admin+"/roles-by-id/{roleID}/composites", h.addComposites(byID))
+		r.Delete(admin+"/roles-by-id/{roleID}/composites", h.removeComposites(byID))
+	})
 
-		// Groups ({groupId} is a group id), their members and role
-		// mappings, and the groups of a user.
+	// Listing groups: query-groups (which view-users and manage-users
+	// imply), as Keycloak's groups().requireList.
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermQueryGroups))
 		r.Get(admin+"/groups", h.listGroups)
-		r.Post(admin+"/groups", h.createGroup)
 		r.Get(admin+"/groups/count", h.countGroups)
+	})
+
+	// Role mappings of a user, or of a client's service account
+	// ({id} = "service-account-{clientUUID}"), and of a group ({groupId});
+	// groups, their members, and the groups of a user.
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermViewUsers))
+		h.mountMappingReads(r, admin+"/users/{id}/role-mappings", userSubject())
+		h.mountMappingReads(r, admin+"/groups/{groupId}/role-mappings", groupSubject())
 		r.Get(admin+"/groups/{groupId}", h.getGroup)
-		r.Put(admin+"/groups/{groupId}", h.updateGroup)
-		r.Delete(admin+"/groups/{groupId}", h.deleteGroup)
 		r.Get(admin+"/groups/{groupId}/children", h.listChildren)
-		r.Post(admin+"/groups/{groupId}/children", h.createChild)
 		r.Get(admin+"/groups/{groupId}/members", h.groupMembers)
-		h.mountMappings(r, admin+"/groups/{groupId}/role-mappings", groupSubject())
 		r.Get(admin+"/group-by-path/*", h.groupByPath)
 		r.Get(admin+"/users/{id}/groups", h.userGroups)
 		r.Get(admin+"/users/{id}/groups/count", h.userGroupCount)
+	})
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermManageUsers))
+		h.mountMappingWrites(r, admin+"/users/{id}/role-mappings", userSubject())
+		h.mountMappingWrites(r, admin+"/groups/{groupId}/role-mappings", groupSubject())
+		r.Post(admin+"/groups", h.createGroup)
+		r.Put(admin+"/groups/{groupId}", h.updateGroup)
+		r.Delete(admin+"/groups/{groupId}", h.deleteGroup)
+		r.Post(admin+"/groups/{groupId}/children", h.createChild)
 		r.Put(admin+"/users/{id}/groups/{groupId}", h.joinGroup)
 		r.Delete(admin+"/users/{id}/groups/{groupId}", h.leaveGroup)
 	})

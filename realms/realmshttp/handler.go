@@ -55,7 +55,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // list answers the realms the caller (an administrator: AnyAdmin)
-// administers.
+// administers, each as visible returns it.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	p := iam.PrincipalFrom(r.Context())
 	all, err := h.svc.List(r.Context())
@@ -66,10 +66,20 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	out := make([]any, 0, len(all))
 	for _, rl := range all {
 		if p.CanAdminister(rl.Name) {
-			out = append(out, iamhttp.WithExtra(fromRealm(rl, false), rl.Extra))
+			out = append(out, visible(p, rl))
 		}
 	}
 	iamhttp.JSON(w, http.StatusOK, out)
+}
+
+// visible is what administrator p sees of realm rl, as Keycloak shows it:
+// the whole representation with view-realm (or manage-realm), else only its
+// name (an administrator of users still learns which realm it is in).
+func visible(p *iam.Principal, rl realms.Realm) any {
+	if !p.Can(rl.Name, iam.PermViewRealm) {
+		return RealmRepresentation{Realm: ptr(string(rl.Name))}
+	}
+	return iamhttp.WithExtra(fromRealm(rl, false), rl.Extra)
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +113,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	iamhttp.JSON(w, http.StatusOK, iamhttp.WithExtra(fromRealm(rl, false), rl.Extra))
+	iamhttp.JSON(w, http.StatusOK, visible(iam.PrincipalFrom(r.Context()), rl))
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package realmshttp
 
 import (
 	"github.com/go-chi/chi/v5"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
@@ -9,8 +10,9 @@ import (
 //
 //	GET    /admin/realms             list the realms the caller administers  (any administrator)
 //	POST   /admin/realms             create          201 + Location          (master administrators)
-//	GET    /admin/realms/{realm}     read            RealmRepresentation     (administrators of {realm})
-//	PUT    /admin/realms/{realm}     partial update  204                     (administrators of {realm})
+//	GET    /admin/realms/{realm}     read            RealmRepresentation     (any administrator of {realm};
+//	                                                                          its name only without view-realm)
+//	PUT    /admin/realms/{realm}     partial update  204                     (manage-realm of {realm})
 //	DELETE /admin/realms/{realm}     delete          204; master itself 400  (master administrators)
 //	GET    /internal/realms/{realm}  read for other services, with the SMTP
 //	                                 password; X-OpenGate-Service-Token only
@@ -28,11 +30,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/admin/realms", h.create)
 		r.Delete("/admin/realms/{realm}", h.delete)
 	})
-	r.Group(func(r chi.Router) {
-		r.Use(h.admin.RealmAdmin)
-		r.Get("/admin/realms/{realm}", h.get)
-		r.Put("/admin/realms/{realm}", h.update)
-	})
+	r.With(h.admin.RealmAnyAdmin).Get("/admin/realms/{realm}", h.get)
+	r.With(h.admin.Realm(iam.PermManageRealm)).Put("/admin/realms/{realm}", h.update)
 
 	r.Group(func(r chi.Router) {
 		r.Use(iamhttp.RequireServiceToken(h.serviceToken))

@@ -3,14 +3,16 @@ package sessionhttp
 import (
 	"github.com/go-chi/chi/v5"
 
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
 // Mount registers the sessions API on r, with absolute paths.
 //
 // Admin API (Keycloak's paths and UserSessionRepresentation; behind the
-// admin guard's RealmAdmin, see WithAdminGuard: the caller must administer
-// {realm}):
+// admin guard, see WithAdminGuard, with Keycloak's realm-management roles of
+// {realm}: a user's sessions view-users, ending sessions manage-users, a
+// client's sessions view-clients, the realm's statistics view-realm):
 //
 //	GET    /admin/realms/{realm}/users/{id}/sessions            [UserSessionRepresentation] of the user
 //	POST   /admin/realms/{realm}/users/{id}/logout              end the user's sessions       204
@@ -41,16 +43,19 @@ import (
 // several services can share one chi router in the all-in-one binary.
 func (h *Handler) Mount(r chi.Router) {
 	const admin = "/admin/realms/{realm}"
+	r.With(h.admin.Realm(iam.PermViewUsers)).Get(admin+"/users/{id}/sessions", h.userSessions)
 	r.Group(func(r chi.Router) {
-		r.Use(h.admin.RealmAdmin)
-		r.Get(admin+"/users/{id}/sessions", h.userSessions)
+		r.Use(h.admin.Realm(iam.PermManageUsers))
 		r.Post(admin+"/users/{id}/logout", h.logoutUser)
 		r.Delete(admin+"/sessions/{sid}", h.deleteSession)
 		r.Post(admin+"/logout-all", h.logoutAll)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermViewClients))
 		r.Get(admin+"/clients/{id}/user-sessions", h.clientSessions)
 		r.Get(admin+"/clients/{id}/session-count", h.clientSessionCount)
-		r.Get(admin+"/client-session-stats", h.clientSessionStats)
 	})
+	r.With(h.admin.Realm(iam.PermViewRealm)).Get(admin+"/client-session-stats", h.clientSessionStats)
 
 	const account = "/realms/{realm}/account/sessions"
 	r.Get(account, h.accountSessions)

@@ -2,13 +2,18 @@ package usershttp
 
 import (
 	"github.com/go-chi/chi/v5"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
 // Mount registers the users API on r, with absolute paths.
 //
-// Admin API (Keycloak-compatible; behind the admin guard's RealmAdmin, see
-// WithAdminGuard: the caller must administer {realm}):
+// Admin API (Keycloak-compatible; behind the admin guard, see
+// WithAdminGuard: the caller needs, in {realm}, Keycloak's realm-management
+// role of each route's group — searching and counting query-users,
+// reading a user view-users, changing one manage-users, partialImport
+// manage-realm; manage implies view implies query, and master's admin and
+// realm-admin do everything):
 //
 //	GET    /admin/realms/{realm}/users                 search: search, username, email, firstName,
 //	                                                   lastName, exact, enabled, emailVerified,
@@ -67,20 +72,26 @@ import (
 func (h *Handler) Mount(r chi.Router) {
 	const admin = "/admin/realms/{realm}"
 	r.Group(func(r chi.Router) {
-		r.Use(h.admin.RealmAdmin)
+		r.Use(h.admin.Realm(iam.PermQueryUsers))
 		r.Get(admin+"/users", h.list)
-		r.Post(admin+"/users", h.create)
 		r.Get(admin+"/users/count", h.count)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermViewUsers))
 		r.Get(admin+"/users/{id}", h.get)
+		r.Get(admin+"/users/{id}/credentials", h.credentials)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermManageUsers))
+		r.Post(admin+"/users", h.create)
 		r.Put(admin+"/users/{id}", h.update)
 		r.Delete(admin+"/users/{id}", h.delete)
 		r.Put(admin+"/users/{id}/reset-password", h.resetPassword)
-		r.Get(admin+"/users/{id}/credentials", h.credentials)
 		r.Delete(admin+"/users/{id}/credentials/{credId}", h.deleteCredential)
 		r.Put(admin+"/users/{id}/send-verify-email", h.sendVerifyEmail)
 		r.Put(admin+"/users/{id}/execute-actions-email", h.executeActionsEmail)
-		r.Post(admin+"/partialImport", h.partialImport)
 	})
+	r.With(h.admin.Realm(iam.PermManageRealm)).Post(admin+"/partialImport", h.partialImport)
 
 	const public = "/realms/{realm}"
 	r.Get(public+"/login-actions/verify-email", h.verifyEmail)
