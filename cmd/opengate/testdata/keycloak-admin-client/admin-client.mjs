@@ -261,6 +261,51 @@ await step('groups.delRealmRoleMappings', () => kc.groups.delRealmRoleMappings({
 await step('groups.del', async () => { for (const g of [eng, ops, backend]) await kc.groups.del({ id: g.id }); });
 await step('groups.count after del', async () => assert.deepEqual(await kc.groups.count(), { count: 0 }));
 
+// Fine-grained admin roles (Keycloak's realm-management client): a user
+// holding only view-users reads and searches users, and nothing else.
+const viewer = await step('users.create viewer', () => kc.users.create({ username: 'viewer', enabled: true,
+  credentials: [{ type: 'password', value: 'Correct-horse-9', temporary: false }] }));
+const realmManagement = (await kc.clients.find({ clientId: 'realm-management' }))[0];
+await step('clients.find realm-management (bearer-only)', async () => assert.equal(realmManagement.bearerOnly, true));
+await step('clients.listRoles of realm-management', async () => {
+  const names = (await kc.clients.listRoles({ id: realmManagement.id })).map((r) => r.name);
+  for (const n of ['view-users', 'query-users', 'manage-users', 'view-clients', 'manage-clients', 'view-realm', 'manage-realm',
+    'view-events', 'manage-events', 'query-groups', 'realm-admin']) assert.ok(names.includes(n), n);
+});
+await step('users.addClientRoleMappings view-users', async () => {
+  const viewUsers = await kc.clients.findRole({ id: realmManagement.id, roleName: 'view-users' });
+  await kc.users.addClientRoleMappings({ id: viewer.id, clientUniqueId: realmManagement.id, roles: [{ id: viewUsers.id, name: viewUsers.name }] });
+});
+const kcViewer = new KcAdminClient({ baseUrl: process.env.BASE, realmName: 'kc' });
+await step('auth of the view-users holder with admin-cli', () => kcViewer.auth({ username: 'viewer', password: 'Correct-horse-9', grantType: 'password', clientId: 'admin-cli' }));
+await step('its token carries resource_access.realm-management.roles', async () => {
+  const claims = JSON.parse(Buffer.from(kcViewer.accessToken.split('.')[1], 'base64url'));
+  assert.deepEqual(claims.resource_access['realm-management'].roles.sort(), ['query-groups', 'query-users', 'view-users']);
+});
+const refused = async (what, fn) => {
+  const err = await fn().then(() => null, (e) => e);
+  assert.ok(err, `${what} was allowed`);
+  assert.equal(err.response?.status, 403, `${what}: ${err.message}`);
+};
+await step('view-users: users.find', async () => assert.deepEqual((await kcViewer.users.find({ search: 'alice' })).map((u) => u.id), [user.id]));
+await step('view-users: users.count', async () => assert.equal(await kcViewer.users.count(), 2));
+await step('view-users: users.findOne', async () => assert.equal((await kcViewer.users.findOne({ id: user.id })).username, 'alice'));
+await step('view-users: users.listRoleMappings', async () => assert.ok((await kcViewer.users.listRoleMappings({ id: user.id })).realmMappings));
+await step('view-users: users.update is refused', () => refused('users.update', () => kcViewer.users.update({ id: user.id }, { lastName: 'X' })));
+await step('view-users: users.create is refused', () => refused('users.create', () => kcViewer.users.create({ username: 'mallory', enabled: true })));
+await step('view-users: users.del is refused', () => refused('users.del', () => kcViewer.users.del({ id: user.id })));
+await step('view-users: users.addClientRoleMappings of manage-users is refused', async () => {
+  const manageUsers = await kc.clients.findRole({ id: realmManagement.id, roleName: 'manage-users' });
+  await refused('granting manage-users', () => kcViewer.users.addClientRoleMappings({ id: viewer.id, clientUniqueId: realmManagement.id, roles: [{ id: manageUsers.id, name: manageUsers.name }] }));
+});
+await step('view-users: groups.find', async () => assert.deepEqual(await kcViewer.groups.find(), []));
+await step('view-users: groups.create is refused', () => refused('groups.create', () => kcViewer.groups.create({ name: 'mine' })));
+await step('view-users: clients.find is refused', () => refused('clients.find', () => kcViewer.clients.find()));
+await step('view-users: realms.update is refused', () => refused('realms.update', () => kcViewer.realms.update({ realm: 'kc' }, { displayName: 'X' })));
+await step('view-users: realms.findOne shows the name only', async () => assert.deepEqual(await kcViewer.realms.findOne({ realm: 'kc' }), { realm: 'kc' }));
+await step('view-users: another realm is refused', () => refused('master users', () => kcViewer.users.find({ realm: 'master' })));
+await step('users.del viewer', () => kc.users.del({ id: viewer.id }));
+
 await step('users.delRealmRoleMappings', () => kc.users.delRealmRoleMappings({ id: user.id, roles: [{ id: reader.id, name: reader.name }] }));
 await step('roles.delByName', () => kc.roles.delByName({ name: 'reader' }));
 await step('clients.del', () => kc.clients.del({ id: client.id }));
