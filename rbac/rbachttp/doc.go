@@ -22,10 +22,13 @@
 //	PUT|DELETE          /users/{id}/groups/{groupId}            join, leave
 //
 // A user {id} is a user id, or "service-account-{clientUUID}" for a
-// client's service account. Every admin route sits behind the admin guard's
-// RealmAdmin (WithAdminGuard): it needs a principal allowed to administer the
-// realm in the request context (put there by the token-verifying middleware
-// in front). Granting roles follows rbac's escalation rule.
+// client's service account. Every admin route sits behind the admin guard
+// (WithAdminGuard): it needs a principal in the request context (put there
+// by the token-verifying middleware in front) holding the Keycloak
+// realm-management role of the route's group in the realm (see
+// Handler.Mount: roles with view-realm/manage-realm or
+// view-clients/manage-clients, groups with query-groups, view-users,
+// manage-users). Granting roles follows rbac's escalation rule.
 //
 // Internal routes, for other services (X-OpenGate-Service-Token; the gateway
 // must not expose /internal), used by Client:
