@@ -142,9 +142,15 @@ func TestRealmEventsTakeEffectOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// admin-cli's client.created went to the outbox in the consumer's transaction.
+	rm, err := svc.GetByClientID(ctx, "acme", clients.RealmManagement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The default clients' client.created went to the outbox in the
+	// consumer's transaction, once.
 	events := iamtest.Outbox(pool)(t)
-	if len(events) != 1 || events[0].Type != iam.TopicClientCreated || events[0].Subject != c.ID {
+	if len(events) != 2 || events[0].Type != iam.TopicClientCreated || events[0].Subject != c.ID ||
+		events[1].Type != iam.TopicClientCreated || events[1].Subject != rm.ID {
 		t.Fatalf("outbox = %+v", events)
 	}
 	deleted, _ := iam.NewEvent("/opengate/realms", iam.TopicRealmDeleted, "acme", "acme", nil)
