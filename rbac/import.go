@@ -161,12 +161,13 @@ func (s *Service) callerPower(ctx context.Context, realm iam.Realm) (func(names 
 	if p == nil {
 		return func([]string) error { return nil }, nil
 	}
-	var held []string
+	var held []string // its administrative power, as iam.AdminRoles names it
 	if _, err := PrincipalOf(p.Subject); err == nil && p.Realm.Validate() == nil {
-		var err error
-		if held, _, err = s.EffectiveRoles(ctx, p.Realm, p.Subject); err != nil {
+		realmRoles, clientRoles, err := s.EffectiveRoles(ctx, p.Realm, p.Subject)
+		if err != nil {
 			return nil, err
 		}
+		held = iam.AdminRoles(realmRoles, clientRoles)
 	}
 	if p.Realm == iam.MasterRealm && slices.Contains(held, iam.RoleAdmin) {
 		return func([]string) error { return nil }, nil

@@ -191,3 +191,31 @@ func testImportEscalation(t *testing.T, f *fixture) {
 		t.Fatalf("boss = %v", rr)
 	}
 }
+
+// The realm-management roles are administrative power in an import too: a
+// manage-users holder imports mappings of manage-users, not of
+// manage-realm.
+func testImportEscalationRealmManagement(t *testing.T, f *fixture) {
+	f.client("acme", "rm-1", iam.RealmManagement)
+	if err := f.svc.EnsureRealmManagementRoles(f.ctx, "acme", "rm-1"); err != nil {
+		t.Fatal(err)
+	}
+	manageUsers, err := f.svc.GetRoleByName(f.ctx, "acme", "rm-1", string(iam.PermManageUsers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.grant("acme", "um", manageUsers)
+	um := iam.WithPrincipal(f.ctx, &iam.Principal{Subject: "um", Realm: "acme"})
+	grant := func(role iam.Permission) rbac.Import {
+		return rbac.Import{Mappings: []rbac.ImportMapping{{Principal: rbac.Principal{Type: rbac.PrincipalUser, ID: "friend"},
+			Roles: rbac.RoleNames{Client: map[string][]string{iam.RealmManagement: {string(role)}}}}}}
+	}
+	_, err = f.svc.Import(um, "acme", grant(iam.PermManageRealm))
+	code(t, "importing a mapping of manage-realm", err, iam.CodeForbidden)
+	if _, err := f.svc.Import(um, "acme", grant(iam.PermManageUsers)); err != nil {
+		t.Fatalf("importing a mapping of manage-users, which the caller holds: %v", err)
+	}
+	if _, cr := f.effective("acme", "friend"); !slices.Equal(cr[iam.RealmManagement], []string{string(iam.PermManageUsers)}) {
+		t.Fatalf("friend's realm-management roles = %v", cr)
+	}
+}

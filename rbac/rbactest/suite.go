@@ -54,6 +54,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ImportFailureLeavesNothing", testImportFailureLeavesNothing, true},
 		{"ImportRefusalsNameTheItem", testImportRefusals, false},
 		{"ImportFollowsTheEscalationRule", testImportEscalation, true},
+		{"ImportCountsRealmManagementRolesAsPower", testImportEscalationRealmManagement, true},
 		{"DuplicateRoleNameIsConflict", testDuplicateName, false},
 		{"UpdateRoleAppliesChangeAndKeepsIdentity", testUpdateRoleThroughStore, false},
 		{"UpdateRoleErrorChangesNothing", testUpdateRoleErrorChangesNothing, false},
