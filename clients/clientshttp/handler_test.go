@@ -71,7 +71,8 @@ func (f *fixture) create(p *iam.Principal, realm string, body map[string]any) st
 		f.t.Fatalf("create = %d %s", rec.Code, rec.Body)
 	}
 	loc := rec.Header().Get("Location")
-	prefix := "/admin/realms/" + realm + "/clients/"
+	// Absolute, as Keycloak's: the request's scheme and host.
+	prefix := "http://example.com/admin/realms/" + realm + "/clients/"
 	if !strings.HasPrefix(loc, prefix) {
 		f.t.Fatalf("Location = %q", loc)
 	}

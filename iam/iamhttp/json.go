@@ -77,11 +77,12 @@ func JSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// Created answers 201 with a Location header of path joined with id, as
-// Keycloak's admin API does (clients read the new id from its last segment).
+// Created answers 201 with a Location header naming the request's path
+// joined with id as an absolute URL (Location: BaseURL, the relative path
+// included), as Keycloak's admin API does (clients read the new id from its
+// last segment).
 func Created(w http.ResponseWriter, r *http.Request, id string) {
-	loc := strings.TrimSuffix(r.URL.Path, "/") + "/" + id
-	w.Header().Set("Location", loc)
+	w.Header().Set("Location", Location(r, strings.TrimSuffix(r.URL.Path, "/")+"/"+id))
 	w.WriteHeader(http.StatusCreated)
 }
 

@@ -263,7 +263,7 @@ func (h *Handler) createChild(w http.ResponseWriter, r *http.Request) {
 	}
 	// Keycloak's Location names the group under /groups, not /children.
 	base := strings.TrimSuffix(strings.TrimSuffix(r.URL.Path, "/"), "/children")
-	w.Header().Set("Location", base[:strings.LastIndex(base, "/")+1]+g.ID)
+	w.Header().Set("Location", iamhttp.Location(r, base[:strings.LastIndex(base, "/")+1]+g.ID))
 	iamhttp.JSON(w, http.StatusCreated, rep)
 }
 

@@ -112,12 +112,12 @@ func TestGroupWrites(t *testing.T) {
 	ids := seedGroups(t, e)
 	eng := groups + "/" + ids["/eng"]
 
-	// A child's creation answers its representation and a Location under
-	// /groups, as Keycloak.
+	// A child's creation answers its representation and an absolute
+	// Location under /groups, as Keycloak.
 	r := e.must(http.StatusCreated, "POST", eng+"/children", `{"name":"frontend","description":"web"}`)
 	var child rbachttp.GroupRepresentation
 	r.decode(t, &child)
-	if loc := r.header.Get("Location"); loc != groups+"/"+child.ID || child.Path != "/eng/frontend" || child.Description != "web" {
+	if loc := r.header.Get("Location"); loc != e.srv.URL+groups+"/"+child.ID || child.Path != "/eng/frontend" || child.Description != "web" {
 		t.Fatalf("Location %q, child %+v", loc, child)
 	}
 

@@ -115,7 +115,7 @@ func TestCreateRealm(t *testing.T) {
 			"auth": "true", "user": "mailer", "password": "pw", "starttls": "true",
 			"replyTo": "help@beta.test", "replyToDisplayName": "Beta Help", "envelopeFrom": "bounces@beta.test"},
 	})
-	if rec.Code != 201 || rec.Header().Get("Location") != "/admin/realms/beta" {
+	if rec.Code != 201 || rec.Header().Get("Location") != "http://example.com/admin/realms/beta" {
 		t.Fatalf("create = %d, Location %q: %s", rec.Code, rec.Header().Get("Location"), rec.Body)
 	}
 	m := f.rep(masterAdmin, "beta")

@@ -127,7 +127,8 @@ func (f *fixture) create(p *iam.Principal, realm string, rep map[string]any) str
 		f.t.Fatalf("create = %d %s", rec.Code, rec.Body)
 	}
 	loc := rec.Header().Get("Location")
-	want := "/admin/realms/" + realm + "/users/"
+	// Absolute, as Keycloak's: the request's scheme and host.
+	want := "http://example.com/admin/realms/" + realm + "/users/"
 	if !strings.HasPrefix(loc, want) {
 		f.t.Fatalf("Location = %q", loc)
 	}
