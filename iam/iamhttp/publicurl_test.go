@@ -116,10 +116,11 @@ func TestJoinRelativePath(t *testing.T) {
 // scrapers keep their paths.
 func TestServeUnder(t *testing.T) {
 	var seen, seenRaw string
-	h := iamhttp.ServeUnder("/auth", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen, seenRaw = r.URL.Path, r.URL.RawPath
 		w.WriteHeader(http.StatusTeapot)
-	}))
+	})
+	h := iamhttp.ServeUnder("/auth", api)
 	tests := []struct {
 		name, path string
 		status     int
@@ -157,7 +158,7 @@ func TestServeUnder(t *testing.T) {
 	})
 	t.Run("NoRelativePathServesEverything", func(t *testing.T) {
 		rec := httptest.NewRecorder()
-		iamhttp.ServeUnder("", h).ServeHTTP(rec, httptest.NewRequest("GET", "/realms/acme", nil))
+		iamhttp.ServeUnder("", api).ServeHTTP(rec, httptest.NewRequest("GET", "/realms/acme", nil))
 		if rec.Code != 418 || seen != "/realms/acme" {
 			t.Fatalf("= %d, path %q", rec.Code, seen)
 		}
