@@ -30,8 +30,16 @@ import (
 type Config struct {
 	// IssuerBase is the public base URL clients reach OpenGate at, e.g.
 	// "https://id.example.com": the issuer of realm r is
-	// IssuerBase/realms/r. Required; never derived from requests.
+	// IssuerBase/realms/r. Required; never derived from requests. With a
+	// RelativePath, it ends with it ("https://id.example.com/auth").
 	IssuerBase string
+
+	// RelativePath, "" or as "/auth" (iamhttp.ParseRelativePath's form), is
+	// the path Handler serves the API under, as Keycloak's
+	// --http-relative-path (/auth for clients written for Keycloak 16 and
+	// older): requests outside it are 404, except /healthz, /readyz and
+	// /metrics; the routes, Mount and chi.Walk see paths without it.
+	RelativePath string
 
 	// Databases holds one PostgreSQL pool per service (OpenDatabases opens
 	// them). Nil keeps every service's data in memory, for this process
@@ -92,8 +100,10 @@ type Config struct {
 
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
 	// OIDC endpoints believe when they need the client's address (per-IP
-	// brute-force counting). Empty: the connection's address is the
-	// client's, and X-Forwarded-For is ignored.
+	// brute-force counting), and whose X-Forwarded-Proto, X-Forwarded-Host
+	// and Forwarded name the scheme and host of absolute Location headers
+	// (iamhttp.BaseURL). Empty: the connection's address is the client's,
+	// its Host the host, and forwarded headers are ignored.
 	TrustedProxies []netip.Prefix
 
 	// CORSOrigins are allowed cross-origin on every path

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -165,6 +167,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 func (cfg Config) check() error {
 	if cfg.IssuerBase == "" {
 		return errors.New("opengate: Config.IssuerBase is required: it is the public URL in every token's iss (e.g. https://id.example.com)")
+	}
+	if p, err := iamhttp.ParseRelativePath(cfg.RelativePath); err != nil || p != cfg.RelativePath {
+		return fmt.Errorf("opengate: Config.RelativePath %q: a path as /auth, without a trailing slash (iamhttp.ParseRelativePath)", cfg.RelativePath)
+	}
+	if u, err := url.Parse(cfg.IssuerBase); err == nil && !strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), cfg.RelativePath) {
+		return fmt.Errorf("opengate: Config.IssuerBase %q does not end with Config.RelativePath %q: tokens would name an issuer OpenGate does not serve", cfg.IssuerBase, cfg.RelativePath)
 	}
 	if (cfg.Publisher == nil) != (cfg.Subscriber == nil) {
 		return errors.New("opengate: set both Config.Publisher and Config.Subscriber, or neither for the in-process bus")
@@ -351,6 +359,8 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		Verifier:           s.Verifier,
 		Verified:           s.verified,
 		SeparateManagement: cfg.SeparateManagement,
+		RelativePath:       cfg.RelativePath,
+		TrustedProxies:     cfg.TrustedProxies,
 		Collectors: append([]prometheus.Collector{metrics, authMetrics, usersprom.HashQueue(s.Users), s.outboxes},
 			cfg.Metrics...),
 		Front: func(routes http.Handler) http.Handler {

@@ -74,9 +74,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.secretKey, err = boot.RequireSecretKey(getenv, "signing keys"); err != nil {
 		return config{}, err
 	}
-	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
-		return config{}, err
-	}
+	c.proxies = c.TrustedProxies // read by boot.Parse
 	if c.previousKey, err = boot.PreviousSecretKey(getenv); err != nil {
 		return config{}, err
 	}

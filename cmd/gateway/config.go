@@ -54,9 +54,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"mfa":     c.Peers.MFA,
 		"notify":  c.Peers.Notify,
 	}
-	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
-		return config{}, err
-	}
+	c.proxies = c.TrustedProxies // read by boot.Parse
 	c.origins = boot.CORSOrigins(getenv)
 	if c.limits, err = boot.RateLimits(getenv); err != nil {
 		return config{}, err

@@ -11,6 +11,8 @@
 //
 //	-addr / OPENGATE_ADDR          listen address (default :8080)
 //	OPENGATE_ISSUER_BASE           public base URL (required): tokens' issuer
+//	OPENGATE_HTTP_RELATIVE_PATH    the path the API is served under (e.g. /auth,
+//	                               as Keycloak's --http-relative-path)
 //	OPENGATE_REDIS_URL             auth's Redis (required): revocation list and rate-limit counters
 //	OPENGATE_AUTH_URL, OPENGATE_REALMS_URL, OPENGATE_USERS_URL, OPENGATE_RBAC_URL,
 //	OPENGATE_CLIENTS_URL, OPENGATE_SESSION_URL, OPENGATE_MFA_URL, OPENGATE_NOTIFY_URL

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/gateway"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/notify"
 )
 
@@ -24,7 +25,8 @@ type config struct {
 	// are served (boot.PprofAddr).
 	PprofAddr    string
 	RedisPrefix  string // OPENGATE_REDIS_PREFIX: prefix of every Redis key
-	IssuerBase   string // OPENGATE_ISSUER_BASE
+	IssuerBase   string // OPENGATE_ISSUER_BASE, RelativePath appended
+	RelativePath string // OPENGATE_HTTP_RELATIVE_PATH
 	PostgresURL  string // OPENGATE_POSTGRES_URL
 	RedisURL     string // OPENGATE_REDIS_URL
 	KafkaBrokers []string
@@ -71,7 +73,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.ManagementAddr, "management-addr", env("OPENGATE_MANAGEMENT_ADDR", ""),
 		"listen address of /metrics, /healthz and /readyz; when set, /metrics leaves the main address (OPENGATE_MANAGEMENT_ADDR)")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("OPENGATE_REDIS_PREFIX", "opengate:"), "prefix of every Redis key (OPENGATE_REDIS_PREFIX)")
-	fs.StringVar(&c.IssuerBase, "issuer-base", env("OPENGATE_ISSUER_BASE", ""), "public base URL of token issuers; default http://localhost:<port> (OPENGATE_ISSUER_BASE)")
+	fs.StringVar(&c.IssuerBase, "issuer-base", env("OPENGATE_ISSUER_BASE", ""), "public base URL of token issuers; default http://localhost:<port>; the relative path is appended unless it ends with it (OPENGATE_ISSUER_BASE)")
+	fs.StringVar(&c.RelativePath, "http-relative-path", env("OPENGATE_HTTP_RELATIVE_PATH", ""), "path the API is served under, as Keycloak's --http-relative-path: /auth for clients written for Keycloak 16 and older (OPENGATE_HTTP_RELATIVE_PATH)")
 	fs.StringVar(&c.PostgresURL, "postgres-url", env("OPENGATE_POSTGRES_URL", ""), "PostgreSQL server URL; empty keeps data in memory (OPENGATE_POSTGRES_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("OPENGATE_REDIS_URL", ""), "Redis URL for ephemeral state; empty keeps it in memory (OPENGATE_REDIS_URL)")
 	fs.StringVar(&brokers, "kafka-brokers", env("OPENGATE_KAFKA_BROKERS", ""), "comma-separated Kafka seed brokers; empty uses the in-process bus (OPENGATE_KAFKA_BROKERS)")
@@ -100,6 +103,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.Proxies, err = boot.TrustedProxies(getenv); err != nil {
 		return config{}, err
+	}
+	if c.RelativePath, err = iamhttp.ParseRelativePath(c.RelativePath); err != nil {
+		return config{}, fmt.Errorf("OPENGATE_HTTP_RELATIVE_PATH: %w", err)
+	}
+	if c.IssuerBase != "" {
+		c.IssuerBase = iamhttp.JoinRelativePath(c.IssuerBase, c.RelativePath)
 	}
 	if c.Themes, err = boot.LoginThemes(getenv); err != nil {
 		return config{}, err

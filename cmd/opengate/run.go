@@ -30,6 +30,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := cfg.Logging.Logger(stderr)
 	og := opengate.Config{
 		IssuerBase:        cfg.IssuerBase,
+		RelativePath:      cfg.RelativePath,
 		SecretKey:         cfg.SecretKey,
 		PreviousSecretKey: cfg.PreviousSecretKey,
 		Instance:          cfg.Instance,
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.Join(err, <-served, mgmt.Wait(), prof.Wait())
 	}
 	if og.IssuerBase == "" {
-		og.IssuerBase = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		og.IssuerBase = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port) + cfg.RelativePath
 	}
 	if cfg.PostgresURL != "" {
 		dbs, err := opengate.OpenDatabases(ctx, cfg.PostgresURL, cfg.DBPrefix)

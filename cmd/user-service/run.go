@@ -75,9 +75,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.previous, err = boot.PreviousSecretKey(getenv); err != nil {
 		return config{}, err
 	}
-	if c.proxies, err = boot.TrustedProxies(getenv); err != nil {
-		return config{}, err
-	}
+	c.proxies = c.TrustedProxies // read by boot.Parse
 	if err := c.RequireKafka(); err != nil {
 		return config{}, err
 	}

@@ -3,6 +3,7 @@ package routing
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,20 @@ type Routes struct {
 	// Collectors are registered with the metrics registry (the gateway's
 	// request metrics, gatewayprom).
 	Collectors []prometheus.Collector
+	// RelativePath (OPENGATE_HTTP_RELATIVE_PATH: "" or as "/auth", see
+	// iamhttp.ParseRelativePath) is the public path of the API. A process
+	// with a Front — the public entry point: the all-in-one, the gateway —
+	// serves its API under it only (iamhttp.ServeUnder: 404 elsewhere,
+	// /healthz, /readyz and /metrics excepted) and hands the routes the
+	// paths without it; a service behind the gateway keeps its routes at
+	// the root. Every process names it in the public URLs it makes
+	// (iamhttp.BaseURL: absolute Location headers).
+	RelativePath string
+	// TrustedProxies (OPENGATE_TRUSTED_PROXIES) are the peers whose
+	// X-Forwarded-Proto, X-Forwarded-Host and Forwarded headers name the
+	// scheme and host of the public URLs (iamhttp.PublicBase): the gateway
+	// for a service, the reverse proxies in front of an entry point.
+	TrustedProxies []netip.Prefix
 }
 
 // Handlers is what an OpenGate process serves.
@@ -80,8 +95,9 @@ func New(rt Routes, log *slog.Logger) Handlers {
 	mgmt.Method(http.MethodGet, "/metrics", metrics.Handler())
 	h := Handlers{API: iamhttp.Standard(api, log), Management: iamhttp.Standard(mgmt, log)}
 	if rt.Front != nil {
-		h.API = rt.Front(api)
+		h.API = iamhttp.ServeUnder(rt.RelativePath, rt.Front(api))
 	}
+	h.API = iamhttp.PublicBase(rt.TrustedProxies, rt.RelativePath)(h.API)
 	return h
 }
 

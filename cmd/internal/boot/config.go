@@ -14,6 +14,7 @@ import (
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 )
 
 // Binary names a microservice binary and the shared settings it takes.
@@ -54,8 +55,18 @@ type Config struct {
 	PostgresURL string
 	// DatabasePrefix is OPENGATE_DATABASE_PREFIX (default "opengate_").
 	DatabasePrefix string
-	database       string   // Binary.Database
-	IssuerBase     string   // OPENGATE_ISSUER_BASE (see RequireIssuer)
+	database       string // Binary.Database
+	// IssuerBase is OPENGATE_ISSUER_BASE (see RequireIssuer) followed by
+	// RelativePath unless it ends with it (iamhttp.JoinRelativePath): the
+	// base of every issuer, {IssuerBase}/realms/{realm}.
+	IssuerBase string
+	// RelativePath is OPENGATE_HTTP_RELATIVE_PATH (Keycloak's
+	// --http-relative-path, e.g. /auth for clients written for Keycloak
+	// 16 and older), normalised by iamhttp.ParseRelativePath: the public
+	// path of the API (see routing.Routes.RelativePath).
+	RelativePath string
+	// TrustedProxies is OPENGATE_TRUSTED_PROXIES (see TrustedProxies).
+	TrustedProxies []netip.Prefix
 	ServiceToken   string   // OPENGATE_SERVICE_TOKEN: secret of the internal APIs
 	Brokers        []string // OPENGATE_KAFKA_BROKERS, comma-separated; none: no Kafka
 	// Kafka is how the binary uses Kafka: Brokers, Instance (static group
@@ -156,12 +167,32 @@ func Parse(b Binary, args []string, getenv func(string) string, stderr io.Writer
 	if c.PprofAddr, err = PprofAddr(getenv); err != nil {
 		return Config{}, err
 	}
+	if c.RelativePath, err = RelativePath(getenv); err != nil {
+		return Config{}, err
+	}
+	if c.IssuerBase != "" {
+		c.IssuerBase = iamhttp.JoinRelativePath(c.IssuerBase, c.RelativePath)
+	}
+	if c.TrustedProxies, err = TrustedProxies(getenv); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// RelativePath reads OPENGATE_HTTP_RELATIVE_PATH (iamhttp.ParseRelativePath);
+// the error names the variable.
+func RelativePath(getenv func(string) string) (string, error) {
+	p, err := iamhttp.ParseRelativePath(getenv("OPENGATE_HTTP_RELATIVE_PATH"))
+	if err != nil {
+		return "", fmt.Errorf("OPENGATE_HTTP_RELATIVE_PATH: %w", err)
+	}
+	return p, nil
 }
 
 // Listen returns the addresses Server.Serve listens on.
 func (c Config) Listen() Listen {
-	return Listen{Addr: c.Addr, Management: c.ManagementAddr, Pprof: c.PprofAddr, Logging: c.Logging}
+	return Listen{Addr: c.Addr, Management: c.ManagementAddr, Pprof: c.PprofAddr, Logging: c.Logging,
+		RelativePath: c.RelativePath, TrustedProxies: c.TrustedProxies}
 }
 
 // Logger returns the binary's logger on stderr in c.Logging's format and

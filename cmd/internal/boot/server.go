@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -97,6 +98,11 @@ type Listen struct {
 	Pprof string
 	// Logging is the format of the lines Serve prints.
 	Logging Logging
+	// RelativePath and TrustedProxies are how the API's public URLs are
+	// formed (routing.Routes.RelativePath and TrustedProxies): Serve gives
+	// them to the routes.
+	RelativePath   string
+	TrustedProxies []netip.Prefix
 }
 
 // TasksCheck names the readiness check of the background tasks in /readyz
@@ -117,6 +123,7 @@ func (s *Server) Serve(ctx context.Context, l Listen, stdout io.Writer, rt Route
 		return err
 	}
 	rt.SeparateManagement = l.Management != ""
+	rt.RelativePath, rt.TrustedProxies = l.RelativePath, l.TrustedProxies
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	taskCtx := ctx
