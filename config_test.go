@@ -37,6 +37,9 @@ func TestNewRefusesAnUnusableConfig(t *testing.T) {
 			Databases: &opengate.Databases{Realms: pool, Clients: pool, Users: pool, RBAC: pool, Auth: pool, MFA: pool}}, "Databases has no notifications pool"},
 		{"DatabasesWithoutSecretKey", opengate.Config{IssuerBase: "http://id.test", Databases: all}, "Config.SecretKey is required with Databases"},
 		{"MalformedSecretKey", opengate.Config{IssuerBase: "http://id.test", SecretKey: []byte("s3cr3t-k3y")}, "Config.SecretKey"},
+		{"MalformedRelativePath", opengate.Config{IssuerBase: "http://id.test/auth", RelativePath: "auth"}, "Config.RelativePath"},
+		{"RelativePathWithATrailingSlash", opengate.Config{IssuerBase: "http://id.test/auth", RelativePath: "/auth/"}, "Config.RelativePath"},
+		{"IssuerBaseWithoutTheRelativePath", opengate.Config{IssuerBase: "http://id.test", RelativePath: "/auth"}, "does not end with Config.RelativePath"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -260,5 +261,39 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 				t.Fatalf("run = %v, want an error with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// With OPENGATE_HTTP_RELATIVE_PATH the gateway answers the API under the
+// path only, proxies the paths without it (the services keep their routes
+// at the root), verifies tokens of the issuer under it, and keeps
+// /healthz, /readyz and /metrics where probes look.
+func TestRelativePath(t *testing.T) {
+	d := newDeployment(t, map[string]string{"OPENGATE_HTTP_RELATIVE_PATH": "/auth/"})
+	d.iss.SetPath("/auth")
+	s := d.start(t)
+	s.GetOK(t, "/healthz", "/readyz", "/metrics", "/auth/realms/acme/protocol/openid-connect/certs")
+
+	alice := d.iss.Token(t, "acme", "alice")
+	resp, body := s.Call(t, "GET", "/auth/admin/realms/acme/users?max=1", alice, "")
+	if a := answer(t, body); resp.StatusCode != 200 || a["service"] != "users" || a["path"] != "/admin/realms/acme/users" {
+		t.Fatalf("under /auth: %d %v", resp.StatusCode, a)
+	}
+	for _, path := range []string{"/admin/realms/acme/users", "/realms/acme/protocol/openid-connect/certs", "/authx/realms/acme", "/"} {
+		if resp, body := s.Call(t, "GET", path, alice, ""); resp.StatusCode != 404 {
+			t.Errorf("GET %s = %d %s, want 404 outside /auth", path, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := s.Call(t, "GET", "/auth/admin/realms/acme/users", "", ""); resp.StatusCode != 401 ||
+		resp.Header.Get("WWW-Authenticate") != `Bearer realm="acme"` {
+		t.Fatalf("no token under /auth = %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+}
+
+func TestRelativePathIsChecked(t *testing.T) {
+	d := newDeployment(t, map[string]string{"OPENGATE_HTTP_RELATIVE_PATH": "auth"})
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0"}, boottest.Env(d.env), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "OPENGATE_HTTP_RELATIVE_PATH") {
+		t.Fatalf("run = %v, want an error naming OPENGATE_HTTP_RELATIVE_PATH", err)
 	}
 }

@@ -170,3 +170,61 @@ func TestVerifierRefusesRevokedTokensAndTokensOfDeletedRealms(t *testing.T) {
 		return refusedByVerifier(resp)
 	})
 }
+
+// Behind the gateway with OPENGATE_HTTP_RELATIVE_PATH, the service keeps
+// its routes at the root (the gateway's paths), verifies tokens of the
+// issuer under the path, and answers absolute Location headers under it,
+// with the scheme and host the trusted gateway forwarded.
+func TestRelativePathAndForwardedLocation(t *testing.T) {
+	pg := boottest.NewPostgres(t, "realms")
+	seeds := iamtest.Kafka(t, iam.TopicRealmCreated, iam.TopicRealmUpdated, iam.TopicRealmDeleted)
+	iss := boottest.NewIssuer(t)
+	iss.SetPath("/auth")
+	peers := boottest.StartPeers(t, "svc-token", nil)
+	srv := boottest.StartService(t, run, []string{"-addr", "127.0.0.1:0", "-instance", "test"}, peers.Env(iss.Env(map[string]string{
+		"OPENGATE_POSTGRES_URL": pg.URL, "OPENGATE_DATABASE_PREFIX": pg.Prefix,
+		"OPENGATE_KAFKA_BROKERS":      strings.Join(seeds, ","),
+		"OPENGATE_SERVICE_TOKEN":      "svc-token",
+		"OPENGATE_SECRET_KEY":         iamcrypto.EncodeKey(iamcrypto.GenerateKey()),
+		"OPENGATE_HTTP_RELATIVE_PATH": "/auth",
+		"OPENGATE_TRUSTED_PROXIES":    "127.0.0.0/8",
+	})))
+	admin := iss.Token(t, "master", peers.User(t, iam.MasterRealm, "root", iam.RoleAdmin), iam.RoleAdmin)
+	create := func(realm string, header map[string]string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest("POST", srv.URL+"/admin/realms", strings.NewReader(`{"realm":"`+realm+`","enabled":true}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	tests := []struct {
+		name, realm string
+		header      map[string]string
+		want        string
+	}{
+		{"ForwardedByTheTrustedGateway", "acme", map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "id.example.com"},
+			"https://id.example.com/auth/admin/realms/acme"},
+		{"Forwarded", "beta", map[string]string{"Forwarded": `for=192.0.2.1;host="id.example.com:8443";proto=https`},
+			"https://id.example.com:8443/auth/admin/realms/beta"},
+		{"Direct", "gamma", nil, srv.URL + "/auth/admin/realms/gamma"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := create(tt.realm, tt.header)
+			if resp.StatusCode != 201 || resp.Header.Get("Location") != tt.want {
+				t.Fatalf("= %d, Location %q; want %q", resp.StatusCode, resp.Header.Get("Location"), tt.want)
+			}
+		})
+	}
+}

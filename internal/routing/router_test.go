@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opengate-iam/opengate/auth/authverify"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/internal/routing"
 )
 
@@ -72,4 +73,38 @@ func TestFrontServesTheAPI(t *testing.T) {
 			t.Fatalf("healthz = %d", code)
 		}
 	})
+}
+
+// An entry point (a Front) serves its API under the relative path and
+// hands the routes the paths without it; a service behind the gateway
+// keeps its routes at the root. Both name the path in the public URLs.
+func TestRelativePath(t *testing.T) {
+	routes := func(r chi.Router) {
+		r.Get("/realms/acme", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, iamhttp.Location(r, r.URL.Path))
+		})
+	}
+	entry := routing.New(routing.Routes{Metrics: "entry", Public: routes, RelativePath: "/auth",
+		Front: func(routes http.Handler) http.Handler { return routes }}, slog.New(slog.DiscardHandler))
+	service := routing.New(routing.Routes{Metrics: "service", Public: routes, RelativePath: "/auth"}, slog.New(slog.DiscardHandler))
+	tests := []struct {
+		name, path string
+		h          http.Handler
+		status     int
+		body       string
+	}{
+		{"EntryUnderThePath", "/auth/realms/acme", entry.API, 200, "http://example.com/auth/realms/acme"},
+		{"EntryWithoutThePath", "/realms/acme", entry.API, 404, ""},
+		{"EntryProbes", "/readyz", entry.API, 200, ""},
+		{"ServiceAtTheRoot", "/realms/acme", service.API, 200, "http://example.com/auth/realms/acme"},
+		{"ServiceHasNoPrefixedRoutes", "/auth/realms/acme", service.API, 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := get(tt.h, tt.path)
+			if code != tt.status || tt.body != "" && body != tt.body {
+				t.Fatalf("GET %s = %d %q, want %d %q", tt.path, code, body, tt.status, tt.body)
+			}
+		})
+	}
 }

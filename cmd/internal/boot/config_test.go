@@ -314,3 +314,55 @@ func TestPprofAddr(t *testing.T) {
 		})
 	}
 }
+
+// OPENGATE_HTTP_RELATIVE_PATH is normalised and appended to the issuer
+// base (unless the base ends with it); every binary reads the trusted
+// proxies for its public URLs.
+func TestParseRelativePathAndTrustedProxies(t *testing.T) {
+	base := map[string]string{"OPENGATE_POSTGRES_URL": "postgres://db", "OPENGATE_ISSUER_BASE": "https://id.example.com"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name       string
+		env        map[string]string
+		issuer     string
+		relative   string
+		listenPath string
+		err        string
+	}{
+		{"None", base, "https://id.example.com", "", "", ""},
+		{"Appended", with("OPENGATE_HTTP_RELATIVE_PATH", "/auth/"), "https://id.example.com/auth", "/auth", "/auth", ""},
+		{"AlreadyInTheBase", with("OPENGATE_HTTP_RELATIVE_PATH", "/auth", "OPENGATE_ISSUER_BASE", "https://id.example.com/auth/"),
+			"https://id.example.com/auth", "/auth", "/auth", ""},
+		{"Root", with("OPENGATE_HTTP_RELATIVE_PATH", "/"), "https://id.example.com", "", "", ""},
+		{"NotAPath", with("OPENGATE_HTTP_RELATIVE_PATH", "auth"), "", "", "", "OPENGATE_HTTP_RELATIVE_PATH"},
+		{"BadProxies", with("OPENGATE_TRUSTED_PROXIES", "10.0.0.0/8, gateway"), "", "", "", "OPENGATE_TRUSTED_PROXIES"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := boot.Parse(withInstance, nil, env(tt.env), io.Discard)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil || c.IssuerBase != tt.issuer || c.RelativePath != tt.relative || c.Listen().RelativePath != tt.listenPath {
+				t.Fatalf("Parse = %q, %q, %v; want %q, %q", c.IssuerBase, c.RelativePath, err, tt.issuer, tt.relative)
+			}
+		})
+	}
+	c, err := boot.Parse(withInstance, nil, env(with("OPENGATE_TRUSTED_PROXIES", "10.0.0.0/8")), io.Discard)
+	if err != nil || len(c.TrustedProxies) != 1 || c.TrustedProxies[0] != netip.MustParsePrefix("10.0.0.0/8") ||
+		len(c.Listen().TrustedProxies) != 1 {
+		t.Fatalf("trusted proxies = %v, %v", c.TrustedProxies, err)
+	}
+}

@@ -36,6 +36,7 @@ type Issuer struct {
 
 	mu       sync.Mutex
 	realmIDs map[string]string // realm → id, where SetRealmID set one
+	path     string            // SetPath's relative path, "" for none
 }
 
 // NewIssuer starts an Issuer that stops when the test ends.
@@ -57,7 +58,8 @@ func NewIssuer(t testing.TB) *Issuer {
 	}
 	iss := &Issuer{key: key, realmIDs: map[string]string{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		realm, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/realms/"), "/protocol/openid-connect/certs")
+		path := strings.TrimPrefix(r.URL.Path, iss.relativePath())
+		realm, ok := strings.CutSuffix(strings.TrimPrefix(path, "/realms/"), "/protocol/openid-connect/certs")
 		if !ok || strings.Contains(realm, "/") {
 			http.NotFound(w, r)
 			return
@@ -70,6 +72,22 @@ func NewIssuer(t testing.TB) *Issuer {
 	iss.srv, iss.redisURL, iss.prefix = srv, iamtest.RedisURL(t), prefix
 	iss.tokens = authredis.New(rc, authredis.WithPrefix(prefix))
 	return iss
+}
+
+// SetPath makes the issuer a deployment's with OPENGATE_HTTP_RELATIVE_PATH
+// path ("/auth"): tokens minted from now on name {URL}{path}/realms/{realm}
+// as their issuer, and the certs are served under path too. Give the
+// binary under test the same OPENGATE_HTTP_RELATIVE_PATH.
+func (i *Issuer) SetPath(path string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.path = path
+}
+
+func (i *Issuer) relativePath() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.path
 }
 
 // SetRealmID makes id the immutable id of realm in the JWKS and in the
@@ -135,7 +153,7 @@ func (i *Issuer) Token(t testing.TB, realm, subject string, roles ...string) str
 	if err := i.tokens.EnsureEpoch(context.Background(), iam.Realm(realm)); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := jwt.NewBuilder().Issuer(i.srv.URL + "/realms/" + realm).Subject(subject).
+	tok, err := jwt.NewBuilder().Issuer(i.srv.URL + i.relativePath() + "/realms/" + realm).Subject(subject).
 		IssuedAt(time.Now()).Expiration(time.Now().Add(time.Hour)).JwtID(iam.NewID()).Build()
 	if err != nil {
 		t.Fatal(err)
