@@ -42,12 +42,23 @@ func TestKeycloakAdminClient(t *testing.T) {
 	}
 
 	s := start(t, map[string]string{"OPENGATE_ADMIN_PASSWORD": "Admin-passw0rd-kc"})
-	cmd := exec.CommandContext(ctx, node, "admin-client.mjs")
+	runScript(ctx, t, node, dir, "admin-client.mjs", s.URL, s.password)
+
+	// As configured for Keycloak 16 and older: /auth in the base URL.
+	legacy := start(t, map[string]string{"OPENGATE_ADMIN_PASSWORD": "Admin-passw0rd-kc", "OPENGATE_HTTP_RELATIVE_PATH": "/auth"})
+	runScript(ctx, t, node, dir, "relative-path.mjs", legacy.URL+"/auth", legacy.password)
+}
+
+// runScript runs the admin client's script in dir against base with the
+// admin's password, failing the test unless every step passed.
+func runScript(ctx context.Context, t *testing.T, node, dir, script, base, password string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, node, script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "BASE="+s.URL, "PW="+s.password)
+	cmd.Env = append(os.Environ(), "BASE="+base, "PW="+password)
 	out, err := cmd.CombinedOutput()
-	t.Logf("%s", out)
+	t.Logf("%s: %s", script, out)
 	if err != nil || !strings.Contains(string(out), "all steps passed") {
-		t.Fatalf("the Keycloak admin client failed against OpenGate: %v", err)
+		t.Fatalf("the Keycloak admin client (%s) failed against OpenGate: %v", script, err)
 	}
 }
