@@ -15,8 +15,10 @@ import (
 // TestKeycloakAdminClient drives the admin API with the official, unmodified
 // @keycloak/keycloak-admin-client (Node.js): realms, users, credentials,
 // realm and client roles, composites, role mappings, clients and secrets,
-// groups (tree, members, role mappings, moves, counts), brute-force status
-// — each step asserting what Keycloak would answer.
+// groups (tree, members, role mappings, moves, counts), brute-force status,
+// a user holding only view-users — each step asserting what Keycloak would
+// answer; then, configured as for Keycloak 16 and older (/auth in its base
+// URL), against the binary with OPENGATE_HTTP_RELATIVE_PATH=/auth.
 // It needs node and npm (and the npm registry for the first install).
 func TestKeycloakAdminClient(t *testing.T) {
 	node, nodeErr := exec.LookPath("node")
