@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opengate-iam/opengate"
+	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/users"
 )
@@ -554,4 +555,43 @@ func TestAManageUsersHolderGrantsOnlyWhatItHolds(t *testing.T) {
 	if !slices.Equal(roles, []string{"manage-users"}) {
 		t.Fatalf("friend's realm-management roles = %v, want only the one granted", roles)
 	}
+}
+
+// TestExistingRealmsGetRealmManagementAtStart: a realm made by a version
+// without realm-management gets the client, then its roles, when a server
+// starts on its databases.
+func TestExistingRealmsGetRealmManagementAtStart(t *testing.T) {
+	cfg := postgresConfig(t)
+	ctx := context.Background()
+	old := embed(t, cfg)
+	admin := old.token(t, "master", "admin", adminPassword)
+	old.must(t, 201, "POST", "/admin/realms", admin, `{"realm":"acme","enabled":true}`)
+	var rm clients.Client
+	eventually(t, "acme's realm-management and its roles", func() bool {
+		var err error
+		rm, err = old.Clients.GetByClientID(ctx, "acme", iam.RealmManagement)
+		if err != nil {
+			return false
+		}
+		_, err = old.RBAC.GetRoleByName(ctx, "acme", rm.ID, string(iam.PermRealmAdmin))
+		return err == nil
+	})
+	// As an older version left it: no realm-management, no such roles.
+	if _, err := cfg.Databases.Clients.Exec(ctx, `DELETE FROM clients WHERE realm_name = 'acme' AND client_id = $1`, iam.RealmManagement); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.RBAC.DeleteClient(ctx, "acme", rm.ID); err != nil {
+		t.Fatal(err)
+	}
+	old.Clients.InvalidateRealm("acme")
+
+	started := embed(t, cfg) // another replica starting on the same databases
+	eventually(t, "realm-management given back to acme, with its roles", func() bool {
+		c, err := started.Clients.GetByClientID(ctx, "acme", iam.RealmManagement)
+		if err != nil || c.ID == rm.ID {
+			return false
+		}
+		_, err = started.RBAC.GetRoleByName(ctx, "acme", c.ID, string(iam.PermViewUsers))
+		return err == nil
+	})
 }
