@@ -109,9 +109,17 @@ func tokenConsumedCodeIsKeptForKeep(t *testing.T, h TokenStoreHarness) {
 	ctx := context.Background()
 	use := auth.CodeRedemption{AccessTokenID: "jti-1", Family: "fam-1", AccessTokenExp: ms(time.Now().Add(5 * time.Minute))}
 	s := h.Store
-	_ = s.SaveCode(ctx, sampleCode("acme", "h1"), 20*time.Millisecond)
-	_, _ = s.ConsumeCode(ctx, "acme", "h1", use, time.Hour)
-	time.Sleep(60 * time.Millisecond)
+	// The code lives 500 ms: long enough for the first redemption to find
+	// it on a loaded machine (with 20 ms it had sometimes expired first),
+	// short enough for the test.
+	const ttl = 500 * time.Millisecond
+	if err := s.SaveCode(ctx, sampleCode("acme", "h1"), ttl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ConsumeCode(ctx, "acme", "h1", use, time.Hour); err != nil {
+		t.Fatalf("first redemption: %v", err)
+	}
+	time.Sleep(ttl + 200*time.Millisecond)
 	got, err := s.ConsumeCode(ctx, "acme", "h1", use, time.Hour)
 	if err != nil || got.Redemption == nil {
 		t.Fatalf("reuse after the code's ttl is not detected: %+v, %v", got, err)
