@@ -3,6 +3,7 @@ package rbac
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/opengate-iam/opengate/iam"
 )
@@ -139,15 +140,19 @@ func (s *Service) AssignDefaultRoles(ctx context.Context, realm iam.Realm, userI
 }
 
 // assignRealmRole maps the realm role called name to userID without the
-// escalation rule: for the Service's own rules (defaults, bootstrap).
+// escalation rule: for the Service's own rules (defaults). The role is
+// looked up and mapped by the store in one step (Store.AddRealmRoleMapping:
+// one statement with its event in Postgres), the consumer's hot path.
 func (s *Service) assignRealmRole(ctx context.Context, realm iam.Realm, userID, name string) error {
 	p, err := s.principal(ctx, realm, userID, true)
 	if err != nil {
 		return err
 	}
-	r, err := s.GetRoleByName(ctx, realm, "", name)
+	e, err := mappingEvent(realm, p)
 	if err != nil {
 		return err
 	}
-	return s.addMappings(ctx, realm, p, []string{r.ID})
+	err = notFound(s.store.AddRealmRoleMapping(ctx, realm, p, name, e), fmt.Sprintf("role %q not found", name))
+	s.cache.invalidateUser(realm, p.UserID())
+	return err
 }

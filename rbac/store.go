@@ -110,6 +110,14 @@ type Store interface {
 	// AddMappings maps roles (ids) to p; for a group principal the group
 	// must exist (CodeNotFound), even while it is being deleted.
 	AddMappings(ctx context.Context, realm iam.Realm, p Principal, roleIDs []string, events ...iam.Event) error
+	// AddRealmRoleMapping maps the realm role named name to p, a user or a
+	// service account (CodeInvalid, field "principal", for a group), with
+	// events, atomically and idempotently as AddMappings; if realm has no
+	// realm role of that name it is CodeNotFound, nothing changes and no
+	// event is recorded. It is the default-role path of the user.created
+	// consumer: Postgres looks the role up, maps it and writes the events
+	// in one statement, without a savepoint inside a caller's transaction.
+	AddRealmRoleMapping(ctx context.Context, realm iam.Realm, p Principal, name string, events ...iam.Event) error
 	// RemoveMappings unmaps roles from p; absent mappings are ignored.
 	RemoveMappings(ctx context.Context, realm iam.Realm, p Principal, roleIDs []string, events ...iam.Event) error
 	// RolePrincipals returns the principals of the given types (nil: of

@@ -32,40 +32,77 @@ func Write(ctx context.Context, tx pgx.Tx, events ...iam.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	events = iam.StampTrace(ctx, events)
-	ids := make([]uuid.UUID, len(events))
-	topics := make([]string, len(events))
-	realms := make([]string, len(events))
-	keys := make([]string, len(events))
-	payloads := make([]string, len(events))
-	for i, e := range events {
-		id, err := uuid.Parse(e.ID)
-		if err != nil {
-			return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "id", Message: "event id must be a UUID", Err: err}
-		}
-		if e.Type == "" {
-			return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "type", Message: "event type (topic) is required"}
-		}
-		if err := e.Realm.Validate(); err != nil {
-			return iam.Wrap(op, err)
-		}
-		payload, err := json.Marshal(e)
-		if err != nil {
-			return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "data", Message: "event data is not valid JSON", Err: err}
-		}
-		ids[i], topics[i], realms[i], keys[i], payloads[i] = id, e.Type, string(e.Realm), e.Key(), string(payload)
+	rows, err := NewOutboxRows(ctx, events...)
+	if err != nil {
+		return iam.Wrap(op, err)
 	}
 	// One round trip: a data-modifying CTE always runs, and pg_notify (the
 	// function form of NOTIFY) fires once, at commit.
-	_, err := tx.Exec(ctx, `
+	_, err = tx.Exec(ctx, `
 		WITH inserted AS (
 			INSERT INTO outbox (event_id, topic, realm_name, key, payload)
 			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
 			RETURNING 1
 		)
 		SELECT pg_notify('`+OutboxChannel+`', '')`,
-		ids, topics, realms, keys, payloads)
+		rows.EventIDs, rows.Topics, rows.Realms, rows.Keys, rows.Payloads)
 	return MapError(op, err)
+}
+
+// OutboxRows holds events as the outbox's columns, for a store statement
+// that writes them itself, as a data-modifying CTE beside the change they
+// describe, so that the change and its events cost one round trip instead
+// of two (a consumer's effect inside a batch). Such a statement inserts
+// them as Write does, and notifies OutboxChannel the same way:
+//
+//	written AS (
+//		INSERT INTO outbox (event_id, topic, realm_name, key, payload)
+//		SELECT * FROM unnest(@event_ids::uuid[], @topics::text[], @realms::text[], @keys::text[], @payloads::jsonb[])
+//	)
+//	SELECT ..., pg_notify(@channel::text, '') -- OutboxChannel
+//
+// It may write them only when its change happens (WHERE EXISTS on the
+// change's CTE); it must be one statement in the caller's transaction, so
+// that the events commit if and only if the change does.
+type OutboxRows struct {
+	EventIDs []uuid.UUID
+	Topics   []string
+	Realms   []string
+	Keys     []string
+	Payloads [][]byte // each event's CloudEvents JSON
+}
+
+// NewOutboxRows returns events as outbox rows, stamped with ctx's trace
+// context as Write stamps them, after Write's checks: each event needs a
+// UUID ID, a Type and a valid Realm (CodeInvalid otherwise).
+func NewOutboxRows(ctx context.Context, events ...iam.Event) (OutboxRows, error) {
+	const op = "iampg.NewOutboxRows"
+	events = iam.StampTrace(ctx, events)
+	rows := OutboxRows{
+		EventIDs: make([]uuid.UUID, len(events)),
+		Topics:   make([]string, len(events)),
+		Realms:   make([]string, len(events)),
+		Keys:     make([]string, len(events)),
+		Payloads: make([][]byte, len(events)),
+	}
+	for i, e := range events {
+		id, err := uuid.Parse(e.ID)
+		if err != nil {
+			return OutboxRows{}, &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "id", Message: "event id must be a UUID", Err: err}
+		}
+		if e.Type == "" {
+			return OutboxRows{}, &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "type", Message: "event type (topic) is required"}
+		}
+		if err := e.Realm.Validate(); err != nil {
+			return OutboxRows{}, iam.Wrap(op, err)
+		}
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return OutboxRows{}, &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "data", Message: "event data is not valid JSON", Err: err}
+		}
+		rows.EventIDs[i], rows.Topics[i], rows.Realms[i], rows.Keys[i], rows.Payloads[i] = id, e.Type, string(e.Realm), e.Key(), payload
+	}
+	return rows, nil
 }
 
 // PruneOutbox deletes outbox rows sent more than olderThan ago and returns how

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,42 @@ func Postgres(t testing.TB) *pgxpool.Pool {
 	}
 	return pool
 }
+
+// PostgresCounting is Postgres with a count of the statements the pool
+// sends, Begin, Commit and savepoints included: each is a round trip to
+// the server (a pipelined batch counts once per statement). Tests use it
+// to pin how many round trips a hot path costs.
+func PostgresCounting(t testing.TB) (*pgxpool.Pool, *atomic.Int64) {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(PostgresURL(t))
+	if err != nil {
+		t.Fatalf("iamtest: parse pool config: %v", err)
+	}
+	counter := &statementCounter{}
+	cfg.ConnConfig.Tracer = counter
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("iamtest: open pool: %v", err)
+	}
+	t.Cleanup(pool.Close) // runs before the database is dropped (LIFO)
+	if err := pool.Ping(ctx); err != nil {
+		t.Fatalf("iamtest: ping: %v", err)
+	}
+	counter.n.Store(0)
+	return pool, &counter.n
+}
+
+// statementCounter is a pgx.QueryTracer counting statements.
+type statementCounter struct{ n atomic.Int64 }
+
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // adminURL is the server-level URL from the environment or a container.
 // PostgresServer returns the URL of the test PostgreSQL server itself (its

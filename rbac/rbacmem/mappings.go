@@ -111,6 +111,34 @@ func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Princip
 	return nil
 }
 
+// AddRealmRoleMapping implements rbac.Store.
+func (s *Store) AddRealmRoleMapping(ctx context.Context, realm iam.Realm, p rbac.Principal, name string, events ...iam.Event) error {
+	if p.Type == rbac.PrincipalGroup {
+		return iam.Invalidf("principal", "a group's roles are mapped by id")
+	}
+	s.mu.Lock()
+	d := s.realm(realm, false)
+	id := ""
+	if d != nil {
+		for rid, r := range d.roles {
+			if r.ClientUUID == "" && r.Name == name {
+				id = rid
+				break
+			}
+		}
+	}
+	if id == "" {
+		s.mu.Unlock()
+		return iam.NotFoundf("role not found")
+	}
+	if d.mappings[p] == nil {
+		d.mappings[p] = map[string]bool{}
+	}
+	d.mappings[p][id] = true
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
+	return nil
+}
+
 // RemoveMappings implements rbac.Store.
 func (s *Store) RemoveMappings(ctx context.Context, realm iam.Realm, p rbac.Principal, roleIDs []string, events ...iam.Event) error {
 	s.mu.Lock()

@@ -84,6 +84,35 @@ func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Princip
 	})
 }
 
+// AddRealmRoleMapping implements rbac.Store with one statement: the role
+// looked up by name, the mapping inserted (ON CONFLICT DO NOTHING, as
+// AddMappings) and the events written to the outbox only if the role
+// exists. Being one statement it is atomic by itself: it needs no
+// savepoint inside a caller's transaction, so within a consumer's batch it
+// costs one round trip where GetRoleByName and AddMappings cost three.
+func (s *Store) AddRealmRoleMapping(ctx context.Context, realm iam.Realm, p rbac.Principal, name string, events ...iam.Event) error {
+	const op = "rbacpg.AddRealmRoleMapping"
+	if p.Type == rbac.PrincipalGroup {
+		return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "principal", Message: "a group's roles are mapped by id"}
+	}
+	out, err := iampg.NewOutboxRows(ctx, events...)
+	if err != nil {
+		return iam.Wrap(op, err)
+	}
+	found, err := queries(s.db).AddRealmRoleMappingByName(ctx, db.AddRealmRoleMappingByNameParams{
+		Channel: iampg.OutboxChannel, RealmName: string(realm), Name: name,
+		PrincipalType: string(p.Type), PrincipalID: p.ID,
+		EventIds: out.EventIDs, Topics: out.Topics, Realms: out.Realms, Keys: out.Keys, Payloads: out.Payloads,
+	})
+	if err != nil {
+		return mapError(op, err)
+	}
+	if !found {
+		return &iam.Error{Code: iam.CodeNotFound, Op: op, Message: "role not found"}
+	}
+	return nil
+}
+
 // RemoveMappings implements rbac.Store.
 func (s *Store) RemoveMappings(ctx context.Context, realm iam.Realm, p rbac.Principal, roleIDs []string, events ...iam.Event) error {
 	return s.tx(ctx, "rbacpg.RemoveMappings", events, func(q *db.Queries, _ pgx.Tx) error {

@@ -251,3 +251,65 @@ func testConsumers(t *testing.T, f *fixture) {
 	noClientID := event(t, iam.TopicClientCreated, "acme", "c-2", map[string]any{"id": "c-2"})
 	code(t, "client.created without clientId", f.svc.HandleEvent(f.ctx, noClientID), iam.CodeInvalid)
 }
+
+// testAddRealmRoleMapping checks the store's by-name mapping, the
+// default-role path of user.created: it maps only a realm role of the
+// realm, records its event only when it maps, and a missing role leaves a
+// caller's transaction usable (the consumer then makes the realm's
+// defaults and maps again, in the same Once).
+func testAddRealmRoleMapping(t *testing.T, f *fixture) {
+	r := f.role("acme", "", "r")
+	f.client("acme", "c-1", "app")
+	f.role("acme", "c-1", "client-only")
+	f.role("other", "", "elsewhere")
+	mapping := func(realm iam.Realm, userID string) iam.Event {
+		e, err := iam.NewEvent(rbac.Source, iam.TopicRoleMappingChanged, realm, userID,
+			rbac.MappingChangedEvent{Realm: realm, UserID: userID, PrincipalType: rbac.PrincipalUser, PrincipalID: userID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	u1 := rbac.Principal{Type: rbac.PrincipalUser, ID: "u1"}
+	for range 2 { // idempotent: the mapping kept once, each call's event recorded
+		if err := f.st.AddRealmRoleMapping(f.ctx, "acme", u1, "r", mapping("acme", "u1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	equal(t, "u1", f.mapped("acme", "u1"), []string{"r"})
+	for _, name := range []string{"missing", "client-only", "elsewhere"} {
+		err := f.st.AddRealmRoleMapping(f.ctx, "acme", u1, name, mapping("acme", "u1"))
+		code(t, "mapping realm role "+name+" of acme", err, iam.CodeNotFound)
+	}
+	code(t, "a group principal", f.st.AddRealmRoleMapping(f.ctx, "acme",
+		rbac.Principal{Type: rbac.PrincipalGroup, ID: "g"}, "r"), iam.CodeInvalid)
+	equal(t, "u1 after refusals", f.mapped("acme", "u1"), []string{"r"})
+
+	// Not found inside Once: the transaction goes on, and commits what fn
+	// does next.
+	id := iam.NewID()
+	err := f.st.Once(f.ctx, "rbac", id, func(st rbac.Store) error {
+		p := rbac.Principal{Type: rbac.PrincipalUser, ID: "u2"}
+		if err := st.AddRealmRoleMapping(f.ctx, "acme", p, "missing", mapping("acme", "u2")); iam.ErrorCode(err) != iam.CodeNotFound {
+			t.Errorf("missing role in Once: %v, want not found", err)
+		}
+		return st.AddMappings(f.ctx, "acme", p, []string{r.ID}, mapping("acme", "u2"))
+	})
+	if err != nil {
+		t.Fatalf("Once after a missing role: %v", err)
+	}
+	equal(t, "u2", f.mapped("acme", "u2"), []string{"r"})
+
+	var users []string
+	for _, e := range f.h.Events(t) {
+		if e.Type != iam.TopicRoleMappingChanged {
+			continue
+		}
+		var m rbac.MappingChangedEvent
+		if err := e.Decode(&m); err != nil || m.Realm != "acme" || m.PrincipalType != rbac.PrincipalUser || m.PrincipalID != m.UserID {
+			t.Fatalf("mapping event = %+v, %v", m, err)
+		}
+		users = append(users, m.UserID)
+	}
+	equal(t, "role_mapping.changed recorded for", users, []string{"u1", "u1", "u2"})
+}

@@ -65,6 +65,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"CycleRejection", testCycleRejection, false},
 		{"ConcurrentOppositeEdgesNeverFormACycle", testConcurrentCycle, false},
 		{"ConcurrentMappingIsIdempotent", testConcurrentMapping, false},
+		{"AddRealmRoleMappingMapsByNameOrNothing", testAddRealmRoleMapping, false},
 		{"ConcurrentCompositeIsIdempotent", testConcurrentComposite, false},
 		{"UnknownRoleChangesNothing", testUnknownRoleIsAtomic, false},
 		{"DeleteRoleRemovesItFromCompositesAndMappings", testDeleteRoleCascades, true},

@@ -78,3 +78,24 @@ LIMIT sqlc.narg('max_rows');
 -- name: DeletePrincipal :exec
 DELETE FROM rbac_mappings
 WHERE realm_name = @realm_name AND principal_type = @principal_type AND principal_id = @principal_id;
+
+-- name: AddRealmRoleMappingByName :one
+-- Maps the realm role named @name to a user or service account and writes
+-- the events (iampg.OutboxRows) to the outbox, in one statement, if the
+-- role exists; an existing mapping is kept and the events are written all
+-- the same (as AddMappings). found is false, and nothing is written, if
+-- no such role exists. pg_notify(@channel) wakes the relays at commit, as
+-- iampg.Write.
+WITH role AS (
+	SELECT r.id FROM rbac_roles r WHERE r.realm_name = @realm_name AND r.client_uuid = '' AND r.name = @name
+), mapped AS (
+	INSERT INTO rbac_mappings (realm_name, principal_type, principal_id, role_id)
+	SELECT @realm_name, @principal_type, @principal_id, role.id FROM role
+	ON CONFLICT DO NOTHING
+), written AS (
+	INSERT INTO outbox (event_id, topic, realm_name, key, payload)
+	-- Set-returning functions in one select list run in lockstep.
+	SELECT unnest(@event_ids::uuid[]), unnest(@topics::text[]), unnest(@realms::text[]), unnest(@keys::text[]), unnest(@payloads::jsonb[])
+	WHERE EXISTS (SELECT FROM role)
+)
+SELECT EXISTS (SELECT FROM role) AS found FROM (SELECT pg_notify(@channel::text, '')) AS notified;

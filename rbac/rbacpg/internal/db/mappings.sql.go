@@ -8,6 +8,7 @@ package db
 import (
 	"context"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -32,6 +33,59 @@ func (q *Queries) AddMappings(ctx context.Context, arg AddMappingsParams) error 
 		arg.RoleIds,
 	)
 	return err
+}
+
+const addRealmRoleMappingByName = `-- name: AddRealmRoleMappingByName :one
+WITH role AS (
+	SELECT r.id FROM rbac_roles r WHERE r.realm_name = $2 AND r.client_uuid = '' AND r.name = $3
+), mapped AS (
+	INSERT INTO rbac_mappings (realm_name, principal_type, principal_id, role_id)
+	SELECT $2, $4, $5, role.id FROM role
+	ON CONFLICT DO NOTHING
+), written AS (
+	INSERT INTO outbox (event_id, topic, realm_name, key, payload)
+	-- Set-returning functions in one select list run in lockstep.
+	SELECT unnest($6::uuid[]), unnest($7::text[]), unnest($8::text[]), unnest($9::text[]), unnest($10::jsonb[])
+	WHERE EXISTS (SELECT FROM role)
+)
+SELECT EXISTS (SELECT FROM role) AS found FROM (SELECT pg_notify($1::text, '')) AS notified
+`
+
+type AddRealmRoleMappingByNameParams struct {
+	Channel       string
+	RealmName     string
+	Name          string
+	PrincipalType string
+	PrincipalID   string
+	EventIds      []uuid.UUID
+	Topics        []string
+	Realms        []string
+	Keys          []string
+	Payloads      [][]byte
+}
+
+// Maps the realm role named @name to a user or service account and writes
+// the events (iampg.OutboxRows) to the outbox, in one statement, if the
+// role exists; an existing mapping is kept and the events are written all
+// the same (as AddMappings). found is false, and nothing is written, if
+// no such role exists. pg_notify(@channel) wakes the relays at commit, as
+// iampg.Write.
+func (q *Queries) AddRealmRoleMappingByName(ctx context.Context, arg AddRealmRoleMappingByNameParams) (bool, error) {
+	row := q.db.QueryRow(ctx, addRealmRoleMappingByName,
+		arg.Channel,
+		arg.RealmName,
+		arg.Name,
+		arg.PrincipalType,
+		arg.PrincipalID,
+		arg.EventIds,
+		arg.Topics,
+		arg.Realms,
+		arg.Keys,
+		arg.Payloads,
+	)
+	var found bool
+	err := row.Scan(&found)
+	return found, err
 }
 
 const deletePrincipal = `-- name: DeletePrincipal :exec

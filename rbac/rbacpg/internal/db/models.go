@@ -6,7 +6,29 @@ package db
 
 import (
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+type Outbox struct {
+	ID        int64
+	EventID   uuid.UUID
+	Topic     string
+	RealmName string
+	Key       string
+	Payload   []byte
+	CreatedAt time.Time
+	SentAt    pgtype.Timestamptz
+	Attempts  int32
+	LastError pgtype.Text
+}
+
+type ProcessedEvent struct {
+	Consumer    string
+	EventID     uuid.UUID
+	ProcessedAt time.Time
+}
 
 type RbacClient struct {
 	RealmName string
@@ -84,4 +106,11 @@ type RbacRoleView struct {
 	ClientID    string
 	Composite   bool
 	Extra       []byte
+}
+
+type SealingKeyCheck struct {
+	ID        bool
+	Sealed    []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
