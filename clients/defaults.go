@@ -2,7 +2,6 @@ package clients
 
 import (
 	"context"
-	"errors"
 
 	"github.com/opengate-iam/opengate/iam"
 )
@@ -73,16 +72,19 @@ func (s *Service) EnsureDefaultsIn(ctx context.Context, realms []iam.Realm) erro
 
 func (s *Service) ensureDefaults(ctx context.Context, st Store, realm iam.Realm) error {
 	for _, c := range Defaults() {
-		_, err := st.GetByClientID(ctx, realm, c.ClientID)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, iam.ErrNotFound) {
+		rec, e, err := s.newRecord(realm, c, "")
+		if err != nil {
 			return err
 		}
-		_, err = s.create(ctx, st, realm, c, "")
-		if err != nil && !errors.Is(err, iam.ErrConflict) { // a conflict: created concurrently
+		// One step per client (Store.CreateIfAbsent: one statement with
+		// its event in Postgres), the consumer's hot path; concurrent calls
+		// create it once.
+		created, err := st.CreateIfAbsent(ctx, rec, e)
+		if err != nil {
 			return err
+		}
+		if created {
+			s.cache.invalidate(realm, rec.Client.ID, rec.Client.ClientID)
 		}
 	}
 	return nil

@@ -103,28 +103,43 @@ func (s *Service) Create(ctx context.Context, realm iam.Realm, c Client, secret 
 }
 
 func (s *Service) create(ctx context.Context, st Store, realm iam.Realm, c Client, secret string) (Record, error) {
-	if err := realm.Validate(); err != nil {
+	rec, e, err := s.newRecord(realm, c, secret)
+	if err != nil {
 		return Record{}, err
+	}
+	if err := st.Create(ctx, rec, e); err != nil {
+		return Record{}, err
+	}
+	s.cache.invalidate(realm, rec.Client.ID, rec.Client.ClientID)
+	return rec, nil
+}
+
+// newRecord validates c for creation in realm and returns its record and
+// its client.created event: a new UUID for an empty c.ID, timestamps, and
+// secret or a generated one for a confidential client.
+func (s *Service) newRecord(realm iam.Realm, c Client, secret string) (Record, iam.Event, error) {
+	if err := realm.Validate(); err != nil {
+		return Record{}, iam.Event{}, err
 	}
 	c = c.Clone()
 	c.Realm = realm
 	if c.ID == "" {
 		c.ID = iam.NewID()
 	} else if !validID(c.ID) {
-		return Record{}, iam.Invalidf("id", "id must be a lowercase UUID")
+		return Record{}, iam.Event{}, iam.Invalidf("id", "id must be a lowercase UUID")
 	}
 	if err := c.Validate(); err != nil {
-		return Record{}, err
+		return Record{}, iam.Event{}, err
 	}
 	switch {
 	case c.PublicClient && secret != "":
-		return Record{}, iam.Invalidf("secret", "a public client has no secret")
+		return Record{}, iam.Event{}, iam.Invalidf("secret", "a public client has no secret")
 	case c.PublicClient:
 	case secret == "":
 		secret = iamcrypto.RandomToken(SecretBytes)
 	default:
 		if err := validateSecret(secret); err != nil {
-			return Record{}, err
+			return Record{}, iam.Event{}, err
 		}
 	}
 	c.CreatedAt = s.timestamp()
@@ -133,13 +148,9 @@ func (s *Service) create(ctx context.Context, st Store, realm iam.Realm, c Clien
 	setSecret(&rec, secret)
 	e, err := createdEvent(c)
 	if err != nil {
-		return Record{}, err
+		return Record{}, iam.Event{}, err
 	}
-	if err := st.Create(ctx, rec, e); err != nil {
-		return Record{}, err
-	}
-	s.cache.invalidate(realm, c.ID, c.ClientID)
-	return rec, nil
+	return rec, e, nil
 }
 
 // ClientID returns the public clientId of the client with UUID id in realm

@@ -70,6 +70,14 @@ type Store interface {
 	// Create inserts rec (rec.Client.ID and rec.Client.Realm set by the
 	// caller). CodeConflict if the id or the clientId exists in the realm.
 	Create(ctx context.Context, rec Record, events ...iam.Event) error
+	// CreateIfAbsent inserts rec as Create does, unless rec's realm has a
+	// client with its clientId: then it returns false, changes nothing and
+	// records no event (concurrent calls for one clientId create it once).
+	// CodeConflict if the id exists. The realm.created consumer creates the
+	// default clients with it; Postgres inserts the client and writes its
+	// events in one statement, without a savepoint inside a caller's
+	// transaction.
+	CreateIfAbsent(ctx context.Context, rec Record, events ...iam.Event) (bool, error)
 	// Get returns the client with UUID id in realm, or CodeNotFound.
 	Get(ctx context.Context, realm iam.Realm, id string) (Record, error)
 	// GetByClientID returns the client with public clientId in realm, or

@@ -94,6 +94,24 @@ func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Ev
 	return nil
 }
 
+// CreateIfAbsent implements clients.Store.
+func (s *Store) CreateIfAbsent(ctx context.Context, rec clients.Record, events ...iam.Event) (bool, error) {
+	s.mu.Lock()
+	rc := s.realmLocked(rec.Client.Realm)
+	if _, ok := rc.byClientID[rec.Client.ClientID]; ok {
+		s.mu.Unlock()
+		return false, nil
+	}
+	if _, ok := rc.byID[rec.Client.ID]; ok {
+		s.mu.Unlock()
+		return false, iam.Duplicatef("id", "a client with this id already exists")
+	}
+	rc.byID[rec.Client.ID] = s.withVerifier(clone(rec))
+	rc.byClientID[rec.Client.ClientID] = rec.Client.ID
+	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
+	return true, nil
+}
+
 // Get implements clients.Store.
 func (s *Store) Get(_ context.Context, realm iam.Realm, id string) (clients.Record, error) {
 	s.mu.RLock()

@@ -36,6 +36,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ClientIDIsUniquePerRealm", testClientIDUnique},
 		{"DuplicateIDIsConflict", testDuplicateID},
 		{"ConcurrentCreatesOfOneClientIDOneWins", testConcurrentCreate},
+		{"CreateIfAbsentCreatesOnlyAFreeClientID", testCreateIfAbsent},
+		{"ConcurrentCreateIfAbsentCreatesOnce", testConcurrentCreateIfAbsent},
 		{"RealmsAreIsolated", testRealmIsolation},
 		{"UpdateAppliesChangeAndKeepsIdentity", testUpdate},
 		{"UpdateErrorChangesNothing", testUpdateError},

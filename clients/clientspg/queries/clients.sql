@@ -68,3 +68,30 @@ DELETE FROM clients WHERE realm_name = @realm_name AND id = @id;
 
 -- name: DeleteRealmClients :execrows
 DELETE FROM clients WHERE realm_name = @realm_name;
+
+-- name: CreateClientIfAbsent :one
+-- Inserts a client unless the realm has one with its clientId, and writes
+-- the events (iampg.OutboxRows) to the outbox only if it inserted it, in
+-- one statement; created says whether it did. pg_notify(@channel) wakes
+-- the relays at commit, as iampg.Write.
+WITH created AS (
+	INSERT INTO clients (
+		realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
+		standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
+		redirect_uris, web_origins, root_url, base_url, attributes,
+		default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
+	) VALUES (
+		@realm_name, @id, @client_id, @name, @description, @enabled, @public_client, @bearer_only,
+		@standard_flow_enabled, @direct_access_grants_enabled, @service_accounts_enabled,
+		@redirect_uris, @web_origins, @root_url, @base_url, @attributes,
+		@default_client_scopes, @optional_client_scopes, @secret_hash, @sealed_secret, @created_at, @updated_at, @extra
+	)
+	ON CONFLICT ON CONSTRAINT clients_realm_client_id_key DO NOTHING
+	RETURNING id
+), written AS (
+	INSERT INTO outbox (event_id, topic, realm_name, key, payload)
+	-- Set-returning functions in one select list run in lockstep.
+	SELECT unnest(@event_ids::uuid[]), unnest(@topics::text[]), unnest(@realms::text[]), unnest(@keys::text[]), unnest(@payloads::jsonb[])
+	WHERE EXISTS (SELECT FROM created)
+)
+SELECT EXISTS (SELECT FROM created) AS inserted FROM (SELECT pg_notify(@channel::text, '')) AS notified;

@@ -8,6 +8,8 @@ package db
 import (
 	"context"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const createClient = `-- name: CreateClient :exec
@@ -77,6 +79,103 @@ func (q *Queries) CreateClient(ctx context.Context, arg CreateClientParams) erro
 		arg.Extra,
 	)
 	return err
+}
+
+const createClientIfAbsent = `-- name: CreateClientIfAbsent :one
+WITH created AS (
+	INSERT INTO clients (
+		realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
+		standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
+		redirect_uris, web_origins, root_url, base_url, attributes,
+		default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
+	) VALUES (
+		$2, $3, $4, $5, $6, $7, $8, $9,
+		$10, $11, $12,
+		$13, $14, $15, $16, $17,
+		$18, $19, $20, $21, $22, $23, $24
+	)
+	ON CONFLICT ON CONSTRAINT clients_realm_client_id_key DO NOTHING
+	RETURNING id
+), written AS (
+	INSERT INTO outbox (event_id, topic, realm_name, key, payload)
+	-- Set-returning functions in one select list run in lockstep.
+	SELECT unnest($25::uuid[]), unnest($26::text[]), unnest($27::text[]), unnest($28::text[]), unnest($29::jsonb[])
+	WHERE EXISTS (SELECT FROM created)
+)
+SELECT EXISTS (SELECT FROM created) AS inserted FROM (SELECT pg_notify($1::text, '')) AS notified
+`
+
+type CreateClientIfAbsentParams struct {
+	Channel                   string
+	RealmName                 string
+	ID                        string
+	ClientID                  string
+	Name                      string
+	Description               string
+	Enabled                   bool
+	PublicClient              bool
+	BearerOnly                bool
+	StandardFlowEnabled       bool
+	DirectAccessGrantsEnabled bool
+	ServiceAccountsEnabled    bool
+	RedirectUris              []string
+	WebOrigins                []string
+	RootUrl                   string
+	BaseUrl                   string
+	Attributes                []byte
+	DefaultClientScopes       []string
+	OptionalClientScopes      []string
+	SecretHash                []byte
+	SealedSecret              []byte
+	CreatedAt                 time.Time
+	UpdatedAt                 time.Time
+	Extra                     []byte
+	EventIds                  []uuid.UUID
+	Topics                    []string
+	Realms                    []string
+	Keys                      []string
+	Payloads                  [][]byte
+}
+
+// Inserts a client unless the realm has one with its clientId, and writes
+// the events (iampg.OutboxRows) to the outbox only if it inserted it, in
+// one statement; created says whether it did. pg_notify(@channel) wakes
+// the relays at commit, as iampg.Write.
+func (q *Queries) CreateClientIfAbsent(ctx context.Context, arg CreateClientIfAbsentParams) (bool, error) {
+	row := q.db.QueryRow(ctx, createClientIfAbsent,
+		arg.Channel,
+		arg.RealmName,
+		arg.ID,
+		arg.ClientID,
+		arg.Name,
+		arg.Description,
+		arg.Enabled,
+		arg.PublicClient,
+		arg.BearerOnly,
+		arg.StandardFlowEnabled,
+		arg.DirectAccessGrantsEnabled,
+		arg.ServiceAccountsEnabled,
+		arg.RedirectUris,
+		arg.WebOrigins,
+		arg.RootUrl,
+		arg.BaseUrl,
+		arg.Attributes,
+		arg.DefaultClientScopes,
+		arg.OptionalClientScopes,
+		arg.SecretHash,
+		arg.SealedSecret,
+		arg.CreatedAt,
+		arg.UpdatedAt,
+		arg.Extra,
+		arg.EventIds,
+		arg.Topics,
+		arg.Realms,
+		arg.Keys,
+		arg.Payloads,
+	)
+	var inserted bool
+	err := row.Scan(&inserted)
+	return inserted, err
 }
 
 const deleteClient = `-- name: DeleteClient :execrows

@@ -6,6 +6,9 @@ package db
 
 import (
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Client struct {
@@ -32,4 +35,30 @@ type Client struct {
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
 	Extra                     []byte
+}
+
+type Outbox struct {
+	ID        int64
+	EventID   uuid.UUID
+	Topic     string
+	RealmName string
+	Key       string
+	Payload   []byte
+	CreatedAt time.Time
+	SentAt    pgtype.Timestamptz
+	Attempts  int32
+	LastError pgtype.Text
+}
+
+type ProcessedEvent struct {
+	Consumer    string
+	EventID     uuid.UUID
+	ProcessedAt time.Time
+}
+
+type SealingKeyCheck struct {
+	ID        bool
+	Sealed    []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
