@@ -86,25 +86,24 @@ func (s *Store) Enqueue(ctx context.Context, d notify.Delivery) (notify.Delivery
 	}
 	var out notify.Delivery
 	created := false
-	err = s.tx(ctx, op, func(q *db.Queries) error {
-		row, err := q.InsertDelivery(ctx, p)
-		if errors.Is(err, pgx.ErrNoRows) {
-			row, err = q.GetDeliveryByEvent(ctx, db.GetDeliveryByEventParams{RealmName: p.RealmName, EventID: p.EventID, Kind: p.Kind})
-			if err != nil {
-				return err
-			}
-			out, err = fromRow(row)
-			return err
+	// The delivery and its queue row are one statement, atomic by itself
+	// (no transaction or savepoint needed): a new delivery costs one round
+	// trip, the consumer's hot path inside its batch. An existing one is
+	// then read.
+	q := db.New(s.db)
+	row, err := q.InsertDelivery(ctx, p)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		var existing db.Delivery
+		existing, err = q.GetDeliveryByEvent(ctx, db.GetDeliveryByEventParams{RealmName: p.RealmName, EventID: p.EventID, Kind: p.Kind})
+		if err == nil {
+			out, err = fromRow(existing)
 		}
-		if err != nil {
-			return err
-		}
+	case err == nil:
 		created = true
-		if out, err = fromRow(row); err != nil {
-			return err
-		}
-		return schedule(ctx, q, out)
-	})
+		out, err = fromRow(db.Delivery(row))
+	}
+	err = mapError(op, err)
 	if err != nil {
 		return notify.Delivery{}, false, err
 	}

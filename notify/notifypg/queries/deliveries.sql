@@ -1,15 +1,28 @@
 -- name: InsertDelivery :one
 -- A delivery of an (event, kind) the realm has already is left as it is:
--- no row comes back, and the caller reads the existing one.
-INSERT INTO deliveries (
-	realm_name, id, event_id, kind, user_id, recipient, status, attempts, last_error,
-	next_attempt_at, created_at, updated_at, sent_at, data, sealed_link
-) VALUES (
-	@realm_name, @id, @event_id, @kind, @user_id, @recipient, @status, @attempts, @last_error,
-	@next_attempt_at, @created_at, @updated_at, @sent_at, @data, @sealed_link
+-- no row comes back, and the caller reads the existing one. A new
+-- delivery's queue row is written by the same statement (Schedule's and
+-- Unschedule's work for a new delivery: due at next_attempt_at while
+-- pending, none otherwise), so enqueueing costs one round trip.
+WITH inserted AS (
+	INSERT INTO deliveries (
+		realm_name, id, event_id, kind, user_id, recipient, status, attempts, last_error,
+		next_attempt_at, created_at, updated_at, sent_at, data, sealed_link
+	) VALUES (
+		@realm_name, @id, @event_id, @kind, @user_id, @recipient, @status, @attempts, @last_error,
+		@next_attempt_at, @created_at, @updated_at, @sent_at, @data, @sealed_link
+	)
+	ON CONFLICT ON CONSTRAINT deliveries_event_kind_key DO NOTHING
+	RETURNING *
+), queued AS (
+	INSERT INTO delivery_queue (realm_name, delivery_id, due_at)
+	SELECT i.realm_name, i.id, i.next_attempt_at FROM inserted i WHERE i.status = 'pending'
+	ON CONFLICT (realm_name, delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at, owner = NULL
+), unqueued AS (
+	DELETE FROM delivery_queue q
+	WHERE q.realm_name = @realm_name AND q.delivery_id IN (SELECT i.id FROM inserted i WHERE i.status <> 'pending')
 )
-ON CONFLICT ON CONSTRAINT deliveries_event_kind_key DO NOTHING
-RETURNING *;
+SELECT * FROM inserted;
 
 -- name: GetDeliveryByEvent :one
 SELECT * FROM deliveries WHERE realm_name = @realm_name AND event_id = @event_id AND kind = @kind;

@@ -154,15 +154,25 @@ func (q *Queries) GetDeliveryByEvent(ctx context.Context, arg GetDeliveryByEvent
 }
 
 const insertDelivery = `-- name: InsertDelivery :one
-INSERT INTO deliveries (
-	realm_name, id, event_id, kind, user_id, recipient, status, attempts, last_error,
-	next_attempt_at, created_at, updated_at, sent_at, data, sealed_link
-) VALUES (
-	$1, $2, $3, $4, $5, $6, $7, $8, $9,
-	$10, $11, $12, $13, $14, $15
+WITH inserted AS (
+	INSERT INTO deliveries (
+		realm_name, id, event_id, kind, user_id, recipient, status, attempts, last_error,
+		next_attempt_at, created_at, updated_at, sent_at, data, sealed_link
+	) VALUES (
+		$1, $2, $3, $4, $5, $6, $7, $8, $9,
+		$10, $11, $12, $13, $14, $15
+	)
+	ON CONFLICT ON CONSTRAINT deliveries_event_kind_key DO NOTHING
+	RETURNING realm_name, id, event_id, kind, user_id, recipient, status, attempts, last_error, next_attempt_at, created_at, updated_at, sent_at, data, sealed_link
+), queued AS (
+	INSERT INTO delivery_queue (realm_name, delivery_id, due_at)
+	SELECT i.realm_name, i.id, i.next_attempt_at FROM inserted i WHERE i.status = 'pending'
+	ON CONFLICT (realm_name, delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at, owner = NULL
+), unqueued AS (
+	DELETE FROM delivery_queue q
+	WHERE q.realm_name = $1 AND q.delivery_id IN (SELECT i.id FROM inserted i WHERE i.status <> 'pending')
 )
-ON CONFLICT ON CONSTRAINT deliveries_event_kind_key DO NOTHING
-RETURNING realm_name, id, event_id, kind, user_id, recipient, status, attempts, last_error, next_attempt_at, created_at, updated_at, sent_at, data, sealed_link
+SELECT realm_name, id, event_id, kind, user_id, recipient, status, attempts, last_error, next_attempt_at, created_at, updated_at, sent_at, data, sealed_link FROM inserted
 `
 
 type InsertDeliveryParams struct {
@@ -183,9 +193,30 @@ type InsertDeliveryParams struct {
 	SealedLink    []byte
 }
 
+type InsertDeliveryRow struct {
+	RealmName     string
+	ID            string
+	EventID       string
+	Kind          string
+	UserID        string
+	Recipient     string
+	Status        string
+	Attempts      int32
+	LastError     string
+	NextAttemptAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	SentAt        *time.Time
+	Data          []byte
+	SealedLink    []byte
+}
+
 // A delivery of an (event, kind) the realm has already is left as it is:
-// no row comes back, and the caller reads the existing one.
-func (q *Queries) InsertDelivery(ctx context.Context, arg InsertDeliveryParams) (Delivery, error) {
+// no row comes back, and the caller reads the existing one. A new
+// delivery's queue row is written by the same statement (Schedule's and
+// Unschedule's work for a new delivery: due at next_attempt_at while
+// pending, none otherwise), so enqueueing costs one round trip.
+func (q *Queries) InsertDelivery(ctx context.Context, arg InsertDeliveryParams) (InsertDeliveryRow, error) {
 	row := q.db.QueryRow(ctx, insertDelivery,
 		arg.RealmName,
 		arg.ID,
@@ -203,7 +234,7 @@ func (q *Queries) InsertDelivery(ctx context.Context, arg InsertDeliveryParams) 
 		arg.Data,
 		arg.SealedLink,
 	)
-	var i Delivery
+	var i InsertDeliveryRow
 	err := row.Scan(
 		&i.RealmName,
 		&i.ID,
