@@ -27,3 +27,13 @@ func ExamplePrincipal_CanAdminister() {
 	// Output:
 	// true false
 }
+
+func ExamplePrincipal_Can() {
+	// A token's resource_access["realm-management"].roles: view-users and
+	// the roles Keycloak composes into it.
+	p := &iam.Principal{Subject: "u1", Realm: "acme", ClientRoles: map[string][]string{
+		iam.RealmManagement: {"view-users", "query-users", "query-groups"}}}
+	fmt.Println(p.Can("acme", iam.PermQueryUsers), p.Can("acme", iam.PermViewUsers), p.Can("acme", iam.PermManageUsers))
+	// Output:
+	// true true false
+}

@@ -11,7 +11,8 @@ import (
 // EnsureRealmDefaults creates the roles every realm has, unless they exist:
 // offline_access, uma_authorization, the composite default-roles-{realm}
 // containing both (as Keycloak), realm-admin (administers the realm, see
-// iam.Principal.CanAdminister) and, in master, admin (administers every
+// iam.Principal.Can; EnsureRealmManagementRoles makes it a composite of
+// the realm-management client's realm-admin) and, in master, admin (administers every
 // realm). It is idempotent and safe to run concurrently; an existing default
 // role keeps the composites an administrator gave it. The realm.created and
 // user.created consumers call it.

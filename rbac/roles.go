@@ -136,9 +136,10 @@ func (s *Service) ListRoles(ctx context.Context, realm iam.Realm, f RoleFilter) 
 // applied to the role as stored when the change is written, so concurrent
 // updates of other fields are kept. The realm's default role and master's
 // admin role cannot be renamed (CodeInvalid); a name taken in the container
-// is CodeConflict (Field "name"). Renaming a role of an admin nature, or a
-// realm role to iam.RoleAdmin or iam.RoleRealmAdmin, needs a caller who
-// holds that power (CodeForbidden; escalation.go).
+// is CodeConflict (Field "name"). Renaming a role of an admin nature, a
+// realm role to iam.RoleAdmin or iam.RoleRealmAdmin, or a realm-management
+// role to a permission's name, needs a caller who holds that power
+// (CodeForbidden; escalation.go).
 func (s *Service) UpdateRole(ctx context.Context, realm iam.Realm, id string, u RoleUpdate) (Role, error) {
 	const op = "rbac.UpdateRole"
 	cur, err := s.GetRole(ctx, realm, id)

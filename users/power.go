@@ -12,9 +12,10 @@ import (
 // that user holds.
 //
 // Administrative power is what rbac's escalation rule calls it: the realm
-// roles iam.RoleAdmin and iam.RoleRealmAdmin, held directly or through any
+// roles iam.RoleAdmin and iam.RoleRealmAdmin and the realm-management
+// client's roles (iam.Permissions), held directly or through any
 // composite, realm or client role (iam.AdminRoles of the effective realm
-// roles). Every change to a user made through this Service with a principal
+// and client roles). Every change to a user made through this Service with a principal
 // in ctx (iam.PrincipalFrom, as on every admin API call) — Update (enabled,
 // email, username, required actions, ...), SetPassword, DeleteCredential,
 // Delete, SendVerifyEmail, ExecuteActionsEmail, and Import overwriting an
