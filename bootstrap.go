@@ -51,8 +51,9 @@ func (s *Server) bootstrap(ctx context.Context, admin *Admin) error {
 
 // ensureDefaultClients gives every realm the default clients it lacks
 // (clients.Defaults: realms made before realm-management existed lack it),
-// and is done. It reads every realm's name, then two indexed lookups per
-// realm; Run runs it in the background at every start.
+// and is done. It reads every realm's name, then one statement per default
+// client and realm (clients.Store.CreateIfAbsent); Run runs it in the
+// background at every start.
 func (s *Server) ensureDefaultClients(ctx context.Context) error {
 	all, err := s.Realms.List(ctx)
 	if err != nil {
