@@ -62,6 +62,20 @@ type Import struct {
 	Roles   []ImportRole
 	// Mappings are added to what their principals hold.
 	Mappings []ImportMapping
+	// Groups are group trees to create at the top level (ParentID is
+	// ignored), with their role mappings and members; Mode decides about a
+	// top-level group of the same name.
+	Groups []GroupTree
+	// Members make subjects members of groups named by path: of the
+	// imported groups or of the realm's.
+	Members []ImportMembership
+}
+
+// ImportMembership makes UserID (a user id, or
+// "service-account-{clientUUID}") a member of the groups at Paths.
+type ImportMembership struct {
+	UserID string
+	Paths  []string
 }
 
 // ImportOutcome is what Import did with one role.
@@ -70,11 +84,31 @@ type ImportOutcome struct {
 	Role   Role // as stored (for ImportSkipped: the existing role)
 }
 
-// ImportResult counts what Import did, with one outcome per role in the
-// order of Import.Roles.
+// GroupOutcome is what Import did with one top-level group tree.
+type GroupOutcome struct {
+	Action iam.ImportAction
+	Group  Group // as stored (for ImportSkipped: the existing group)
+}
+
+// ImportResult counts what Import did, roles and top-level groups
+// together, with one outcome per role in the order of Import.Roles and one
+// per tree in the order of Import.Groups.
 type ImportResult struct {
 	Added, Skipped, Overwritten int
 	Outcomes                    []ImportOutcome
+	GroupOutcomes               []GroupOutcome
+}
+
+// count adds an action to the totals.
+func (r *ImportResult) count(a iam.ImportAction) {
+	switch a {
+	case iam.ImportAdded:
+		r.Added++
+	case iam.ImportSkipped:
+		r.Skipped++
+	case iam.ImportOverwritten:
+		r.Overwritten++
+	}
 }
 
 // Import brings in.Roles and in.Mappings into realm, all or nothing
@@ -88,7 +122,11 @@ type ImportResult struct {
 //     description, attributes and Extra and replaces its composites (its
 //     id, and who holds it, stay);
 //  3. the composites of the roles created or overwritten are set, and the
-//     mappings added, naming roles of the realm, imported or not.
+//     mappings added, naming roles of the realm, imported or not;
+//  4. the group trees are created (ImportGroups) — a top-level group of
+//     the same name fails the import (FAIL), keeps its place (SKIP: the
+//     tree is not imported) or is deleted first with its subgroups
+//     (OVERWRITE, Keycloak's) — and the members added.
 //
 // The role events are recorded with the change. Errors, on which nothing
 // is imported: CodeInvalid naming the item ("roles[3].name",
@@ -106,7 +144,8 @@ func (s *Service) Import(ctx context.Context, realm iam.Realm, in Import) (Impor
 	if err != nil {
 		return ImportResult{}, iam.Wrap(op, err)
 	}
-	for name, n := range map[string]int{"roles": len(in.Roles), "mappings": len(in.Mappings), "clients": len(in.Clients)} {
+	for name, n := range map[string]int{"roles": len(in.Roles), "mappings": len(in.Mappings), "clients": len(in.Clients),
+		"groups": len(in.Groups), "members": len(in.Members)} {
 		if n > MaxImportItems {
 			return ImportResult{}, iam.Wrap(op, iam.Invalidf(name, "at most %d %s per import", MaxImportItems, name))
 		}
@@ -212,14 +251,7 @@ func (im *importer) run(in Import) (ImportResult, error) {
 			return ImportResult{}, atItem("roles", i, err)
 		}
 		res.Outcomes = append(res.Outcomes, o)
-		switch o.Action {
-		case iam.ImportAdded:
-			res.Added++
-		case iam.ImportSkipped:
-			res.Skipped++
-		case iam.ImportOverwritten:
-			res.Overwritten++
-		}
+		res.count(o.Action)
 	}
 	for i, ir := range in.Roles {
 		if o := res.Outcomes[i]; o.Action != iam.ImportSkipped {
@@ -231,6 +263,14 @@ func (im *importer) run(in Import) (ImportResult, error) {
 	for i, m := range in.Mappings {
 		if err := im.mapping(m); err != nil {
 			return ImportResult{}, atItem("mappings", i, err)
+		}
+	}
+	if err := im.groups(in.Groups, &res); err != nil {
+		return ImportResult{}, err
+	}
+	for i, m := range in.Members {
+		if err := im.members(m); err != nil {
+			return ImportResult{}, atItem("members", i, err)
 		}
 	}
 	for i, o := range res.Outcomes {
@@ -347,6 +387,109 @@ func (im *importer) mapping(m ImportMapping) error {
 		return err
 	}
 	return im.svc.AddUserRoles(im.ctx, im.realm, m.Principal.UserID(), ids...)
+}
+
+// groups creates the trees, under the mode, and checks the escalation
+// rule for what the new groups confer and what overwritten ones conferred.
+func (im *importer) groups(trees []GroupTree, res *ImportResult) error {
+	var keep []GroupTree
+	var kept []int // index in res.GroupOutcomes of each tree kept
+	for i, t := range trees {
+		existing, err := im.st.GetGroupByPath(im.ctx, im.realm, GroupPath("", t.Name))
+		switch {
+		case errors.Is(err, iam.ErrNotFound):
+			res.GroupOutcomes = append(res.GroupOutcomes, GroupOutcome{Action: iam.ImportAdded})
+		case err != nil:
+			return err
+		case im.mode == iam.ImportSkip:
+			res.GroupOutcomes = append(res.GroupOutcomes, GroupOutcome{Action: iam.ImportSkipped, Group: existing})
+			res.count(iam.ImportSkipped)
+			continue
+		case im.mode == iam.ImportOverwrite:
+			names, err := im.svc.groupAdminRoles(im.ctx, im.realm, existing.ID)
+			if err != nil {
+				return err
+			}
+			if err := im.allowed(names); err != nil {
+				return err
+			}
+			if err := im.svc.DeleteGroup(im.ctx, im.realm, existing.ID); err != nil {
+				return err
+			}
+			res.GroupOutcomes = append(res.GroupOutcomes, GroupOutcome{Action: iam.ImportOverwritten})
+		default:
+			return iam.Duplicatef(fmt.Sprintf("groups[%d].name", i), "groups[%d]: a top-level group named %q exists", i, t.Name)
+		}
+		t.ParentID = ""
+		keep = append(keep, t)
+		kept = append(kept, len(res.GroupOutcomes)-1)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	created, err := im.svc.ImportGroups(im.ctx, im.realm, keep)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, g := range created {
+		ids = append(ids, g.ID)
+	}
+	names, err := im.svc.groupAdminRoles(im.ctx, im.realm, ids...)
+	if err != nil {
+		return err
+	}
+	if err := im.allowed(names); err != nil {
+		return err
+	}
+	for n, g := range created {
+		if g.ParentID != "" {
+			continue
+		}
+		// created lists parents before their subgroups, trees in order.
+		o := &res.GroupOutcomes[kept[0]]
+		kept = kept[1:]
+		o.Group = created[n]
+		res.count(o.Action)
+	}
+	return nil
+}
+
+// members makes m's subject a member of the groups at its paths, under the
+// escalation rule (what the groups confer) and the rule protecting more
+// powerful subjects.
+func (im *importer) members(m ImportMembership) error {
+	p, err := PrincipalOf(m.UserID)
+	if err != nil {
+		return err
+	}
+	held, heldClients, err := im.st.EffectiveRoleNames(im.ctx, im.realm, p)
+	if err != nil {
+		return err
+	}
+	if err := im.allowed(iam.AdminRoles(held, heldClients)); err != nil {
+		return err
+	}
+	for _, path := range m.Paths {
+		g, err := im.st.GetGroupByPath(im.ctx, im.realm, path)
+		if errors.Is(err, iam.ErrNotFound) {
+			return iam.Invalidf("groups", "group %q not found", path)
+		}
+		if err != nil {
+			return err
+		}
+		names, err := im.svc.groupAdminRoles(im.ctx, im.realm, g.ID)
+		if err != nil {
+			return err
+		}
+		if err := im.allowed(names); err != nil {
+			return err
+		}
+		if err := im.svc.JoinGroup(im.ctx, im.realm, m.UserID, g.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mayChangeHolders checks the escalation rule for a change of who holds

@@ -163,6 +163,7 @@ func testImportEscalation(t *testing.T, f *fixture) {
 	}{
 		{"ComposeAdmin", rbac.Import{Roles: []rbac.ImportRole{{Role: rbac.Role{Name: "sneaky"}, Composites: rbac.RoleNames{Realm: []string{"admin"}}}}}},
 		{"GrantAdmin", rbac.Import{Mappings: []rbac.ImportMapping{{Principal: rbac.Principal{Type: rbac.PrincipalUser, ID: "deputy"}, Roles: rbac.RoleNames{Realm: []string{"admin"}}}}}},
+		{"GroupConfersAdmin", rbac.Import{Groups: []rbac.GroupTree{{Group: rbac.Group{Name: "bosses"}, RealmRoles: []string{"admin"}}}}},
 		{"ChangeAdminHolder", rbac.Import{Mappings: []rbac.ImportMapping{{Principal: rbac.Principal{Type: rbac.PrincipalUser, ID: "boss"}, Roles: rbac.RoleNames{Realm: []string{rbac.RoleOfflineAccess}}}}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -217,5 +218,66 @@ func testImportEscalationRealmManagement(t *testing.T, f *fixture) {
 	}
 	if _, cr := f.effective("acme", "friend"); !slices.Equal(cr[iam.RealmManagement], []string{string(iam.PermManageUsers)}) {
 		t.Fatalf("friend's realm-management roles = %v", cr)
+	}
+}
+
+// sampleTrees is Keycloak's nested groups: roles mapped at each level.
+func sampleTrees() []rbac.GroupTree {
+	return []rbac.GroupTree{{Group: rbac.Group{Name: "top"}, RealmRoles: []string{"viewer"},
+		SubGroups: []rbac.GroupTree{{Group: rbac.Group{Name: "sub"}, ClientRoles: map[string][]string{"app": {"write"}}}}}}
+}
+
+// Groups come with their subgroups, role mappings and members (by path);
+// a member of a subgroup holds the roles of every group above it.
+func testImportGroups(t *testing.T, f *fixture) {
+	in := sampleImport("")
+	in.Mappings = nil
+	in.Groups = sampleTrees()
+	in.Members = []rbac.ImportMembership{{UserID: "u1", Paths: []string{"/top/sub"}}}
+	res, err := f.svc.Import(f.ctx, "acme", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Added != 4 || len(res.GroupOutcomes) != 1 || res.GroupOutcomes[0].Group.Path != "/top" {
+		t.Fatalf("result = %+v", res)
+	}
+	realmRoles, clientRoles := f.effective("acme", "u1")
+	equal(t, "u1's realm roles (from /top)", realmRoles, []string{"viewer"})
+	equal(t, "u1's app roles (from /top/sub)", clientRoles["app"], []string{"write"})
+
+	in = sampleImport(iam.ImportSkip)
+	in.Mappings, in.Groups = nil, []rbac.GroupTree{{Group: rbac.Group{Name: "top", Description: "new"}}}
+	if res, err = f.svc.Import(f.ctx, "acme", in); err != nil || res.GroupOutcomes[0].Action != iam.ImportSkipped {
+		t.Fatalf("SKIP = %+v, %v", res, err)
+	}
+	in.Mode = iam.ImportFail
+	_, err = f.svc.Import(f.ctx, "acme", in)
+	code(t, "FAIL", err, iam.CodeConflict)
+
+	in.Mode, in.Roles = iam.ImportOverwrite, nil
+	if res, err = f.svc.Import(f.ctx, "acme", in); err != nil || res.GroupOutcomes[0].Action != iam.ImportOverwritten {
+		t.Fatalf("OVERWRITE = %+v, %v", res, err)
+	}
+	if g, err := f.svc.GroupByPath(f.ctx, "acme", "/top"); err != nil || g.Description != "new" || g.SubGroupCount != 0 {
+		t.Fatalf("overwritten /top = %+v, %v (Keycloak's overwrite replaces the group and its subgroups)", g, err)
+	}
+	if rr, _ := f.effective("acme", "u1"); len(rr) != 0 {
+		t.Fatalf("u1 still holds %v through the replaced groups", rr)
+	}
+}
+
+// A member of a group that is not there fails the import: none of its
+// groups stay.
+func testImportGroupFailureLeavesNothing(t *testing.T, f *fixture) {
+	in := sampleImport("")
+	in.Groups = sampleTrees()
+	in.Members = []rbac.ImportMembership{{UserID: "u1", Paths: []string{"/top/nope"}}}
+	_, err := f.svc.Import(f.ctx, "acme", in)
+	code(t, "unknown group", err, iam.CodeInvalid)
+	if iam.ErrorField(err) != "members[0].groups" {
+		t.Fatalf("error names %q", iam.ErrorField(err))
+	}
+	if _, err := f.svc.GroupByPath(f.ctx, "acme", "/top"); !isNotFound(err) {
+		t.Fatalf("/top after a failed import: %v", err)
 	}
 }

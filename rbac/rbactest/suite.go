@@ -55,6 +55,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ImportRefusalsNameTheItem", testImportRefusals, false},
 		{"ImportFollowsTheEscalationRule", testImportEscalation, true},
 		{"ImportCountsRealmManagementRolesAsPower", testImportEscalationRealmManagement, true},
+		{"ImportGroupsWithMembersAndModes", testImportGroups, true},
+		{"ImportGroupFailureLeavesNothing", testImportGroupFailureLeavesNothing, false},
 		{"DuplicateRoleNameIsConflict", testDuplicateName, false},
 		{"UpdateRoleAppliesChangeAndKeepsIdentity", testUpdateRoleThroughStore, false},
 		{"UpdateRoleErrorChangesNothing", testUpdateRoleErrorChangesNothing, false},
