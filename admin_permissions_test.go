@@ -36,6 +36,10 @@ func routeNeeds() map[string][]iam.Permission {
 		// realms
 		"GET " + a: need(anyAdmin),
 		"PUT " + a: need(manageRealm),
+		// realm imports and exports (each service then checks its own
+		// part: the tests of realmshttp and the services)
+		"POST " + a + "/partialImport":  need(manageRealm),
+		"POST " + a + "/partial-export": need(viewRealm),
 		// users
 		"GET " + a + "/users":                                      need(queryUsers),
 		"GET " + a + "/users/count":                                need(queryUsers),
@@ -48,7 +52,6 @@ func routeNeeds() map[string][]iam.Permission {
 		"DELETE " + a + "/users/{id}/credentials/{credId}":         need(manageUsers),
 		"PUT " + a + "/users/{id}/send-verify-email":               need(manageUsers),
 		"PUT " + a + "/users/{id}/execute-actions-email":           need(manageUsers),
-		"POST " + a + "/partialImport":                             need(manageRealm),
 		"GET " + a + "/users/{id}/mfa":                             need(viewUsers),
 		"GET " + a + "/users/{id}/mfa-lockout":                     need(viewUsers),
 		"DELETE " + a + "/users/{id}/mfa-lockout":                  need(manageUsers),

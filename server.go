@@ -107,6 +107,7 @@ type Server struct {
 	admin      *iamhttp.AdminGuard
 	handler    http.Handler
 	mgmt       http.Handler
+	transfer   *realmshttp.Transfer // realm imports and exports
 	generated  string
 }
 
@@ -326,6 +327,10 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
 	}
 	s.consumers = s.eventConsumers()
+	// Realm imports and exports go through each service's importer, as
+	// realm-service's go through their remote clients.
+	s.transfer = realmshttp.NewTransfer(s.Realms, usershttp.NewImporter(s.Users), clientshttp.NewImporter(s.Clients),
+		rbachttp.NewImporter(s.RBAC), s.log)
 
 	// Every admin call is checked against its caller's current state: a
 	// disabled user, client or realm, or a role taken away, stops
@@ -407,7 +412,7 @@ func (s *Server) public(r chi.Router) { s.authHTTP.MountPublic(r) }
 // verified mounts the routes that sit behind token verification.
 func (s *Server) verified(r chi.Router) {
 	s.authHTTP.Mount(r)
-	realmshttp.NewHandler(s.Realms, realmshttp.WithAdminGuard(s.admin)).Mount(r)
+	realmshttp.NewHandler(s.Realms, realmshttp.WithAdminGuard(s.admin), realmshttp.WithTransfer(s.transfer)).Mount(r)
 	clientshttp.NewHandler(s.Clients, clientshttp.WithAdminGuard(s.admin)).Mount(r)
 	usershttp.NewHandler(s.Users, usershttp.WithAdminGuard(s.admin), usershttp.WithClientIP(s.clientIP),
 		usershttp.WithAccountPages(s.issuerBase)).Mount(r)

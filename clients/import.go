@@ -39,10 +39,14 @@ type ImportResult struct {
 	// is shorter than MinSecretLength: kept, since Keycloak took them and
 	// applications use them, and named so that they are rotated.
 	WeakSecrets []string
+	// Defaults are the realm's default clients (Defaults) the import did
+	// not bring, made sure of first: what else its roles may name.
+	Defaults []Client
 }
 
 // Import brings clients into realm, all or nothing (Store.Atomically), as
-// Keycloak's partialImport does. A client whose clientId exists is handled
+// Keycloak's partialImport does, after making sure of the realm's default
+// clients (Defaults) that list does not hold. A client whose clientId exists is handled
 // by mode: ImportFail fails the import (CodeConflict), ImportSkip leaves it
 // alone, ImportOverwrite replaces its settings and Extra, keeping its id.
 // An added client keeps the id it comes with (a lowercase UUID) or gets
@@ -100,7 +104,26 @@ func (s *Service) Import(ctx context.Context, realm iam.Realm, mode iam.ImportMo
 	}
 	var res ImportResult
 	err = s.store.Atomically(ctx, realm, func(st Store) error {
+		// The realm's default clients first, in the import's transaction,
+		// but those the import brings (which keep their ids): the
+		// realm.created consumer then finds them there.
 		res = ImportResult{Outcomes: make([]ImportOutcome, 0, len(items))}
+		for _, d := range Defaults() {
+			if _, own := seen[d.ClientID]; own {
+				continue
+			}
+			rec, err := st.GetByClientID(ctx, realm, d.ClientID)
+			if errors.Is(err, iam.ErrNotFound) {
+				rec, err = s.create(ctx, st, realm, d, "")
+				if errors.Is(err, iam.ErrConflict) { // the realm.created consumer's, just now
+					rec, err = st.GetByClientID(ctx, realm, d.ClientID)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			res.Defaults = append(res.Defaults, rec.Client)
+		}
 		for i, it := range items {
 			o, err := s.importOne(ctx, st, realm, mode, it, checked)
 			if err != nil {

@@ -21,8 +21,8 @@ type Upstreams struct {
 	Fallback *Upstream
 }
 
-// MaxImportBodyBytes is the body limit of partialImport (the users
-// service's own).
+// MaxImportBodyBytes is the body limit of the imports (POST /admin/realms,
+// partialImport): the realm service's own.
 const MaxImportBodyBytes = 64 << 20
 
 // DefaultRoutes returns OpenGate's public API (Keycloak's paths) as a route
@@ -39,8 +39,9 @@ const MaxImportBodyBytes = 64 << 20
 //	Optional, auth:  /realms/{realm}/account/profile, /password, /security/*, /devices/*
 //	                                                                  (the account pages: their session cookie)
 //	Optional:        /realms/{realm}/account/sessions/* (session), /account/mfa/* (mfa)
-//	Protected:       /admin/realms, /admin/realms/{realm} (realms)
-//	                 /admin/realms/{realm}/users/* and /partialImport (users; partialImport up to MaxImportBodyBytes)
+//	Protected:       /admin/realms (a realm import: up to MaxImportBodyBytes), /admin/realms/{realm},
+//	                 /partialImport (up to MaxImportBodyBytes), /partial-export (realms)
+//	                 /admin/realms/{realm}/users/* (users)
 //	                 .../users/{id}/role-mappings/*, .../roles/*, .../roles-by-id/*, .../clients/{id}/roles/*,
 //	                 .../groups/*, .../group-by-path/*, .../users/{id}/groups/* (rbac)
 //	                 .../clients/* (clients)
@@ -83,10 +84,11 @@ func DefaultRoutes(u Upstreams) ([]Route, error) {
 		{Path: realm + "/account/security/*", Upstream: u.Auth, Access: Optional},
 		{Path: realm + "/account/devices/*", Upstream: u.Auth, Access: Optional},
 
-		{Path: "/admin/realms", Upstream: u.Realms},
+		{Path: "/admin/realms", Upstream: u.Realms, MaxBodyBytes: MaxImportBodyBytes},
 		{Path: admin, Upstream: u.Realms},
+		{Path: admin + "/partialImport", Upstream: u.Realms, MaxBodyBytes: MaxImportBodyBytes},
+		{Path: admin + "/partial-export", Upstream: u.Realms},
 		{Path: admin + "/users/*", Upstream: u.Users},
-		{Path: admin + "/partialImport", Upstream: u.Users, MaxBodyBytes: MaxImportBodyBytes},
 		{Path: admin + "/users/{id}/role-mappings/*", Upstream: u.RBAC},
 		{Path: admin + "/roles/*", Upstream: u.RBAC},
 		{Path: admin + "/roles-by-id/*", Upstream: u.RBAC},

@@ -243,6 +243,13 @@ func (im *importer) run(in Import) (ImportResult, error) {
 		if err := im.st.PutClient(im.ctx, Client{Realm: im.realm, ID: c.ID, ClientID: c.ClientID}); err != nil {
 			return ImportResult{}, err
 		}
+		// Its fine-grained roles, as when rbac learns the client from
+		// client.created: an import may name them.
+		if c.ClientID == iam.RealmManagement {
+			if err := im.svc.EnsureRealmManagementRoles(im.ctx, im.realm, c.ID); err != nil {
+				return ImportResult{}, err
+			}
+		}
 	}
 	res := ImportResult{Outcomes: make([]ImportOutcome, 0, len(in.Roles))}
 	for i, ir := range in.Roles {
@@ -369,10 +376,15 @@ func (im *importer) composites(r Role, names RoleNames) error {
 // mapping adds m's roles to its principal, under the escalation rule and
 // the rule protecting more powerful subjects.
 func (im *importer) mapping(m ImportMapping) error {
-	ids, err := im.resolve(m.Roles)
+	ids, err := im.resolve(RoleNames{Realm: m.Roles.Realm})
 	if err != nil {
-		return onField("roles", err)
+		return onField("realmRoles", err)
 	}
+	clientIDs, err := im.resolve(RoleNames{Client: m.Roles.Client})
+	if err != nil {
+		return onField("clientRoles", err)
+	}
+	ids = append(ids, clientIDs...)
 	if len(ids) == 0 {
 		return nil
 	}

@@ -17,8 +17,9 @@ import (
 // token endpoint does not call the network per request. A Client is safe for
 // concurrent use.
 type Client struct {
-	hc     *http.Client // set by options, nil for the default
-	remote *iamhttp.ServiceClient
+	hc      *http.Client // set by options, nil for the default
+	remote  *iamhttp.ServiceClient
+	imports *iamhttp.ServiceClient // the import and export routes' longer calls
 }
 
 var _ clients.Reader = (*Client)(nil)
@@ -41,6 +42,7 @@ func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
 		o(c)
 	}
 	c.remote = iamhttp.NewServiceClient("client service", baseURL, serviceToken, c.hc)
+	c.imports = iamhttp.NewImportClient("client service", baseURL, serviceToken, c.hc)
 	return c
 }
 

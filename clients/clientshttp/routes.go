@@ -23,6 +23,10 @@ import (
 //	GET    /internal/realms/{realm}/clients?clientId=                 ClientRepresentation (exact clientId) or 404
 //	POST   /internal/realms/{realm}/clients/authenticate              {"clientId","secret"} → ClientRepresentation or 401
 //	GET    /internal/realms/{realm}/web-origins                       {"origins": [...]} of the enabled clients ("+" resolved)
+//	POST   /internal/realms/{realm}/clients/import                    ImportRequest → ImportResults   (the realm
+//	GET    /internal/realms/{realm}/clients/export                    [ClientRepresentation], secrets masked   service's
+//	                                                                  imports and exports; also behind the admin guard:
+//	                                                                  the realm service forwards its caller's token)
 //
 // The admin routes sit behind the admin guard (WithAdminGuard): the caller,
 // read from iam.PrincipalFrom (put there by the token-verifying middleware
@@ -52,4 +56,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/internal/realms/{realm}/clients/authenticate", h.internalAuthenticate)
 		r.Get("/internal/realms/{realm}/web-origins", h.internalWebOrigins)
 	})
+	r.With(iamhttp.RequireServiceToken(h.serviceToken), h.admin.Realm(iam.PermManageClients)).
+		Post("/internal/realms/{realm}/clients/import", h.internalImport)
+	r.With(iamhttp.RequireServiceToken(h.serviceToken), h.admin.Realm(iam.PermViewClients)).
+		Get("/internal/realms/{realm}/clients/export", h.internalExport)
 }

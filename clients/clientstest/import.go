@@ -40,16 +40,23 @@ func testImportAddsClients(t *testing.T, h Harness) {
 	if _, err := svc.Authenticate(ctx(t), "acme", "spa", ""); err != nil {
 		t.Fatalf("the public client: %v", err)
 	}
+	if _, err := svc.GetByClientID(ctx(t), "acme", clients.AdminCLI); err != nil {
+		t.Fatalf("the realm's default client, made first: %v", err)
+	}
 	secret, err := svc.Secret(ctx(t), "acme", res.Outcomes[2].Client.ID)
 	if err != nil || len(secret) < clients.MinSecretLength || secret == clients.MaskedSecret {
 		t.Fatalf("svc's secret = %q, %v; want a generated one", secret, err)
 	}
-	var topics []string
+	var created []string
 	for _, e := range h.Events(t) {
-		topics = append(topics, e.Type)
+		var d clients.CreatedEvent
+		if e.Type != iam.TopicClientCreated || e.Decode(&d) != nil {
+			t.Fatalf("event %s", e.Type)
+		}
+		created = append(created, d.ClientID)
 	}
-	if !slices.Equal(topics, []string{iam.TopicClientCreated, iam.TopicClientCreated, iam.TopicClientCreated}) {
-		t.Fatalf("events = %v", topics)
+	if n := len(created); n < 3 || !slices.Equal(created[n-3:], []string{"test-app", "spa", "svc"}) {
+		t.Fatalf("client.created of %v (the realm's defaults, then the three clients)", created)
 	}
 }
 
@@ -107,6 +114,6 @@ func testImportFailureLeavesNothing(t *testing.T, h Harness) {
 		t.Fatalf("an id given twice: %v", err)
 	}
 	if cs, err := svc.List(ctx(t), "acme", clients.Filter{}); err != nil || len(cs) != 0 || len(h.Events(t)) != 0 {
-		t.Fatalf("after failed imports: %v, %v, %d events", cs, err, len(h.Events(t)))
+		t.Fatalf("after failed imports: %v, %v, %d events (not even admin-cli)", cs, err, len(h.Events(t)))
 	}
 }

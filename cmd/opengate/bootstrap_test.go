@@ -6,9 +6,9 @@ import (
 )
 
 // The bootstrap administrator's username confers nothing by itself: after
-// the administrator renamed itself, a user imported (partialImport) under
-// the configured username is not made administrator when a replica starts
-// (issue 10, item 1).
+// the administrator renamed itself, a user imported (partialImport, without
+// roles) under the configured username is not made administrator when a
+// replica starts (issue 10, item 1).
 func TestRestartDoesNotMakeAnImportedNamesakeAdmin(t *testing.T) {
 	env := productionEnv(t)
 	a := start(t, env)
@@ -24,7 +24,7 @@ func TestRestartDoesNotMakeAnImportedNamesakeAdmin(t *testing.T) {
 		t.Fatalf("rename admin: %d %s", resp.StatusCode, body)
 	}
 	resp, body = a.Call(t, "POST", "/admin/realms/master/partialImport", admin,
-		`{"ifResourceExists":"FAIL","users":[{"username":"admin","enabled":true,"realmRoles":["admin"],`+
+		`{"ifResourceExists":"FAIL","users":[{"username":"admin","enabled":true,`+
 			`"credentials":[{"type":"password","value":"impostor-Passw0rd"}]}]}`)
 	if resp.StatusCode != 200 {
 		t.Fatalf("partialImport: %d %s", resp.StatusCode, body)

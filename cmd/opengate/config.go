@@ -69,6 +69,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var brokers string
 	fs := flag.NewFlagSet("opengate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: opengate [flags]          run OpenGate\n"+
+			"       opengate export|import ...  move a realm (opengate export -h)\n\nflags:\n")
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.Addr, "addr", env("OPENGATE_ADDR", ":8080"), "listen address (OPENGATE_ADDR)")
 	fs.StringVar(&c.ManagementAddr, "management-addr", env("OPENGATE_MANAGEMENT_ADDR", ""),
 		"listen address of /metrics, /healthz and /readyz; when set, /metrics leaves the main address (OPENGATE_MANAGEMENT_ADDR)")

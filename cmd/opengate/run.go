@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync/atomic"
 
@@ -23,6 +24,9 @@ import (
 // run is the whole program: it returns when ctx ends (nil after a clean
 // shutdown) or when something fails to start.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "export" || args[0] == "import") {
+		return transfer(ctx, args[0], args[1:], getenv, os.Stdin, stdout, stderr)
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err

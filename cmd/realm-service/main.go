@@ -18,6 +18,11 @@
 //	OPENGATE_SERVICE_TOKEN         shared secret of the internal API
 //	                               (/internal/realms/{realm}); without it
 //	                               internal calls are refused
+//	OPENGATE_USERS_URL             user-service (default http://localhost:8082),
+//	OPENGATE_CLIENTS_URL           client-service (default http://localhost:8085) and
+//	OPENGATE_RBAC_URL              rbac-service (default http://localhost:8084): a
+//	                               realm import, partialImport and partial-export
+//	                               go through their internal import routes
 //	OPENGATE_SECRET_KEY            deployment key (32 bytes, base64 or hex;
 //	                               required): seals realms' SMTP passwords
 //	OPENGATE_KAFKA_BROKERS         comma-separated seed brokers (required unless

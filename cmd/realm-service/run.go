@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
+	"github.com/opengate-iam/opengate/rbac/rbachttp"
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
 	"github.com/opengate-iam/opengate/realms/realmspg"
+	"github.com/opengate-iam/opengate/users/usershttp"
 )
 
 // serviceName names the service in logs, metrics and consumer groups.
@@ -113,11 +116,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// Realm imports and exports go through the other services' internal
+	// import and export routes, for the caller whose token they forward.
+	transfer := realmshttp.NewTransfer(svc, usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken),
+		clientshttp.NewClient(cfg.Peers.Clients, cfg.ServiceToken), rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken), log)
 	// The admin and internal API sit behind token verification.
 	return srv.Serve(ctx, cfg.Listen(), stdout, boot.Routes{
 		Metrics:  "realms",
 		Checks:   map[string]iamhttp.Check{"postgres": pool.Ping, "sealing_key": keyCheck, "redis": redisReady},
 		Verifier: verifier,
-		Verified: realmshttp.NewHandler(svc, realmshttp.WithServiceToken(cfg.ServiceToken), realmshttp.WithAdminGuard(guard)).Mount,
+		Verified: realmshttp.NewHandler(svc, realmshttp.WithServiceToken(cfg.ServiceToken), realmshttp.WithAdminGuard(guard),
+			realmshttp.WithTransfer(transfer)).Mount,
 	})
 }

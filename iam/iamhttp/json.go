@@ -86,5 +86,12 @@ func Created(w http.ResponseWriter, r *http.Request, id string) {
 	w.WriteHeader(http.StatusCreated)
 }
 
+// CreatedWith answers 201 as Created does, with v as the JSON body (a
+// report of what the creation did).
+func CreatedWith(w http.ResponseWriter, r *http.Request, id string, v any) {
+	w.Header().Set("Location", Location(r, strings.TrimSuffix(r.URL.Path, "/")+"/"+id))
+	JSON(w, http.StatusCreated, v)
+}
+
 // NoContent answers 204.
 func NoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }

@@ -90,6 +90,9 @@ func (c *ServiceClient) DoWithErrorFunc(ctx context.Context, op, method, path st
 		return iam.Wrap(op, err)
 	}
 	req.Header.Set(ServiceTokenHeader, c.token)
+	if t := callerToken(ctx); t != "" {
+		req.Header.Set("Authorization", "Bearer "+t)
+	}
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -15,8 +15,9 @@ import (
 // AssignRealmRoles, UserGroupPaths) with the signatures and error codes of
 // *rbac.Service, so either satisfies their interfaces. A Client is safe for concurrent use.
 type Client struct {
-	hc     *http.Client // set by options, nil for the default
-	remote *iamhttp.ServiceClient
+	hc      *http.Client // set by options, nil for the default
+	remote  *iamhttp.ServiceClient
+	imports *iamhttp.ServiceClient // the import and export routes' longer calls
 }
 
 // ClientOption configures a Client.
@@ -42,6 +43,7 @@ func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
 	}
 	c.remote = iamhttp.NewServiceClient("rbac service", baseURL, serviceToken, c.hc,
 		iamhttp.WithAnswerLimit(maxAnswerBytes))
+	c.imports = iamhttp.NewImportClient("rbac service", baseURL, serviceToken, c.hc)
 	return c
 }
 

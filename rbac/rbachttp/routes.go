@@ -213,4 +213,11 @@ func (h *Handler) Mount(router chi.Router) {
 		r.Post("/internal/realms/{realm}/users/{id}/realm-roles", h.internalAssign)
 		r.Get("/internal/realms/{realm}/users/{id}/group-paths", h.internalGroupPaths)
 	})
+	// The realm service's imports and exports, for the caller whose token
+	// it forwards: behind the admin guard too.
+	// Roles are managed with the realm, mappings and groups with the users.
+	router.With(iamhttp.RequireServiceToken(h.serviceToken), h.admin.Realm(iam.PermManageRealm, iam.PermManageUsers)).
+		Post("/internal/realms/{realm}/roles/import", h.internalImport)
+	router.With(iamhttp.RequireServiceToken(h.serviceToken), h.admin.Realm(iam.PermViewRealm, iam.PermViewUsers)).
+		Post("/internal/realms/{realm}/roles/export", h.internalExport)
 }

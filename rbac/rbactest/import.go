@@ -99,8 +99,8 @@ func testImportFailureLeavesNothing(t *testing.T, f *fixture) {
 		Roles: rbac.RoleNames{Realm: []string{"nope"}}})
 	_, err := f.svc.Import(f.ctx, "acme", in)
 	code(t, "unknown role", err, iam.CodeInvalid)
-	if iam.ErrorField(err) != "mappings[2].roles" {
-		t.Fatalf("error names %q, want mappings[2].roles", iam.ErrorField(err))
+	if iam.ErrorField(err) != "mappings[2].realmRoles" {
+		t.Fatalf("error names %q, want mappings[2].realmRoles", iam.ErrorField(err))
 	}
 	for _, name := range []string{"viewer", "editor", rbac.DefaultRoleName("acme")} {
 		if _, err := f.svc.GetRoleByName(f.ctx, "acme", "", name); !isNotFound(err) {

@@ -17,6 +17,7 @@ type Handler struct {
 	serviceToken string
 	admin        *iamhttp.AdminGuard
 	router       chi.Router
+	transfer     *Transfer // nil: no realm import, partialImport nor partial-export
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -83,6 +84,10 @@ func visible(p *iam.Principal, rl realms.Realm) any {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
+	if h.transfer != nil {
+		h.importRealm(w, r)
+		return
+	}
 	rep, extra, err := decodeRealm(w, r)
 	if err != nil {
 		iamhttp.Error(w, r, err)

@@ -17,10 +17,28 @@ import (
 // those heldElsewhere, and any other field is refused naming it.
 func decodeRealm(w http.ResponseWriter, r *http.Request) (RealmRepresentation, iam.Extra, error) {
 	var rep RealmRepresentation
-	extra, err := iamhttp.DecodeRepresentation(w, r, &rep, func(f string) bool { return kcrep.Has(kcrep.Realm, f) })
+	extra, err := iamhttp.DecodeRepresentation(w, r, &rep, isRealmField)
 	if err != nil {
 		return rep, nil, err
 	}
+	return keepable(rep, extra)
+}
+
+// parseRealm is decodeRealm for a representation already read.
+func parseRealm(raw json.RawMessage) (RealmRepresentation, iam.Extra, error) {
+	var rep RealmRepresentation
+	extra, err := iamhttp.ParseRepresentation(raw, &rep, isRealmField)
+	if err != nil {
+		return rep, nil, err
+	}
+	return keepable(rep, extra)
+}
+
+func isRealmField(f string) bool { return kcrep.Has(kcrep.Realm, f) }
+
+// keepable refuses the fields heldElsewhere holding something, drops them
+// empty, and returns the rest of extra to be kept.
+func keepable(rep RealmRepresentation, extra iam.Extra) (RealmRepresentation, iam.Extra, error) {
 	for f, v := range extra {
 		if !heldElsewhere(f) {
 			continue

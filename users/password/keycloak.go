@@ -160,3 +160,54 @@ func (c KeycloakCredential) encodeArgon2() (string, error) {
 	}
 	return encodeArgon2(alg, argon2Version, p, c.Salt, key), nil
 }
+
+// ToKeycloak converts a stored hash (as Decode reads it) into the
+// credential Keycloak exports for it, so that an export of OpenGate's
+// users imports into Keycloak, or into OpenGate again, with the same
+// passwords: argon2id and argon2i as Keycloak's argon2 provider, PBKDF2 as
+// pbkdf2, pbkdf2-sha256 and pbkdf2-sha512, bcrypt as the keycloak-bcrypt
+// extension's.
+func ToKeycloak(encoded string) (KeycloakCredential, error) {
+	d, err := Decode(encoded)
+	if err != nil {
+		return KeycloakCredential{}, err
+	}
+	b64std := base64.StdEncoding
+	switch d.Algorithm {
+	case Argon2id, Argon2i:
+		typ := "id"
+		if d.Algorithm == Argon2i {
+			typ = "i"
+		}
+		return KeycloakCredential{Algorithm: KeycloakArgon2, Iterations: int(d.Argon2.Iterations), Salt: d.Salt,
+			Value: b64std.EncodeToString(d.Key), Parameters: map[string][]string{
+				"type": {typ}, "version": {"1.3"}, "hashLength": {strconv.Itoa(len(d.Key))},
+				"memory": {strconv.Itoa(int(d.Argon2.Memory))}, "parallelism": {strconv.Itoa(int(d.Argon2.Parallelism))}}}, nil
+	case PBKDF2SHA1, PBKDF2SHA256, PBKDF2SHA512:
+		alg := map[string]string{PBKDF2SHA1: KeycloakPBKDF2, PBKDF2SHA256: KeycloakPBKDF2SHA256, PBKDF2SHA512: KeycloakPBKDF2SHA512}[d.Algorithm]
+		return KeycloakCredential{Algorithm: alg, Iterations: d.Iterations, Salt: d.Salt, Value: b64std.EncodeToString(d.Key)}, nil
+	case Bcrypt:
+		return KeycloakCredential{Algorithm: KeycloakBcrypt, Iterations: d.Iterations, Value: encoded}, nil
+	}
+	return KeycloakCredential{}, fmt.Errorf("%w: %q", ErrUnsupported, d.Algorithm)
+}
+
+// JSON returns the credential as Keycloak 26 exports it: its secretData
+// ({"value":...,"salt":...}) and credentialData ({"hashIterations":...,
+// "algorithm":...,"additionalParameters":{...}}) JSON strings, which
+// ParseKeycloak reads back.
+func (c KeycloakCredential) JSON() (secretData, credentialData string, err error) {
+	s, err := json.Marshal(keycloakSecret{Value: c.Value, Salt: base64.StdEncoding.EncodeToString(c.Salt)})
+	if err != nil {
+		return "", "", err
+	}
+	params := c.Parameters
+	if params == nil {
+		params = map[string][]string{}
+	}
+	d, err := json.Marshal(keycloakData{HashIterations: c.Iterations, Algorithm: c.Algorithm, AdditionalParameters: params})
+	if err != nil {
+		return "", "", err
+	}
+	return string(s), string(d), nil
+}

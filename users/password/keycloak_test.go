@@ -196,3 +196,42 @@ func TestKeycloakImportRejects(t *testing.T) {
 		}
 	})
 }
+
+// What ToKeycloak exports, ParseKeycloak and Encode read back into a hash
+// that verifies the same password.
+func TestToKeycloakRoundTrips(t *testing.T) {
+	fast := password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	argon, err := password.Hash("s3cret-pw", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, encoded := range map[string]string{
+		"Argon2id":     argon,
+		"PBKDF2SHA256": "$pbkdf2-sha256$i=27500$c2FsdHNhbHRzYWx0$" + strings.Repeat("A", 43),
+	} {
+		t.Run(name, func(t *testing.T) {
+			kc, err := password.ToKeycloak(encoded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			secretData, credentialData, err := kc.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := password.ParseKeycloak(secretData, credentialData)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := back.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again != encoded {
+				t.Fatalf("round trip = %q, want %q", again, encoded)
+			}
+		})
+	}
+	if ok, err := password.Verify(argon, "s3cret-pw"); !ok || err != nil {
+		t.Fatalf("verify: %v %v", ok, err)
+	}
+}

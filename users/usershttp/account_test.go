@@ -121,7 +121,7 @@ func TestRealmIsolation(t *testing.T) {
 		}
 	})
 	t.Run("ImportDoesNotTouchIt", func(t *testing.T) {
-		rec := f.do(otherAdmin, "POST", "/admin/realms/other/partialImport", map[string]any{"ifResourceExists": "FAIL",
+		rec := f.importUsers(otherAdmin, "other", map[string]any{"ifResourceExists": "FAIL",
 			"users": []any{map[string]any{"username": "alice"}}})
 		wantStatus(t, rec, http.StatusOK)
 	})

@@ -1,12 +1,14 @@
 package usershttp_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"golang.org/x/crypto/pbkdf2"
 
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/users/usershttp"
 )
 
@@ -264,8 +267,8 @@ func TestPartialImport(t *testing.T) {
 				"credentials": []any{keycloakCredentials(t, "bob-pw")["pbkdf2-sha256"]}, "realmRoles": []string{"user"}},
 		}}
 	}
-	wantError(t, f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport", body("FAIL")), 409, iam.CodeConflict, "username")
-	rec := f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport", body("SKIP"))
+	wantError(t, f.importUsers(acmeAdmin, "acme", body("FAIL")), 409, iam.CodeConflict, "username")
+	rec := f.importUsers(acmeAdmin, "acme", body("SKIP"))
 	wantStatus(t, rec, http.StatusOK)
 	res := decode[usershttp.PartialImportResults](t, rec)
 	if res.Added != 1 || res.Skipped != 1 || res.Overwritten != 0 || len(res.Results) != 2 ||
@@ -276,15 +279,13 @@ func TestPartialImport(t *testing.T) {
 	if _, err := f.svc.Authenticate(t.Context(), "acme", "bob", "bob-pw"); err != nil {
 		t.Fatalf("imported bob: %v", err)
 	}
-	res = decode[usershttp.PartialImportResults](t, f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport", body("OVERWRITE")))
+	res = decode[usershttp.PartialImportResults](t, f.importUsers(acmeAdmin, "acme", body("OVERWRITE")))
 	if res.Overwritten != 2 || res.Added != 0 {
 		t.Fatalf("overwrite results = %+v", res)
 	}
-	wantError(t, f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport",
-		map[string]any{"users": []any{}, "clients": []any{map[string]any{"clientId": "x"}}}), 400, iam.CodeInvalid, "clients")
-	wantError(t, f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport",
-		map[string]any{"ifResourceExists": "MERGE", "users": []any{}}), 400, iam.CodeInvalid, "ifResourceExists")
-	wantError(t, f.do(acmeAdmin, "POST", "/admin/realms/acme/partialImport", map[string]any{"users": []any{
+	wantError(t, f.importUsers(acmeAdmin, "acme", map[string]any{"users": []any{}, "clients": []any{map[string]any{"clientId": "x"}}}), 400, iam.CodeInvalid, "clients")
+	wantError(t, f.importUsers(acmeAdmin, "acme", map[string]any{"ifResourceExists": "MERGE", "users": []any{}}), 400, iam.CodeInvalid, "ifResourceExists")
+	wantError(t, f.importUsers(acmeAdmin, "acme", map[string]any{"users": []any{
 		map[string]any{"username": "ok"}, map[string]any{"username": "bad", "email": "nope"}}}), 400, iam.CodeInvalid, "users[1].email")
 }
 
@@ -296,4 +297,48 @@ func TestAdminAuthorization(t *testing.T) {
 	wantError(t, f.do(otherAdmin, "GET", "/admin/realms/acme/users/"+id, nil), 403, iam.CodeForbidden, "")
 	wantError(t, f.do(masterAdmin, "GET", "/admin/realms/Bad_Realm/users", nil), 400, iam.CodeInvalid, "realm")
 	wantError(t, f.do(masterAdmin, "GET", "/admin/realms/missing/users", nil), 404, iam.CodeNotFound, "")
+}
+
+// The internal import route is the realm service's: it needs the service
+// token and, behind it, an administrator of the realm (the caller whose
+// token the realm service forwards).
+func TestInternalImportIsGuarded(t *testing.T) {
+	f := newFixture(t)
+	body := map[string]any{"users": []any{map[string]any{"username": "zoe", "enabled": true}}}
+	wantError(t, f.importUsers(nil, "acme", body), 401, iam.CodeUnauthenticated, "")
+	wantError(t, f.importUsers(otherAdmin, "acme", body), 403, iam.CodeForbidden, "")
+	wantError(t, f.importUsers(acmeUser, "acme", body), 403, iam.CodeForbidden, "")
+	raw, _ := json.Marshal(body)
+	r := httptest.NewRequest(http.MethodPost, "/internal/realms/acme/users/import", bytes.NewReader(raw))
+	r = r.WithContext(iam.WithPrincipal(r.Context(), acmeAdmin))
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, r)
+	wantStatus(t, rec, http.StatusForbidden) // no service token
+}
+
+// Client.ImportUsers runs the import remotely for the caller whose token
+// its context carries: the token travels, the service authorizes it.
+func TestClientImportUsersForwardsTheCallersToken(t *testing.T) {
+	f := newFixture(t)
+	tokens := map[string]*iam.Principal{"acme-admin-token": acmeAdmin, "other-admin-token": otherAdmin}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]; p != nil {
+			r = r.WithContext(iam.WithPrincipal(r.Context(), p))
+		}
+		f.h.ServeHTTP(w, r)
+	})
+	c := usershttp.NewClient("http://users.invalid", serviceToken, usershttp.WithHTTPClient(&http.Client{Transport: handlerTransport{h}}))
+	call := func(token string) (usershttp.ImportResults, error) {
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		ctx := iamhttp.WithCallerToken(t.Context(), r)
+		return c.ImportUsers(ctx, "acme", usershttp.ImportRequest{Users: []json.RawMessage{json.RawMessage(`{"username":"yan","enabled":true}`)}})
+	}
+	if _, err := call("other-admin-token"); iam.ErrorCode(err) != iam.CodeForbidden {
+		t.Fatalf("another realm's administrator: %v", err)
+	}
+	res, err := call("acme-admin-token")
+	if err != nil || res.Added != 1 || res.Results[0].ResourceName != "yan" {
+		t.Fatalf("ImportUsers = %+v, %v", res, err)
+	}
 }

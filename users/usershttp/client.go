@@ -25,8 +25,9 @@ import (
 // Reason) as in process. A Client is
 // safe for concurrent use.
 type Client struct {
-	hc     *http.Client // set by options, nil for the default
-	remote *iamhttp.ServiceClient
+	hc      *http.Client // set by options, nil for the default
+	remote  *iamhttp.ServiceClient
+	imports *iamhttp.ServiceClient // the import route's longer calls
 }
 
 // ClientOption configures a Client.
@@ -47,6 +48,7 @@ func NewClient(baseURL, serviceToken string, opts ...ClientOption) *Client {
 		o(c)
 	}
 	c.remote = iamhttp.NewServiceClient("user service", baseURL, serviceToken, c.hc)
+	c.imports = iamhttp.NewImportClient("user service", baseURL, serviceToken, c.hc)
 	return c
 }
 

@@ -119,6 +119,31 @@ func (f *fixture) do(p *iam.Principal, method, path string, body any) *httptest.
 	return rec
 }
 
+// importUsers posts body to the internal import route as principal p (the
+// realm service forwards its caller's token there).
+func (f *fixture) importUsers(p *iam.Principal, realm string, body any) *httptest.ResponseRecorder {
+	f.t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case string:
+		raw = []byte(b)
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/internal/realms/"+realm+"/users/import", bytes.NewReader(raw))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(iamhttp.ServiceTokenHeader, serviceToken)
+	if p != nil {
+		r = r.WithContext(iam.WithPrincipal(r.Context(), p))
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, r)
+	return rec
+}
+
 // create makes a user through the API and returns its id.
 func (f *fixture) create(p *iam.Principal, realm string, rep map[string]any) string {
 	f.t.Helper()

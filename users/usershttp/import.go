@@ -1,55 +1,28 @@
 package usershttp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/users"
+	"github.com/opengate-iam/opengate/users/password"
 )
 
-// MaxImportBytes bounds a partialImport body.
-const MaxImportBytes = 64 << 20
-
-// PartialImportRepresentation is Keycloak's partialImport body as the
-// users service takes it: users only; the other sections belong to other
-// services and must be empty (the realm service's partialImport takes them
-// all, see package realmshttp).
-type PartialImportRepresentation struct {
-	IfResourceExists  string            `json:"ifResourceExists,omitempty"`
-	Policy            string            `json:"policy,omitempty"` // older Keycloak name of ifResourceExists
-	Users             []json.RawMessage `json:"users"`
-	Clients           json.RawMessage   `json:"clients,omitempty"`
-	Groups            json.RawMessage   `json:"groups,omitempty"`
-	Roles             json.RawMessage   `json:"roles,omitempty"`
-	IdentityProviders json.RawMessage   `json:"identityProviders,omitempty"`
-}
+// MaxImportBytes bounds an import's body.
+const MaxImportBytes = iamhttp.MaxImportBytes
 
 // PartialImportResults is Keycloak's partialImport answer.
-type PartialImportResults struct {
-	Overwritten int                   `json:"overwritten"`
-	Added       int                   `json:"added"`
-	Skipped     int                   `json:"skipped"`
-	Results     []PartialImportResult `json:"results"`
-}
+type PartialImportResults = iamhttp.PartialImportResults
 
 // PartialImportResult is one imported object.
-type PartialImportResult struct {
-	Action       string `json:"action"`
-	ResourceType string `json:"resourceType"`
-	ResourceName string `json:"resourceName"`
-	ID           string `json:"id"`
-}
-
-// Resource types of PartialImportResult (Keycloak's).
-const (
-	ResourceUser = "USER"
-)
+type PartialImportResult = iamhttp.PartialImportResult
 
 // ImportRequest is an import of users: Keycloak UserRepresentations, read as
 // the admin API reads a user (ParseUser), and what to do with those whose
@@ -59,6 +32,20 @@ const (
 type ImportRequest struct {
 	IfResourceExists string            `json:"ifResourceExists,omitempty"`
 	Users            []json.RawMessage `json:"users"`
+	// Lenient is a realm import's way: what OpenGate refuses and Keycloak
+	// takes is left out and reported instead of failing the import — the
+	// values users.DropUnsupported takes out, and credentials other than
+	// passwords (OTP, WebAuthn: enrolled again). Without it (partialImport,
+	// as POST .../users), these fail the import.
+	Lenient bool `json:"lenient,omitempty"`
+}
+
+// ImportResults is what an import of users did: Keycloak's partialImport
+// results (resourceName the username, id the user's), and what was left
+// out.
+type ImportResults struct {
+	iamhttp.PartialImportResults
+	NotImported []iamhttp.NotImported `json:"notImported,omitempty"`
 }
 
 // Importer imports users into a users.Service in process. Client.ImportUsers
@@ -75,33 +62,51 @@ func NewImporter(svc *users.Service) *Importer { return &Importer{svc: svc} }
 // users.Service.Import's; on any error nothing is imported. Memberships
 // (realmRoles, clientRoles, groups) are not the users service's: they are
 // read by the caller (package realmshttp) and ignored here.
-func (i *Importer) ImportUsers(ctx context.Context, realm iam.Realm, req ImportRequest) (PartialImportResults, error) {
+func (i *Importer) ImportUsers(ctx context.Context, realm iam.Realm, req ImportRequest) (ImportResults, error) {
+	var out ImportResults
 	list := make([]users.ImportUser, 0, len(req.Users))
 	for n, raw := range req.Users {
+		at := fmt.Sprintf("users[%d]", n)
 		rep, extra, err := ParseUser(raw)
 		if err != nil {
-			return PartialImportResults{}, atUser(n, err)
+			return ImportResults{}, atUser(n, err)
 		}
 		if rep.ServiceAccountClientID != nil {
 			continue
 		}
+		if req.Lenient {
+			rep.Credentials = slices.DeleteFunc(rep.Credentials, func(c CredentialRepresentation) bool {
+				if c.Type == "" || c.Type == users.CredentialPassword {
+					return false
+				}
+				out.NotImported = append(out.NotImported, iamhttp.NotImported{Path: at + ".credentials",
+					Reason: fmt.Sprintf("a %q credential is not imported: its user enrolls again", c.Type)})
+				return true
+			})
+		}
 		creds, err := newCredentials(rep.Credentials)
 		if err != nil {
-			return PartialImportResults{}, atUser(n, err)
+			return ImportResults{}, atUser(n, err)
 		}
 		u := rep.toUser()
 		u.Extra = extra
+		if req.Lenient {
+			var dropped []users.Dropped
+			u, dropped = users.DropUnsupported(u)
+			for _, d := range dropped {
+				out.NotImported = append(out.NotImported, iamhttp.NotImported{Path: at + "." + d.Field,
+					Reason: fmt.Sprintf("%q: %s", d.Value, d.Reason)})
+			}
+		}
 		list = append(list, users.ImportUser{User: u, Credentials: creds})
 	}
 	res, err := i.svc.Import(ctx, realm, users.ImportMode(req.IfResourceExists), list)
 	if err != nil {
-		return PartialImportResults{}, err
+		return ImportResults{}, err
 	}
-	out := PartialImportResults{Added: res.Added, Skipped: res.Skipped, Overwritten: res.Overwritten,
-		Results: make([]PartialImportResult, 0, len(res.Outcomes))}
+	out.Results = make([]PartialImportResult, 0, len(res.Outcomes))
 	for _, o := range res.Outcomes {
-		out.Results = append(out.Results, PartialImportResult{Action: string(o.Action), ResourceType: ResourceUser,
-			ResourceName: o.User.Username, ID: o.User.ID})
+		out.Add(o.Action, iamhttp.ResourceUser, o.User.Username, o.User.ID)
 	}
 	return out, nil
 }
@@ -121,37 +126,72 @@ func atUser(n int, err error) error {
 	return &c
 }
 
-// empty reports whether a raw JSON section holds nothing.
-func empty(raw json.RawMessage) bool {
-	s := string(bytes.TrimSpace(raw))
-	return s == "" || s == "null" || s == "[]" || s == "{}"
-}
-
-func (h *Handler) partialImport(w http.ResponseWriter, r *http.Request) {
+// internalImport answers POST /internal/realms/{realm}/users/import: an
+// ImportRequest run by an Importer (the realm service's imports, for the
+// caller whose token it forwards).
+func (h *Handler) internalImport(w http.ResponseWriter, r *http.Request) {
 	realm, ok := pathRealm(w, r)
 	if !ok {
 		return
 	}
-	var rep PartialImportRepresentation
-	if err := iamhttp.DecodeLimit(w, r, &rep, MaxImportBytes); err != nil {
+	var req ImportRequest
+	if err := iamhttp.DecodeLimit(w, r, &req, MaxImportBytes); err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
-	for name, raw := range map[string]json.RawMessage{"clients": rep.Clients, "groups": rep.Groups,
-		"roles": rep.Roles, "identityProviders": rep.IdentityProviders} {
-		if !empty(raw) {
-			iamhttp.Error(w, r, iam.Invalidf(name, "this endpoint imports users; import %s through their own service", name))
-			return
-		}
-	}
-	mode := rep.IfResourceExists
-	if mode == "" {
-		mode = rep.Policy
-	}
-	res, err := NewImporter(h.svc).ImportUsers(r.Context(), realm, ImportRequest{IfResourceExists: mode, Users: rep.Users})
+	res, err := NewImporter(h.svc).ImportUsers(r.Context(), realm, req)
 	if err != nil {
 		iamhttp.Error(w, r, err)
 		return
 	}
 	iamhttp.JSON(w, http.StatusOK, res)
+}
+
+// ImportUsers runs req on the remote user service as Importer.ImportUsers
+// does in process, for the caller whose token ctx carries
+// (iamhttp.WithCallerToken): the user service authorizes it as an
+// administrator of realm.
+func (c *Client) ImportUsers(ctx context.Context, realm iam.Realm, req ImportRequest) (ImportResults, error) {
+	const op = "usershttp.Client.ImportUsers"
+	if err := realm.Validate(); err != nil {
+		return ImportResults{}, iam.Wrap(op, err)
+	}
+	var out ImportResults
+	err := c.imports.Do(ctx, op, http.MethodPost, "/internal/realms/"+url.PathEscape(string(realm))+"/users/import", req, &out)
+	return out, err
+}
+
+// ExportUsers returns every user of realm as a full realm export holds it
+// (users.Service.Export): the representation with its stored Keycloak
+// fields and its password as Keycloak 26 exports one (secretData and
+// credentialData, the hash converted with password.ToKeycloak), which
+// ImportUsers, and Keycloak, read back. In process only: no route serves
+// it.
+func (i *Importer) ExportUsers(ctx context.Context, realm iam.Realm) ([]json.RawMessage, error) {
+	list, err := i.svc.Export(ctx, realm)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]json.RawMessage, 0, len(list))
+	for _, eu := range list {
+		rep := toRepresentation(eu.User)
+		if c := eu.Password; c != nil {
+			kc, err := password.ToKeycloak(c.Hash)
+			if err != nil {
+				return nil, iam.Wrap("usershttp.ExportUsers", err)
+			}
+			secretData, credentialData, err := kc.JSON()
+			if err != nil {
+				return nil, err
+			}
+			rep.Credentials = []CredentialRepresentation{{ID: c.ID, Type: users.CredentialPassword, UserLabel: c.UserLabel,
+				CreatedDate: c.CreatedAt.UnixMilli(), SecretData: secretData, CredentialData: credentialData}}
+		}
+		raw, err := json.Marshal(iamhttp.WithExtra(rep, eu.User.Extra))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw)
+	}
+	return out, nil
 }

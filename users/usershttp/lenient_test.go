@@ -180,7 +180,7 @@ func TestLenientUserRefusals(t *testing.T) {
 // fields kept, a typo refused naming the user.
 func TestPartialImportUsersAreLenient(t *testing.T) {
 	f := newFixture(t)
-	rec := f.do(acmeAdmin, http.MethodPost, "/admin/realms/acme/partialImport", `{"ifResourceExists":"FAIL","users":[
+	rec := f.importUsers(acmeAdmin, "acme", `{"ifResourceExists":"FAIL","users":[
 		{"username":"frank","enabled":"true","notBefore":7},
 		{"username":"service-account-app","serviceAccountClientId":"app","enabled":true}]}`)
 	if rec.Code != http.StatusOK {
@@ -194,7 +194,7 @@ func TestPartialImportUsersAreLenient(t *testing.T) {
 	if err != nil || !u.Enabled || string(u.Extra["notBefore"]) != "7" {
 		t.Fatalf("frank = %+v, %v", u, err)
 	}
-	rec = f.do(acmeAdmin, http.MethodPost, "/admin/realms/acme/partialImport", `{"users":[{"username":"g"},{"username":"h","emial":"h@example.com"}]}`)
+	rec = f.importUsers(acmeAdmin, "acme", `{"users":[{"username":"g"},{"username":"h","emial":"h@example.com"}]}`)
 	var e struct {
 		Field string `json:"field"`
 	}

@@ -11,8 +11,9 @@ import (
 // Admin API (Keycloak-compatible; behind the admin guard, see
 // WithAdminGuard: the caller needs, in {realm}, Keycloak's realm-management
 // role of each route's group — searching and counting query-users,
-// reading a user view-users, changing one manage-users, partialImport
-// manage-realm; manage implies view implies query, and master's admin and
+// reading a user view-users, changing one manage-users, importing users
+// (the internal import route, for the realm service's partialImport)
+// manage-users; manage implies view implies query, and master's admin and
 // realm-admin do everything):
 //
 //	GET    /admin/realms/{realm}/users                 search: search, username, email, firstName,
@@ -28,7 +29,6 @@ import (
 //	DELETE /admin/realms/{realm}/users/{id}/credentials/{credId}                         204
 //	PUT    /admin/realms/{realm}/users/{id}/send-verify-email      ?lifespan=            204
 //	PUT    /admin/realms/{realm}/users/{id}/execute-actions-email  ["UPDATE_PASSWORD"] ?lifespan= 204
-//	POST   /admin/realms/{realm}/partialImport         {users, ifResourceExists}         {added, skipped, overwritten, results}
 //
 // Public login actions (no authentication; the key is the credential):
 //
@@ -54,6 +54,9 @@ import (
 //	POST   /internal/realms/{realm}/users/{id}/complete-action       {action} → 204 (the MFA service: CONFIGURE_TOTP)
 //	POST   /internal/realms/{realm}/users/{id}/send-verify-email     ?lifespan=  204 (the notify service,
 //	                                                                 for new users with VERIFY_EMAIL; the login pages)
+//	POST   /internal/realms/{realm}/users/import                     ImportRequest → partialImport results (the realm
+//	                                                                 service's imports; also behind the admin guard:
+//	                                                                 the realm service forwards its caller's token)
 //
 // and for the browser sign-in (auth-service's login and account pages, acting
 // for a signed-in user; keepSessionId is the session a password change keeps,
@@ -91,7 +94,6 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Put(admin+"/users/{id}/send-verify-email", h.sendVerifyEmail)
 		r.Put(admin+"/users/{id}/execute-actions-email", h.executeActionsEmail)
 	})
-	r.With(h.admin.Realm(iam.PermManageRealm)).Post(admin+"/partialImport", h.partialImport)
 
 	const public = "/realms/{realm}"
 	r.Get(public+"/login-actions/verify-email", h.verifyEmail)
@@ -116,4 +118,5 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post(internal+"/{id}/password/change", h.internalChangePassword)
 		r.Post(internal+"/{id}/password/update", h.internalUpdatePassword)
 	})
+	r.With(iamhttp.RequireServiceToken(h.serviceToken), h.admin.Realm(iam.PermManageUsers)).Post(internal+"/import", h.internalImport)
 }
