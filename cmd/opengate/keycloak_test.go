@@ -16,8 +16,9 @@ import (
 // @keycloak/keycloak-admin-client (Node.js): realms, users, credentials,
 // realm and client roles, composites, role mappings, clients and secrets,
 // groups (tree, members, role mappings, moves, counts), brute-force status,
-// a user holding only view-users — each step asserting what Keycloak would
-// answer; then, configured as for Keycloak 16 and older (/auth in its base
+// a user holding only view-users, a whole realm imported (its unimplemented
+// fields round-tripping), partialImport and partial export — each step
+// asserting what Keycloak would answer; then, configured as for Keycloak 16 and older (/auth in its base
 // URL), against the binary with OPENGATE_HTTP_RELATIVE_PATH=/auth.
 // It needs node and npm (and the npm registry for the first install).
 func TestKeycloakAdminClient(t *testing.T) {
