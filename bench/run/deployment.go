@@ -130,7 +130,7 @@ func (d *deployment) startMode(ctx context.Context, mode string) error {
 		d.cleanups = append(d.cleanups, func(ctx context.Context) error { return deleteKeys(ctx, d.cfg.redis, redisPrefix) })
 		env = append(env, "OPENGATE_POSTGRES_URL="+d.cfg.postgres, "OPENGATE_DATABASE_PREFIX="+prefix,
 			"OPENGATE_REDIS_URL="+d.cfg.redis, "OPENGATE_REDIS_PREFIX="+redisPrefix, "OPENGATE_SECRET_KEY="+d.cfg.secretKey)
-		fmt.Fprintf(d.stderr, "run: %s: databases %s*, migrating\n", mode, prefix)
+		fmt.Fprintf(d.stderr, "run: %s: databases %s*, Redis keys %s*, migrating\n", mode, prefix, redisPrefix)
 		if err := migrate(ctx, d.bins.opengate, env, d.logDir); err != nil {
 			return err
 		}

@@ -90,8 +90,12 @@ func writeTable(w io.Writer, cfg config, m machine, targets []*target, res resul
 	if cfg.rounds > 1 {
 		rounds = fmt.Sprintf("medians of %d rounds", cfg.rounds)
 	}
-	fmt.Fprintf(&b, "- %d keep-alive workers, %s per run (after an unmeasured %s warm-up), %s, every scenario on every target in turn; the load generator runs on the same machine\n",
-		cfg.workers, cfg.duration, cfg.warmup, rounds)
+	warmup := "no warm-up"
+	if cfg.warmup > 0 {
+		warmup = fmt.Sprintf("after an unmeasured %s warm-up", cfg.warmup)
+	}
+	fmt.Fprintf(&b, "- %d keep-alive workers, %s per run (%s), %s, every scenario on every target in turn; the load generator runs on the same machine\n",
+		cfg.workers, cfg.duration, warmup, rounds)
 	var sizes []string
 	for _, name := range []string{"opengate", "gateway"} {
 		if n, ok := m.binarySize[name]; ok {
