@@ -146,14 +146,15 @@ func (a *AdminAPI) EnsureClient(ctx context.Context, realm string, rep map[strin
 }
 
 // ImportUsers imports users (UserRepresentations) into realm with
-// partialImport, overwriting users with the same username, in batches of
-// at most 10,000 (the largest partialImport takes).
-func (a *AdminAPI) ImportUsers(ctx context.Context, realm string, users []map[string]any) error {
-	const batch = 10_000
+// partialImport, batch at a time (at most 10,000, the largest partialImport
+// takes); mode is Keycloak's ifResourceExists for a username that exists:
+// FAIL, SKIP or OVERWRITE.
+func (a *AdminAPI) ImportUsers(ctx context.Context, realm, mode string, batch int, users []map[string]any) error {
+	batch = min(max(batch, 1), 10_000)
 	for len(users) > 0 {
 		n := min(batch, len(users))
 		_, err := a.must(ctx, http.MethodPost, "/admin/realms/"+url.PathEscape(realm)+"/partialImport",
-			map[string]any{"ifResourceExists": "OVERWRITE", "users": users[:n]}, http.StatusOK)
+			map[string]any{"ifResourceExists": mode, "users": users[:n]}, http.StatusOK)
 		if err != nil {
 			return err
 		}

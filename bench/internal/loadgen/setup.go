@@ -83,7 +83,7 @@ func (s Setup) Run(ctx context.Context) error {
 			"emailVerified": true, "firstName": "Bench", "lastName": fmt.Sprintf("User %d", i),
 			"credentials": []any{cred}}
 	}
-	if err := api.ImportUsers(ctx, s.Realm, list); err != nil {
+	if err := api.ImportUsers(ctx, s.Realm, "OVERWRITE", 10_000, list); err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
 	return nil
