@@ -67,8 +67,8 @@ type config struct {
 	adminPassword, secretKey string
 }
 
-// Modes bench/run starts the all-in-one in.
-var validModes = []string{"memory", "postgres", "seeded"}
+// allModes are the modes bench/run starts the all-in-one in.
+func allModes() []string { return []string{"memory", "postgres", "seeded"} }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	c := config{command: "go run ./bench/run " + strings.Join(args, " ")}
@@ -99,7 +99,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		if m = strings.TrimSpace(m); m == "" {
 			continue
 		}
-		if !slices.Contains(validModes, m) {
+		if !slices.Contains(allModes(), m) {
 			return config{}, fmt.Errorf("-modes: unknown mode %q (memory, postgres, seeded)", m)
 		}
 		if !slices.Contains(c.modes, m) {
