@@ -80,3 +80,29 @@ func TestPercentileIsTheNearestRank(t *testing.T) {
 		}
 	}
 }
+
+// A sign-in refused with 503 while the workers are prepared (the server's
+// hashing queue full) is tried again: the run starts.
+func TestPreparationRetriesWhileTheServerIsBusy(t *testing.T) {
+	var signIns atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/realms/acme/protocol/openid-connect/token":
+			if signIns.Add(1) <= 2 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "t", "expires_in": 300})
+		case "/realms/acme/protocol/openid-connect/userinfo":
+			_, _ = w.Write([]byte(`{"sub":"u"}`))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	res, err := loadgen.Run(context.Background(), loadgen.Config{Base: ts.URL, Realm: "acme", ClientID: "svc",
+		Username: "alice", Password: "pw", Scenario: "userinfo", Workers: 1, Requests: 3, Duration: time.Minute})
+	if err != nil || res.OK != 3 || signIns.Load() != 3 {
+		t.Fatalf("err %v, ok %d, sign-ins %d", err, res.OK, signIns.Load())
+	}
+}

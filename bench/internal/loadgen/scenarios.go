@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // endpoints are the URLs of one realm.
@@ -62,7 +63,7 @@ func prepare(ctx context.Context, cfg Config) (func(context.Context) (op, error)
 				rt = t.RefreshToken
 				return err
 			}
-			if err := login(ctx); err != nil {
+			if err := whileUnavailable(ctx, login); err != nil {
 				return nil, err
 			}
 			return func(ctx context.Context) error {
@@ -85,7 +86,7 @@ func prepare(ctx context.Context, cfg Config) (func(context.Context) (op, error)
 
 	case "introspect":
 		src := newTokenSource(func(ctx context.Context) (tokenResponse, error) { return token(ctx, client, tokenURL, ccForm) })
-		if _, err := src.token(ctx); err != nil {
+		if err := whileUnavailable(ctx, func(ctx context.Context) error { _, err := src.token(ctx); return err }); err != nil {
 			return nil, err
 		}
 		return shared(func(ctx context.Context) error {
@@ -102,7 +103,7 @@ func prepare(ctx context.Context, cfg Config) (func(context.Context) (op, error)
 
 	case "userinfo":
 		src := newTokenSource(func(ctx context.Context) (tokenResponse, error) { return token(ctx, client, tokenURL, pwForm) })
-		if _, err := src.token(ctx); err != nil {
+		if err := whileUnavailable(ctx, func(ctx context.Context) error { _, err := src.token(ctx); return err }); err != nil {
 			return nil, err
 		}
 		return shared(func(ctx context.Context) error {
@@ -116,7 +117,7 @@ func prepare(ctx context.Context, cfg Config) (func(context.Context) (op, error)
 
 	case "usersearch":
 		admin := adminTokens(client, cfg.Base, cfg.Admin)
-		if _, err := admin.token(ctx); err != nil {
+		if err := whileUnavailable(ctx, func(ctx context.Context) error { _, err := admin.token(ctx); return err }); err != nil {
 			return nil, err
 		}
 		search := cfg.Search
@@ -138,6 +139,26 @@ func prepare(ctx context.Context, cfg Config) (func(context.Context) (op, error)
 		}), nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q", cfg.Scenario)
+}
+
+// whileUnavailable runs a preparation step (not timed) again while the
+// server answers 503 — a password sign-in refused while the server's
+// bounded hashing queue is full, e.g. of a previous run's abandoned
+// requests — up to ten times, a little longer apart each time.
+func whileUnavailable(ctx context.Context, step func(context.Context) error) error {
+	var err error
+	for attempt := 1; attempt <= 10; attempt++ {
+		var se *statusError
+		if err = step(ctx); !errors.As(err, &se) || se.status != http.StatusServiceUnavailable {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // bearerGet GETs u with a bearer token and wants 200.
