@@ -236,15 +236,22 @@ func (d *deployment) loadConfig(t *target, s scenario, duration time.Duration) l
 type results map[string]map[scenario][]loadgen.Result
 
 // measure warms every scenario up on every target, then runs the rounds:
-// in each, every scenario on every target in turn.
+// in each, every scenario on every target in turn (in the reverse order
+// every other round).
 func (d *deployment) measure(ctx context.Context) (results, error) {
 	res := results{}
 	for _, t := range d.targets {
 		res[t.name] = map[scenario][]loadgen.Result{}
 	}
 	for round := range d.cfg.rounds {
+		// Every other round takes the targets in the reverse order, so
+		// that neither is always measured first.
+		order := slices.Clone(d.targets)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
 		for _, s := range d.cfg.scenarios {
-			for _, t := range d.targets {
+			for _, t := range order {
 				if round == 0 && d.cfg.warmup > 0 {
 					if _, err := loadgen.Run(ctx, d.loadConfig(t, s, d.cfg.warmup)); err != nil {
 						return nil, fmt.Errorf("%s, warm-up: %w", t.name, err)

@@ -211,3 +211,19 @@ func TestRunOnPostgresRemovesItsDatabasesAndKeys(t *testing.T) {
 		t.Errorf("Redis keys left: %v (%v)", keys, err)
 	}
 }
+
+func TestTableMarksUnderstatedPercentiles(t *testing.T) {
+	s := scenario{"usersearch", "ES256"}
+	r := loadgen.Result{OK: 5, Elapsed: time.Second, Latencies: []time.Duration{time.Millisecond, 2 * time.Millisecond},
+		Unfinished: 4, LongestUnfinished: 5 * time.Second}
+	var out bytes.Buffer
+	err := writeTable(&out, config{scenarios: []scenario{s}, rounds: 1}, machine{},
+		[]*target{{name: "seeded", label: "seeded", server: &server{}}}, results{"seeded": {s: {r}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "| usersearch (ES256) | 5 | 1.0 ms | 1.0 ms * |") ||
+		!strings.Contains(out.String(), "the real p99 is higher") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+}

@@ -16,6 +16,9 @@ type figures struct {
 	rate     float64
 	p50, p99 time.Duration
 	failed   int64
+	// censored: in some round a request cut off at the end had been
+	// running longer than that round's p99.
+	censored bool
 }
 
 // summarize returns the medians of rs (each figure on its own).
@@ -28,6 +31,7 @@ func summarize(rs []loadgen.Result) figures {
 		p50s = append(p50s, r.Percentile(0.50))
 		p99s = append(p99s, r.Percentile(0.99))
 		f.failed += r.Failed
+		f.censored = f.censored || r.Censored()
 	}
 	f.rate, f.p50, f.p99 = median(rates), median(p50s), median(p99s)
 	return f
@@ -94,7 +98,7 @@ func writeTable(w io.Writer, cfg config, m machine, targets []*target, res resul
 	if cfg.warmup > 0 {
 		warmup = fmt.Sprintf("after an unmeasured %s warm-up", cfg.warmup)
 	}
-	fmt.Fprintf(&b, "- %d keep-alive workers, %s per run (%s), %s, every scenario on every target in turn; the load generator runs on the same machine\n",
+	fmt.Fprintf(&b, "- %d keep-alive workers, %s per run (%s), %s, every scenario on every target in turn (the order reversed every other round); the load generator runs on the same machine\n",
 		cfg.workers, cfg.duration, warmup, rounds)
 	var sizes []string
 	for _, name := range []string{"opengate", "gateway"} {
@@ -128,6 +132,7 @@ func writeTable(w io.Writer, cfg config, m machine, targets []*target, res resul
 		}
 	}
 	fmt.Fprintf(&b, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(rule, "|"))
+	censored := false
 	for _, s := range cfg.scenarios {
 		row := []string{s.label()}
 		for _, t := range targets {
@@ -136,7 +141,12 @@ func writeTable(w io.Writer, cfg config, m machine, targets []*target, res resul
 			if f.failed > 0 {
 				rate += fmt.Sprintf(" (%d failed)", f.failed)
 			}
-			row = append(row, rate, millis(f.p50), millis(f.p99))
+			p99 := millis(f.p99)
+			if f.censored {
+				p99 += " *"
+				censored = true
+			}
+			row = append(row, rate, millis(f.p50), p99)
 			if v := byName[t.versus]; v != nil {
 				pct := "–"
 				if base := summarize(res[v.name][s]).rate; base > 0 {
@@ -146,6 +156,9 @@ func writeTable(w io.Writer, cfg config, m machine, targets []*target, res resul
 			}
 		}
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(row, " | "))
+	}
+	if censored {
+		b.WriteString("\n\\* a request still running when a run ended had been running longer than this p99: the real p99 is higher.\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

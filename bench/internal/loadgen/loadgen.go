@@ -78,6 +78,13 @@ type Result struct {
 	// FirstError is the first failure's message ("" when none failed): a
 	// status and path, never a token or secret.
 	FirstError string
+	// Unfinished counts the requests still running when the duration
+	// ended (each worker usually has one), and LongestUnfinished is how
+	// long the longest of them had been running: when it exceeds a
+	// percentile, that percentile is understated (its slowest requests
+	// were cut off rather than measured).
+	Unfinished        int64
+	LongestUnfinished time.Duration
 }
 
 // Rate is the successful requests per second.
@@ -97,12 +104,22 @@ func (r Result) Percentile(p float64) time.Duration {
 	return r.Latencies[int(float64(len(r.Latencies)-1)*p)]
 }
 
+// Censored reports whether a request cut off at the end had been running
+// longer than the p99 latency: the percentiles then understate the slow
+// end.
+func (r Result) Censored() bool { return r.LongestUnfinished > r.Percentile(0.99) }
+
 // String is the one-line summary bench/load prints.
 func (r Result) String() string {
-	return fmt.Sprintf("%s: %d ok, %d failed in %s with %d workers: %.0f req/s; latency p50 %s p90 %s p99 %s",
+	s := fmt.Sprintf("%s: %d ok, %d failed in %s with %d workers: %.0f req/s; latency p50 %s p90 %s p99 %s",
 		r.Scenario, r.OK, r.Failed, r.Elapsed.Round(time.Millisecond), r.Workers, r.Rate(),
 		r.Percentile(0.50).Round(time.Microsecond), r.Percentile(0.90).Round(time.Microsecond),
 		r.Percentile(0.99).Round(time.Microsecond))
+	if r.Censored() {
+		s += fmt.Sprintf("; %d unfinished at the end, one running for %s (the percentiles understate the slow end)",
+			r.Unfinished, r.LongestUnfinished.Round(time.Millisecond))
+	}
+	return s
 }
 
 // Check reports what is wrong with cfg, before anything is sent.
@@ -183,9 +200,10 @@ type op func(context.Context) error
 func drive(ctx context.Context, cfg Config, ops []op) Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
-	var ok, failed, issued atomic.Int64
+	var ok, failed, issued, unfinished atomic.Int64
 	var firstErr atomic.Pointer[string]
 	lat := make([][]time.Duration, len(ops))
+	cut := make([]time.Duration, len(ops)) // how long each worker's cut-off request ran
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w, do := range ops {
@@ -200,6 +218,9 @@ func drive(ctx context.Context, cfg Config, ops []op) Result {
 						failed.Add(1)
 						msg := err.Error()
 						firstErr.CompareAndSwap(nil, &msg)
+					} else {
+						unfinished.Add(1)
+						cut[w] = max(cut[w], time.Since(t))
 					}
 					continue
 				}
@@ -209,7 +230,8 @@ func drive(ctx context.Context, cfg Config, ops []op) Result {
 		})
 	}
 	wg.Wait()
-	res := Result{Workers: len(ops), OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start)}
+	res := Result{Workers: len(ops), OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start),
+		Unfinished: unfinished.Load(), LongestUnfinished: slices.Max(cut)}
 	if p := firstErr.Load(); p != nil {
 		res.FirstError = *p
 	}

@@ -106,3 +106,25 @@ func TestPreparationRetriesWhileTheServerIsBusy(t *testing.T) {
 		t.Fatalf("err %v, ok %d, sign-ins %d", err, res.OK, signIns.Load())
 	}
 }
+
+// A request still running when the duration ends is not a latency, but
+// it is reported when it had run longer than the p99: the percentiles
+// understate the slow end.
+func TestRequestsCutOffAtTheEndAreReported(t *testing.T) {
+	var n atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 3 {
+			time.Sleep(1500 * time.Millisecond)
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "t", "expires_in": 300})
+	}))
+	t.Cleanup(ts.Close)
+	res, err := loadgen.Run(context.Background(), loadgen.Config{Base: ts.URL, Realm: "acme", ClientID: "svc",
+		Scenario: "client_credentials", Workers: 1, Duration: 700 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK != 2 || res.Unfinished != 1 || !res.Censored() || !strings.Contains(res.String(), "1 unfinished at the end") {
+		t.Fatalf("ok %d, unfinished %d (longest %s): %s", res.OK, res.Unfinished, res.LongestUnfinished, res)
+	}
+}
