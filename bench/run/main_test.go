@@ -215,7 +215,7 @@ func TestRunOnPostgresRemovesItsDatabasesAndKeys(t *testing.T) {
 func TestTableMarksUnderstatedPercentiles(t *testing.T) {
 	s := scenario{"usersearch", "ES256"}
 	r := loadgen.Result{OK: 5, Elapsed: time.Second, Latencies: []time.Duration{time.Millisecond, 2 * time.Millisecond},
-		Unfinished: 4, LongestUnfinished: 5 * time.Second}
+		Unfinished: 1, Cut: []time.Duration{5 * time.Second}, LongestUnfinished: 5 * time.Second}
 	var out bytes.Buffer
 	err := writeTable(&out, config{scenarios: []scenario{s}, rounds: 1}, machine{},
 		[]*target{{name: "seeded", label: "seeded", server: &server{}}}, results{"seeded": {s: {r}}})

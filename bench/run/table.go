@@ -158,7 +158,7 @@ func writeTable(w io.Writer, cfg config, m machine, targets []*target, res resul
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(row, " | "))
 	}
 	if censored {
-		b.WriteString("\n\\* a request still running when a run ended had been running longer than this p99: the real p99 is higher.\n")
+		b.WriteString("\n\\* requests still running when a run ended had already run longer than this p99 (more than a tenth of the slowest 1 %): the real p99 is higher.\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -79,11 +79,11 @@ type Result struct {
 	// status and path, never a token or secret.
 	FirstError string
 	// Unfinished counts the requests still running when the duration
-	// ended (each worker usually has one), and LongestUnfinished is how
-	// long the longest of them had been running: when it exceeds a
-	// percentile, that percentile is understated (its slowest requests
-	// were cut off rather than measured).
+	// ended (each worker usually has one), Cut holds how long each had
+	// been running (a lower bound of its latency), and LongestUnfinished
+	// is the longest of them.
 	Unfinished        int64
+	Cut               []time.Duration
 	LongestUnfinished time.Duration
 }
 
@@ -104,10 +104,19 @@ func (r Result) Percentile(p float64) time.Duration {
 	return r.Latencies[int(float64(len(r.Latencies)-1)*p)]
 }
 
-// Censored reports whether a request cut off at the end had been running
-// longer than the p99 latency: the percentiles then understate the slow
-// end.
-func (r Result) Censored() bool { return r.LongestUnfinished > r.Percentile(0.99) }
+// Censored reports whether the requests cut off at the end make the p99
+// unreliable: those that had already run longer than the p99 are more
+// than a tenth of the slowest 1 % of the requests, whose latencies the
+// p99 rests on. The percentiles then understate the slow end.
+func (r Result) Censored() bool {
+	p99, above := r.Percentile(0.99), 0
+	for _, c := range r.Cut {
+		if c > p99 {
+			above++
+		}
+	}
+	return above > 0 && float64(above) > 0.001*float64(len(r.Latencies)+len(r.Cut))
+}
 
 // String is the one-line summary bench/load prints.
 func (r Result) String() string {
@@ -203,7 +212,7 @@ func drive(ctx context.Context, cfg Config, ops []op) Result {
 	var ok, failed, issued, unfinished atomic.Int64
 	var firstErr atomic.Pointer[string]
 	lat := make([][]time.Duration, len(ops))
-	cut := make([]time.Duration, len(ops)) // how long each worker's cut-off request ran
+	cut := make([]time.Duration, len(ops)) // how long each worker's cut-off request ran (0: none)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w, do := range ops {
@@ -232,6 +241,11 @@ func drive(ctx context.Context, cfg Config, ops []op) Result {
 	wg.Wait()
 	res := Result{Workers: len(ops), OK: ok.Load(), Failed: failed.Load(), Elapsed: time.Since(start),
 		Unfinished: unfinished.Load(), LongestUnfinished: slices.Max(cut)}
+	for _, c := range cut {
+		if c > 0 {
+			res.Cut = append(res.Cut, c)
+		}
+	}
 	if p := firstErr.Load(); p != nil {
 		res.FirstError = *p
 	}

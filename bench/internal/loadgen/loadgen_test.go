@@ -108,7 +108,7 @@ func TestPreparationRetriesWhileTheServerIsBusy(t *testing.T) {
 }
 
 // A request still running when the duration ends is not a latency, but
-// it is reported when it had run longer than the p99: the percentiles
+// it is reported when counting it would raise the p99: the percentiles
 // understate the slow end.
 func TestRequestsCutOffAtTheEndAreReported(t *testing.T) {
 	var n atomic.Int64
@@ -126,5 +126,21 @@ func TestRequestsCutOffAtTheEndAreReported(t *testing.T) {
 	}
 	if res.OK != 2 || res.Unfinished != 1 || !res.Censored() || !strings.Contains(res.String(), "1 unfinished at the end") {
 		t.Fatalf("ok %d, unfinished %d (longest %s): %s", res.OK, res.Unfinished, res.LongestUnfinished, res)
+	}
+}
+
+func TestACutRequestWithinTheSlowestPercentDoesNotCensor(t *testing.T) {
+	r := loadgen.Result{Cut: []time.Duration{14 * time.Millisecond}}
+	for i := 1; i <= 1000; i++ {
+		r.Latencies = append(r.Latencies, time.Duration(i)*10*time.Microsecond)
+	}
+	if r.Censored() {
+		t.Fatalf("one cut request among 1,000 censors the p99 (%s)", r.Percentile(0.99))
+	}
+	r.Cut = []time.Duration{14 * time.Millisecond, 15 * time.Millisecond, 16 * time.Millisecond, 17 * time.Millisecond,
+		18 * time.Millisecond, 19 * time.Millisecond, 20 * time.Millisecond, 21 * time.Millisecond, 22 * time.Millisecond,
+		23 * time.Millisecond, 24 * time.Millisecond}
+	if !r.Censored() {
+		t.Fatal("eleven cut requests slower than every latency of 1,000 do not censor the p99")
 	}
 }
