@@ -102,17 +102,17 @@ func serverVersions(ctx context.Context, postgresURL, redisURL string) (pg, redi
 	}
 	opt, err := rueidis.ParseURL(redisURL)
 	if err != nil {
-		return "", "", fmt.Errorf("Redis: %w", err)
+		return "", "", fmt.Errorf("redis: %w", err)
 	}
 	opt.DisableCache = true
 	rc, err := rueidis.NewClient(opt)
 	if err != nil {
-		return "", "", fmt.Errorf("Redis: %w", err)
+		return "", "", fmt.Errorf("redis: %w", err)
 	}
 	defer rc.Close()
 	info, err := rc.Do(ctx, rc.B().Info().Section("server").Build()).ToString()
 	if err != nil {
-		return "", "", fmt.Errorf("Redis: %w", err)
+		return "", "", fmt.Errorf("redis: %w", err)
 	}
 	for _, line := range strings.Split(info, "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
