@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/opengate-iam/opengate/bench/internal/loadgen"
+	"github.com/opengate-iam/opengate/iam/iamtest"
 )
 
 func TestParseScenarios(t *testing.T) {
@@ -165,13 +165,7 @@ func TestRunOnPostgresRemovesItsDatabasesAndKeys(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the all-in-one and the gateway")
 	}
-	pgURL, redisURL := os.Getenv("OPENGATE_TEST_POSTGRES_URL"), os.Getenv("OPENGATE_TEST_REDIS_URL")
-	if pgURL == "" || redisURL == "" {
-		if os.Getenv("OPENGATE_TEST_REQUIRE") == "1" {
-			t.Fatal("OPENGATE_TEST_POSTGRES_URL and OPENGATE_TEST_REDIS_URL are required")
-		}
-		t.Skip("needs OPENGATE_TEST_POSTGRES_URL and OPENGATE_TEST_REDIS_URL")
-	}
+	pgURL, redisURL := iamtest.PostgresServer(t), iamtest.RedisURL(t)
 	var out, errs bytes.Buffer
 	err := run(context.Background(), []string{"-modes", "postgres", "-scenarios", "client_credentials,usersearch",
 		"-c", "2", "-d", "300ms", "-warmup", "0", "-users", "3", "-postgres-url", pgURL, "-redis-url", redisURL},

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -129,13 +128,7 @@ func TestSeedFillsRealmsClientsAndUsers(t *testing.T) {
 // With -search-copy the search realm's users are written into the users
 // database directly, and the admin API finds them.
 func TestSearchCopyWritesUsersTheAPIFinds(t *testing.T) {
-	serverURL := os.Getenv("OPENGATE_TEST_POSTGRES_URL")
-	if serverURL == "" {
-		if os.Getenv("OPENGATE_TEST_REQUIRE") == "1" {
-			t.Fatal("OPENGATE_TEST_POSTGRES_URL is required")
-		}
-		t.Skip("needs OPENGATE_TEST_POSTGRES_URL")
-	}
+	serverURL := iamtest.PostgresServer(t)
 	prefix := fmt.Sprintf("seedtest_%d_", time.Now().UnixNano())
 	iamtest.DropDatabases(t, serverURL, prefix)
 	dbs, err := opengate.OpenDatabases(context.Background(), serverURL, prefix)
