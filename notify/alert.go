@@ -87,7 +87,7 @@ func (s *Service) onLoginFailure(ctx context.Context, e iam.Event) error {
 		return nil
 	}
 	// Read the owner first, so that the transaction below makes no call.
-	u, ok, err := s.user(ctx, e, d.UserID)
+	u, ok, err := s.user(ctx, e.Realm, d.UserID)
 	if err != nil || !ok {
 		return err
 	}

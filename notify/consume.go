@@ -99,10 +99,10 @@ func (s *Service) newDelivery(e iam.Event, kind Kind, u users.User, to string) D
 		Data: Data{Locale: locale(u), Username: u.Username, FirstName: u.FirstName, LastName: u.LastName}}
 }
 
-// user reads a user the event is about; ok is false (and err nil) for a
-// user deleted since, who gets no mail.
-func (s *Service) user(ctx context.Context, e iam.Event, id string) (users.User, bool, error) {
-	u, err := s.users.Get(ctx, e.Realm, id)
+// user reads a user a mail is for; ok is false (and err nil) for a user
+// deleted since, who gets no mail.
+func (s *Service) user(ctx context.Context, realm iam.Realm, id string) (users.User, bool, error) {
+	u, err := s.users.Get(ctx, realm, id)
 	switch {
 	case errors.Is(err, iam.ErrNotFound):
 		return users.User{}, false, nil
@@ -141,10 +141,10 @@ func (s *Service) onUserCreated(ctx context.Context, e iam.Event) error {
 	if !welcomeEnabled(r) {
 		return nil
 	}
-	u, ok, err := s.user(ctx, e, d.ID)
-	if err != nil || !ok {
-		return err
-	}
+	// The event carries what the mail needs; the worker reads the user
+	// when it sends (a user deleted since gets no mail) and takes their
+	// locale then, so the consumer makes no call to the users service.
+	u := users.User{ID: d.ID, Username: d.Username, FirstName: d.FirstName, LastName: d.LastName}
 	return s.enqueue(ctx, e, s.newDelivery(e, KindWelcome, u, d.Email))
 }
 
@@ -163,10 +163,8 @@ func (s *Service) onActionRequested(ctx context.Context, e iam.Event) error {
 			kind = KindExecuteActions
 		}
 	}
-	u, ok, err := s.user(ctx, e, d.ID)
-	if err != nil || !ok {
-		return err
-	}
+	// As for the welcome mail, the worker reads the user when it sends.
+	u := users.User{ID: d.ID, Username: d.Username, FirstName: d.FirstName, LastName: d.LastName}
 	// The address is the event's: the one the link was issued for.
 	del := s.newDelivery(e, kind, u, d.Email)
 	del.Data.ExpiresAt = d.ExpiresAt.UTC()

@@ -103,6 +103,9 @@ func (s *Service) attempt(ctx context.Context, d Delivery) {
 		if err != nil {
 			return err
 		}
+		if err := s.refreshRecipient(ctx, &d); err != nil {
+			return err
+		}
 		var link string
 		if d.Kind.hasLink() {
 			if link, err = s.openLink(d); err != nil {
@@ -124,6 +127,25 @@ func (s *Service) attempt(ctx context.Context, d Delivery) {
 		return transport.Send(sendCtx, server, m)
 	}()
 	s.settle(ctx, d, err, secrets)
+}
+
+// refreshRecipient reads the user a delivery is for, if any, just before
+// it is sent: a user deleted since gets no mail (a permanent failure), and
+// the mail is in the user's current locale and names. The address stays
+// the delivery's: a link goes to the address it was issued for.
+func (s *Service) refreshRecipient(ctx context.Context, d *Delivery) error {
+	if d.UserID == "" {
+		return nil
+	}
+	u, ok, err := s.user(ctx, d.Realm, d.UserID)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return permanent{iam.Errorf(iam.CodeNotFound, "the user no longer exists")}
+	}
+	d.Data.Locale, d.Data.Username, d.Data.FirstName, d.Data.LastName = locale(u), u.Username, u.FirstName, u.LastName
+	return nil
 }
 
 // openLink opens d's sealed action link: CodeInternal when there is no link

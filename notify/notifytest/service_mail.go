@@ -1,9 +1,11 @@
 package notifytest
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -210,4 +212,75 @@ func testOverrides(t *testing.T, e *Env) {
 func realmsAttributes(k, v string) realms.Update {
 	attrs := map[string]string{k: v}
 	return realms.Update{Attributes: &attrs}
+}
+
+// countingUsers counts the user reads a Service makes.
+type countingUsers struct {
+	notify.UserGetter
+	reads *atomic.Int64
+}
+
+func (c countingUsers) Get(ctx context.Context, realm iam.Realm, id string) (users.User, error) {
+	c.reads.Add(1)
+	return c.UserGetter.Get(ctx, realm, id)
+}
+
+// testRecordingReadsNoUser: the consumer records welcome, verification and
+// reset mails from their events alone, without a call to the users
+// service (the event carries the address and names); only the worker
+// reads the user, once per mail, when it sends.
+func testRecordingReadsNoUser(t *testing.T, e *Env) {
+	var reads atomic.Int64
+	svc, err := notify.New(e.h.Store, countingUsers{e.Users, &reads}, e.Realms, e.opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Svc = svc
+	u := e.User(t, users.User{Username: "alice", Email: "alice@example.com"})
+	if err := e.Users.RequestPasswordReset(ctx(t), "acme", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	e.Handle(t)
+	if n := reads.Load(); n != 0 {
+		t.Fatalf("recording 2 mails read the user %d times, want 0", n)
+	}
+	if len(e.Deliveries(t, notify.Filter{})) != 2 {
+		t.Fatalf("deliveries = %+v", e.Deliveries(t, notify.Filter{}))
+	}
+	e.Deliver(t)
+	e.Mails(t, 2)
+	if n := reads.Load(); n != 2 {
+		t.Fatalf("sending 2 mails of %s read the user %d times, want 2", u.ID, n)
+	}
+}
+
+// testDeletedBeforeSending: a user deleted after their mail was recorded
+// and before it went gets none; the delivery fails for good, saying why.
+func testDeletedBeforeSending(t *testing.T, e *Env) {
+	u := e.User(t, users.User{Username: "gone", Email: "gone@example.com"})
+	e.Handle(t)
+	if err := e.Users.Delete(ctx(t), "acme", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver(t)
+	e.Mails(t, 0)
+	d := e.Deliveries(t, notify.Filter{})
+	if len(d) != 1 || d[0].Status != notify.StatusFailed || !strings.Contains(d[0].LastError, "no longer exists") {
+		t.Fatalf("delivery log = %+v, want one failed: the user no longer exists", d)
+	}
+}
+
+// testLocaleWhenSent: the mail is in the language the user has when it is
+// sent, not when it was recorded.
+func testLocaleWhenSent(t *testing.T, e *Env) {
+	u := e.User(t, users.User{Username: "hans", Email: "hans@example.com"})
+	e.Handle(t)
+	attrs := map[string][]string{"locale": {"de"}}
+	if _, err := e.Users.Update(ctx(t), "acme", u.ID, users.Patch{Attributes: &attrs}); err != nil {
+		t.Fatal(err)
+	}
+	e.Deliver(t)
+	if m := e.Mails(t, 1)[0]; m.Subject() != "Willkommen bei Acme Corp" {
+		t.Fatalf("subject %q, want the German welcome", m.Subject())
+	}
 }
