@@ -71,20 +71,25 @@ func (s *Service) EnsureDefaultsIn(ctx context.Context, realms []iam.Realm) erro
 }
 
 func (s *Service) ensureDefaults(ctx context.Context, st Store, realm iam.Realm) error {
-	for _, c := range Defaults() {
+	defaults := Defaults()
+	cs := make([]Creation, len(defaults))
+	for i, c := range defaults {
 		rec, e, err := s.newRecord(realm, c, "")
 		if err != nil {
 			return err
 		}
-		// One step per client (Store.CreateIfAbsent: one statement with
-		// its event in Postgres), the consumer's hot path; concurrent calls
-		// create it once.
-		created, err := st.CreateIfAbsent(ctx, rec, e)
-		if err != nil {
-			return err
-		}
-		if created {
-			s.cache.invalidate(realm, rec.Client.ID, rec.Client.ClientID)
+		cs[i] = Creation{Record: rec, Events: []iam.Event{e}}
+	}
+	// All in one step (Store.CreateIfAbsent: one statement with their
+	// events in Postgres), the consumer's hot path; concurrent calls
+	// create each once.
+	created, err := st.CreateIfAbsent(ctx, cs...)
+	if err != nil {
+		return err
+	}
+	for i, c := range cs {
+		if created[i] {
+			s.cache.invalidate(realm, c.Record.Client.ID, c.Record.Client.ClientID)
 		}
 	}
 	return nil

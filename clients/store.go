@@ -21,6 +21,26 @@ type Record struct {
 	Secret string
 }
 
+// Creation is a client to create with the events that record its
+// creation (Store.CreateIfAbsent).
+type Creation struct {
+	Record Record
+	Events []iam.Event
+}
+
+// CreationRealm returns the realm of cs ("" for none), CodeInvalid if
+// they span several: stores check it in CreateIfAbsent.
+func CreationRealm(cs []Creation) (iam.Realm, error) {
+	var realm iam.Realm
+	for i, c := range cs {
+		if i > 0 && c.Record.Client.Realm != realm {
+			return "", iam.Invalidf("realm", "clients of realms %s and %s in one creation", realm, c.Record.Client.Realm)
+		}
+		realm = c.Record.Client.Realm
+	}
+	return realm, nil
+}
+
 // SecretMACInput is what stores hash, under their key, into the verifier
 // of client id's secret: realm, id and secret, NUL-separated (neither realm
 // names nor ids contain NUL), so that a verifier copied to another client's
@@ -70,14 +90,16 @@ type Store interface {
 	// Create inserts rec (rec.Client.ID and rec.Client.Realm set by the
 	// caller). CodeConflict if the id or the clientId exists in the realm.
 	Create(ctx context.Context, rec Record, events ...iam.Event) error
-	// CreateIfAbsent inserts rec as Create does, unless rec's realm has a
-	// client with its clientId: then it returns false, changes nothing and
-	// records no event (concurrent calls for one clientId create it once).
-	// CodeConflict if the id exists. The realm.created consumer creates the
-	// default clients with it; Postgres inserts the client and writes its
-	// events in one statement, without a savepoint inside a caller's
-	// transaction.
-	CreateIfAbsent(ctx context.Context, rec Record, events ...iam.Event) (bool, error)
+	// CreateIfAbsent inserts each of cs (all of one realm) as Create does,
+	// unless the realm has a client with its clientId: that one changes
+	// nothing and records none of its events (concurrent calls for one
+	// clientId create it once). created[i] reports whether cs[i] was
+	// inserted. CodeConflict if an id exists, and then nothing is
+	// inserted; CodeInvalid if cs span realms. The realm.created consumer
+	// creates a realm's default clients with it; Postgres inserts them and
+	// writes their events in one statement, without a savepoint inside a
+	// caller's transaction.
+	CreateIfAbsent(ctx context.Context, cs ...Creation) (created []bool, err error)
 	// Get returns the client with UUID id in realm, or CodeNotFound.
 	Get(ctx context.Context, realm iam.Realm, id string) (Record, error)
 	// GetByClientID returns the client with public clientId in realm, or

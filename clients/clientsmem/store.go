@@ -95,21 +95,35 @@ func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Ev
 }
 
 // CreateIfAbsent implements clients.Store.
-func (s *Store) CreateIfAbsent(ctx context.Context, rec clients.Record, events ...iam.Event) (bool, error) {
+func (s *Store) CreateIfAbsent(ctx context.Context, cs ...clients.Creation) ([]bool, error) {
+	realm, err := clients.CreationRealm(cs)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
-	rc := s.realmLocked(rec.Client.Realm)
-	if _, ok := rc.byClientID[rec.Client.ClientID]; ok {
-		s.mu.Unlock()
-		return false, nil
+	rc := s.realmLocked(realm)
+	// Every id is checked before anything is stored: all or nothing.
+	ids := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		if _, ok := rc.byID[c.Record.Client.ID]; ok || ids[c.Record.Client.ID] {
+			s.mu.Unlock()
+			return nil, iam.Duplicatef("id", "a client with this id already exists")
+		}
+		ids[c.Record.Client.ID] = true
 	}
-	if _, ok := rc.byID[rec.Client.ID]; ok {
-		s.mu.Unlock()
-		return false, iam.Duplicatef("id", "a client with this id already exists")
+	created := make([]bool, len(cs))
+	var events []iam.Event
+	for i, c := range cs {
+		if _, ok := rc.byClientID[c.Record.Client.ClientID]; ok {
+			continue
+		}
+		rc.byID[c.Record.Client.ID] = s.withVerifier(clone(c.Record))
+		rc.byClientID[c.Record.Client.ClientID] = c.Record.Client.ID
+		created[i] = true
+		events = append(events, c.Events...)
 	}
-	rc.byID[rec.Client.ID] = s.withVerifier(clone(rec))
-	rc.byClientID[rec.Client.ClientID] = rec.Client.ID
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
-	return true, nil
+	return created, nil
 }
 
 // Get implements clients.Store.

@@ -3,9 +3,12 @@ package clientspg
 import (
 	"context"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -117,37 +120,108 @@ func (s *Store) Create(ctx context.Context, rec clients.Record, events ...iam.Ev
 	})
 }
 
-// CreateIfAbsent implements clients.Store with one statement: the client
-// inserted unless its clientId is taken (ON CONFLICT DO NOTHING), and its
-// events written to the outbox only if it was. Being one statement it is
-// atomic by itself and needs no savepoint inside a caller's transaction:
-// within a consumer's batch it costs one round trip where GetByClientID
-// and Create cost three.
-func (s *Store) CreateIfAbsent(ctx context.Context, rec clients.Record, events ...iam.Event) (bool, error) {
+// CreateIfAbsent implements clients.Store with one statement: the clients
+// inserted unless their clientId is taken (ON CONFLICT DO NOTHING), and the
+// events of those it inserted written to the outbox. Being one statement it
+// is atomic by itself and needs no savepoint inside a caller's transaction:
+// within a consumer's batch a realm's default clients cost one round trip.
+func (s *Store) CreateIfAbsent(ctx context.Context, cs ...clients.Creation) ([]bool, error) {
 	const op = "clientspg.CreateIfAbsent"
-	p, err := s.toParams(rec)
+	realm, err := clients.CreationRealm(cs)
+	if err != nil || len(cs) == 0 {
+		return make([]bool, len(cs)), iam.Wrap(op, err)
+	}
+	rows := make([]clientRow, len(cs))
+	var events []iam.Event
+	var owners []string
+	for i, c := range cs {
+		p, err := s.toParams(c.Record)
+		if err != nil {
+			return nil, iam.Wrap(op, err)
+		}
+		rows[i] = newClientRow(p)
+		events = append(events, c.Events...)
+		for range c.Events {
+			owners = append(owners, c.Record.Client.ID)
+		}
+	}
+	raw, err := json.Marshal(rows)
 	if err != nil {
-		return false, iam.Wrap(op, err)
+		return nil, iam.Wrap(op, err)
 	}
 	out, err := iampg.NewOutboxRows(ctx, events...)
 	if err != nil {
-		return false, iam.Wrap(op, err)
+		return nil, iam.Wrap(op, err)
 	}
-	created, err := db.New(s.db).CreateClientIfAbsent(ctx, db.CreateClientIfAbsentParams{
-		Channel:   iampg.OutboxChannel,
-		RealmName: p.RealmName, ID: p.ID, ClientID: p.ClientID, Name: p.Name, Description: p.Description,
-		Enabled: p.Enabled, PublicClient: p.PublicClient, BearerOnly: p.BearerOnly,
-		StandardFlowEnabled: p.StandardFlowEnabled, DirectAccessGrantsEnabled: p.DirectAccessGrantsEnabled,
-		ServiceAccountsEnabled: p.ServiceAccountsEnabled, RedirectUris: p.RedirectUris, WebOrigins: p.WebOrigins,
-		RootUrl: p.RootUrl, BaseUrl: p.BaseUrl, Attributes: p.Attributes,
-		DefaultClientScopes: p.DefaultClientScopes, OptionalClientScopes: p.OptionalClientScopes,
-		SecretHash: p.SecretHash, SealedSecret: p.SealedSecret, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Extra: p.Extra,
+	ids, err := db.New(s.db).CreateClientsIfAbsent(ctx, db.CreateClientsIfAbsentParams{
+		Channel: iampg.OutboxChannel, RealmName: string(realm), Rows: raw,
 		EventIds: out.EventIDs, Topics: out.Topics, Realms: out.Realms, Keys: out.Keys, Payloads: out.Payloads,
+		Owners: owners,
 	})
 	if err != nil {
-		return false, mapError(op, err)
+		return nil, mapError(op, err)
+	}
+	created := make([]bool, len(cs))
+	for i, c := range cs {
+		created[i] = slices.Contains(ids, c.Record.Client.ID)
 	}
 	return created, nil
+}
+
+// clientRow is a clients row as jsonb_populate_recordset reads it: JSON
+// names are the columns; bytea is hex text, timestamps RFC 3339 with the
+// microseconds PostgreSQL keeps (truncated, as pgx's binary encoding
+// truncates them).
+type clientRow struct {
+	ID                        string          `json:"id"`
+	ClientID                  string          `json:"client_id"`
+	Name                      string          `json:"name"`
+	Description               string          `json:"description"`
+	Enabled                   bool            `json:"enabled"`
+	PublicClient              bool            `json:"public_client"`
+	BearerOnly                bool            `json:"bearer_only"`
+	StandardFlowEnabled       bool            `json:"standard_flow_enabled"`
+	DirectAccessGrantsEnabled bool            `json:"direct_access_grants_enabled"`
+	ServiceAccountsEnabled    bool            `json:"service_accounts_enabled"`
+	RedirectURIs              []string        `json:"redirect_uris"`
+	WebOrigins                []string        `json:"web_origins"`
+	RootURL                   string          `json:"root_url"`
+	BaseURL                   string          `json:"base_url"`
+	Attributes                json.RawMessage `json:"attributes"`
+	DefaultClientScopes       []string        `json:"default_client_scopes"`
+	OptionalClientScopes      []string        `json:"optional_client_scopes"`
+	SecretHash                *string         `json:"secret_hash"`
+	SealedSecret              *string         `json:"sealed_secret"`
+	CreatedAt                 string          `json:"created_at"`
+	UpdatedAt                 string          `json:"updated_at"`
+	Extra                     json.RawMessage `json:"extra"`
+}
+
+func newClientRow(p db.CreateClientParams) clientRow {
+	return clientRow{
+		ID: p.ID, ClientID: p.ClientID, Name: p.Name, Description: p.Description,
+		Enabled: p.Enabled, PublicClient: p.PublicClient, BearerOnly: p.BearerOnly,
+		StandardFlowEnabled: p.StandardFlowEnabled, DirectAccessGrantsEnabled: p.DirectAccessGrantsEnabled,
+		ServiceAccountsEnabled: p.ServiceAccountsEnabled, RedirectURIs: p.RedirectUris, WebOrigins: p.WebOrigins,
+		RootURL: p.RootUrl, BaseURL: p.BaseUrl, Attributes: p.Attributes,
+		DefaultClientScopes: p.DefaultClientScopes, OptionalClientScopes: p.OptionalClientScopes,
+		SecretHash: byteaText(p.SecretHash), SealedSecret: byteaText(p.SealedSecret),
+		CreatedAt: timestampText(p.CreatedAt), UpdatedAt: timestampText(p.UpdatedAt), Extra: p.Extra,
+	}
+}
+
+// byteaText is b in bytea's hex input format, nil (NULL) for nil.
+func byteaText(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	t := `\x` + hex.EncodeToString(b)
+	return &t
+}
+
+// timestampText is t in UTC to the microsecond.
+func timestampText(t time.Time) string {
+	return t.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z")
 }
 
 // Get implements clients.Store.

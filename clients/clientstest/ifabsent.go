@@ -1,6 +1,7 @@
 package clientstest
 
 import (
+	"slices"
 	"sync"
 	"testing"
 
@@ -8,14 +9,19 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// testCreateIfAbsent checks the realm.created consumer's step: a client is
-// created, with its event, only while its clientId is free in the realm;
-// otherwise nothing changes and nothing is recorded, and a caller's
-// transaction goes on.
+// creation is rec with its client.created event.
+func creation(t *testing.T, rec clients.Record) clients.Creation {
+	return clients.Creation{Record: rec, Events: []iam.Event{event(t, iam.TopicClientCreated, rec.Client)}}
+}
+
+// testCreateIfAbsent checks the realm.created consumer's step: clients are
+// created, each with its event, only while their clientId is free in the
+// realm; a taken one changes nothing and records nothing, the others are
+// created all the same, and a caller's transaction goes on.
 func testCreateIfAbsent(t *testing.T, h Harness) {
 	want := record("acme", "web")
-	created, err := h.Store.CreateIfAbsent(ctx(t), want, event(t, iam.TopicClientCreated, want.Client))
-	if err != nil || !created {
+	created, err := h.Store.CreateIfAbsent(ctx(t), creation(t, want))
+	if err != nil || !slices.Equal(created, []bool{true}) {
 		t.Fatalf("CreateIfAbsent of a free clientId = %v, %v", created, err)
 	}
 	got, err := h.Store.GetByClientID(ctx(t), "acme", "web")
@@ -24,26 +30,43 @@ func testCreateIfAbsent(t *testing.T, h Harness) {
 	}
 	equal(t, got, want)
 
-	again := record("acme", "web")
-	created, err = h.Store.CreateIfAbsent(ctx(t), again, event(t, iam.TopicClientCreated, again.Client))
-	if err != nil || created {
-		t.Fatalf("CreateIfAbsent of a taken clientId = %v, %v, want false, nil", created, err)
+	again, cli := record("acme", "web"), public("acme", "cli")
+	created, err = h.Store.CreateIfAbsent(ctx(t), creation(t, again), creation(t, cli))
+	if err != nil || !slices.Equal(created, []bool{false, true}) {
+		t.Fatalf("CreateIfAbsent of a taken and a free clientId = %v, %v, want [false true]", created, err)
 	}
 	if _, err := h.Store.Get(ctx(t), "acme", again.Client.ID); iam.ErrorCode(err) != iam.CodeNotFound {
 		t.Fatalf("the second record was stored: %v", err)
 	}
-	takenID := record("acme", "other")
+	got, err = h.Store.GetByClientID(ctx(t), "acme", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, got, cli)
+
+	// A taken id fails the call: nothing of it is stored.
+	takenID, free := record("acme", "other"), record("acme", "free")
 	takenID.Client.ID = want.Client.ID
-	_, err = h.Store.CreateIfAbsent(ctx(t), takenID)
+	_, err = h.Store.CreateIfAbsent(ctx(t), creation(t, free), creation(t, takenID))
 	wantConflict(t, err, "id")
+	if _, err := h.Store.GetByClientID(ctx(t), "acme", "free"); iam.ErrorCode(err) != iam.CodeNotFound {
+		t.Fatalf("a client of a failed call was stored: %v", err)
+	}
+	// Clients of two realms are refused.
+	if _, err := h.Store.CreateIfAbsent(ctx(t), creation(t, record("acme", "x")), creation(t, record("other", "y"))); iam.ErrorCode(err) != iam.CodeInvalid {
+		t.Fatalf("CreateIfAbsent across realms = %v, want CodeInvalid", err)
+	}
 	// Another realm's clientId is another clientId.
-	if created, err := h.Store.CreateIfAbsent(ctx(t), record("other", "web")); err != nil || !created {
+	if created, err := h.Store.CreateIfAbsent(ctx(t), clients.Creation{Record: record("other", "web")}); err != nil || !slices.Equal(created, []bool{true}) {
 		t.Fatalf("CreateIfAbsent in another realm = %v, %v", created, err)
+	}
+	if created, err := h.Store.CreateIfAbsent(ctx(t)); err != nil || len(created) != 0 {
+		t.Fatalf("CreateIfAbsent of nothing = %v, %v", created, err)
 	}
 
 	// Inside Once, a taken clientId leaves the transaction usable.
 	err = h.Store.Once(ctx(t), "test", iam.NewID(), func(st clients.Store) error {
-		if created, err := st.CreateIfAbsent(ctx(t), record("acme", "web")); err != nil || created {
+		if created, err := st.CreateIfAbsent(ctx(t), clients.Creation{Record: record("acme", "web")}); err != nil || !slices.Equal(created, []bool{false}) {
 			t.Errorf("taken clientId in Once = %v, %v", created, err)
 		}
 		return st.Create(ctx(t), public("acme", "after"))
@@ -59,8 +82,8 @@ func testCreateIfAbsent(t *testing.T, h Harness) {
 	for _, e := range h.Events(t) {
 		recorded = append(recorded, e.Subject)
 	}
-	if len(recorded) != 1 || recorded[0] != want.Client.ID {
-		t.Fatalf("events recorded for %v, want one, for %s", recorded, want.Client.ID)
+	if !slices.Equal(recorded, []string{want.Client.ID, cli.Client.ID}) {
+		t.Fatalf("events recorded for %v, want one for %s and one for %s", recorded, want.Client.ID, cli.Client.ID)
 	}
 }
 
@@ -70,7 +93,7 @@ func testConcurrentCreateIfAbsent(t *testing.T, h Harness) {
 	const n = 10
 	var wg sync.WaitGroup
 	type result struct {
-		created bool
+		created []bool
 		err     error
 	}
 	results := make(chan result, n)
@@ -78,8 +101,7 @@ func testConcurrentCreateIfAbsent(t *testing.T, h Harness) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rec := public("acme", "admin-cli")
-			created, err := h.Store.CreateIfAbsent(ctx(t), rec, event(t, iam.TopicClientCreated, rec.Client))
+			created, err := h.Store.CreateIfAbsent(ctx(t), creation(t, public("acme", "admin-cli")))
 			results <- result{created, err}
 		}()
 	}
@@ -90,7 +112,10 @@ func testConcurrentCreateIfAbsent(t *testing.T, h Harness) {
 		if r.err != nil {
 			t.Fatalf("concurrent CreateIfAbsent: %v", r.err)
 		}
-		if r.created {
+		if len(r.created) != 1 {
+			t.Fatalf("CreateIfAbsent of one client answered %v", r.created)
+		}
+		if r.created[0] {
 			created++
 		}
 	}

@@ -69,29 +69,35 @@ DELETE FROM clients WHERE realm_name = @realm_name AND id = @id;
 -- name: DeleteRealmClients :execrows
 DELETE FROM clients WHERE realm_name = @realm_name;
 
--- name: CreateClientIfAbsent :one
--- Inserts a client unless the realm has one with its clientId, and writes
--- the events (iampg.OutboxRows) to the outbox only if it inserted it, in
--- one statement; created says whether it did. pg_notify(@channel) wakes
--- the relays at commit, as iampg.Write.
+-- name: CreateClientsIfAbsent :many
+-- Inserts clients of realm @realm_name (@rows: a JSON array of clients
+-- rows, as jsonb_populate_recordset reads them) except those whose clientId
+-- the realm has, and writes to the outbox the events (iampg.OutboxRows)
+-- whose @owners entry is the id of a client it inserted, in one statement;
+-- it returns the inserted ids. pg_notify(@channel) wakes the relays at
+-- commit, as iampg.Write.
 WITH created AS (
 	INSERT INTO clients (
 		realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
 		standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
 		redirect_uris, web_origins, root_url, base_url, attributes,
 		default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
-	) VALUES (
-		@realm_name, @id, @client_id, @name, @description, @enabled, @public_client, @bearer_only,
-		@standard_flow_enabled, @direct_access_grants_enabled, @service_accounts_enabled,
-		@redirect_uris, @web_origins, @root_url, @base_url, @attributes,
-		@default_client_scopes, @optional_client_scopes, @secret_hash, @sealed_secret, @created_at, @updated_at, @extra
 	)
+	SELECT @realm_name, r.id, r.client_id, r.name, r.description, r.enabled, r.public_client, r.bearer_only,
+		r.standard_flow_enabled, r.direct_access_grants_enabled, r.service_accounts_enabled,
+		r.redirect_uris, r.web_origins, r.root_url, r.base_url, r.attributes,
+		r.default_client_scopes, r.optional_client_scopes, r.secret_hash, r.sealed_secret, r.created_at, r.updated_at, r.extra
+	FROM jsonb_populate_recordset(NULL::clients, @rows::jsonb) AS r
 	ON CONFLICT ON CONSTRAINT clients_realm_client_id_key DO NOTHING
 	RETURNING id
 ), written AS (
 	INSERT INTO outbox (event_id, topic, realm_name, key, payload)
-	-- Set-returning functions in one select list run in lockstep.
-	SELECT unnest(@event_ids::uuid[]), unnest(@topics::text[]), unnest(@realms::text[]), unnest(@keys::text[]), unnest(@payloads::jsonb[])
-	WHERE EXISTS (SELECT FROM created)
+	SELECT e.event_id, e.topic, e.realm_name, e.key, e.payload FROM (
+		-- Set-returning functions in one select list run in lockstep.
+		SELECT unnest(@event_ids::uuid[]) AS event_id, unnest(@topics::text[]) AS topic,
+			unnest(@realms::text[]) AS realm_name, unnest(@keys::text[]) AS key,
+			unnest(@payloads::jsonb[]) AS payload, unnest(@owners::text[]) AS owner
+	) AS e
+	WHERE e.owner IN (SELECT id FROM created)
 )
-SELECT EXISTS (SELECT FROM created) AS inserted FROM (SELECT pg_notify(@channel::text, '')) AS notified;
+SELECT created.id FROM created, (SELECT pg_notify(@channel::text, '')) AS notified;

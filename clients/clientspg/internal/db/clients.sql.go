@@ -81,101 +81,80 @@ func (q *Queries) CreateClient(ctx context.Context, arg CreateClientParams) erro
 	return err
 }
 
-const createClientIfAbsent = `-- name: CreateClientIfAbsent :one
+const createClientsIfAbsent = `-- name: CreateClientsIfAbsent :many
 WITH created AS (
 	INSERT INTO clients (
 		realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
 		standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
 		redirect_uris, web_origins, root_url, base_url, attributes,
 		default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
-	) VALUES (
-		$2, $3, $4, $5, $6, $7, $8, $9,
-		$10, $11, $12,
-		$13, $14, $15, $16, $17,
-		$18, $19, $20, $21, $22, $23, $24
 	)
+	SELECT $2, r.id, r.client_id, r.name, r.description, r.enabled, r.public_client, r.bearer_only,
+		r.standard_flow_enabled, r.direct_access_grants_enabled, r.service_accounts_enabled,
+		r.redirect_uris, r.web_origins, r.root_url, r.base_url, r.attributes,
+		r.default_client_scopes, r.optional_client_scopes, r.secret_hash, r.sealed_secret, r.created_at, r.updated_at, r.extra
+	FROM jsonb_populate_recordset(NULL::clients, $3::jsonb) AS r
 	ON CONFLICT ON CONSTRAINT clients_realm_client_id_key DO NOTHING
 	RETURNING id
 ), written AS (
 	INSERT INTO outbox (event_id, topic, realm_name, key, payload)
-	-- Set-returning functions in one select list run in lockstep.
-	SELECT unnest($25::uuid[]), unnest($26::text[]), unnest($27::text[]), unnest($28::text[]), unnest($29::jsonb[])
-	WHERE EXISTS (SELECT FROM created)
+	SELECT e.event_id, e.topic, e.realm_name, e.key, e.payload FROM (
+		-- Set-returning functions in one select list run in lockstep.
+		SELECT unnest($4::uuid[]) AS event_id, unnest($5::text[]) AS topic,
+			unnest($6::text[]) AS realm_name, unnest($7::text[]) AS key,
+			unnest($8::jsonb[]) AS payload, unnest($9::text[]) AS owner
+	) AS e
+	WHERE e.owner IN (SELECT id FROM created)
 )
-SELECT EXISTS (SELECT FROM created) AS inserted FROM (SELECT pg_notify($1::text, '')) AS notified
+SELECT created.id FROM created, (SELECT pg_notify($1::text, '')) AS notified
 `
 
-type CreateClientIfAbsentParams struct {
-	Channel                   string
-	RealmName                 string
-	ID                        string
-	ClientID                  string
-	Name                      string
-	Description               string
-	Enabled                   bool
-	PublicClient              bool
-	BearerOnly                bool
-	StandardFlowEnabled       bool
-	DirectAccessGrantsEnabled bool
-	ServiceAccountsEnabled    bool
-	RedirectUris              []string
-	WebOrigins                []string
-	RootUrl                   string
-	BaseUrl                   string
-	Attributes                []byte
-	DefaultClientScopes       []string
-	OptionalClientScopes      []string
-	SecretHash                []byte
-	SealedSecret              []byte
-	CreatedAt                 time.Time
-	UpdatedAt                 time.Time
-	Extra                     []byte
-	EventIds                  []uuid.UUID
-	Topics                    []string
-	Realms                    []string
-	Keys                      []string
-	Payloads                  [][]byte
+type CreateClientsIfAbsentParams struct {
+	Channel   string
+	RealmName string
+	Rows      []byte
+	EventIds  []uuid.UUID
+	Topics    []string
+	Realms    []string
+	Keys      []string
+	Payloads  [][]byte
+	Owners    []string
 }
 
-// Inserts a client unless the realm has one with its clientId, and writes
-// the events (iampg.OutboxRows) to the outbox only if it inserted it, in
-// one statement; created says whether it did. pg_notify(@channel) wakes
-// the relays at commit, as iampg.Write.
-func (q *Queries) CreateClientIfAbsent(ctx context.Context, arg CreateClientIfAbsentParams) (bool, error) {
-	row := q.db.QueryRow(ctx, createClientIfAbsent,
+// Inserts clients of realm @realm_name (@rows: a JSON array of clients
+// rows, as jsonb_populate_recordset reads them) except those whose clientId
+// the realm has, and writes to the outbox the events (iampg.OutboxRows)
+// whose @owners entry is the id of a client it inserted, in one statement;
+// it returns the inserted ids. pg_notify(@channel) wakes the relays at
+// commit, as iampg.Write.
+func (q *Queries) CreateClientsIfAbsent(ctx context.Context, arg CreateClientsIfAbsentParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, createClientsIfAbsent,
 		arg.Channel,
 		arg.RealmName,
-		arg.ID,
-		arg.ClientID,
-		arg.Name,
-		arg.Description,
-		arg.Enabled,
-		arg.PublicClient,
-		arg.BearerOnly,
-		arg.StandardFlowEnabled,
-		arg.DirectAccessGrantsEnabled,
-		arg.ServiceAccountsEnabled,
-		arg.RedirectUris,
-		arg.WebOrigins,
-		arg.RootUrl,
-		arg.BaseUrl,
-		arg.Attributes,
-		arg.DefaultClientScopes,
-		arg.OptionalClientScopes,
-		arg.SecretHash,
-		arg.SealedSecret,
-		arg.CreatedAt,
-		arg.UpdatedAt,
-		arg.Extra,
+		arg.Rows,
 		arg.EventIds,
 		arg.Topics,
 		arg.Realms,
 		arg.Keys,
 		arg.Payloads,
+		arg.Owners,
 	)
-	var inserted bool
-	err := row.Scan(&inserted)
-	return inserted, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const deleteClient = `-- name: DeleteClient :execrows
