@@ -27,10 +27,17 @@ type Client struct {
 	DirectAccessGrantsEnabled bool
 	// ServiceAccountsEnabled allows the client-credentials grant.
 	ServiceAccountsEnabled bool
-	RedirectURIs           []string
-	WebOrigins             []string
-	RootURL                string
-	BaseURL                string
+	// FullScopeDisabled is Keycloak's fullScopeAllowed negated, so that
+	// the zero Client has Keycloak's default (full scope allowed): when
+	// set, the client's tokens carry only the subject's roles within the
+	// client's scope — its own client roles and the roles mapped to its
+	// scope (rbac's scope mappings), composites expanded — instead of all
+	// the subject's roles. Read it through FullScopeAllowed.
+	FullScopeDisabled bool
+	RedirectURIs      []string
+	WebOrigins        []string
+	RootURL           string
+	BaseURL           string
 	// Attributes holds Keycloak's client attributes, among them
 	// "pkce.code.challenge.method", "post.logout.redirect.uris" and
 	// "access.token.lifespan" (seconds).
@@ -45,6 +52,11 @@ type Client struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// FullScopeAllowed is Keycloak's fullScopeAllowed: whether the client's
+// tokens carry every role of their subject (true, the default) or only
+// those within the client's scope.
+func (c Client) FullScopeAllowed() bool { return !c.FullScopeDisabled }
 
 // Attribute names with a meaning to OpenGate.
 const (

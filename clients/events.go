@@ -13,6 +13,10 @@ type CreatedEvent struct {
 	ClientID               string `json:"clientId"`
 	PublicClient           bool   `json:"publicClient"`
 	ServiceAccountsEnabled bool   `json:"serviceAccountsEnabled"`
+	// FullScopeAllowed is the client's fullScopeAllowed (rbac answers the
+	// composite scope mappings by it). Events written before it existed
+	// lack it: read its absence as true.
+	FullScopeAllowed bool `json:"fullScopeAllowed"`
 }
 
 // UpdatedEvent is the data of client.updated: caches drop the client.
@@ -25,6 +29,8 @@ type UpdatedEvent struct {
 	Enabled                bool   `json:"enabled"`
 	ServiceAccountsEnabled bool   `json:"serviceAccountsEnabled"`
 	SecretRotated          bool   `json:"secretRotated,omitempty"`
+	// FullScopeAllowed as in CreatedEvent.
+	FullScopeAllowed bool `json:"fullScopeAllowed"`
 }
 
 // DeletedEvent is the data of client.deleted. Subject is the client's UUID.
@@ -35,7 +41,8 @@ type DeletedEvent struct {
 
 func createdEvent(c Client) (iam.Event, error) {
 	return iam.NewEvent(Source, iam.TopicClientCreated, c.Realm, c.ID, CreatedEvent{
-		ID: c.ID, ClientID: c.ClientID, PublicClient: c.PublicClient, ServiceAccountsEnabled: c.ServiceAccountsEnabled})
+		ID: c.ID, ClientID: c.ClientID, PublicClient: c.PublicClient, ServiceAccountsEnabled: c.ServiceAccountsEnabled,
+		FullScopeAllowed: c.FullScopeAllowed()})
 }
 
 func updatedEvent(c Client, previousClientID string, secretRotated bool) (iam.Event, error) {
@@ -44,7 +51,8 @@ func updatedEvent(c Client, previousClientID string, secretRotated bool) (iam.Ev
 	}
 	return iam.NewEvent(Source, iam.TopicClientUpdated, c.Realm, c.ID, UpdatedEvent{
 		ID: c.ID, ClientID: c.ClientID, PreviousClientID: previousClientID, Enabled: c.Enabled,
-		ServiceAccountsEnabled: c.ServiceAccountsEnabled, SecretRotated: secretRotated})
+		ServiceAccountsEnabled: c.ServiceAccountsEnabled, SecretRotated: secretRotated,
+		FullScopeAllowed: c.FullScopeAllowed()})
 }
 
 func deletedEvent(c Client) (iam.Event, error) {

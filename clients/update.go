@@ -16,13 +16,15 @@ type Update struct {
 	StandardFlowEnabled       *bool
 	DirectAccessGrantsEnabled *bool
 	ServiceAccountsEnabled    *bool
-	RedirectURIs              *[]string
-	WebOrigins                *[]string
-	RootURL                   *string
-	BaseURL                   *string
-	Attributes                *map[string]string
-	DefaultClientScopes       *[]string
-	OptionalClientScopes      *[]string
+	// FullScopeAllowed is Keycloak's fullScopeAllowed (Client.FullScopeAllowed).
+	FullScopeAllowed     *bool
+	RedirectURIs         *[]string
+	WebOrigins           *[]string
+	RootURL              *string
+	BaseURL              *string
+	Attributes           *map[string]string
+	DefaultClientScopes  *[]string
+	OptionalClientScopes *[]string
 	// Extra's fields are set over the client's Extra, one by one (the
 	// others are kept, as Keycloak keeps the fields a PUT does not send).
 	Extra iam.Extra
@@ -39,6 +41,9 @@ func (u Update) Apply(c *Client) {
 	setIf(&c.StandardFlowEnabled, u.StandardFlowEnabled)
 	setIf(&c.DirectAccessGrantsEnabled, u.DirectAccessGrantsEnabled)
 	setIf(&c.ServiceAccountsEnabled, u.ServiceAccountsEnabled)
+	if u.FullScopeAllowed != nil {
+		c.FullScopeDisabled = !*u.FullScopeAllowed
+	}
 	setSlice(&c.RedirectURIs, u.RedirectURIs)
 	setSlice(&c.WebOrigins, u.WebOrigins)
 	setIf(&c.RootURL, u.RootURL)

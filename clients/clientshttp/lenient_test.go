@@ -123,12 +123,12 @@ func TestClientScalarsAreCoercedAsKeycloakDoes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.PublicClient || !c.ServiceAccountsEnabled || c.StandardFlowEnabled {
+			if c.PublicClient || !c.ServiceAccountsEnabled || c.StandardFlowEnabled || c.FullScopeAllowed() {
 				t.Errorf("client = %+v", c)
 			}
-			// fullScopeAllowed is not implemented: kept as sent.
-			if got := getJSON(t, f, "/admin/realms/acme/clients/"+id)["fullScopeAllowed"]; got != "false" {
-				t.Errorf("fullScopeAllowed = %#v, want the string sent", got)
+			// fullScopeAllowed is implemented: read back as a boolean.
+			if got := getJSON(t, f, "/admin/realms/acme/clients/"+id)["fullScopeAllowed"]; got != false {
+				t.Errorf("fullScopeAllowed = %#v, want false", got)
 			}
 		})
 	}

@@ -18,23 +18,26 @@ const clientAuthenticatorSecret = "client-secret"
 // create only and never returned (read it from .../client-secret). Unknown
 // fields are rejected with the field named.
 type ClientRepresentation struct {
-	ID                        *string            `json:"id,omitempty"`
-	ClientID                  *string            `json:"clientId,omitempty"`
-	Name                      *string            `json:"name,omitempty"`
-	Description               *string            `json:"description,omitempty"`
-	Enabled                   *bool              `json:"enabled,omitempty"`
-	PublicClient              *bool              `json:"publicClient,omitempty"`
-	BearerOnly                *bool              `json:"bearerOnly,omitempty"`
-	StandardFlowEnabled       *bool              `json:"standardFlowEnabled,omitempty"`
-	DirectAccessGrantsEnabled *bool              `json:"directAccessGrantsEnabled,omitempty"`
-	ServiceAccountsEnabled    *bool              `json:"serviceAccountsEnabled,omitempty"`
-	RedirectURIs              *[]string          `json:"redirectUris,omitempty"`
-	WebOrigins                *[]string          `json:"webOrigins,omitempty"`
-	RootURL                   *string            `json:"rootUrl,omitempty"`
-	BaseURL                   *string            `json:"baseUrl,omitempty"`
-	Attributes                *map[string]string `json:"attributes,omitempty"`
-	DefaultClientScopes       *[]string          `json:"defaultClientScopes,omitempty"`
-	OptionalClientScopes      *[]string          `json:"optionalClientScopes,omitempty"`
+	ID                        *string `json:"id,omitempty"`
+	ClientID                  *string `json:"clientId,omitempty"`
+	Name                      *string `json:"name,omitempty"`
+	Description               *string `json:"description,omitempty"`
+	Enabled                   *bool   `json:"enabled,omitempty"`
+	PublicClient              *bool   `json:"publicClient,omitempty"`
+	BearerOnly                *bool   `json:"bearerOnly,omitempty"`
+	StandardFlowEnabled       *bool   `json:"standardFlowEnabled,omitempty"`
+	DirectAccessGrantsEnabled *bool   `json:"directAccessGrantsEnabled,omitempty"`
+	ServiceAccountsEnabled    *bool   `json:"serviceAccountsEnabled,omitempty"`
+	// FullScopeAllowed (default true): whether tokens carry every role of
+	// their subject, or only those within the client's scope.
+	FullScopeAllowed     *bool              `json:"fullScopeAllowed,omitempty"`
+	RedirectURIs         *[]string          `json:"redirectUris,omitempty"`
+	WebOrigins           *[]string          `json:"webOrigins,omitempty"`
+	RootURL              *string            `json:"rootUrl,omitempty"`
+	BaseURL              *string            `json:"baseUrl,omitempty"`
+	Attributes           *map[string]string `json:"attributes,omitempty"`
+	DefaultClientScopes  *[]string          `json:"defaultClientScopes,omitempty"`
+	OptionalClientScopes *[]string          `json:"optionalClientScopes,omitempty"`
 	// Protocol is always "openid-connect"; any other value is rejected.
 	Protocol *string `json:"protocol,omitempty"`
 	// ClientAuthenticatorType is "client-secret" for confidential clients;
@@ -69,8 +72,8 @@ func fromClient(c clients.Client) ClientRepresentation {
 		ID: &c.ID, ClientID: &c.ClientID, Name: &c.Name, Description: &c.Description,
 		Enabled: &c.Enabled, PublicClient: &c.PublicClient, BearerOnly: &c.BearerOnly,
 		StandardFlowEnabled: &c.StandardFlowEnabled, DirectAccessGrantsEnabled: &c.DirectAccessGrantsEnabled,
-		ServiceAccountsEnabled: &c.ServiceAccountsEnabled,
-		RedirectURIs:           nonNil(c.RedirectURIs), WebOrigins: nonNil(c.WebOrigins),
+		ServiceAccountsEnabled: &c.ServiceAccountsEnabled, FullScopeAllowed: ptr(c.FullScopeAllowed()),
+		RedirectURIs: nonNil(c.RedirectURIs), WebOrigins: nonNil(c.WebOrigins),
 		RootURL: &c.RootURL, BaseURL: &c.BaseURL, Attributes: &attrs,
 		DefaultClientScopes: nonNil(c.DefaultClientScopes), OptionalClientScopes: nonNil(c.OptionalClientScopes),
 		Protocol: ptr(Protocol),
@@ -130,7 +133,7 @@ func (rep ClientRepresentation) update() clients.Update {
 		ClientID: rep.ClientID, Name: rep.Name, Description: rep.Description, Enabled: rep.Enabled,
 		PublicClient: rep.PublicClient, BearerOnly: rep.BearerOnly, StandardFlowEnabled: rep.StandardFlowEnabled,
 		DirectAccessGrantsEnabled: rep.DirectAccessGrantsEnabled, ServiceAccountsEnabled: rep.ServiceAccountsEnabled,
-		RedirectURIs: rep.RedirectURIs, WebOrigins: rep.WebOrigins, RootURL: rep.RootURL, BaseURL: rep.BaseURL,
+		FullScopeAllowed: rep.FullScopeAllowed, RedirectURIs: rep.RedirectURIs, WebOrigins: rep.WebOrigins, RootURL: rep.RootURL, BaseURL: rep.BaseURL,
 		Attributes: rep.Attributes, DefaultClientScopes: rep.DefaultClientScopes, OptionalClientScopes: rep.OptionalClientScopes,
 	}
 }

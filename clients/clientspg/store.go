@@ -195,6 +195,7 @@ type clientRow struct {
 	CreatedAt                 string          `json:"created_at"`
 	UpdatedAt                 string          `json:"updated_at"`
 	Extra                     json.RawMessage `json:"extra"`
+	FullScopeAllowed          bool            `json:"full_scope_allowed"`
 }
 
 func newClientRow(p db.CreateClientParams) clientRow {
@@ -207,6 +208,7 @@ func newClientRow(p db.CreateClientParams) clientRow {
 		DefaultClientScopes: p.DefaultClientScopes, OptionalClientScopes: p.OptionalClientScopes,
 		SecretHash: byteaText(p.SecretHash), SealedSecret: byteaText(p.SealedSecret),
 		CreatedAt: timestampText(p.CreatedAt), UpdatedAt: timestampText(p.UpdatedAt), Extra: p.Extra,
+		FullScopeAllowed: p.FullScopeAllowed,
 	}
 }
 
@@ -406,6 +408,7 @@ func (s *Store) toParams(rec clients.Record) (db.CreateClientParams, error) {
 		BaseUrl:                   c.BaseURL,
 		Attributes:                raw,
 		Extra:                     extra,
+		FullScopeAllowed:          c.FullScopeAllowed(),
 		DefaultClientScopes:       nonNil(c.DefaultClientScopes),
 		OptionalClientScopes:      nonNil(c.OptionalClientScopes),
 		SecretHash:                s.verifier(c.Realm, c.ID, rec.Secret),
@@ -434,6 +437,7 @@ func updateParams(p db.CreateClientParams) db.UpdateClientParams {
 		BaseUrl:                   p.BaseUrl,
 		Attributes:                p.Attributes,
 		Extra:                     p.Extra,
+		FullScopeAllowed:          p.FullScopeAllowed,
 		DefaultClientScopes:       p.DefaultClientScopes,
 		OptionalClientScopes:      p.OptionalClientScopes,
 		SecretHash:                p.SecretHash,
@@ -491,6 +495,7 @@ func clientFromRow(row db.Client) (clients.Client, error) {
 		StandardFlowEnabled:       row.StandardFlowEnabled,
 		DirectAccessGrantsEnabled: row.DirectAccessGrantsEnabled,
 		ServiceAccountsEnabled:    row.ServiceAccountsEnabled,
+		FullScopeDisabled:         !row.FullScopeAllowed,
 		RedirectURIs:              row.RedirectUris,
 		WebOrigins:                row.WebOrigins,
 		RootURL:                   row.RootUrl,

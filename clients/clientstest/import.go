@@ -15,8 +15,8 @@ import (
 func importList() []clients.ImportClient {
 	return []clients.ImportClient{
 		{Client: clients.Client{ID: "0190d6a4-0000-7000-8000-0000000000c1", ClientID: "test-app", Enabled: true,
-			StandardFlowEnabled: true, RedirectURIs: []string{"https://app.test/cb"},
-			Extra: iam.Extra{"fullScopeAllowed": json.RawMessage(`false`)}}, Secret: "password"},
+			StandardFlowEnabled: true, RedirectURIs: []string{"https://app.test/cb"}, FullScopeDisabled: true,
+			Extra: iam.Extra{"consentRequired": json.RawMessage(`false`)}}, Secret: "password"},
 		{Client: clients.Client{ClientID: "spa", Enabled: true, PublicClient: true, StandardFlowEnabled: true}, Secret: "ignored-for-public"},
 		{Client: clients.Client{ClientID: "svc", Enabled: true, ServiceAccountsEnabled: true}, Secret: clients.MaskedSecret},
 	}
@@ -34,7 +34,8 @@ func testImportAddsClients(t *testing.T, h Harness) {
 		t.Fatalf("result = %+v", res)
 	}
 	app, err := svc.Authenticate(ctx(t), "acme", "test-app", "password")
-	if err != nil || app.ID != "0190d6a4-0000-7000-8000-0000000000c1" || !app.Extra.Equal(iam.Extra{"fullScopeAllowed": json.RawMessage(`false`)}) {
+	if err != nil || app.ID != "0190d6a4-0000-7000-8000-0000000000c1" || app.FullScopeAllowed() ||
+		!app.Extra.Equal(iam.Extra{"consentRequired": json.RawMessage(`false`)}) {
 		t.Fatalf("test-app = %+v, %v", app, err)
 	}
 	if _, err := svc.Authenticate(ctx(t), "acme", "spa", ""); err != nil {

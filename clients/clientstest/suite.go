@@ -79,6 +79,7 @@ func record(realm iam.Realm, clientID string) clients.Record {
 			StandardFlowEnabled:       true,
 			DirectAccessGrantsEnabled: true,
 			ServiceAccountsEnabled:    true,
+			FullScopeDisabled:         true,
 			RedirectURIs:              []string{"https://app.test/cb", "http://127.0.0.1/cb"},
 			WebOrigins:                []string{"+", "https://app.test"},
 			RootURL:                   "https://app.test",

@@ -3,12 +3,14 @@ INSERT INTO clients (
 	realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
 	standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
 	redirect_uris, web_origins, root_url, base_url, attributes,
-	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
+	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra,
+	full_scope_allowed
 ) VALUES (
 	@realm_name, @id, @client_id, @name, @description, @enabled, @public_client, @bearer_only,
 	@standard_flow_enabled, @direct_access_grants_enabled, @service_accounts_enabled,
 	@redirect_uris, @web_origins, @root_url, @base_url, @attributes,
-	@default_client_scopes, @optional_client_scopes, @secret_hash, @sealed_secret, @created_at, @updated_at, @extra
+	@default_client_scopes, @optional_client_scopes, @secret_hash, @sealed_secret, @created_at, @updated_at, @extra,
+	@full_scope_allowed
 );
 
 -- name: GetClient :one
@@ -60,6 +62,7 @@ UPDATE clients SET
 	secret_hash = @secret_hash,
 	sealed_secret = @sealed_secret,
 	extra = @extra,
+	full_scope_allowed = @full_scope_allowed,
 	updated_at = @updated_at
 WHERE realm_name = @realm_name AND id = @id;
 
@@ -81,12 +84,14 @@ WITH created AS (
 		realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
 		standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
 		redirect_uris, web_origins, root_url, base_url, attributes,
-		default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
+		default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra,
+	full_scope_allowed
 	)
 	SELECT @realm_name, r.id, r.client_id, r.name, r.description, r.enabled, r.public_client, r.bearer_only,
 		r.standard_flow_enabled, r.direct_access_grants_enabled, r.service_accounts_enabled,
 		r.redirect_uris, r.web_origins, r.root_url, r.base_url, r.attributes,
-		r.default_client_scopes, r.optional_client_scopes, r.secret_hash, r.sealed_secret, r.created_at, r.updated_at, r.extra
+		r.default_client_scopes, r.optional_client_scopes, r.secret_hash, r.sealed_secret, r.created_at, r.updated_at, r.extra,
+		r.full_scope_allowed
 	FROM jsonb_populate_recordset(NULL::clients, @rows::jsonb) AS r
 	ON CONFLICT ON CONSTRAINT clients_realm_client_id_key DO NOTHING
 	RETURNING id

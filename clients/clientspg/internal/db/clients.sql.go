@@ -17,12 +17,14 @@ INSERT INTO clients (
 	realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
 	standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
 	redirect_uris, web_origins, root_url, base_url, attributes,
-	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
+	default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra,
+	full_scope_allowed
 ) VALUES (
 	$1, $2, $3, $4, $5, $6, $7, $8,
 	$9, $10, $11,
 	$12, $13, $14, $15, $16,
-	$17, $18, $19, $20, $21, $22, $23
+	$17, $18, $19, $20, $21, $22, $23,
+	$24
 )
 `
 
@@ -50,6 +52,7 @@ type CreateClientParams struct {
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
 	Extra                     []byte
+	FullScopeAllowed          bool
 }
 
 func (q *Queries) CreateClient(ctx context.Context, arg CreateClientParams) error {
@@ -77,6 +80,7 @@ func (q *Queries) CreateClient(ctx context.Context, arg CreateClientParams) erro
 		arg.CreatedAt,
 		arg.UpdatedAt,
 		arg.Extra,
+		arg.FullScopeAllowed,
 	)
 	return err
 }
@@ -87,12 +91,14 @@ WITH created AS (
 		realm_name, id, client_id, name, description, enabled, public_client, bearer_only,
 		standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled,
 		redirect_uris, web_origins, root_url, base_url, attributes,
-		default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra
+		default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra,
+	full_scope_allowed
 	)
 	SELECT $2, r.id, r.client_id, r.name, r.description, r.enabled, r.public_client, r.bearer_only,
 		r.standard_flow_enabled, r.direct_access_grants_enabled, r.service_accounts_enabled,
 		r.redirect_uris, r.web_origins, r.root_url, r.base_url, r.attributes,
-		r.default_client_scopes, r.optional_client_scopes, r.secret_hash, r.sealed_secret, r.created_at, r.updated_at, r.extra
+		r.default_client_scopes, r.optional_client_scopes, r.secret_hash, r.sealed_secret, r.created_at, r.updated_at, r.extra,
+		r.full_scope_allowed
 	FROM jsonb_populate_recordset(NULL::clients, $3::jsonb) AS r
 	ON CONFLICT ON CONSTRAINT clients_realm_client_id_key DO NOTHING
 	RETURNING id
@@ -187,7 +193,7 @@ func (q *Queries) DeleteRealmClients(ctx context.Context, realmName string) (int
 }
 
 const getClient = `-- name: GetClient :one
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients WHERE realm_name = $1 AND id = $2
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra, full_scope_allowed FROM clients WHERE realm_name = $1 AND id = $2
 `
 
 type GetClientParams struct {
@@ -222,12 +228,13 @@ func (q *Queries) GetClient(ctx context.Context, arg GetClientParams) (Client, e
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Extra,
+		&i.FullScopeAllowed,
 	)
 	return i, err
 }
 
 const getClientByClientID = `-- name: GetClientByClientID :one
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients WHERE realm_name = $1 AND client_id = $2
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra, full_scope_allowed FROM clients WHERE realm_name = $1 AND client_id = $2
 `
 
 type GetClientByClientIDParams struct {
@@ -262,12 +269,13 @@ func (q *Queries) GetClientByClientID(ctx context.Context, arg GetClientByClient
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Extra,
+		&i.FullScopeAllowed,
 	)
 	return i, err
 }
 
 const listClients = `-- name: ListClients :many
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra, full_scope_allowed FROM clients
 WHERE realm_name = $1
 ORDER BY client_id
 OFFSET $2 LIMIT $3
@@ -312,6 +320,7 @@ func (q *Queries) ListClients(ctx context.Context, arg ListClientsParams) ([]Cli
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Extra,
+			&i.FullScopeAllowed,
 		); err != nil {
 			return nil, err
 		}
@@ -324,7 +333,7 @@ func (q *Queries) ListClients(ctx context.Context, arg ListClientsParams) ([]Cli
 }
 
 const listClientsByClientID = `-- name: ListClientsByClientID :many
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra, full_scope_allowed FROM clients
 WHERE realm_name = $1 AND client_id = $2
 ORDER BY client_id
 OFFSET $3 LIMIT $4
@@ -375,6 +384,7 @@ func (q *Queries) ListClientsByClientID(ctx context.Context, arg ListClientsByCl
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Extra,
+			&i.FullScopeAllowed,
 		); err != nil {
 			return nil, err
 		}
@@ -387,7 +397,7 @@ func (q *Queries) ListClientsByClientID(ctx context.Context, arg ListClientsByCl
 }
 
 const lockClient = `-- name: LockClient :one
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients WHERE realm_name = $1 AND id = $2 FOR UPDATE
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra, full_scope_allowed FROM clients WHERE realm_name = $1 AND id = $2 FOR UPDATE
 `
 
 type LockClientParams struct {
@@ -422,12 +432,13 @@ func (q *Queries) LockClient(ctx context.Context, arg LockClientParams) (Client,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Extra,
+		&i.FullScopeAllowed,
 	)
 	return i, err
 }
 
 const searchClients = `-- name: SearchClients :many
-SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra FROM clients
+SELECT realm_name, id, client_id, name, description, enabled, public_client, bearer_only, standard_flow_enabled, direct_access_grants_enabled, service_accounts_enabled, redirect_uris, web_origins, root_url, base_url, attributes, default_client_scopes, optional_client_scopes, secret_hash, sealed_secret, created_at, updated_at, extra, full_scope_allowed FROM clients
 WHERE realm_name = $1 AND strpos(lower(client_id), lower($2::text)) > 0
 ORDER BY client_id
 OFFSET $3 LIMIT $4
@@ -479,6 +490,7 @@ func (q *Queries) SearchClients(ctx context.Context, arg SearchClientsParams) ([
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Extra,
+			&i.FullScopeAllowed,
 		); err != nil {
 			return nil, err
 		}
@@ -511,8 +523,9 @@ UPDATE clients SET
 	secret_hash = $17,
 	sealed_secret = $18,
 	extra = $19,
-	updated_at = $20
-WHERE realm_name = $21 AND id = $22
+	full_scope_allowed = $20,
+	updated_at = $21
+WHERE realm_name = $22 AND id = $23
 `
 
 type UpdateClientParams struct {
@@ -535,6 +548,7 @@ type UpdateClientParams struct {
 	SecretHash                []byte
 	SealedSecret              []byte
 	Extra                     []byte
+	FullScopeAllowed          bool
 	UpdatedAt                 time.Time
 	RealmName                 string
 	ID                        string
@@ -561,6 +575,7 @@ func (q *Queries) UpdateClient(ctx context.Context, arg UpdateClientParams) (int
 		arg.SecretHash,
 		arg.SealedSecret,
 		arg.Extra,
+		arg.FullScopeAllowed,
 		arg.UpdatedAt,
 		arg.RealmName,
 		arg.ID,

@@ -35,6 +35,7 @@ type Client struct {
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
 	Extra                     []byte
+	FullScopeAllowed          bool
 }
 
 type Outbox struct {
