@@ -69,7 +69,7 @@ func toFilterParams(f users.Filter) (filterParams, error) {
 
 // List implements users.Store: an unfiltered (or only boolean-filtered)
 // listing walks the username index; a search collects its matches through
-// the search indexes first.
+// the realm's search indexes first, planned with its values (customPlans).
 func (s *Store) List(ctx context.Context, realm iam.Realm, f users.Filter) ([]users.User, error) {
 	const op = "userspg.List"
 	p, err := toFilterParams(f)
@@ -90,7 +90,7 @@ func (s *Store) List(ctx context.Context, realm iam.Realm, f users.Filter) ([]us
 		}
 		return usersFromRows(rows)
 	}
-	rows, err := q.SearchUsers(ctx, db.SearchUsersParams{RealmName: string(realm), Search: p.search,
+	rows, err := queries(customPlans{s.db}).SearchUsers(ctx, db.SearchUsersParams{RealmName: string(realm), Search: p.search,
 		UsernamePattern: p.username, EmailPattern: p.email, FirstNamePattern: p.first, LastNamePattern: p.last,
 		Enabled: p.enabled, EmailVerified: p.verified, Attributes: p.attributes, FirstRow: first, MaxRows: limit})
 	if err != nil {
@@ -103,14 +103,15 @@ func (s *Store) List(ctx context.Context, realm iam.Realm, f users.Filter) ([]us
 	return usersFromRows(out)
 }
 
-// Count implements users.Store.
+// Count implements users.Store; like a search, it is planned with its
+// values (customPlans).
 func (s *Store) Count(ctx context.Context, realm iam.Realm, f users.Filter) (int, error) {
 	const op = "userspg.Count"
 	p, err := toFilterParams(f)
 	if err != nil {
 		return 0, iam.Wrap(op, err)
 	}
-	n, err := queries(s.db).CountUsers(ctx, db.CountUsersParams{RealmName: string(realm), Search: p.search,
+	n, err := queries(customPlans{s.db}).CountUsers(ctx, db.CountUsersParams{RealmName: string(realm), Search: p.search,
 		UsernamePattern: p.username, EmailPattern: p.email, FirstNamePattern: p.first, LastNamePattern: p.last,
 		Enabled: p.enabled, EmailVerified: p.verified, Attributes: p.attributes})
 	if err != nil {
