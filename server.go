@@ -308,7 +308,9 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 	s.Auth, err = auth.New(cfg.IssuerBase, s.Realms, s.Clients, s.Users, s.RBAC, keyStore, tokenStore,
 		append([]auth.Option{auth.WithPublisher(authEvents), auth.WithUserFinder(s.Users),
 			auth.WithMetrics(authMetrics), auth.WithLogger(s.log),
-			auth.WithSessionChecker(s.Sessions), auth.WithSecondFactors(s.MFA), auth.WithGroups(s.RBAC)}, opts.Auth...)...)
+			auth.WithSessionChecker(s.Sessions), auth.WithSecondFactors(s.MFA), auth.WithGroups(s.RBAC),
+			// Introspection and userinfo verify a token's signature once.
+			auth.WithTokenCache(0)}, opts.Auth...)...)
 	if err != nil {
 		return fmt.Errorf("opengate: Config.IssuerBase: %s", iam.ErrorMessage(err))
 	}

@@ -29,7 +29,7 @@ import (
 // benchService returns a Service whose realm bench signs with alg, with the
 // confidential client svc (service account, 2 realm roles, 2 client roles)
 // and app (password grant), and the user alice.
-func benchService(b *testing.B, alg string, users auth.UserAuthenticator) (*auth.Service, *authtest.Directory) {
+func benchService(b *testing.B, alg string, users auth.UserAuthenticator, opts ...auth.Option) (*auth.Service, *authtest.Directory) {
 	b.Helper()
 	dir := authtest.NewDirectory()
 	dir.PutRealm(realms.Realm{Name: "bench", Enabled: true, SigningAlgorithm: alg,
@@ -47,7 +47,7 @@ func benchService(b *testing.B, alg string, users auth.UserAuthenticator) (*auth
 		users = dir.Users()
 	}
 	svc, err := auth.New("https://id.example.com", dir.Realms(), dir.Clients(), users, dir.Roles(),
-		authmem.NewKeyStore(), authmem.New())
+		authmem.NewKeyStore(), authmem.New(), opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -136,27 +136,36 @@ func BenchmarkRefresh(b *testing.B) {
 
 // BenchmarkIntrospect introspects an RS256 access token (signature
 // verification, claims, revocation check).
+// BenchmarkIntrospect introspects one client-credentials token over and
+// over, with and without auth.WithTokenCache (cached: the signature is
+// verified once).
 func BenchmarkIntrospect(b *testing.B) {
 	for _, alg := range []string{realms.AlgRS256, realms.AlgES256, realms.AlgEdDSA} {
-		b.Run(alg, func(b *testing.B) {
-			svc, _ := benchService(b, alg, nil)
-			ctx := context.Background()
-			tok, err := svc.Token(ctx, ccRequest)
-			if err != nil {
-				b.Fatal(err)
+		for _, cached := range []bool{false, true} {
+			name, opts := alg, []auth.Option(nil)
+			if cached {
+				name, opts = alg+"/cached", []auth.Option{auth.WithTokenCache(0)}
 			}
-			req := auth.TokenRequestBase{Realm: "bench", Client: auth.ClientCredentials{ClientID: "svc", Secret: "svc-secret"},
-				Token: tok.AccessToken}
-			b.ReportAllocs()
-			cpu := startCPU()
-			for b.Loop() {
-				in, err := svc.Introspect(ctx, req)
-				if err != nil || !in.Active {
+			b.Run(name, func(b *testing.B) {
+				svc, _ := benchService(b, alg, nil, opts...)
+				ctx := context.Background()
+				tok, err := svc.Token(ctx, ccRequest)
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			cpu.report(b)
-		})
+				req := auth.TokenRequestBase{Realm: "bench", Client: auth.ClientCredentials{ClientID: "svc", Secret: "svc-secret"},
+					Token: tok.AccessToken}
+				b.ReportAllocs()
+				cpu := startCPU()
+				for b.Loop() {
+					in, err := svc.Introspect(ctx, req)
+					if err != nil || !in.Active {
+						b.Fatal(err)
+					}
+				}
+				cpu.report(b)
+			})
+		}
 	}
 }
 

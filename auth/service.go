@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opengate-iam/opengate/auth/authjwt"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/realms"
 )
@@ -44,8 +45,12 @@ type Service struct {
 	maxToken   time.Duration // cap of every token lifetime
 	ipFactor   int           // per-IP failure factor multiplier
 	epochs     epochs
-	metrics    Metrics      // noMetrics without WithMetrics
-	log        *slog.Logger // failed logins
+	metrics    Metrics        // noMetrics without WithMetrics
+	verified   *authjwt.Cache // nil without WithTokenCache
+	// revoked is the revocation check of VerifyAccessToken: the token
+	// store's.
+	revoked func(ctx context.Context, realm iam.Realm, jti, sid string, issuedAt time.Time) (bool, error)
+	log     *slog.Logger // failed logins
 }
 
 // Option configures a Service.
@@ -67,6 +72,20 @@ func WithUserFinder(f UserFinder) Option { return func(s *Service) { s.finder = 
 // (Alive): a session the session service ended stops working even before
 // auth consumes its session.terminated.
 func WithSessionChecker(c SessionChecker) Option { return func(s *Service) { s.sessions = c } }
+
+// WithTokenCache keeps up to size access tokens whose signature
+// VerifyAccessToken verified (introspection, userinfo, revocation) in an
+// authjwt.Cache (size <= 0: authjwt.DefaultCacheSize), so that a token
+// presented again skips the parsing and the signature check — never the
+// checks of what can change: expiry, the signing key still being the
+// realm's under its kid, issuer, realm and the realm's current id, and
+// revocation (the session's liveness, which introspection asks the session
+// service, is not part of the verification and is asked on every use as
+// before). The semantics are authverify.WithTokenCache's. Without it every
+// token is verified in full.
+func WithTokenCache(size int) Option {
+	return func(s *Service) { s.verified = authjwt.NewCache(size) }
+}
 
 // WithClock replaces time.Now (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
@@ -138,6 +157,7 @@ func New(issuerBase string, realms RealmGetter, clients ClientAuthenticator, use
 		reserved:   reservedClaims(),
 	}
 	s.keys = newKeyring(keys, func() time.Time { return s.now() })
+	s.revoked = tokens.AccessTokenRevoked
 	for _, o := range opts {
 		o(s)
 	}

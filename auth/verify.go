@@ -21,10 +21,6 @@ func (s *Service) VerifyAccessToken(ctx context.Context, realm iam.Realm, raw st
 	if err != nil {
 		return nil, err
 	}
-	tok, err := authjwt.Parse(raw)
-	if err != nil {
-		return nil, refusal(err)
-	}
 	keys := authjwt.KeyFunc(func(ctx context.Context, kid string) (authjwt.Key, bool, error) {
 		k, err := s.keys.lookup(ctx, realm, signingAlg(r), kid)
 		if err != nil || k == nil {
@@ -32,10 +28,21 @@ func (s *Service) VerifyAccessToken(ctx context.Context, realm iam.Realm, raw st
 		}
 		return k.verify, true, nil
 	})
-	c, err := tok.Verify(ctx, keys, authjwt.Expect{
+	want := authjwt.Expect{
 		Issuer: s.Issuer(realm), Realm: realm, RealmID: r.ID, Now: s.now(),
-		Revoked: s.tokens.AccessTokenRevoked,
-	})
+		Revoked: s.revoked,
+	}
+	var c *AccessClaims
+	if s.verified != nil {
+		c, err = s.verified.Verify(ctx, raw, func(context.Context, string, *authjwt.AccessClaims) (authjwt.Keys, authjwt.Expect, error) {
+			return keys, want, nil
+		})
+	} else {
+		var tok *authjwt.Token
+		if tok, err = authjwt.Parse(raw); err == nil {
+			c, err = tok.Verify(ctx, keys, want)
+		}
+	}
 	if err != nil {
 		return nil, iam.Wrap(op, refusal(err))
 	}

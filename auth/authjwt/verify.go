@@ -44,24 +44,41 @@ type Expect struct {
 // returns its claims. A refusal is an *Error; errors of keys and
 // want.Revoked are returned as they are.
 func (t *Token) Verify(ctx context.Context, keys Keys, want Expect) (*AccessClaims, error) {
-	if err := t.VerifySignature(ctx, keys); err != nil {
-		return nil, err
+	c, _, err := t.verify(ctx, keys, want)
+	return c, err
+}
+
+// verify is Verify that also returns the key the signature verified with.
+func (t *Token) verify(ctx context.Context, keys Keys, want Expect) (*AccessClaims, Key, error) {
+	key, err := t.verifySignature(ctx, keys)
+	if err != nil {
+		return nil, Key{}, err
 	}
 	c := &t.Claims
 	if err := c.check(want); err != nil {
-		return nil, err
+		return nil, Key{}, err
 	}
-	if want.Revoked != nil {
-		revoked, err := want.Revoked(ctx, want.Realm, c.ID, c.SessionID, time.Unix(c.IssuedAt, 0))
-		if err != nil {
-			return nil, err
-		}
-		if revoked {
-			return nil, refuse(ReasonRevoked)
-		}
+	if err := c.revoked(ctx, want); err != nil {
+		return nil, Key{}, err
 	}
 	out := *c
-	return &out, nil
+	return &out, key, nil
+}
+
+// revoked applies want.Revoked, if any, to c: a refusal when c was revoked,
+// Revoked's error as it is.
+func (c *AccessClaims) revoked(ctx context.Context, want Expect) error {
+	if want.Revoked == nil {
+		return nil
+	}
+	revoked, err := want.Revoked(ctx, want.Realm, c.ID, c.SessionID, time.Unix(c.IssuedAt, 0))
+	if err != nil {
+		return err
+	}
+	if revoked {
+		return refuse(ReasonRevoked)
+	}
+	return nil
 }
 
 // VerifySignature applies the header and signature half of the policy: a
@@ -71,24 +88,30 @@ func (t *Token) Verify(ctx context.Context, keys Keys, want Expect) (*AccessClai
 // back as a logout hint) check its claims themselves. A refusal is an
 // *Error; errors of keys are returned as they are.
 func (t *Token) VerifySignature(ctx context.Context, keys Keys) error {
+	_, err := t.verifySignature(ctx, keys)
+	return err
+}
+
+// verifySignature is VerifySignature that also returns the key.
+func (t *Token) verifySignature(ctx context.Context, keys Keys) (Key, error) {
 	if t.Header.Kid == "" {
-		return refuse(ReasonNoKeyID)
+		return Key{}, refuse(ReasonNoKeyID)
 	}
 	key, found, err := keys.Key(ctx, t.Header.Kid)
 	if err != nil {
-		return err
+		return Key{}, err
 	}
 	switch {
 	case !found:
-		return refuse(ReasonUnknownKey)
+		return Key{}, refuse(ReasonUnknownKey)
 	case t.Header.Alg != key.Algorithm:
-		return refuse(ReasonAlgorithm)
+		return Key{}, refuse(ReasonAlgorithm)
 	case !headerTypeAllowed(t.Header.Typ):
-		return refuse(ReasonHeaderType)
+		return Key{}, refuse(ReasonHeaderType)
 	case !key.verify(t.input, t.sig):
-		return refuse(ReasonSignature)
+		return Key{}, refuse(ReasonSignature)
 	}
-	return nil
+	return key, nil
 }
 
 // check applies the claim and time rules.

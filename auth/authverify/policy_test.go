@@ -70,6 +70,11 @@ type issuer struct {
 	url    string
 	local  *authverify.Verifier // over svc.JWKS and svc.RealmID
 	remote *authverify.Verifier // over HTTP
+	// cachedSvc and cachedLocal are svc and local with their verified-token
+	// caches: each token goes through them twice, the second time from the
+	// cache when the first accepted it.
+	cachedSvc   *auth.Service
+	cachedLocal *authverify.Verifier
 }
 
 func newIssuer(t testing.TB) *issuer {
@@ -104,6 +109,10 @@ func newIssuerAt(t testing.TB, base string) *issuer {
 		t.Fatal(err)
 	}
 	is.svc = svc
+	if is.cachedSvc, err = is.dir.NewService(is.url, is.keys, is.tokens, auth.WithClock(is.clock.Now),
+		auth.WithTokenCache(0)); err != nil {
+		t.Fatal(err)
+	}
 	r := chi.NewRouter()
 	authhttp.NewHandler(svc).MountPublic(r)
 	handler = r
@@ -113,6 +122,11 @@ func newIssuerAt(t testing.TB, base string) *issuer {
 	revocations := authverify.WithRevocationChecker(auth.Revocations{Store: is.tokens})
 	if is.local, err = authverify.New(ctx, is.url, authverify.WithClock(is.clock.Now), revocations,
 		authverify.WithKeySource(authverify.NewLocalKeys(svc.JWKS, 0)), authverify.WithRealmIDs(svc)); err != nil {
+		t.Fatal(err)
+	}
+	if is.cachedLocal, err = authverify.New(ctx, is.url, authverify.WithClock(is.clock.Now), revocations,
+		authverify.WithKeySource(authverify.NewLocalKeys(svc.JWKS, 0)), authverify.WithRealmIDs(svc),
+		authverify.WithTokenCache(0)); err != nil {
 		t.Fatal(err)
 	}
 	if is.remote, err = authverify.New(ctx, is.url, authverify.WithClock(is.clock.Now), revocations,
@@ -174,6 +188,12 @@ func (is *issuer) verifyAll(token string) []outcome {
 	}{{"authverify local", is.local}, {"authverify HTTP", is.remote}} {
 		_, err := v.v.Verify(ctx, token)
 		out = append(out, outcome{v.name, verifierDescription(is.t, err)})
+	}
+	for _, try := range []string{"", " again (cached)"} {
+		_, err := is.cachedSvc.VerifyAccessToken(ctx, "acme", token)
+		out = append(out, outcome{"auth.VerifyAccessToken with WithTokenCache" + try, authDescription(is.t, err)})
+		_, err = is.cachedLocal.Verify(ctx, token)
+		out = append(out, outcome{"authverify local with WithTokenCache" + try, verifierDescription(is.t, err)})
 	}
 	return out
 }

@@ -52,7 +52,7 @@ type Verifier struct {
 	audience string
 	clock    func() time.Time
 
-	tokens      *tokenCache // nil without WithTokenCache
+	tokens      *authjwt.Cache // nil without WithTokenCache
 	mu          sync.Mutex
 	lastRefresh map[iam.Realm]time.Time
 	deleted     map[string]time.Time // realm id → when its realm.deleted was seen
@@ -157,62 +157,68 @@ var errUnknownRealm = &authjwt.Error{Reason: authjwt.ReasonIssuer}
 
 func (v *Verifier) verify(ctx context.Context, raw string) (*iam.Principal, error) {
 	if v.tokens == nil {
-		return v.verifyFully(ctx, [32]byte{}, raw)
+		tok, err := authjwt.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		keys, want, err := v.resolve(ctx, tok.Header.Kid, &tok.Claims)
+		if err != nil {
+			return nil, err
+		}
+		c, err := tok.Verify(ctx, keys, want)
+		if err != nil {
+			return nil, err
+		}
+		return c.Principal(), nil
 	}
-	k := cacheKey(raw)
-	if e, ok := v.tokens.get(k); ok {
-		return v.reverify(ctx, k, raw, e)
-	}
-	return v.verifyFully(ctx, k, raw)
-}
-
-// verifyFully parses and verifies raw, and caches it when accepted (k is
-// its cache key, unused without a cache).
-func (v *Verifier) verifyFully(ctx context.Context, k [32]byte, raw string) (*iam.Principal, error) {
-	tok, err := authjwt.Parse(raw)
+	c, err := v.tokens.Verify(ctx, raw, v.resolve)
 	if err != nil {
 		return nil, err
 	}
-	// The realm comes from the unverified issuer; Verify then requires the
-	// issuer to be exactly this realm's, under this verifier's base.
-	name, ok := strings.CutPrefix(tok.Claims.Issuer, v.base+"/realms/")
+	return c.Principal(), nil
+}
+
+// resolve returns the keys and expectations of a token whose header names
+// kid and whose (unverified) claims are claims: the realm comes from the
+// issuer, which the expectations then require to be exactly that realm's,
+// under this verifier's base.
+func (v *Verifier) resolve(ctx context.Context, kid string, claims *authjwt.AccessClaims) (authjwt.Keys, authjwt.Expect, error) {
+	name, ok := strings.CutPrefix(claims.Issuer, v.base+"/realms/")
 	if !ok {
-		return nil, &authjwt.Error{Reason: authjwt.ReasonIssuer}
+		return nil, authjwt.Expect{}, &authjwt.Error{Reason: authjwt.ReasonIssuer}
 	}
 	realm, err := iam.ParseRealm(name)
 	if err != nil {
-		return nil, &authjwt.Error{Reason: authjwt.ReasonIssuer}
+		return nil, authjwt.Expect{}, &authjwt.Error{Reason: authjwt.ReasonIssuer}
 	}
-	set, err := v.keySet(ctx, realm, tok.Header.Kid)
+	set, err := v.keySet(ctx, realm, kid)
 	if err != nil {
-		return nil, err
+		return nil, authjwt.Expect{}, err
 	}
 	realmID, err := v.realmID(ctx, realm, set)
 	if err != nil {
-		return nil, err
+		return nil, authjwt.Expect{}, err
 	}
 	want := authjwt.Expect{Issuer: v.Issuer(realm), Realm: realm, RealmID: realmID,
 		Audience: v.audience, Now: v.clock()}
 	if v.revoked != nil {
-		want.Revoked = v.revoked.Revoked
+		want.Revoked = v.checkRevoked
 	}
 	keys := authjwt.KeyFunc(func(_ context.Context, kid string) (authjwt.Key, bool, error) {
 		k, ok := set.Key(kid)
 		return k, ok, nil
 	})
-	c, err := tok.Verify(ctx, keys, want)
+	return keys, want, nil
+}
+
+// checkRevoked asks the revocation checker; its failure is CodeUnavailable
+// (the token is refused: fail closed).
+func (v *Verifier) checkRevoked(ctx context.Context, realm iam.Realm, jti, sid string, issuedAt time.Time) (bool, error) {
+	revoked, err := v.revoked.Revoked(ctx, realm, jti, sid, issuedAt)
 	if err != nil {
-		var re *authjwt.Error
-		if !errors.As(err, &re) {
-			return nil, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "revocation list unavailable", Err: err}
-		}
-		return nil, err
+		return false, &iam.Error{Code: iam.CodeUnavailable, Op: "authverify.Verify", Message: "revocation list unavailable", Err: err}
 	}
-	if v.tokens != nil {
-		key, _ := set.Key(tok.Header.Kid)
-		v.tokens.put(k, verifiedToken{claims: c, realm: realm, key: key}, want.Now)
-	}
-	return c.Principal(), nil
+	return revoked, nil
 }
 
 // keySet returns realm's keys, refreshed first (at most once per realm

@@ -142,11 +142,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// sessionhttp.DefaultAliveCacheTTL); the password grant and the login
 	// pages ask mfa-service for second factors; a client with a
 	// group-membership mapper reads the user's groups from rbac-service,
-	// cached with the roles.
+	// cached with the roles. Introspection and userinfo verify a token's
+	// signature once (auth.WithTokenCache).
 	metrics := authprom.New()
 	opts := []auth.Option{auth.WithPublisher(authpg.NewOutbox(pool)), auth.WithUserFinder(usersClient),
 		auth.WithMetrics(metrics), auth.WithLogger(log),
-		auth.WithSessionChecker(sessionsClient), auth.WithSecondFactors(mfaClient), auth.WithGroups(roles)}
+		auth.WithSessionChecker(sessionsClient), auth.WithSecondFactors(mfaClient), auth.WithGroups(roles),
+		auth.WithTokenCache(0)}
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}
