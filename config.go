@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/netip"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
@@ -117,6 +118,14 @@ type Config struct {
 	// else in memory. Nil: no rate limits — behind another proxy, set
 	// TrustedProxies first, or every client is the proxy's address.
 	RateLimits *gateway.Limits
+	// RateLimitSync, with RateLimits and Redis, is how often this process
+	// synchronises its rate-limit counts with Redis, admitting requests
+	// from memory meanwhile (gatewayredis.WithSync; the binary's default is
+	// gatewayredis.DefaultSyncInterval): no round trip on a request's path,
+	// and the limits hold across replicas within the bound docs/gateway.md
+	// gives. Zero counts every request in Redis (one round trip each):
+	// exact.
+	RateLimitSync time.Duration
 	// Gateway are further options of that chain, applied last: policies
 	// (gateway.RequireRole), your middleware (gateway.WithMiddleware),
 	// timeouts.

@@ -17,7 +17,8 @@ import (
 // /readyz and /metrics are served unlimited. CORS allows cfg.CORSOrigins
 // and each realm's and its clients' origins; rate limits apply when
 // cfg.RateLimits is set, counted in Redis with cfg.Redis (shared by the
-// replicas), else in memory; cfg.Gateway's options come last.
+// replicas; synchronised every cfg.RateLimitSync, which Close stops), else
+// in memory; cfg.Gateway's options come last.
 func (s *Server) newGateway(cfg Config, routes http.Handler, observer gateway.Observer) (*gateway.Gateway, error) {
 	local := func(name string) *gateway.Upstream { return gateway.Local(name, routes) }
 	table, err := gateway.DefaultRoutes(gateway.Upstreams{
@@ -37,7 +38,9 @@ func (s *Server) newGateway(cfg Config, routes http.Handler, observer gateway.Ob
 	if cfg.RateLimits != nil {
 		var limiter gateway.Limiter = gateway.NewMemoryLimiter()
 		if cfg.Redis != nil {
-			limiter = gatewayredis.New(cfg.Redis, gatewayredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")+"ratelimit:"))
+			l := gatewayredis.New(cfg.Redis, gatewayredis.WithPrefix(cmp.Or(cfg.RedisPrefix, "opengate:")+"ratelimit:"),
+				gatewayredis.WithSync(cfg.RateLimitSync), gatewayredis.WithLogger(s.log))
+			s.limiter, limiter = l, l
 		}
 		opts = append(opts, gateway.WithRateLimits(*cfg.RateLimits, limiter))
 	}

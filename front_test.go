@@ -14,6 +14,7 @@ import (
 	"github.com/opengate-iam/opengate/clients"
 	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/iam"
+	"github.com/opengate-iam/opengate/iam/iamtest"
 )
 
 // serve sends a request straight to h (no mux in between, which would
@@ -175,6 +176,24 @@ func TestRateLimitsOfTheAllInOne(t *testing.T) {
 	}
 	rec := serve(e.Handler(), "POST", "/realms/master/protocol/openid-connect/token", "", form)
 	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("= %d %v, want 429 with Retry-After", rec.Code, rec.Header())
+	}
+}
+
+// With Redis and RateLimitSync the all-in-one admits from memory and
+// synchronises in the background: one process alone counts exactly.
+func TestSynchronisedRateLimitsOfTheAllInOne(t *testing.T) {
+	rc, prefix := iamtest.Redis(t)
+	limits := gateway.Limits{Login: gateway.Rate{Requests: 2, Per: time.Minute}}
+	e := embed(t, opengate.Config{RateLimits: &limits, Redis: rc, RedisPrefix: prefix, RateLimitSync: 10 * time.Millisecond})
+	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	for i := range 2 {
+		if rec := serve(e.Handler(), "POST", "/realms/master/protocol/openid-connect/token", "", form); rec.Code == 429 {
+			t.Fatalf("request %d refused", i+1)
+		}
+	}
+	rec := serve(e.Handler(), "POST", "/realms/master/protocol/openid-connect/token", "", form)
+	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" || rec.Header().Get("RateLimit-Limit") != "2" {
 		t.Fatalf("= %d %v, want 429 with Retry-After", rec.Code, rec.Header())
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientspg"
 	"github.com/opengate-iam/opengate/gateway"
 	"github.com/opengate-iam/opengate/gateway/gatewayprom"
+	"github.com/opengate-iam/opengate/gateway/gatewayredis"
 	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iambus"
 	"github.com/opengate-iam/opengate/iam/iamcrypto"
@@ -90,11 +91,12 @@ type Server struct {
 	Verifier *authverify.Verifier
 
 	log        *slog.Logger
-	gateway    *gateway.Gateway // the chain in front of the API
-	dbs        *Databases       // nil in memory mode
-	pub        iam.Publisher    // where relays publish
-	sub        iam.Subscriber   // where consumers subscribe
-	cacheSub   iam.Subscriber   // nil: no cross-replica cache invalidation
+	gateway    *gateway.Gateway      // the chain in front of the API
+	limiter    *gatewayredis.Limiter // its limiter in Redis, if any (closed by Close)
+	dbs        *Databases            // nil in memory mode
+	pub        iam.Publisher         // where relays publish
+	sub        iam.Subscriber        // where consumers subscribe
+	cacheSub   iam.Subscriber        // nil: no cross-replica cache invalidation
 	instance   string
 	bus        *iambus.Bus // the in-process bus New made, if any
 	consumers  []consumer
@@ -429,10 +431,14 @@ func (s *Server) verified(r chi.Router) {
 // no administrator or Config.Admin had a password.
 func (s *Server) GeneratedAdminPassword() string { return s.generated }
 
-// Close releases what New made (the in-process bus, if any). It closes
-// neither the databases nor the Redis client: their opener does. Call it
-// after Run has returned.
+// Close releases what New made (the in-process bus, if any; the rate
+// limiter's synchronisation with Redis, after sending its last counts). It
+// closes neither the databases nor the Redis client: their opener does.
+// Call it after Run has returned, before closing the Redis client.
 func (s *Server) Close() {
+	if s.limiter != nil {
+		s.limiter.Close()
+	}
 	if s.bus != nil {
 		_ = s.bus.Close()
 	}

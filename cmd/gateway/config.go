@@ -29,6 +29,7 @@ type config struct {
 	proxies    []netip.Prefix
 	origins    []string
 	limits     gateway.Limits
+	limitSync  time.Duration // OPENGATE_RATE_LIMIT_SYNC; 0: exact
 	timeouts   gateway.Timeouts
 }
 
@@ -57,6 +58,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.proxies = c.TrustedProxies // read by boot.Parse
 	c.origins = boot.CORSOrigins(getenv)
 	if c.limits, err = boot.RateLimits(getenv); err != nil {
+		return config{}, err
+	}
+	if c.limitSync, err = boot.RateLimitSync(getenv); err != nil {
 		return config{}, err
 	}
 	for _, d := range []struct {

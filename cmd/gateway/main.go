@@ -19,6 +19,7 @@
 //	                               the services' base URLs
 //	OPENGATE_GATEWAY_ROUTES        a JSON file of upstreams and extra routes
 //	OPENGATE_RATE_LIMIT, OPENGATE_RATE_LIMIT_LOGIN, OPENGATE_RATE_LIMIT_CLIENT
+//	OPENGATE_RATE_LIMIT_SYNC       exact, or how often each replica synchronises its counts with Redis
 //	OPENGATE_CORS_ORIGINS, OPENGATE_TRUSTED_PROXIES, OPENGATE_SERVICE_TOKEN
 //	OPENGATE_UPSTREAM_CONNECT_TIMEOUT, OPENGATE_UPSTREAM_TIMEOUT
 //

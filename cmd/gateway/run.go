@@ -64,6 +64,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: only OPENGATE_CORS_ORIGINS are allowed cross-origin, not the realms' and clients' origins")
 	}
+	// Admitted from memory, synchronised with Redis every
+	// cfg.limitSync (0: one round trip per request); closed before rc.
+	limiter := gatewayredis.New(rc, gatewayredis.WithPrefix(cfg.RedisPrefix+"ratelimit:"),
+		gatewayredis.WithSync(cfg.limitSync), gatewayredis.WithLogger(log))
+	defer limiter.Close()
 	metrics := gatewayprom.New()
 	var health lateHandler
 	gw, err := gateway.New(append(routes, gateway.HealthRoutes(&health)...),
@@ -72,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		gateway.WithObserver(metrics),
 		gateway.WithTrustedProxies(cfg.proxies...),
 		gateway.WithCORS(cors),
-		gateway.WithRateLimits(cfg.limits, gatewayredis.New(rc, gatewayredis.WithPrefix(cfg.RedisPrefix+"ratelimit:"))),
+		gateway.WithRateLimits(cfg.limits, limiter),
 		gateway.WithTimeouts(cfg.timeouts))
 	if err != nil {
 		return err

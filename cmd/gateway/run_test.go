@@ -185,10 +185,11 @@ func TestRunAnswersCORSWithTheRealmsOrigins(t *testing.T) {
 	}
 }
 
-// Two gateways on one Redis share the rate limits: requests from one
-// address count against one allowance, whichever gateway they reach.
+// Two gateways on one Redis counting exactly share the rate limits:
+// requests from one address count against one allowance, whichever
+// gateway they reach.
 func TestRunRateLimitsAreSharedInRedis(t *testing.T) {
-	d := newDeployment(t, map[string]string{"OPENGATE_RATE_LIMIT": "3/1m"})
+	d := newDeployment(t, map[string]string{"OPENGATE_RATE_LIMIT": "3/1m", "OPENGATE_RATE_LIMIT_SYNC": "exact"})
 	gws := []boottest.Started{d.start(t), d.start(t)}
 	for i := range 3 {
 		if resp, _ := gws[i%2].Call(t, "GET", "/realms/acme/protocol/openid-connect/certs", "", ""); resp.StatusCode != 200 {
@@ -205,6 +206,39 @@ func TestRunRateLimitsAreSharedInRedis(t *testing.T) {
 	if resp, _ := gws[0].Call(t, "GET", "/healthz", "", ""); resp.StatusCode != 200 {
 		t.Fatalf("health checks are not limited: %d", resp.StatusCode)
 	}
+}
+
+// By default the gateways admit from memory and synchronise with Redis
+// every 100 ms: requests from one address, alternating between two
+// gateways, are all refused once the gateways have synchronised, after
+// at most the limit plus one allowance (N−1 = 1 replica's; the refill
+// during the test and the synchronisation interval add less than one).
+func TestRunSynchronisedRateLimitsAreShared(t *testing.T) {
+	d := newDeployment(t, map[string]string{"OPENGATE_RATE_LIMIT": "3/1m"})
+	gws := []boottest.Started{d.start(t), d.start(t)}
+	admitted, refusedInARow := 0, 0
+	boottest.Eventually(t, 10*time.Second, "the two gateways do not both refuse", func() bool {
+		for i, s := range gws {
+			resp, _ := s.Call(t, "GET", "/realms/acme/protocol/openid-connect/certs", "", "")
+			switch resp.StatusCode {
+			case 200:
+				admitted, refusedInARow = admitted+1, 0
+			case 429:
+				if retry, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || retry < 1 || resp.Header.Get("RateLimit-Limit") != "3" {
+					t.Fatalf("refused at gateway %d with Retry-After %q, RateLimit-Limit %q", i, resp.Header.Get("Retry-After"), resp.Header.Get("RateLimit-Limit"))
+				}
+				refusedInARow++
+			default:
+				t.Fatalf("gateway %d: %d", i, resp.StatusCode)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		return refusedInARow >= 2
+	})
+	if admitted < 3 || admitted > 6 {
+		t.Fatalf("%d requests admitted across the two gateways, want from the limit (3) to the bound (3 + 3)", admitted)
+	}
+	t.Logf("%d requests admitted across the two gateways", admitted)
 }
 
 func TestRunRoutesFile(t *testing.T) {
@@ -246,6 +280,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		{"NoIssuer", map[string]string{"OPENGATE_REDIS_URL": "redis://x"}, "OPENGATE_ISSUER_BASE is required"},
 		{"NoRedis", map[string]string{"OPENGATE_ISSUER_BASE": iss.URL()}, "OPENGATE_REDIS_URL is required"},
 		{"BadRate", iss.Env(map[string]string{"OPENGATE_RATE_LIMIT_LOGIN": "fast"}), `OPENGATE_RATE_LIMIT_LOGIN: "fast" is not a rate`},
+		{"BadRateLimitSync", iss.Env(map[string]string{"OPENGATE_RATE_LIMIT_SYNC": "1ms"}), `OPENGATE_RATE_LIMIT_SYNC: "1ms" is neither exact nor a duration`},
 		{"BadTimeout", iss.Env(map[string]string{"OPENGATE_UPSTREAM_TIMEOUT": "-1s"}), "OPENGATE_UPSTREAM_TIMEOUT"},
 		{"BadUpstream", iss.Env(map[string]string{"OPENGATE_USERS_URL": "ftp://users"}), "the users service's URL"},
 		{"BadProxies", iss.Env(map[string]string{"OPENGATE_TRUSTED_PROXIES": "proxy.example.com"}), "OPENGATE_TRUSTED_PROXIES"},

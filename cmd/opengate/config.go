@@ -7,6 +7,7 @@ import (
 	iofs "io/fs"
 	"net/netip"
 	"os"
+	"time"
 
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
 	"github.com/opengate-iam/opengate/gateway"
@@ -46,6 +47,7 @@ type config struct {
 	Themes            iofs.FS        // OPENGATE_LOGIN_THEMES_DIR: login themes; nil for the built-in theme
 	Origins           []string       // OPENGATE_CORS_ORIGINS: allowed cross-origin on every path
 	Limits            gateway.Limits // OPENGATE_RATE_LIMIT, _LOGIN, _CLIENT: the gateway chain's rate limits
+	LimitSync         time.Duration  // OPENGATE_RATE_LIMIT_SYNC: 0 exact, else the limits' synchronisation interval with Redis
 	MigrateOnly       bool
 	// MFALogCodes (OPENGATE_MFA_LOG_CODES, development only) writes email
 	// codes to the log in clear.
@@ -129,6 +131,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	if c.Limits, err = boot.RateLimits(getenv); err != nil {
+		return config{}, err
+	}
+	if c.LimitSync, err = boot.RateLimitSync(getenv); err != nil {
 		return config{}, err
 	}
 	if c.PprofAddr, err = boot.PprofAddr(getenv); err != nil {

@@ -45,6 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// The same gateway chain, with the same defaults, as cmd/gateway.
 		CORSOrigins:        cfg.Origins,
 		RateLimits:         &cfg.Limits,
+		RateLimitSync:      cfg.LimitSync,
 		Admin:              &opengate.Admin{Username: cfg.AdminUser, Password: cfg.AdminPassword},
 		Logger:             log,
 		RedisPrefix:        cfg.RedisPrefix,

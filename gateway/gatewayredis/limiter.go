@@ -2,7 +2,9 @@ package gatewayredis
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -14,10 +16,24 @@ import (
 // Limiter is a gateway.Limiter on Redis: one key per bucket (its GCRA
 // theoretical arrival time in microseconds of Redis's clock), expiring
 // when the bucket is full again.
+//
+// By default (exact) every Take is one round trip: the limits hold exactly
+// across every replica sharing the Redis. With WithSync, Take admits from
+// this replica's memory, without I/O, and a background loop sends the
+// counts to Redis and takes back the buckets' shared state every interval:
+// the limits hold within a bound across replicas (docs/gateway.md, "Rate
+// limits across replicas"), and Close stops the loop.
 type Limiter struct {
 	client  rueidis.Client
 	prefix  string
 	timeout time.Duration
+	every   time.Duration
+	log     *slog.Logger
+
+	local *local // nil: exact
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
 }
 
 var _ gateway.Limiter = (*Limiter)(nil)
@@ -30,15 +46,78 @@ func WithPrefix(prefix string) Option { return func(l *Limiter) { l.prefix = pre
 
 // WithTimeout bounds each Take (default 250 ms): a Redis that does not
 // answer in time fails the Take, and the gateway lets the request pass.
+// With WithSync it bounds each synchronisation instead.
 func WithTimeout(d time.Duration) Option { return func(l *Limiter) { l.timeout = d } }
 
+// WithSync makes Take admit from this replica's memory and synchronise
+// with Redis every interval in the background: one pipelined round trip
+// per interval for every bucket touched since the last, off the request
+// path. interval <= 0 keeps the default, exact mode (one round trip per
+// Take). DefaultSyncInterval is the binaries' default. Across N replicas a
+// bucket of L requests per period P admits at most (N−1)·(L + 2·(interval
+// + timeout)·L/P) more requests than the exact limiter in any window
+// (docs/gateway.md); when Redis cannot be reached each replica keeps
+// enforcing the limits alone, and a warning is logged when it starts and
+// at most once a minute while it lasts.
+func WithSync(interval time.Duration) Option { return func(l *Limiter) { l.every = interval } }
+
+// WithLogger is where a synchronised Limiter reports failing and recovered
+// synchronisations (default: nowhere).
+func WithLogger(log *slog.Logger) Option { return func(l *Limiter) { l.log = log } }
+
 // New returns a Limiter over client; the caller keeps owning the client.
+// With WithSync it starts the synchronisation loop: call Close.
 func New(client rueidis.Client, opts ...Option) *Limiter {
-	l := &Limiter{client: client, prefix: "opengate:ratelimit:", timeout: 250 * time.Millisecond}
+	l := &Limiter{client: client, prefix: "opengate:ratelimit:", timeout: 250 * time.Millisecond,
+		log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(l)
 	}
+	if l.every > 0 {
+		base := time.Now()
+		l.start(newLocal(func() time.Duration { return time.Since(base) }, l.syncRedis, l.timeout, l.log))
+	}
 	return l
+}
+
+// start runs the synchronisation loop over s.
+func (l *Limiter) start(s *local) {
+	l.local = s
+	l.stop, l.done = make(chan struct{}), make(chan struct{})
+	go l.run()
+}
+
+// run synchronises every interval, forgets idle buckets every sweepEvery,
+// and synchronises a last time when Close is called.
+func (l *Limiter) run() {
+	defer close(l.done)
+	tick := time.NewTicker(l.every)
+	defer tick.Stop()
+	sweep := max(1, int(sweepEvery/l.every))
+	for n := 1; ; n++ {
+		select {
+		case <-l.stop:
+			_ = l.local.sync(context.Background())
+			return
+		case <-tick.C:
+			_ = l.local.sync(context.Background())
+			if n%sweep == 0 {
+				l.local.forget()
+			}
+		}
+	}
+}
+
+// Close stops the synchronisation loop after sending the counts not yet
+// sent (bounded by the timeout), and returns when it has stopped. A closed
+// Limiter still admits from memory. Close on an exact Limiter does
+// nothing.
+func (l *Limiter) Close() {
+	if l.local == nil {
+		return
+	}
+	l.once.Do(func() { close(l.stop) })
+	<-l.done
 }
 
 // take is GCRA over KEYS, atomically: ARGV holds each bucket's requests and
@@ -84,19 +163,25 @@ end
 return best
 `)
 
-// Take implements gateway.Limiter: one EVALSHA. Errors are
-// iam.CodeUnavailable.
+// Take implements gateway.Limiter. Exact: one EVALSHA; errors are
+// iam.CodeUnavailable. Synchronised: from memory, never failing but for a
+// bucket without a rate (iam.CodeInvalid).
 func (l *Limiter) Take(ctx context.Context, buckets []gateway.Bucket) (gateway.Decision, error) {
 	const op = "gatewayredis.Take"
 	if len(buckets) == 0 {
 		return gateway.Decision{Allowed: true}, nil
 	}
-	keys := make([]string, len(buckets))
-	args := make([]string, 0, 2*len(buckets))
-	for i, b := range buckets {
+	for _, b := range buckets {
 		if b.Rate.IsZero() {
 			return gateway.Decision{}, iam.Invalidf("rate", "bucket %s has no rate", b.Key)
 		}
+	}
+	if l.local != nil {
+		return l.local.take(buckets), nil
+	}
+	keys := make([]string, len(buckets))
+	args := make([]string, 0, 2*len(buckets))
+	for i, b := range buckets {
 		keys[i] = l.prefix + b.Key
 		args = append(args, strconv.Itoa(b.Rate.Requests), strconv.FormatInt(b.Rate.Per.Microseconds(), 10))
 	}

@@ -2,8 +2,11 @@ package boot
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/opengate-iam/opengate/gateway"
+	"github.com/opengate-iam/opengate/gateway/gatewayredis"
 )
 
 // RateLimits reads the gateway's rate limits, each "{requests}/{period}"
@@ -28,6 +31,27 @@ func RateLimits(getenv func(string) string) (gateway.Limits, error) {
 		*s.rate = r
 	}
 	return l, nil
+}
+
+// RateLimitSync reads OPENGATE_RATE_LIMIT_SYNC, how the rate limits in
+// Redis are counted: "0" or "exact" for one round trip to Redis per request
+// (0 is returned), else a duration from 10ms to 1m, the interval at which
+// each replica, admitting from memory, synchronises its counts with Redis
+// (gatewayredis.WithSync). Unset: gatewayredis.DefaultSyncInterval. The
+// error names the variable.
+func RateLimitSync(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv("OPENGATE_RATE_LIMIT_SYNC"))
+	switch v {
+	case "":
+		return gatewayredis.DefaultSyncInterval, nil
+	case "0", "exact":
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 10*time.Millisecond || d > time.Minute {
+		return 0, fmt.Errorf("OPENGATE_RATE_LIMIT_SYNC: %q is neither exact nor a duration from 10ms to 1m", v)
+	}
+	return d, nil
 }
 
 // CORSOrigins reads OPENGATE_CORS_ORIGINS, the comma-separated origins the
