@@ -29,9 +29,11 @@ import (
 // the gateway's transport), and through the gateway (an RS256 token
 // verified, rate limits taken in memory — with the verified-token cache
 // cmd/gateway uses, and without it —; with OPENGATE_TEST_REDIS_URL also the
-// production configuration: limits in Redis and the revocation list in
-// Redis, read through client-side caching, and for comparison read on every
-// request), all over loopback TCP with kept-alive connections:
+// production configuration: limits in Redis, synchronised in the
+// background, and the revocation list in Redis, read through client-side
+// caching; for comparison the limits counted exactly, one round trip per
+// request, and that with the revocation list read on every request), all
+// over loopback TCP with kept-alive connections:
 //
 //	go test ./gateway -run '^$' -bench '^BenchmarkGateway$' -benchtime 1x
 //
@@ -103,14 +105,18 @@ func gatewayServer(b *testing.B, upstream *httptest.Server, v gateway.Verifier, 
 	return srv.URL
 }
 
-// redisGateway is the production configuration, as cmd/gateway runs it:
-// rate limits in Redis (gatewayredis, one round trip) and every token
-// checked against auth's revocation list in Redis through rueidis
-// client-side caching (authredis.CachedRevocations: answered from memory
-// until Redis pushes an invalidation) — "gateway-redis" —; and the same
-// with the revocation list read on every request, as before the cache
-// (auth.Revocations: a second round trip) — "gateway-redis-uncached". It
-// needs OPENGATE_TEST_REDIS_URL; without it both are left out.
+// redisGateways are the production configuration, as cmd/gateway runs
+// it: rate limits in Redis, synchronised every
+// gatewayredis.DefaultSyncInterval (admitted from memory; no round trip on
+// the request's path), and every token checked against auth's revocation
+// list in Redis through rueidis client-side caching
+// (authredis.CachedRevocations: answered from memory until Redis pushes an
+// invalidation) — "gateway-redis" —; the same with the limits counted
+// exactly (OPENGATE_RATE_LIMIT_SYNC=exact: one round trip per request) —
+// "gateway-redis-exact" —; and that with the revocation list read on
+// every request, as before its cache (auth.Revocations: a second round
+// trip) — "gateway-redis-uncached". It needs OPENGATE_TEST_REDIS_URL;
+// without it they are left out.
 func redisGateways(b *testing.B, upstream *httptest.Server, limits gateway.Limits) []benchTarget {
 	b.Helper()
 	if os.Getenv("OPENGATE_TEST_REDIS_URL") == "" {
@@ -126,10 +132,13 @@ func redisGateways(b *testing.B, upstream *httptest.Server, limits gateway.Limit
 	cached := benchVerifier(b, authverify.WithRevocationChecker(authredis.New(cc, authredis.WithPrefix(prefix)).CachedRevocations(0)),
 		authverify.WithTokenCache(0))
 	uncached := benchVerifier(b, authverify.WithRevocationChecker(auth.Revocations{Store: tokens}), authverify.WithTokenCache(0))
-	limiter := gatewayredis.New(rc, gatewayredis.WithPrefix(prefix+"rl:"))
+	synced := gatewayredis.New(rc, gatewayredis.WithPrefix(prefix+"rl:"), gatewayredis.WithSync(gatewayredis.DefaultSyncInterval))
+	b.Cleanup(synced.Close)
+	exact := gatewayredis.New(rc, gatewayredis.WithPrefix(prefix+"rl:"))
 	return []benchTarget{
-		{"gateway-redis", gatewayServer(b, upstream, cached, gateway.WithRateLimits(limits, limiter)), token("acme", "alice")},
-		{"gateway-redis-uncached", gatewayServer(b, upstream, uncached, gateway.WithRateLimits(limits, limiter)), token("acme", "alice")},
+		{"gateway-redis", gatewayServer(b, upstream, cached, gateway.WithRateLimits(limits, synced)), token("acme", "alice")},
+		{"gateway-redis-exact", gatewayServer(b, upstream, cached, gateway.WithRateLimits(limits, exact)), token("acme", "alice")},
+		{"gateway-redis-uncached", gatewayServer(b, upstream, uncached, gateway.WithRateLimits(limits, exact)), token("acme", "alice")},
 	}
 }
 
