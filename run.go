@@ -19,6 +19,7 @@ import (
 	"github.com/opengate-iam/opengate/realms/realmskafka"
 	"github.com/opengate-iam/opengate/session"
 	"github.com/opengate-iam/opengate/users"
+	"github.com/opengate-iam/opengate/users/userskafka"
 )
 
 // consumer is one service's event consumer: its group, its topics and its
@@ -90,13 +91,16 @@ func (s *Server) Run(ctx context.Context) error {
 		group.Go(c.name, func(ctx context.Context) error { return s.sub.Subscribe(ctx, c.group, c.topics, c.handle) })
 	}
 	if s.cacheSub != nil {
-		// Replicas sharing the databases drop cached realms, clients and
-		// effective roles when another replica changes them.
+		// Replicas sharing the databases drop cached realms, clients,
+		// users and effective roles when another replica changes them.
 		group.Go("realm cache invalidation", func(ctx context.Context) error {
 			return realmskafka.RunCacheInvalidation(ctx, s.cacheSub, realmskafka.CacheGroup("opengate", s.instance), s.Realms)
 		})
 		group.Go("client cache invalidation", func(ctx context.Context) error {
 			return clientskafka.RunCacheInvalidation(ctx, s.cacheSub, clientskafka.CacheGroup("opengate", s.instance), s.Clients)
+		})
+		group.Go("user cache invalidation", func(ctx context.Context) error {
+			return userskafka.RunCacheInvalidation(ctx, s.cacheSub, userskafka.CacheGroup("opengate", s.instance), s.Users)
 		})
 		group.Go("role cache invalidation", func(ctx context.Context) error {
 			return rbackafka.RunCacheInvalidation(ctx, s.cacheSub, rbackafka.CacheGroup("opengate", s.instance), s.RBAC)

@@ -291,6 +291,10 @@ func (s *Server) build(ctx context.Context, cfg Config) error {
 		users.WithPublicURL(cfg.IssuerBase), users.WithLogger(s.log), users.WithRoles(s.RBAC), users.WithLinkSealer(links),
 		users.WithFactorCredentials(s.MFA),
 		users.WithResetLimits(resetLimiter, users.DefaultResetLimits()),
+		// The user read of every refresh, userinfo and admin call comes
+		// from memory; this process's changes drop it at once, other
+		// replicas' through the user cache invalidation (Run).
+		users.WithCache(0, 0),
 		// The account API's current-password check counts against the
 		// token endpoint's brute-force protection.
 		users.WithPasswordGuard(auth.NewLockout(s.Realms, tokenStore, 0, nil)),

@@ -105,13 +105,14 @@ func (s *Service) newUser(realm iam.Realm, u User) (User, error) {
 }
 
 // Get returns the user with id in realm: CodeNotFound if the realm or the
-// user (in that realm) does not exist.
+// user (in that realm) does not exist. With WithCache the user may come
+// from the cache (see WithCache for how fresh it is).
 func (s *Service) Get(ctx context.Context, realm iam.Realm, id string) (User, error) {
 	const op = "users.Get"
 	if _, err := s.realm(ctx, realm); err != nil {
 		return User{}, iam.Wrap(op, err)
 	}
-	u, err := s.store.Get(ctx, realm, id)
+	u, err := s.cache.get(ctx, realm, id, func(ctx context.Context) (User, error) { return s.store.Get(ctx, realm, id) })
 	if err != nil {
 		return User{}, iam.Wrap(op, userNotFound(err))
 	}

@@ -80,6 +80,10 @@ type Service struct {
 	resetRun     func(func())      // runs an accepted request's work (WithResetRunner)
 	factors      FactorCredentials // nil: the password is the only credential
 	links        *iamcrypto.Sealer // seals action links in events; nil: none can be sent
+	cache        *userCache        // Get's cache (WithCache); nil: none
+	cached       bool              // WithCache, of cacheTTL and cacheSize
+	cacheTTL     time.Duration
+	cacheSize    int
 
 	dummyMu sync.Mutex
 	dummies map[password.Params]string // dummy hash per parameter set
@@ -163,6 +167,10 @@ func New(store Store, rs RealmGetter, opts ...Option) *Service {
 	}
 	if s.resetRun == nil {
 		s.resetRun = backgroundRunner(DefaultResetWorkers, s.log)
+	}
+	if s.cached {
+		s.cache = newUserCache(s.cacheTTL, s.cacheSize, s.now)
+		s.store = invalidatingStore{Store: s.store, cache: s.cache}
 	}
 	return s
 }

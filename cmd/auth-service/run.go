@@ -23,6 +23,7 @@ import (
 	"github.com/opengate-iam/opengate/clients/clientshttp"
 	"github.com/opengate-iam/opengate/clients/clientskafka"
 	"github.com/opengate-iam/opengate/cmd/internal/boot"
+	"github.com/opengate-iam/opengate/iam"
 	"github.com/opengate-iam/opengate/iam/iamhttp"
 	"github.com/opengate-iam/opengate/mfa/mfahttp"
 	"github.com/opengate-iam/opengate/rbac"
@@ -32,7 +33,9 @@ import (
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
 	"github.com/opengate-iam/opengate/session/sessionhttp"
+	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/usershttp"
+	"github.com/opengate-iam/opengate/users/userskafka"
 )
 
 // serviceName names the service in logs, metrics and consumer groups.
@@ -135,6 +138,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rbacClient := rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)
 	roles := rbac.NewCachedResolver(rbacClient, rbac.WithGroupPaths(rbacClient))
 	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
+	// The user read of every refresh, userinfo and admin call is cached
+	// (users.DefaultCacheTTL), dropped by the users events.
+	userCache := users.NewCachedGetter(usersClient, 0, 0)
+	cachedUsersClient := cachedUsers{Client: usersClient, cache: userCache}
 	sessionsClient := sessionhttp.NewClient(cfg.sessionsURL, cfg.ServiceToken)
 	mfaClient := mfahttp.NewClient(cfg.Peers.MFA, cfg.ServiceToken)
 	// Every refresh and introspection asks session-service whether the
@@ -152,7 +159,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.rotation > 0 {
 		opts = append(opts, auth.WithKeyRotation(cfg.rotation))
 	}
-	svc, err := auth.New(cfg.IssuerBase, realmGetter, clientReader, usersClient, roles,
+	svc, err := auth.New(cfg.IssuerBase, realmGetter, clientReader, cachedUsersClient, roles,
 		keys, tokens, opts...)
 	if err != nil {
 		return fmt.Errorf("OPENGATE_ISSUER_BASE: %w", err)
@@ -184,6 +191,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		srv.Task("client cache invalidation", func(ctx context.Context) error {
 			return clientskafka.RunCacheInvalidation(ctx, cacheSub, clientskafka.CacheGroup(serviceName, cfg.Instance), clientReader)
 		})
+		srv.Task("user cache invalidation", func(ctx context.Context) error {
+			return userskafka.RunCacheInvalidation(ctx, cacheSub, userskafka.CacheGroup(serviceName, cfg.Instance), userCache)
+		})
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox, none are consumed, caches expire by TTL only; run a single replica")
 	}
@@ -211,7 +221,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Admin calls are checked against the caller's current state, read
 	// through the same cached clients auth uses.
 	hopts = append(hopts, authhttp.WithAdminGuard(srv.AdminGuard(cfg.Config,
-		boot.Own{Realms: realmGetter, Users: usersClient, Clients: clientReader, Roles: roles}, nil)))
+		boot.Own{Realms: realmGetter, Users: userCache, Clients: clientReader, Roles: roles}, nil)))
 	api := authhttp.NewHandler(svc, hopts...)
 	// The OIDC endpoints authenticate their callers themselves; the admin
 	// endpoints sit behind token verification.
@@ -227,4 +237,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Verified:   api.Mount,
 		Collectors: []prometheus.Collector{metrics},
 	})
+}
+
+// cachedUsers is the users client with Get from a cache: auth reads the
+// user of every refresh and userinfo through it.
+type cachedUsers struct {
+	*usershttp.Client
+	cache *users.CachedGetter
+}
+
+// Get returns the user from the cache, or from user-service.
+func (u cachedUsers) Get(ctx context.Context, realm iam.Realm, id string) (users.User, error) {
+	return u.cache.Get(ctx, realm, id)
 }

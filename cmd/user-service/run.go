@@ -126,7 +126,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		users.WithResetLimits(usersredis.NewLimiter(rdb, usersredis.WithPrefix(cfg.RedisPrefix)), users.DefaultResetLimits()),
 		// The account API's current-password check counts against auth's
 		// brute-force protection, in auth's Redis.
-		users.WithPasswordGuard(auth.NewLockout(realmGetter, authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix)), 0, nil)))
+		users.WithPasswordGuard(auth.NewLockout(realmGetter, authredis.New(rdb, authredis.WithPrefix(cfg.RedisPrefix)), 0, nil)),
+		// The admin guard's read of the caller comes from memory; this
+		// replica's changes drop it at once, other replicas' by their events.
+		users.WithCache(0, 0))
 	if cfg.ServiceToken == "" {
 		log.Warn("OPENGATE_SERVICE_TOKEN is not set: the internal API refuses every call and realm settings cannot be read")
 	}
@@ -143,6 +146,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		srv.Task("users consumer", func(ctx context.Context) error { return userskafka.Run(ctx, sub, svc) })
 		srv.Task("realm cache invalidation", func(ctx context.Context) error {
 			return realmskafka.RunCacheInvalidation(ctx, bus.CacheSubscriber(), group, realmGetter)
+		})
+		srv.Task("user cache invalidation", func(ctx context.Context) error {
+			return userskafka.RunCacheInvalidation(ctx, bus.CacheSubscriber(), userskafka.CacheGroup(serviceName, cfg.Instance), svc)
 		})
 	} else {
 		log.Warn("OPENGATE_KAFKA_BROKERS is not set: events stay in the outbox and no events are consumed")
