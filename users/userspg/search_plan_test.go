@@ -120,3 +120,16 @@ func TestSearchIndexesLeadWithTheRealm(t *testing.T) {
 		})
 	}
 }
+
+// The search's walk is an index-only scan: the username index carries
+// every column the walk filters on.
+func TestUsernameIndexCoversTheWalk(t *testing.T) {
+	pool := onePool(t)
+	var def string
+	if err := pool.QueryRow(context.Background(), `SELECT pg_get_indexdef('users_username_key'::regclass)`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(def, "(realm_name, username) INCLUDE (id, email, first_name, last_name, enabled, email_verified)") {
+		t.Errorf("users_username_key does not cover the walk: %s", def)
+	}
+}

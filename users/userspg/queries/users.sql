@@ -73,6 +73,33 @@ FROM matched
 ORDER BY username
 LIMIT @max_rows OFFSET @first_row;
 
+-- SearchUsersWalk pages the matches among the realm's first @walk_rows
+-- users in username order, an index-only scan of users_username_key
+-- (which covers every column filtered here; attribute filters are not
+-- walked), then reads the page's users. When it returns a full page, that
+-- page is the answer: every match before its last username is among the
+-- users walked.
+-- name: SearchUsersWalk :many
+WITH page AS (
+	SELECT walked.id, walked.username
+	FROM (SELECT id, username, email, first_name, last_name, enabled, email_verified FROM users
+		WHERE realm_name = @realm_name ORDER BY username LIMIT @walk_rows) AS walked
+	WHERE (@search::text = '' OR walked.username LIKE @search OR walked.email LIKE @search
+			OR lower(walked.first_name) LIKE @search OR lower(walked.last_name) LIKE @search)
+		AND (@username_pattern::text = '' OR walked.username LIKE @username_pattern)
+		AND (@email_pattern::text = '' OR walked.email LIKE @email_pattern)
+		AND (@first_name_pattern::text = '' OR lower(walked.first_name) LIKE @first_name_pattern)
+		AND (@last_name_pattern::text = '' OR lower(walked.last_name) LIKE @last_name_pattern)
+		AND (sqlc.narg(enabled)::boolean IS NULL OR walked.enabled = sqlc.narg(enabled))
+		AND (sqlc.narg(email_verified)::boolean IS NULL OR walked.email_verified = sqlc.narg(email_verified))
+	ORDER BY walked.username
+	LIMIT @max_rows OFFSET @first_row
+)
+SELECT u.realm_name, u.id, u.username, u.email, u.email_key, u.email_verified, u.first_name, u.last_name, u.enabled,
+	u.attributes, u.required_actions, u.created_at, u.updated_at, u.extra
+FROM page JOIN users AS u ON u.realm_name = @realm_name AND u.id = page.id
+ORDER BY u.username;
+
 -- name: CountUsers :one
 SELECT count(*) FROM users
 WHERE realm_name = @realm_name

@@ -463,6 +463,95 @@ func (q *Queries) SearchUsers(ctx context.Context, arg SearchUsersParams) ([]Sea
 	return items, nil
 }
 
+const searchUsersWalk = `-- name: SearchUsersWalk :many
+WITH page AS (
+	SELECT walked.id, walked.username
+	FROM (SELECT id, username, email, first_name, last_name, enabled, email_verified FROM users
+		WHERE realm_name = $1 ORDER BY username LIMIT $2) AS walked
+	WHERE ($3::text = '' OR walked.username LIKE $3 OR walked.email LIKE $3
+			OR lower(walked.first_name) LIKE $3 OR lower(walked.last_name) LIKE $3)
+		AND ($4::text = '' OR walked.username LIKE $4)
+		AND ($5::text = '' OR walked.email LIKE $5)
+		AND ($6::text = '' OR lower(walked.first_name) LIKE $6)
+		AND ($7::text = '' OR lower(walked.last_name) LIKE $7)
+		AND ($8::boolean IS NULL OR walked.enabled = $8)
+		AND ($9::boolean IS NULL OR walked.email_verified = $9)
+	ORDER BY walked.username
+	LIMIT $11 OFFSET $10
+)
+SELECT u.realm_name, u.id, u.username, u.email, u.email_key, u.email_verified, u.first_name, u.last_name, u.enabled,
+	u.attributes, u.required_actions, u.created_at, u.updated_at, u.extra
+FROM page JOIN users AS u ON u.realm_name = $1 AND u.id = page.id
+ORDER BY u.username
+`
+
+type SearchUsersWalkParams struct {
+	RealmName        string
+	WalkRows         int32
+	Search           string
+	UsernamePattern  string
+	EmailPattern     string
+	FirstNamePattern string
+	LastNamePattern  string
+	Enabled          pgtype.Bool
+	EmailVerified    pgtype.Bool
+	FirstRow         int32
+	MaxRows          int32
+}
+
+// SearchUsersWalk pages the matches among the realm's first @walk_rows
+// users in username order, an index-only scan of users_username_key
+// (which covers every column filtered here; attribute filters are not
+// walked), then reads the page's users. When it returns a full page, that
+// page is the answer: every match before its last username is among the
+// users walked.
+func (q *Queries) SearchUsersWalk(ctx context.Context, arg SearchUsersWalkParams) ([]User, error) {
+	rows, err := q.db.Query(ctx, searchUsersWalk,
+		arg.RealmName,
+		arg.WalkRows,
+		arg.Search,
+		arg.UsernamePattern,
+		arg.EmailPattern,
+		arg.FirstNamePattern,
+		arg.LastNamePattern,
+		arg.Enabled,
+		arg.EmailVerified,
+		arg.FirstRow,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []User
+	for rows.Next() {
+		var i User
+		if err := rows.Scan(
+			&i.RealmName,
+			&i.ID,
+			&i.Username,
+			&i.Email,
+			&i.EmailKey,
+			&i.EmailVerified,
+			&i.FirstName,
+			&i.LastName,
+			&i.Enabled,
+			&i.Attributes,
+			&i.RequiredActions,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Extra,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const setRequiredActions = `-- name: SetRequiredActions :execrows
 UPDATE users SET required_actions = $1
 WHERE realm_name = $2 AND id = $3
