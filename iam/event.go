@@ -35,6 +35,8 @@ const (
 	TopicGroupMemberRemoved      = "group.member.removed"
 	TopicGroupRoleMappingChanged = "group.role_mapping.changed" // the roles mapped to a group
 
+	TopicScopeMappingChanged = "scope_mapping.changed" // the roles mapped to a client's scope
+
 	TopicClientCreated = "client.created"
 	TopicClientUpdated = "client.updated"
 	TopicClientDeleted = "client.deleted"
@@ -58,6 +60,7 @@ func Topics() []string {
 		TopicRoleCreated, TopicRoleUpdated, TopicRoleDeleted, TopicRoleMappingChanged,
 		TopicGroupCreated, TopicGroupUpdated, TopicGroupMoved, TopicGroupDeleted,
 		TopicGroupMemberAdded, TopicGroupMemberRemoved, TopicGroupRoleMappingChanged,
+		TopicScopeMappingChanged,
 		TopicClientCreated, TopicClientUpdated, TopicClientDeleted,
 		TopicLoginSuccess, TopicLoginFailure, TopicLogout,
 		TopicSessionTerminated,

@@ -32,6 +32,23 @@ type MappingChangedEvent struct {
 	PrincipalID   string        `json:"principalId"`
 }
 
+// ScopeMappingEvent is the payload of scope_mapping.changed: the roles
+// mapped to a client's scope changed, so may the roles its tokens carry
+// when it does not allow full scope. The subject is ClientUUID. Consumers
+// that cache scopes drop the realm's cache (scope changes are rare).
+type ScopeMappingEvent struct {
+	Realm      iam.Realm `json:"realm"`
+	ClientUUID string    `json:"clientUuid"`
+	ClientID   string    `json:"clientId"`
+}
+
+// scopeEvent returns scope_mapping.changed for c.
+func scopeEvent(c Client) (iam.Event, error) {
+	return iam.NewEvent(Source, iam.TopicScopeMappingChanged, c.Realm, c.ID, ScopeMappingEvent{
+		Realm: c.Realm, ClientUUID: c.ID, ClientID: c.ClientID,
+	})
+}
+
 // roleEvent returns the event of topic about r.
 func roleEvent(topic string, r Role) (iam.Event, error) {
 	return iam.NewEvent(Source, topic, r.Realm, r.ID, RoleEvent{

@@ -19,6 +19,14 @@ const (
 	// held by its members and by the members of its subgroups. PrincipalOf
 	// never returns it: a group is never a token's subject.
 	PrincipalGroup PrincipalType = "group"
+	// PrincipalClient is the scope of a client (Keycloak's scope
+	// mappings); its id is the client UUID. The roles mapped to it, with
+	// the client's own roles and everything they contain, are the roles
+	// its tokens may carry when it does not allow full scope. It holds no
+	// group and is never a token's subject: PrincipalOf never returns it,
+	// and its roles are nobody's (a token carries a role only if its
+	// subject holds it too).
+	PrincipalClient PrincipalType = "client"
 )
 
 // Principal is the subject of role mappings.
@@ -41,6 +49,11 @@ func PrincipalOf(userID string) (Principal, error) {
 		return Principal{Type: PrincipalServiceAccount, ID: uuid}, nil
 	}
 	return Principal{Type: PrincipalUser, ID: userID}, nil
+}
+
+// scopePrincipal is the scope of client clientUUID.
+func scopePrincipal(clientUUID string) Principal {
+	return Principal{Type: PrincipalClient, ID: clientUUID}
 }
 
 // UserID is the inverse of PrincipalOf.

@@ -45,6 +45,13 @@ import (
 //     deleting a subject (DeletePrincipal, DeleteClient for a service
 //     account) its memberships; deleting a realm its groups.
 //   - Groups returned carry Path and SubGroupCount filled in.
+//   - A client's scope (PrincipalClient, id the client UUID) is mapped like
+//     any principal (AddMappings, RemoveMappings, Mappings); AddMappings
+//     needs a client the store knows (CodeNotFound), even while it is being
+//     deleted. Its effective roles (EffectiveRoles, EffectiveRoleNames) are
+//     its scope: its mappings and the client's own roles, with all they
+//     contain; it belongs to no group. Deleting the client deletes its
+//     scope mappings; deleting a role removes it from every scope.
 type Store interface {
 	// PutClient records (or updates) the public clientId of a client, with
 	// events (the Service passes role.updated for the client's roles when

@@ -27,6 +27,7 @@ func CacheTopics() []string {
 		iam.TopicRoleCreated, iam.TopicRoleUpdated, iam.TopicRoleDeleted,
 		iam.TopicGroupMemberAdded, iam.TopicGroupMemberRemoved,
 		iam.TopicGroupUpdated, iam.TopicGroupMoved, iam.TopicGroupDeleted, iam.TopicGroupRoleMappingChanged,
+		iam.TopicScopeMappingChanged,
 		iam.TopicUserDeleted,
 		iam.TopicClientUpdated, iam.TopicClientDeleted,
 		iam.TopicRealmDeleted,
@@ -48,9 +49,11 @@ func CacheGroup(service, instance string) string {
 //   - user.deleted: that user (data "id", else the subject);
 //   - role.created, role.updated, role.deleted, group.updated,
 //     group.moved, group.deleted, group.role_mapping.changed,
-//     client.updated, client.deleted, realm.deleted: the event's whole
-//     realm (a group's roles reach the members of all its subgroups; a
-//     renamed group changes the cached group paths of rbac.WithGroupPaths).
+//     scope_mapping.changed, client.updated, client.deleted,
+//     realm.deleted: the event's whole realm (a group's roles reach the
+//     members of all its subgroups; a renamed group changes the cached
+//     group paths of rbac.WithGroupPaths; a client's scope is cached
+//     beside the subjects, and changes rarely).
 //
 // Other topics (group.created changes nobody's roles nor groups) are
 // ignored. It never fails, so it is trivially idempotent.
@@ -69,7 +72,7 @@ func CacheHandler(inv Invalidator) iam.Handler {
 			inv.InvalidateUser(e.Realm, dataOr(e, &d, &d.ID))
 		case iam.TopicRoleCreated, iam.TopicRoleUpdated, iam.TopicRoleDeleted,
 			iam.TopicGroupUpdated, iam.TopicGroupMoved, iam.TopicGroupDeleted, iam.TopicGroupRoleMappingChanged,
-			iam.TopicClientUpdated, iam.TopicClientDeleted, iam.TopicRealmDeleted:
+			iam.TopicScopeMappingChanged, iam.TopicClientUpdated, iam.TopicClientDeleted, iam.TopicRealmDeleted:
 			inv.InvalidateRealm(e.Realm)
 		}
 		return nil

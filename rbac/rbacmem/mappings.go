@@ -24,7 +24,8 @@ func (s *Store) Mappings(ctx context.Context, realm iam.Realm, p rbac.Principal)
 
 // effective returns the ids of every role p holds, each once: its
 // mappings, those of its groups (of a group principal: the group) and of
-// the groups above them, and all they contain. The caller holds mu.
+// the groups above them (of a client's scope: the client's own roles), and
+// all they contain. The caller holds mu.
 func (d *realmData) effective(p rbac.Principal) []string {
 	if d == nil {
 		return nil
@@ -35,9 +36,17 @@ func (d *realmData) effective(p rbac.Principal) []string {
 	for id := range d.mappings[p] {
 		queue = append(queue, id)
 	}
-	for _, g := range d.groupsOf(p) {
-		for id := range d.mappings[rbac.Principal{Type: rbac.PrincipalGroup, ID: g}] {
-			queue = append(queue, id)
+	if p.Type == rbac.PrincipalClient {
+		for id, r := range d.roles {
+			if r.ClientUUID == p.ID {
+				queue = append(queue, id)
+			}
+		}
+	} else {
+		for _, g := range d.groupsOf(p) {
+			for id := range d.mappings[rbac.Principal{Type: rbac.PrincipalGroup, ID: g}] {
+				queue = append(queue, id)
+			}
 		}
 	}
 	for len(queue) > 0 {
@@ -101,6 +110,10 @@ func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Princip
 		s.mu.Unlock()
 		return iam.NotFoundf("group not found")
 	}
+	if p.Type == rbac.PrincipalClient && (d == nil || !d.hasClient(p.ID)) {
+		s.mu.Unlock()
+		return iam.NotFoundf("client not found")
+	}
 	if d.mappings[p] == nil {
 		d.mappings[p] = map[string]bool{}
 	}
@@ -113,8 +126,8 @@ func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Princip
 
 // AddRealmRoleMapping implements rbac.Store.
 func (s *Store) AddRealmRoleMapping(ctx context.Context, realm iam.Realm, p rbac.Principal, name string, events ...iam.Event) error {
-	if p.Type == rbac.PrincipalGroup {
-		return iam.Invalidf("principal", "a group's roles are mapped by id")
+	if p.Type == rbac.PrincipalGroup || p.Type == rbac.PrincipalClient {
+		return iam.Invalidf("principal", "a group's or a client scope's roles are mapped by id")
 	}
 	s.mu.Lock()
 	d := s.realm(realm, false)
@@ -192,10 +205,16 @@ func (s *Store) DeletePrincipal(ctx context.Context, realm iam.Realm, p rbac.Pri
 	s.mu.Lock()
 	if d := s.realm(realm, false); d != nil {
 		delete(d.mappings, p)
-		if p.Type != rbac.PrincipalGroup {
+		if p.Type == rbac.PrincipalUser || p.Type == rbac.PrincipalServiceAccount {
 			d.leaveAll(p.UserID())
 		}
 	}
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)
 	return nil
+}
+
+// hasClient reports whether the client with UUID id is known.
+func (d *realmData) hasClient(id string) bool {
+	_, ok := d.clients[id]
+	return ok
 }

@@ -140,6 +140,7 @@ func (s *Store) DeleteClient(ctx context.Context, realm iam.Realm, id string, ev
 			}
 		}
 		delete(d.mappings, rbac.Principal{Type: rbac.PrincipalServiceAccount, ID: id})
+		delete(d.mappings, rbac.Principal{Type: rbac.PrincipalClient, ID: id})
 		d.leaveAll(iam.ServiceAccountSubject(id))
 	}
 	s.events.UnlockAndPublish(ctx, s.mu.Unlock, events)

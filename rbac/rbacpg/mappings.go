@@ -26,8 +26,11 @@ func (s *Store) Mappings(ctx context.Context, realm iam.Realm, p rbac.Principal)
 // holds besides its own: a user's or service account's memberships
 // (member), or a group principal's group (group); "" selects none.
 func groupsOf(p rbac.Principal) (member, group string) {
-	if p.Type == rbac.PrincipalGroup {
+	switch p.Type {
+	case rbac.PrincipalGroup:
 		return "", p.ID
+	case rbac.PrincipalClient:
+		return "", "" // a client's scope holds no group
 	}
 	return p.UserID(), ""
 }
@@ -69,12 +72,17 @@ func (s *Store) EffectiveRoleNames(ctx context.Context, realm iam.Realm, p rbac.
 // AddMappings implements rbac.Store: one INSERT, so an unknown role (a
 // foreign-key violation: not found) adds nothing, and existing mappings are
 // skipped (ON CONFLICT DO NOTHING), also under concurrent calls. A group's
-// row is locked first (FOR KEY SHARE), so that its deletion waits, then
-// deletes the mappings.
+// row (a client scope's client) is locked first (FOR KEY SHARE), so that
+// its deletion waits, then deletes the mappings.
 func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Principal, roleIDs []string, events ...iam.Event) error {
 	return s.tx(ctx, "rbacpg.AddMappings", events, func(q *db.Queries, _ pgx.Tx) error {
-		if p.Type == rbac.PrincipalGroup {
+		switch p.Type {
+		case rbac.PrincipalGroup:
 			if _, err := q.LockGroupKey(ctx, db.LockGroupKeyParams{RealmName: string(realm), ID: p.ID}); err != nil {
+				return err
+			}
+		case rbac.PrincipalClient:
+			if _, err := q.LockClient(ctx, db.LockClientParams{RealmName: string(realm), ID: p.ID}); err != nil {
 				return err
 			}
 		}
@@ -92,8 +100,8 @@ func (s *Store) AddMappings(ctx context.Context, realm iam.Realm, p rbac.Princip
 // costs one round trip where GetRoleByName and AddMappings cost three.
 func (s *Store) AddRealmRoleMapping(ctx context.Context, realm iam.Realm, p rbac.Principal, name string, events ...iam.Event) error {
 	const op = "rbacpg.AddRealmRoleMapping"
-	if p.Type == rbac.PrincipalGroup {
-		return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "principal", Message: "a group's roles are mapped by id"}
+	if p.Type == rbac.PrincipalGroup || p.Type == rbac.PrincipalClient {
+		return &iam.Error{Code: iam.CodeInvalid, Op: op, Field: "principal", Message: "a group's or a client scope's roles are mapped by id"}
 	}
 	out, err := iampg.NewOutboxRows(ctx, events...)
 	if err != nil {
@@ -153,7 +161,7 @@ func (s *Store) DeletePrincipal(ctx context.Context, realm iam.Realm, p rbac.Pri
 	return s.tx(ctx, "rbacpg.DeletePrincipal", events, func(q *db.Queries, _ pgx.Tx) error {
 		if err := q.DeletePrincipal(ctx, db.DeletePrincipalParams{
 			RealmName: string(realm), PrincipalType: string(p.Type), PrincipalID: p.ID,
-		}); err != nil || p.Type == rbac.PrincipalGroup {
+		}); err != nil || p.Type == rbac.PrincipalGroup || p.Type == rbac.PrincipalClient {
 			return err
 		}
 		return q.DeleteMemberships(ctx, db.DeleteMembershipsParams{RealmName: string(realm), UserID: p.UserID()})

@@ -197,6 +197,11 @@ func (s *Store) DeleteClient(ctx context.Context, realm iam.Realm, id string, ev
 		}); err != nil {
 			return err
 		}
+		if err := q.DeletePrincipal(ctx, db.DeletePrincipalParams{ // its scope mappings
+			RealmName: string(realm), PrincipalType: string(rbac.PrincipalClient), PrincipalID: id,
+		}); err != nil {
+			return err
+		}
 		return q.DeleteMemberships(ctx, db.DeleteMembershipsParams{RealmName: string(realm), UserID: iam.ServiceAccountSubject(id)})
 	})
 }

@@ -95,6 +95,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ImportAndExportGroups", testImportAndExportGroups, true},
 		{"ImportGroupsIsAllOrNothing", testImportGroupsIsAllOrNothing, false},
 		{"GroupEventsAreRecordedWithTheirChange", testGroupEvents, false},
+		{"ScopeExpandsCompositesOnBothSides", testScopeExpandsCompositesOnBothSides, true},
+		{"ScopeMappingLifecycle", testScopeMappingLifecycle, true},
+		{"ScopeMappingsFollowDeletions", testScopeMappingsFollowDeletions, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

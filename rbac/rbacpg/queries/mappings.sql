@@ -7,7 +7,8 @@ WHERE v.realm_name = @realm_name AND v.id IN (
 -- name: EffectiveRoles :many
 -- The principal's mappings, those of its groups (member_id: a user's or
 -- service account's; group_id: a group principal's own) and of the groups
--- above them, and everything they contain, in one round trip. UNION (not
+-- above them (of a client's scope, principal_type 'client': the client's
+-- own roles), and everything they contain, in one round trip. UNION (not
 -- UNION ALL) visits each group and role once, so diamonds cost nothing.
 WITH RECURSIVE grp(id) AS (
 	SELECT gm.group_id FROM rbac_group_members gm
@@ -24,6 +25,9 @@ WITH RECURSIVE grp(id) AS (
 	UNION
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = @realm_name AND m.principal_type = 'group' AND m.principal_id = ANY(ARRAY(SELECT grp.id FROM grp))
+	UNION
+	SELECT r.id FROM rbac_roles r
+	WHERE r.realm_name = @realm_name AND @principal_type::text = 'client' AND r.client_uuid = @principal_id::text
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = @realm_name
@@ -48,6 +52,9 @@ WITH RECURSIVE grp(id) AS (
 	UNION
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = @realm_name AND m.principal_type = 'group' AND m.principal_id = ANY(ARRAY(SELECT grp.id FROM grp))
+	UNION
+	SELECT r.id FROM rbac_roles r
+	WHERE r.realm_name = @realm_name AND @principal_type::text = 'client' AND r.client_uuid = @principal_id::text
 	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = @realm_name

@@ -121,6 +121,9 @@ WITH RECURSIVE grp(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = $1 AND m.principal_type = 'group' AND m.principal_id = ANY(ARRAY(SELECT grp.id FROM grp))
 	UNION
+	SELECT r.id FROM rbac_roles r
+	WHERE r.realm_name = $1 AND $4::text = 'client' AND r.client_uuid = $5::text
+	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = $1
 )
@@ -188,6 +191,9 @@ WITH RECURSIVE grp(id) AS (
 	SELECT m.role_id FROM rbac_mappings m
 	WHERE m.realm_name = $1 AND m.principal_type = 'group' AND m.principal_id = ANY(ARRAY(SELECT grp.id FROM grp))
 	UNION
+	SELECT r.id FROM rbac_roles r
+	WHERE r.realm_name = $1 AND $4::text = 'client' AND r.client_uuid = $5::text
+	UNION
 	SELECT k.child_id FROM rbac_composites k JOIN eff ON k.parent_id = eff.id
 	WHERE k.realm_name = $1
 )
@@ -205,7 +211,8 @@ type EffectiveRolesParams struct {
 
 // The principal's mappings, those of its groups (member_id: a user's or
 // service account's; group_id: a group principal's own) and of the groups
-// above them, and everything they contain, in one round trip. UNION (not
+// above them (of a client's scope, principal_type 'client': the client's
+// own roles), and everything they contain, in one round trip. UNION (not
 // UNION ALL) visits each group and role once, so diamonds cost nothing.
 func (q *Queries) EffectiveRoles(ctx context.Context, arg EffectiveRolesParams) ([]RbacRoleView, error) {
 	rows, err := q.db.Query(ctx, effectiveRoles,
