@@ -108,6 +108,18 @@ func routeNeeds() map[string][]iam.Permission {
 		"GET " + a + "/clients/{id}/roles/{roleName}/composites/realm":            need(viewClients),
 		"GET " + a + "/clients/{id}/roles/{roleName}/composites/clients/{client}": need(viewClients),
 		"GET " + a + "/clients/{id}/roles/{roleName}/users":                       need(viewClients, queryUsers),
+		// scope mappings: reading view-clients, changing manage-clients
+		"GET " + a + "/clients/{id}/scope-mappings":                            need(viewClients),
+		"GET " + a + "/clients/{id}/scope-mappings/realm":                      need(viewClients),
+		"POST " + a + "/clients/{id}/scope-mappings/realm":                     need(manageClnts),
+		"DELETE " + a + "/clients/{id}/scope-mappings/realm":                   need(manageClnts),
+		"GET " + a + "/clients/{id}/scope-mappings/realm/available":            need(viewClients),
+		"GET " + a + "/clients/{id}/scope-mappings/realm/composite":            need(viewClients),
+		"GET " + a + "/clients/{id}/scope-mappings/clients/{client}":           need(viewClients),
+		"POST " + a + "/clients/{id}/scope-mappings/clients/{client}":          need(manageClnts),
+		"DELETE " + a + "/clients/{id}/scope-mappings/clients/{client}":        need(manageClnts),
+		"GET " + a + "/clients/{id}/scope-mappings/clients/{client}/available": need(viewClients),
+		"GET " + a + "/clients/{id}/scope-mappings/clients/{client}/composite": need(viewClients),
 		// role mappings
 		"GET " + a + "/users/{id}/role-mappings":                            need(viewUsers),
 		"GET " + a + "/users/{id}/role-mappings/realm":                      need(viewUsers),

@@ -53,13 +53,24 @@ type UserFinder interface {
 	Find(ctx context.Context, realm iam.Realm, usernameOrEmail string) (users.User, error)
 }
 
-// RoleResolver returns the effective (composite-expanded) roles of a subject:
-// realm role names, and client role names keyed by public clientId. The
-// subject is a user id or, for a client's service account,
-// iam.ServiceAccountSubject(client.ID). An unknown subject has no roles (not an
-// error).
+// RoleResolver returns roles as tokens carry them: realm role names, and
+// client role names keyed by public clientId.
+//
+// EffectiveRoles returns the effective (composite-expanded) roles of a
+// subject: a user id or, for a client's service account,
+// iam.ServiceAccountSubject(client.ID). An unknown subject has no roles (not
+// an error).
+//
+// ScopeRoleNames returns the roles within the scope of the client with UUID
+// clientUUID: its own client roles and the roles mapped to its scope,
+// composite-expanded (Keycloak's scope mappings). A client rbac does not
+// know has an empty scope. The tokens of a client that does not allow full
+// scope carry only the subject's roles within it (mint intersects).
+//
+// *rbac.Service, rbac.CachedResolver and rbachttp.Client implement it.
 type RoleResolver interface {
 	EffectiveRoles(ctx context.Context, realm iam.Realm, subject string) (realmRoles []string, clientRoles map[string][]string, err error)
+	ScopeRoleNames(ctx context.Context, realm iam.Realm, clientUUID string) (realmRoles []string, clientRoles map[string][]string, err error)
 }
 
 // SessionChecker asks the session service whether a login session is alive.

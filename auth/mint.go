@@ -68,7 +68,7 @@ func (s *Service) mintWith(ctx context.Context, p mintParams) (*Tokens, minted, 
 	if p.user != nil {
 		subject = p.user.ID
 	}
-	realmRoles, clientRoles, err := s.roles.EffectiveRoles(ctx, p.realm.Name, subject)
+	realmRoles, clientRoles, err := s.tokenRoles(ctx, p.realm.Name, p.client, subject)
 	if err != nil {
 		return nil, minted{}, iam.Wrap(op, err)
 	}
@@ -193,6 +193,49 @@ func (s *Service) mintWith(ctx context.Context, p mintParams) (*Tokens, minted, 
 		m.refreshHash, m.refreshExp = h, rexp
 	}
 	return t, m, nil
+}
+
+// tokenRoles returns the roles a token of client c for subject carries
+// (Keycloak's TokenManager.getAccess): every effective role of the subject
+// when c allows full scope, else those within c's scope
+// (RoleResolver.ScopeRoleNames). Both sides are composite-expanded.
+func (s *Service) tokenRoles(ctx context.Context, realm iam.Realm, c clients.Client, subject string) ([]string, map[string][]string, error) {
+	realmRoles, clientRoles, err := s.roles.EffectiveRoles(ctx, realm, subject)
+	if err != nil || c.FullScopeAllowed() {
+		return realmRoles, clientRoles, err
+	}
+	scopeRealm, scopeClients, err := s.roles.ScopeRoleNames(ctx, realm, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return intersectRoles(realmRoles, scopeRealm), intersectClientRoles(clientRoles, scopeClients), nil
+}
+
+// intersectRoles returns the names of held also in scope, in held's order.
+func intersectRoles(held, scope []string) []string {
+	in := make(map[string]bool, len(scope))
+	for _, name := range scope {
+		in[name] = true
+	}
+	kept := make([]string, 0, len(held))
+	for _, name := range held {
+		if in[name] {
+			kept = append(kept, name)
+		}
+	}
+	return kept
+}
+
+// intersectClientRoles is intersectRoles per clientId; a client left with
+// no role is left out.
+func intersectClientRoles(held, scope map[string][]string) map[string][]string {
+	kept := make(map[string][]string, len(held))
+	for clientID, names := range held {
+		if in := intersectRoles(names, scope[clientID]); len(in) > 0 {
+			kept[clientID] = in
+		}
+	}
+	return kept
 }
 
 // accessLifespan is the client's access.token.lifespan attribute (seconds)

@@ -38,12 +38,12 @@ type Standing struct {
 	realms  RealmGetter
 	clients ClientGetter
 	users   UserGetter
-	roles   RoleResolver
+	roles   iam.RoleReader
 }
 
 // NewStanding returns a Standing over the realms, clients, users and roles
 // services.
-func NewStanding(realms RealmGetter, clients ClientGetter, users UserGetter, roles RoleResolver) *Standing {
+func NewStanding(realms RealmGetter, clients ClientGetter, users UserGetter, roles iam.RoleReader) *Standing {
 	return &Standing{realms: realms, clients: clients, users: users, roles: roles}
 }
 

@@ -43,7 +43,7 @@ const MaxImportBodyBytes = 64 << 20
 //	                 /partialImport (up to MaxImportBodyBytes), /partial-export (realms)
 //	                 /admin/realms/{realm}/users/* (users)
 //	                 .../users/{id}/role-mappings/*, .../roles/*, .../roles-by-id/*, .../clients/{id}/roles/*,
-//	                 .../groups/*, .../group-by-path/*, .../users/{id}/groups/* (rbac)
+//	                 .../clients/{id}/scope-mappings/*, .../groups/*, .../group-by-path/*, .../users/{id}/groups/* (rbac)
 //	                 .../clients/* (clients)
 //	                 .../keys/*, .../attack-detection/* (auth)
 //	                 .../users/{id}/mfa, .../users/{id}/mfa-lockout (mfa; a user's credentials,
@@ -93,6 +93,7 @@ func DefaultRoutes(u Upstreams) ([]Route, error) {
 		{Path: admin + "/roles/*", Upstream: u.RBAC},
 		{Path: admin + "/roles-by-id/*", Upstream: u.RBAC},
 		{Path: admin + "/clients/{id}/roles/*", Upstream: u.RBAC},
+		{Path: admin + "/clients/{id}/scope-mappings/*", Upstream: u.RBAC},
 		{Path: admin + "/groups/*", Upstream: u.RBAC},
 		{Path: admin + "/group-by-path/*", Upstream: u.RBAC},
 		{Path: admin + "/users/{id}/groups/*", Upstream: u.RBAC},

@@ -32,6 +32,12 @@ func (f *fakeResolver) EffectiveRoles(ctx context.Context, realm iam.Realm, user
 	return f.fn(ctx, realm, userID)
 }
 
+// ScopeRoleNames answers fn's roles for "scope:"+clientUUID, counted
+// under realm/scope:clientUUID.
+func (f *fakeResolver) ScopeRoleNames(ctx context.Context, realm iam.Realm, clientUUID string) ([]string, map[string][]string, error) {
+	return f.EffectiveRoles(ctx, realm, "scope:"+clientUUID)
+}
+
 func (f *fakeResolver) count(key string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -255,6 +261,10 @@ func (b *blockingResolver) EffectiveRoles(ctx context.Context, realm iam.Realm, 
 	return []string{v}, map[string][]string{}, nil
 }
 
+func (b *blockingResolver) ScopeRoleNames(ctx context.Context, realm iam.Realm, clientUUID string) ([]string, map[string][]string, error) {
+	return nil, nil, nil
+}
+
 func (b *blockingResolver) set(v string) {
 	b.mu.Lock()
 	b.version = v
@@ -465,5 +475,36 @@ func TestCachedResolverCachesGroupPaths(t *testing.T) {
 	// Without WithGroupPaths there are none to serve.
 	if _, err := rbac.NewCachedResolver(roles).UserGroupPaths(ctx, "acme", "u1"); iam.ErrorCode(err) != iam.CodeInternal {
 		t.Fatalf("without WithGroupPaths: %v", err)
+	}
+}
+
+// A client's scope is cached beside the subjects, under its own key: a
+// subject whose id is the client's UUID is another entry, and an
+// invalidation of the realm (scope_mapping.changed) drops the scope.
+func TestCachedResolverCachesScopesApart(t *testing.T) {
+	f := newFakeResolver(func(_ context.Context, _ iam.Realm, userID string) ([]string, map[string][]string, error) {
+		return []string{userID}, nil, nil
+	})
+	c := rbac.NewCachedResolver(f)
+	ctx := context.Background()
+	for range 2 {
+		rr, _, err := c.ScopeRoleNames(ctx, "acme", "c-1")
+		if err != nil || len(rr) != 1 || rr[0] != "scope:c-1" {
+			t.Fatalf("ScopeRoleNames = %v, %v", rr, err)
+		}
+		rr, _, err = c.EffectiveRoles(ctx, "acme", "c-1")
+		if err != nil || len(rr) != 1 || rr[0] != "c-1" {
+			t.Fatalf("EffectiveRoles of a subject named as the client = %v, %v", rr, err)
+		}
+	}
+	if n := f.count("acme/scope:c-1"); n != 1 {
+		t.Fatalf("scope loaded %d times, want once", n)
+	}
+	c.InvalidateRealm("acme")
+	if _, _, err := c.ScopeRoleNames(ctx, "acme", "c-1"); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count("acme/scope:c-1"); n != 2 {
+		t.Fatalf("scope loaded %d times after the realm's invalidation, want twice", n)
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"github.com/opengate-iam/opengate/iam"
 )
 
-// RoleResolver answers the effective roles of a subject with the contract of
-// Service.EffectiveRoles. *Service, *CachedResolver and the remote
+// RoleResolver answers the effective roles of a subject and the roles
+// within a client's scope with the contracts of Service.EffectiveRoles and
+// Service.ScopeRoleNames. *Service, *CachedResolver and the remote
 // rbachttp.Client implement it.
 type RoleResolver interface {
 	EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error)
+	ScopeRoleNames(ctx context.Context, realm iam.Realm, clientUUID string) (realmRoles []string, clientRoles map[string][]string, err error)
 }
 
 // GroupPathReader answers the paths of the groups a subject belongs to
@@ -29,7 +31,7 @@ var (
 	_ GroupPathReader = (*CachedResolver)(nil)
 )
 
-// CachedResolver serves EffectiveRoles from memory in front of another
+// CachedResolver serves EffectiveRoles (and ScopeRoleNames) from memory in front of another
 // RoleResolver (typically the remote rbachttp.Client in auth-service), so
 // that issuing a token does not cost a call to rbac.
 //
@@ -107,6 +109,16 @@ func NewCachedResolver(next RoleResolver, opts ...CacheOption) *CachedResolver {
 func (r *CachedResolver) EffectiveRoles(ctx context.Context, realm iam.Realm, userID string) (realmRoles []string, clientRoles map[string][]string, err error) {
 	return r.cache.get(ctx, realm, userID, func(ctx context.Context) ([]string, map[string][]string, error) {
 		return r.next.EffectiveRoles(ctx, realm, userID)
+	})
+}
+
+// ScopeRoleNames returns next's answer for the scope of client clientUUID
+// of realm, from the cache when it holds it (beside the subjects: dropped
+// by InvalidateRealm and InvalidateAll, which scope_mapping.changed, role.*
+// and client.* trigger through rbackafka.RunCacheInvalidation).
+func (r *CachedResolver) ScopeRoleNames(ctx context.Context, realm iam.Realm, clientUUID string) (realmRoles []string, clientRoles map[string][]string, err error) {
+	return r.cache.get(ctx, realm, scopeKey(clientUUID), func(ctx context.Context) ([]string, map[string][]string, error) {
+		return r.next.ScopeRoleNames(ctx, realm, clientUUID)
 	})
 }
 

@@ -32,7 +32,7 @@ type Directory struct {
 	// Fail, if set, is called with the method name ("realms.Get",
 	// "clients.Authenticate", "clients.GetByClientID",
 	// "users.Authenticate", "users.Get", "users.Find",
-	// "roles.EffectiveRoles") before each call; a non-nil result is
+	// "roles.EffectiveRoles", "roles.ScopeRoleNames") before each call; a non-nil result is
 	// returned as the call's error.
 	Fail func(method string) error
 	// HashPassword, if set, is applied to a password before comparing it
@@ -146,6 +146,12 @@ func (d *Directory) SetRoles(realm iam.Realm, subject string, realmRoles []strin
 	defer d.mu.Unlock()
 	d.realmRoles[k(realm, subject)] = realmRoles
 	d.clientRole[k(realm, subject)] = clientRoles
+}
+
+// SetScope sets the roles within the scope of client clientUUID, as
+// ScopeRoleNames answers them (none if unset).
+func (d *Directory) SetScope(realm iam.Realm, clientUUID string, realmRoles []string, clientRoles map[string][]string) {
+	d.SetRoles(realm, "scope "+clientUUID, realmRoles, clientRoles)
 }
 
 func (d *Directory) fail(method string) error {
@@ -281,4 +287,15 @@ func (v roleView) EffectiveRoles(ctx context.Context, realm iam.Realm, subject s
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.realmRoles[k(realm, subject)], d.clientRole[k(realm, subject)], nil
+}
+
+// ScopeRoleNames returns the roles set with SetScope (none if unset).
+func (v roleView) ScopeRoleNames(ctx context.Context, realm iam.Realm, clientUUID string) ([]string, map[string][]string, error) {
+	d := v.d
+	if err := d.fail("roles.ScopeRoleNames"); err != nil {
+		return nil, nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.realmRoles[k(realm, "scope "+clientUUID)], d.clientRole[k(realm, "scope "+clientUUID)], nil
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // Client calls a remote rbac service through its internal API. It offers
-// the methods other services use (EffectiveRoles, HasRole,
+// the methods other services use (EffectiveRoles, ScopeRoleNames, HasRole,
 // AssignRealmRoles, UserGroupPaths) with the signatures and error codes of
 // *rbac.Service, so either satisfies their interfaces. A Client is safe for concurrent use.
 type Client struct {
@@ -62,6 +62,28 @@ func (c *Client) EffectiveRoles(ctx context.Context, realm iam.Realm, userID str
 	}
 	var out EffectiveRolesRepresentation
 	if err := c.remote.Do(ctx, op, http.MethodGet, userPath(realm, userID, "/effective-roles"), nil, &out); err != nil {
+		return nil, nil, err
+	}
+	if out.RealmRoles == nil {
+		out.RealmRoles = []string{}
+	}
+	if out.ClientRoles == nil {
+		out.ClientRoles = map[string][]string{}
+	}
+	return out.RealmRoles, out.ClientRoles, nil
+}
+
+// ScopeRoleNames is rbac.Service.ScopeRoleNames over HTTP (GET
+// /internal/realms/{realm}/clients/{id}/scope-roles). Errors carry the
+// server's code; CodeUnavailable when the service cannot be reached.
+func (c *Client) ScopeRoleNames(ctx context.Context, realm iam.Realm, clientUUID string) (realmRoles []string, clientRoles map[string][]string, err error) {
+	const op = "rbachttp.Client.ScopeRoleNames"
+	if err := realm.Validate(); err != nil {
+		return nil, nil, iam.Wrap(op, err)
+	}
+	var out EffectiveRolesRepresentation
+	path := "/internal/realms/" + url.PathEscape(string(realm)) + "/clients/" + url.PathEscape(clientUUID) + "/scope-roles"
+	if err := c.remote.Do(ctx, op, http.MethodGet, path, nil, &out); err != nil {
 		return nil, nil, err
 	}
 	if out.RealmRoles == nil {

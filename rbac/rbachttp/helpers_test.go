@@ -23,6 +23,10 @@ var principals = map[string]*iam.Principal{
 	"acme-admin":         {Subject: "a1", Realm: "acme", Roles: []string{iam.RoleRealmAdmin}},
 	"acme-user":          {Subject: "u1", Realm: "acme", Roles: []string{"user"}},
 	"master-realm-admin": {Subject: "mra", Realm: iam.MasterRealm, Roles: []string{iam.RoleRealmAdmin}},
+	"acme-view-clients": {Subject: "vc", Realm: "acme",
+		ClientRoles: map[string][]string{iam.RealmManagement: {string(iam.PermViewClients)}}},
+	"acme-manage-users": {Subject: "mu", Realm: "acme",
+		ClientRoles: map[string][]string{iam.RealmManagement: {string(iam.PermManageUsers)}}},
 }
 
 // withTestPrincipal stands in for the auth middleware.

@@ -28,6 +28,22 @@ func (h *Handler) internalEffective(w http.ResponseWriter, r *http.Request) {
 	iamhttp.JSON(w, http.StatusOK, EffectiveRolesRepresentation{RealmRoles: realmRoles, ClientRoles: clientRoles})
 }
 
+// internalScope answers the role names within the scope of client {id}
+// (ScopeRoleNames, as an EffectiveRolesRepresentation).
+func (h *Handler) internalScope(w http.ResponseWriter, r *http.Request) {
+	realm, err := iamhttp.Realm(r)
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	realmRoles, clientRoles, err := h.svc.ScopeRoleNames(r.Context(), realm, param(r, "id"))
+	if err != nil {
+		iamhttp.Error(w, r, err)
+		return
+	}
+	iamhttp.JSON(w, http.StatusOK, EffectiveRolesRepresentation{RealmRoles: realmRoles, ClientRoles: clientRoles})
+}
+
 // internalAssign maps realm roles, by name, to {id} (AssignRealmRoles).
 func (h *Handler) internalAssign(w http.ResponseWriter, r *http.Request) {
 	realm, err := iamhttp.Realm(r)

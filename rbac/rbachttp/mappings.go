@@ -63,6 +63,22 @@ func groupSubject() subject {
 	}
 }
 
+// scopeSubject maps roles to the scope of the path's client {id} (its
+// UUID), which the Service checks. Its effective roles are the scope as
+// tokens apply it: the client's own roles and its scope mappings, with
+// everything they contain (whether or not the client allows full scope,
+// where Keycloak's composite and available lists treat a client allowing
+// full scope as holding every role).
+func scopeSubject() subject {
+	return subject{
+		id:        func(r *http.Request) (string, error) { return param(r, "id"), nil },
+		mapped:    (*rbac.Service).ScopeRoles,
+		effective: (*rbac.Service).ScopeCompositeRoles,
+		add:       (*rbac.Service).AddScopeRoles,
+		remove:    (*rbac.Service).RemoveScopeRoles,
+	}
+}
+
 // pathSubject returns the path's realm (whose caller the admin guard
 // authorized) and subject id.
 func pathSubject(r *http.Request, sub subject) (iam.Realm, string, error) {

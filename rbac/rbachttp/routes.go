@@ -103,7 +103,8 @@ func (h *Handler) mountMappingWrites(r chi.Router, base string, sub subject) {
 // role of the realm; reading realm roles, view-realm, changing them,
 // manage-realm; reading client roles, view-clients, changing them,
 // manage-clients; a role by id, as its kind (RealmFor); the users of a
-// role, also query-users; listing groups, query-groups; reading a group,
+// role, also query-users; a client's scope mappings, view-clients,
+// changing them, manage-clients; listing groups, query-groups; reading a group,
 // its members, a subject's role mappings or groups, view-users; changing
 // them, manage-users — and the escalation rule on every change (see
 // rbac.Service).
@@ -153,6 +154,19 @@ func (h *Handler) Mount(router chi.Router) {
 		r.Delete(admin+"/clients/{id}/roles/{roleName}/composites", h.removeComposites(clientRole))
 	})
 	router.With(h.admin.Realm(iam.PermViewClients, iam.PermQueryUsers)).Get(admin+"/clients/{id}/roles/{roleName}/users", h.roleUsers(clientRole))
+
+	// Scope mappings of a client ({id}, its UUID): the roles its tokens may
+	// carry when it does not allow full scope. {client} is the client
+	// whose roles are mapped. Reads view-clients, changes manage-clients
+	// (Keycloak's canMapClientScope; no escalation rule: see rbac/scope.go).
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermViewClients))
+		h.mountMappingReads(r, admin+"/clients/{id}/scope-mappings", scopeSubject())
+	})
+	router.Group(func(r chi.Router) {
+		r.Use(h.admin.Realm(iam.PermManageClients))
+		h.mountMappingWrites(r, admin+"/clients/{id}/scope-mappings", scopeSubject())
+	})
 
 	// Any role, by id (the admin client uses these for composites): a realm
 	// role as realm roles, a client role as client roles.
@@ -212,6 +226,7 @@ func (h *Handler) Mount(router chi.Router) {
 		r.Get("/internal/realms/{realm}/users/{id}/effective-roles", h.internalEffective)
 		r.Post("/internal/realms/{realm}/users/{id}/realm-roles", h.internalAssign)
 		r.Get("/internal/realms/{realm}/users/{id}/group-paths", h.internalGroupPaths)
+		r.Get("/internal/realms/{realm}/clients/{id}/scope-roles", h.internalScope)
 	})
 	// The realm service's imports and exports, for the caller whose token
 	// it forwards: behind the admin guard too.
