@@ -52,7 +52,7 @@ func TestClientScopeMappings(t *testing.T) {
 	check(base+"/clients/c-1", "read")
 	check(base+"/clients/c-1/available", "write")
 	check(base+"/clients/c-2/composite", "own") // its own roles are in its scope
-	check(base+"/clients/c-2/available")
+	check(base + "/clients/c-2/available")
 
 	e.must(http.StatusNoContent, "DELETE", base+"/realm", []rbachttp.RoleRepresentation{mid})
 	check(base + "/realm")
