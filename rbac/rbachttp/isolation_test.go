@@ -16,6 +16,7 @@ import (
 // ids of realm acme's objects: each answers not found (or, for lists, only
 // other's objects) and nothing of acme changes or leaks.
 func TestRealmIsolation(t *testing.T) {
+	const o = "/admin/realms/other"
 	e := newEnv(t)
 	seed(t, e)
 	const u = "/admin/realms/acme/users/u1/role-mappings"
@@ -33,8 +34,9 @@ func TestRealmIsolation(t *testing.T) {
 	own := groupID(t, e.must(http.StatusCreated, "POST", "/admin/realms/other/groups", `{"name":"own-group"}`))
 	acmeIDs = append(acmeIDs, gTop, gSub)
 	g, gm := "/admin/realms/other/groups/"+gTop, "/admin/realms/other/groups/"+gTop+"/role-mappings"
+	e.must(http.StatusNoContent, "POST", "/admin/realms/acme/clients/c-1/scope-mappings/realm", `[{"name":"top"}]`)
+	sm := o + "/clients/c-1/scope-mappings" // acme's client, addressed in other
 
-	const o = "/admin/realms/other"
 	tests := []struct {
 		method, route, path string
 		body                any
@@ -102,6 +104,17 @@ func TestRealmIsolation(t *testing.T) {
 		{"GET", "/groups/{groupId}/role-mappings/clients/{client}/available", gm + "/clients/c-1/available", nil, 404},
 		{"GET", "/groups/{groupId}/role-mappings/clients/{client}/composite", gm + "/clients/c-1/composite", nil, 404},
 		{"GET", "/group-by-path/*", o + "/group-by-path/top-group/sub", nil, 404},
+		{"GET", "/clients/{id}/scope-mappings", sm, nil, 404},
+		{"GET", "/clients/{id}/scope-mappings/realm", sm + "/realm", nil, 404},
+		{"POST", "/clients/{id}/scope-mappings/realm", sm + "/realm", `[{"name":"own"}]`, 404},
+		{"DELETE", "/clients/{id}/scope-mappings/realm", sm + "/realm", nil, 404},
+		{"GET", "/clients/{id}/scope-mappings/realm/available", sm + "/realm/available", nil, 404},
+		{"GET", "/clients/{id}/scope-mappings/realm/composite", sm + "/realm/composite", nil, 404},
+		{"GET", "/clients/{id}/scope-mappings/clients/{client}", sm + "/clients/c-1", nil, 404},
+		{"POST", "/clients/{id}/scope-mappings/clients/{client}", sm + "/clients/c-1", readRef, 404},
+		{"DELETE", "/clients/{id}/scope-mappings/clients/{client}", sm + "/clients/c-1", readRef, 404},
+		{"GET", "/clients/{id}/scope-mappings/clients/{client}/available", sm + "/clients/c-1/available", nil, 404},
+		{"GET", "/clients/{id}/scope-mappings/clients/{client}/composite", sm + "/clients/c-1/composite", nil, 404},
 		{"GET", "/users/{id}/groups", o + "/users/u1/groups", nil, 200},
 		{"GET", "/users/{id}/groups/count", o + "/users/u1/groups/count", nil, 200},
 		{"PUT", "/users/{id}/groups/{groupId}", o + "/users/u2/groups/" + gTop, nil, 404},
