@@ -233,10 +233,11 @@ func TestFailedRealmImportLeavesNothing(t *testing.T) {
 	// The realm's defaults (admin-cli, default roles) are made by the
 	// realm.created consumers, which may see that event after
 	// realm.deleted (two topics): they are not the import's.
-	eventually(t, "the failed import's client and role deleted", func() bool {
+	eventually(t, "the failed import's client, role and user deleted", func() bool {
 		_, err := e.Clients.GetByClientID(ctx, "broken", "app")
 		_, rerr := e.RBAC.GetRoleByName(ctx, "broken", "", "reader")
-		return errors.Is(err, iam.ErrNotFound) && errors.Is(rerr, iam.ErrNotFound)
+		_, uerr := e.Users.Find(ctx, "broken", "fine")
+		return errors.Is(err, iam.ErrNotFound) && errors.Is(rerr, iam.ErrNotFound) && errors.Is(uerr, iam.ErrNotFound)
 	})
 	// The same realm imports once the file is right, and holds only what
 	// it says.

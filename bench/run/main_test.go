@@ -150,7 +150,8 @@ func TestRunInMemory(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, errs.String())
 	}
 	for _, row := range []string{"client_credentials", "usersearch", "authcode"} {
-		if !regexp.MustCompile(`\| ` + row + ` \(ES256\) \| [1-9][\d,]* \| [\d.]+ ms \| [\d.,]+ ms \|`).MatchString(out.String()) {
+		// A p99 may carry the censored mark (" *") on a busy machine.
+		if !regexp.MustCompile(`\| ` + row + ` \(ES256\) \| [1-9][\d,]* \| [\d.]+ ms \| [\d.,]+ ms( \*)? \|`).MatchString(out.String()) {
 			t.Errorf("no %s row with a throughput:\n%s", row, out.String())
 		}
 	}
@@ -173,7 +174,7 @@ func TestRunOnPostgresRemovesItsDatabasesAndKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, errs.String())
 	}
-	if !regexp.MustCompile(`\| usersearch \(ES256\) \| [1-9][\d,]* \| .* \| [1-9][\d,]* \| [\d.]+ ms \| [\d.,]+ ms \| \d+ % \|`).MatchString(out.String()) {
+	if !regexp.MustCompile(`\| usersearch \(ES256\) \| [1-9][\d,]* \| .* \| [1-9][\d,]* \| [\d.]+ ms \| [\d.,]+ ms( \*)? \| \d+ % \|`).MatchString(out.String()) {
 		t.Errorf("no usersearch row with the gateway's throughput and ratio:\n%s", out.String())
 	}
 	prefix := regexp.MustCompile(`databases (bench_[0-9a-f]+_)\*, Redis keys (opengate-bench:[0-9a-f]+:)\*`).FindStringSubmatch(errs.String())
