@@ -1,6 +1,7 @@
 package opengate_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -70,6 +71,7 @@ func TestKeycloakRealmExportImports(t *testing.T) {
 			}
 			checkReport(t, report)
 			t.Run("TokensCarryTheRoles", func(t *testing.T) { checkImportedRoles(t, e) })
+			t.Run("ScopeMappings", func(t *testing.T) { checkImportedScopes(t, e) })
 			t.Run("PartialExportMasksSecrets", func(t *testing.T) { checkPartialExport(t, e, admin) })
 		})
 	}
@@ -94,11 +96,46 @@ func checkReport(t *testing.T, r realmshttp.ImportReport) {
 		}
 		paths = append(paths, n.Path)
 	}
-	for _, want := range []string{"privateKey", "publicKey", "requiredCredentials", "scopeMappings", "clientScopeMappings",
+	for _, want := range []string{"privateKey", "publicKey", "requiredCredentials",
 		"clients[4].authorizationSettings", "clients[0].redirectUris"} {
 		if !slices.Contains(paths, want) {
 			t.Errorf("notImported %v lacks %s", paths, want)
 		}
+	}
+	for _, imported := range []string{"scopeMappings", "clientScopeMappings"} {
+		if slices.Contains(paths, imported) {
+			t.Errorf("notImported %v names %s, which is imported", paths, imported)
+		}
+	}
+}
+
+// checkImportedScopes checks the scope mappings of the export: test-app-scope
+// (fullScopeAllowed "false") gets the realm roles user and admin
+// (scopeMappings) and test-app's customer-admin-composite-role with what it
+// contains (clientScopeMappings), besides its own roles.
+func checkImportedScopes(t *testing.T, e embedded) {
+	ctx := context.Background()
+	c, err := e.Clients.GetByClientID(ctx, "test", "test-app-scope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FullScopeAllowed() {
+		t.Error("test-app-scope allows full scope; its export says false")
+	}
+	realmRoles, clientRoles, err := e.RBAC.ScopeRoleNames(ctx, "test", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"admin", "user"} {
+		if !slices.Contains(realmRoles, want) {
+			t.Errorf("scope's realm roles %v lack %s", realmRoles, want)
+		}
+	}
+	if !slices.Contains(clientRoles["test-app"], "customer-admin-composite-role") || !slices.Contains(clientRoles["test-app"], "customer-admin") {
+		t.Errorf("scope's test-app roles = %v", clientRoles["test-app"])
+	}
+	if !slices.Contains(clientRoles["test-app-scope"], "test-app-allowed-by-scope") {
+		t.Errorf("scope's own roles = %v", clientRoles["test-app-scope"])
 	}
 }
 

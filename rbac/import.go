@@ -49,6 +49,14 @@ type ImportMapping struct {
 	Roles     RoleNames
 }
 
+// ImportScope maps the roles named to the scope of the client whose
+// public clientId is ClientID (Keycloak's scopeMappings and
+// clientScopeMappings of a realm export).
+type ImportScope struct {
+	ClientID string
+	Roles    RoleNames
+}
+
 // Import is what Service.Import brings into a realm: the shape of a
 // Keycloak realm export's roles and role memberships.
 type Import struct {
@@ -62,6 +70,9 @@ type Import struct {
 	Roles   []ImportRole
 	// Mappings are added to what their principals hold.
 	Mappings []ImportMapping
+	// Scopes are added to the scope mappings of their clients (no
+	// escalation rule: a scope mapping grants nothing, see scope.go).
+	Scopes []ImportScope
 	// Groups are group trees to create at the top level (ParentID is
 	// ignored), with their role mappings and members; Mode decides about a
 	// top-level group of the same name.
@@ -144,7 +155,7 @@ func (s *Service) Import(ctx context.Context, realm iam.Realm, in Import) (Impor
 	if err != nil {
 		return ImportResult{}, iam.Wrap(op, err)
 	}
-	for name, n := range map[string]int{"roles": len(in.Roles), "mappings": len(in.Mappings), "clients": len(in.Clients),
+	for name, n := range map[string]int{"roles": len(in.Roles), "mappings": len(in.Mappings), "clients": len(in.Clients), "scopeMappings": len(in.Scopes),
 		"groups": len(in.Groups), "members": len(in.Members)} {
 		if n > MaxImportItems {
 			return ImportResult{}, iam.Wrap(op, iam.Invalidf(name, "at most %d %s per import", MaxImportItems, name))
@@ -270,6 +281,11 @@ func (im *importer) run(in Import) (ImportResult, error) {
 	for i, m := range in.Mappings {
 		if err := im.mapping(m); err != nil {
 			return ImportResult{}, atItem("mappings", i, err)
+		}
+	}
+	for i, sc := range in.Scopes {
+		if err := im.scope(sc); err != nil {
+			return ImportResult{}, atItem("scopeMappings", i, err)
 		}
 	}
 	if err := im.groups(in.Groups, &res); err != nil {
@@ -399,6 +415,31 @@ func (im *importer) mapping(m ImportMapping) error {
 		return err
 	}
 	return im.svc.AddUserRoles(im.ctx, im.realm, m.Principal.UserID(), ids...)
+}
+
+// scope adds sc's roles to its client's scope mappings.
+func (im *importer) scope(sc ImportScope) error {
+	c, err := im.st.FindClient(im.ctx, im.realm, sc.ClientID)
+	if err != nil {
+		return onField("client", notFound(err, fmt.Sprintf("client %q not found", sc.ClientID)))
+	}
+	ids, err := im.resolve(RoleNames{Realm: sc.Roles.Realm})
+	if err != nil {
+		return onField("roles", err)
+	}
+	clientIDs, err := im.resolve(RoleNames{Client: sc.Roles.Client})
+	if err != nil {
+		return onField("roles", err)
+	}
+	ids = append(ids, clientIDs...)
+	if len(ids) == 0 {
+		return nil
+	}
+	e, err := scopeEvent(c)
+	if err != nil {
+		return err
+	}
+	return notFound(im.st.AddMappings(im.ctx, im.realm, scopePrincipal(c.ID), ids, e), "role not found")
 }
 
 // groups creates the trees, under the mode, and checks the escalation

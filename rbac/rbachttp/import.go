@@ -40,6 +40,15 @@ type MappingImport struct {
 	ClientRoles map[string][]string `json:"clientRoles,omitempty"`
 }
 
+// ScopeMappingImport maps roles by name to the scope of the client whose
+// public clientId is Client: Keycloak's scopeMappings entry (realm roles)
+// or clientScopeMappings entry (ClientRoles, by their client's clientId).
+type ScopeMappingImport struct {
+	Client      string              `json:"client"`
+	RealmRoles  []string            `json:"realmRoles,omitempty"`
+	ClientRoles map[string][]string `json:"clientRoles,omitempty"`
+}
+
 // MemberImport makes a subject a member of groups by path.
 type MemberImport struct {
 	UserID string   `json:"userId"`
@@ -52,12 +61,13 @@ type MemberImport struct {
 // memberships, with Keycloak's ifResourceExists for roles and top-level
 // groups.
 type ImportRequest struct {
-	IfResourceExists string            `json:"ifResourceExists,omitempty"`
-	Clients          []ClientRef       `json:"clients,omitempty"`
-	Roles            RolesImport       `json:"roles"`
-	Mappings         []MappingImport   `json:"mappings,omitempty"`
-	Groups           []json.RawMessage `json:"groups,omitempty"`
-	Members          []MemberImport    `json:"members,omitempty"`
+	IfResourceExists string               `json:"ifResourceExists,omitempty"`
+	Clients          []ClientRef          `json:"clients,omitempty"`
+	Roles            RolesImport          `json:"roles"`
+	Mappings         []MappingImport      `json:"mappings,omitempty"`
+	ScopeMappings    []ScopeMappingImport `json:"scopeMappings,omitempty"`
+	Groups           []json.RawMessage    `json:"groups,omitempty"`
+	Members          []MemberImport       `json:"members,omitempty"`
 }
 
 // Importer imports into an rbac.Service in process, and exports from it.
@@ -115,6 +125,10 @@ func (i *Importer) ImportRoles(ctx context.Context, realm iam.Realm, req ImportR
 			return iamhttp.PartialImportResults{}, iamhttp.AtField(fmt.Sprintf("mappings[%d].userId", n), err)
 		}
 		in.Mappings = append(in.Mappings, rbac.ImportMapping{Principal: p,
+			Roles: rbac.RoleNames{Realm: m.RealmRoles, Client: m.ClientRoles}})
+	}
+	for _, m := range req.ScopeMappings {
+		in.Scopes = append(in.Scopes, rbac.ImportScope{ClientID: m.Client,
 			Roles: rbac.RoleNames{Realm: m.RealmRoles, Client: m.ClientRoles}})
 	}
 	for n, raw := range req.Groups {

@@ -239,6 +239,19 @@ func withoutClients(f realmFile, dropped map[string]bool, report *ImportReport) 
 		return out
 	}
 	f.users, f.groups, f.roles.Realm = strip(f.users), strip(f.groups), strip(f.roles.Realm)
+	var scopes []rbachttp.ScopeMappingImport
+	for _, sc := range f.scopes {
+		if dropped[sc.Client] {
+			continue
+		}
+		for c := range sc.ClientRoles {
+			if dropped[c] {
+				delete(sc.ClientRoles, c)
+			}
+		}
+		scopes = append(scopes, sc)
+	}
+	f.scopes = scopes
 	for c, list := range f.roles.Client {
 		f.roles.Client[c] = strip(list)
 	}
@@ -298,7 +311,7 @@ func stripClients(raw json.RawMessage, dropped map[string]bool) json.RawMessage 
 // clients' service accounts an export lists as users), and the groups.
 func rolesRequest(realm iam.Realm, f realmFile, refs references, imported iamhttp.PartialImportResults,
 	clientIDs map[string]string, dropped map[string]bool, mode string, report *ImportReport) (rbachttp.ImportRequest, owners, error) {
-	req := rbachttp.ImportRequest{IfResourceExists: mode, Roles: f.roles, Groups: f.groups}
+	req := rbachttp.ImportRequest{IfResourceExists: mode, Roles: f.roles, Groups: f.groups, ScopeMappings: f.scopes}
 	var own owners
 	for _, c := range slices.Sorted(maps.Keys(clientIDs)) {
 		req.Clients = append(req.Clients, rbachttp.ClientRef{ID: clientIDs[c], ClientID: c})

@@ -22,6 +22,9 @@ type realmFile struct {
 	clients []json.RawMessage
 	roles   rbachttp.RolesImport
 	groups  []json.RawMessage
+	// scopes are the scope mappings of scopeMappings (realm roles) and
+	// clientScopeMappings (client roles), of the entries naming a client.
+	scopes []rbachttp.ScopeMappingImport
 	// defaultRoles is Keycloak's legacy list of the roles every new user
 	// gets: the composites of default-roles-{realm}.
 	defaultRoles []string
@@ -32,8 +35,6 @@ type realmFile struct {
 // OpenGate takes, with the reason an import reports when one holds
 // something.
 var notImportedFields = map[string]string{
-	"scopeMappings":           "OpenGate has no scope mappings: tokens carry every role of their subject, as with fullScopeAllowed",
-	"clientScopeMappings":     "OpenGate has no scope mappings: tokens carry every role of their subject, as with fullScopeAllowed",
 	"defaultGroups":           "OpenGate has no default groups: new users join no group",
 	"identityProviders":       "OpenGate has no identity brokering",
 	"identityProviderMappers": "OpenGate has no identity brokering",
@@ -54,7 +55,7 @@ var notImportedFields = map[string]string{
 	"socialProviders":                   "a deprecated Keycloak field",
 	"applications":                      "a deprecated Keycloak field: export the clients as clients",
 	"oauthClients":                      "a deprecated Keycloak field: export the clients as clients",
-	"applicationScopeMappings":          "OpenGate has no scope mappings: tokens carry every role of their subject, as with fullScopeAllowed",
+	"applicationScopeMappings":          "a deprecated Keycloak field: export the scope mappings as clientScopeMappings",
 	"clientTemplates":                   "a deprecated Keycloak field",
 }
 
@@ -85,6 +86,15 @@ func splitRealm(raw json.RawMessage) (realmFile, error) {
 			return realmFile{}, err
 		}
 	}
+	var scopes []scopeEntry
+	var clientScopes map[string][]scopeEntry
+	if err := take("scopeMappings", &scopes); err != nil {
+		return realmFile{}, err
+	}
+	if err := take("clientScopeMappings", &clientScopes); err != nil {
+		return realmFile{}, err
+	}
+	f.takeScopes(scopes, clientScopes)
 	// Keycloak's id of the realm (a UUID in recent exports) is its own;
 	// defaultRole names the realm's default role, which roles holds.
 	delete(top, "id")
@@ -104,6 +114,43 @@ func splitRealm(raw json.RawMessage) (realmFile, error) {
 		return realmFile{}, err
 	}
 	return f, nil
+}
+
+// scopeEntry is one entry of Keycloak's scopeMappings or
+// clientScopeMappings: roles mapped to the scope of a client, or of a
+// client scope.
+type scopeEntry struct {
+	Client      string   `json:"client"`
+	ClientScope string   `json:"clientScope"`
+	Roles       []string `json:"roles"`
+}
+
+// takeScopes adds the scope mappings of clients to f.scopes, and reports
+// those of client scopes (OpenGate has none) as not imported.
+func (f *realmFile) takeScopes(scopes []scopeEntry, clientScopes map[string][]scopeEntry) {
+	add := func(path string, e scopeEntry, roleClient string) {
+		switch {
+		case e.Client == "":
+			reason := "a scope mapping names no client"
+			if e.ClientScope != "" {
+				reason = fmt.Sprintf("client scope %q: OpenGate has no client scopes", e.ClientScope)
+			}
+			f.notImported = append(f.notImported, iamhttp.NotImported{Path: path, Reason: reason})
+		case len(e.Roles) == 0:
+		case roleClient == "":
+			f.scopes = append(f.scopes, rbachttp.ScopeMappingImport{Client: e.Client, RealmRoles: e.Roles})
+		default:
+			f.scopes = append(f.scopes, rbachttp.ScopeMappingImport{Client: e.Client, ClientRoles: map[string][]string{roleClient: e.Roles}})
+		}
+	}
+	for i, e := range scopes {
+		add(fmt.Sprintf("scopeMappings[%d]", i), e, "")
+	}
+	for _, roleClient := range slices.Sorted(maps.Keys(clientScopes)) {
+		for i, e := range clientScopes[roleClient] {
+			add(fmt.Sprintf("clientScopeMappings.%s[%d]", roleClient, i), e, roleClient)
+		}
+	}
 }
 
 // builtinClients are the clients every Keycloak realm has. An import that
