@@ -240,6 +240,10 @@ func checkPartialExport(t *testing.T, e embedded, admin string) {
 	if err := json.Unmarshal(out["smtpServer"], &smtp); err != nil || smtp["host"] != "localhost" || smtp["port"] != "3025" {
 		t.Errorf("smtpServer = %s", out["smtpServer"])
 	}
+	if !strings.Contains(string(out["scopeMappings"]), `"client":"test-app-scope"`) ||
+		!strings.Contains(string(out["clientScopeMappings"]), `"customer-admin-composite-role"`) {
+		t.Errorf("scope mappings = %s, %s", out["scopeMappings"], out["clientScopeMappings"])
+	}
 	if string(out["supportedLocales"]) != `["en","de"]` {
 		t.Errorf("supportedLocales = %s", out["supportedLocales"])
 	}

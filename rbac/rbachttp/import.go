@@ -242,6 +242,18 @@ type ExportRequest struct {
 type Export struct {
 	Roles  RolesExport       `json:"roles"`
 	Groups []json.RawMessage `json:"groups"`
+	// ScopeMappings (realm roles) and ClientScopeMappings (client roles,
+	// by the clientId of their client) map roles to the scope of the
+	// exported clients, as Keycloak's exports do.
+	ScopeMappings       []ScopeEntry            `json:"scopeMappings"`
+	ClientScopeMappings map[string][]ScopeEntry `json:"clientScopeMappings"`
+}
+
+// ScopeEntry is an entry of Keycloak's scopeMappings and
+// clientScopeMappings: roles mapped to the scope of client Client.
+type ScopeEntry struct {
+	Client string   `json:"client"`
+	Roles  []string `json:"roles"`
 }
 
 // RolesExport is Keycloak's RolesRepresentation as exported.
@@ -274,7 +286,8 @@ func (g exportedGroup) MarshalJSON() ([]byte, error) {
 // its composites by name, and, with req.Groups, its group trees. It reads
 // them one after the other, not in one snapshot.
 func (i *Importer) ExportRoles(ctx context.Context, realm iam.Realm, req ExportRequest) (Export, error) {
-	out := Export{Roles: RolesExport{Realm: []json.RawMessage{}, Client: map[string][]json.RawMessage{}}, Groups: []json.RawMessage{}}
+	out := Export{Roles: RolesExport{Realm: []json.RawMessage{}, Client: map[string][]json.RawMessage{}}, Groups: []json.RawMessage{},
+		ScopeMappings: []ScopeEntry{}, ClientScopeMappings: map[string][]ScopeEntry{}}
 	var err error
 	if out.Roles.Realm, err = i.exportRoles(ctx, realm, ""); err != nil {
 		return Export{}, err
@@ -287,6 +300,11 @@ func (i *Importer) ExportRoles(ctx context.Context, realm iam.Realm, req ExportR
 		if len(roles) > 0 {
 			out.Roles.Client[c.ClientID] = roles
 		}
+		scope, err := i.svc.ScopeRoles(ctx, realm, c.ID)
+		if err != nil && !errors.Is(err, iam.ErrNotFound) {
+			return Export{}, err
+		}
+		out.addScope(c.ClientID, scope)
 	}
 	if !req.Groups {
 		return out, nil
@@ -444,4 +462,28 @@ func (i *Importer) Memberships(ctx context.Context, realm iam.Realm, userID stri
 		return MappingImport{}, nil, err
 	}
 	return m, paths, nil
+}
+
+// addScope adds the scope mappings of client clientID (roles sorted as
+// rbac.SortRoles) to the export.
+func (e *Export) addScope(clientID string, roles []rbac.Role) {
+	var realmRoles []string
+	byClient := map[string][]string{}
+	var order []string
+	for _, r := range roles {
+		if !r.IsClientRole() {
+			realmRoles = append(realmRoles, r.Name)
+			continue
+		}
+		if _, seen := byClient[r.ClientID]; !seen {
+			order = append(order, r.ClientID)
+		}
+		byClient[r.ClientID] = append(byClient[r.ClientID], r.Name)
+	}
+	if len(realmRoles) > 0 {
+		e.ScopeMappings = append(e.ScopeMappings, ScopeEntry{Client: clientID, Roles: realmRoles})
+	}
+	for _, c := range order {
+		e.ClientScopeMappings[c] = append(e.ClientScopeMappings[c], ScopeEntry{Client: clientID, Roles: byClient[c]})
+	}
 }

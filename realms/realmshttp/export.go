@@ -169,6 +169,16 @@ func (t *Transfer) export(ctx context.Context, realm iam.Realm, clients, groupsA
 	if out["groups"], err = json.Marshal(roles.Groups); err != nil {
 		return nil, err
 	}
+	if len(roles.ScopeMappings) > 0 {
+		if out["scopeMappings"], err = json.Marshal(roles.ScopeMappings); err != nil {
+			return nil, err
+		}
+	}
+	if len(roles.ClientScopeMappings) > 0 {
+		if out["clientScopeMappings"], err = json.Marshal(roles.ClientScopeMappings); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
