@@ -144,8 +144,11 @@ func TestRunInMemory(t *testing.T) {
 		t.Skip("builds and starts the all-in-one")
 	}
 	var out, errs bytes.Buffer
+	// authcode signs in through the login form: one argon2id hash per
+	// flow, a few hundred milliseconds on a busy 2-core machine, so its
+	// run is long enough for several.
 	err := run(context.Background(), []string{"-modes", "memory", "-scenarios", "client_credentials,usersearch,authcode",
-		"-c", "2", "-d", "300ms", "-warmup", "0", "-users", "3"}, func(string) string { return "" }, &out, &errs)
+		"-c", "2", "-d", "2s", "-warmup", "0", "-users", "3"}, func(string) string { return "" }, &out, &errs)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, errs.String())
 	}
