@@ -138,7 +138,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rbacClient := rbachttp.NewClient(cfg.Peers.RBAC, cfg.ServiceToken)
 	roles := rbac.NewCachedResolver(rbacClient, rbac.WithGroupPaths(rbacClient))
 	usersClient := usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
-	// The user read of every refresh, userinfo and admin call is cached
+	// The user read of every refresh and userinfo is cached
 	// (users.DefaultCacheTTL), dropped by the users events.
 	userCache := users.NewCachedGetter(usersClient, 0, 0)
 	cachedUsersClient := cachedUsers{Client: usersClient, cache: userCache}
@@ -221,7 +221,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Admin calls are checked against the caller's current state, read
 	// through the same cached clients auth uses.
 	hopts = append(hopts, authhttp.WithAdminGuard(srv.AdminGuard(cfg.Config,
-		boot.Own{Realms: realmGetter, Users: userCache, Clients: clientReader, Roles: roles}, nil)))
+		boot.Own{Realms: realmGetter, Users: usersClient, Clients: clientReader, Roles: roles}, nil)))
 	api := authhttp.NewHandler(svc, hopts...)
 	// The OIDC endpoints authenticate their callers themselves; the admin
 	// endpoints sit behind token verification.

@@ -15,9 +15,7 @@ import (
 	"github.com/opengate-iam/opengate/realms"
 	"github.com/opengate-iam/opengate/realms/realmshttp"
 	"github.com/opengate-iam/opengate/realms/realmskafka"
-	"github.com/opengate-iam/opengate/users"
 	"github.com/opengate-iam/opengate/users/usershttp"
-	"github.com/opengate-iam/opengate/users/userskafka"
 )
 
 // Own are the services, or already cached remote clients, a binary holds;
@@ -37,8 +35,10 @@ type Own struct {
 // read from own and, for what own leaves nil, from cfg.Peers' internal APIs
 // with cfg.ServiceToken. Remote realms, clients and effective roles are
 // cached; with bus (nil without Kafka), tasks added to s drop cached entries
-// as their events arrive, else entries expire after their TTL (one minute;
-// ten seconds for users, users.DefaultCacheTTL).
+// as their events arrive, else entries expire after their TTL (one minute).
+// Users are read on every call, never cached: a disabled or deleted
+// administrator loses admin power at once in every service (issue 10), not
+// when an event or a TTL catches up.
 func (s *Server) AdminGuard(cfg Config, own Own, bus *Kafka) *iamhttp.AdminGuard {
 	var sub iam.Subscriber // nil without Kafka
 	if bus != nil {
@@ -72,13 +72,7 @@ func (s *Server) AdminGuard(cfg Config, own Own, bus *Kafka) *iamhttp.AdminGuard
 		own.Roles = roles
 	}
 	if own.Users == nil {
-		getter := users.NewCachedGetter(usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken), 0, 0)
-		if sub != nil {
-			s.Task("admin guard user cache invalidation", func(ctx context.Context) error {
-				return userskafka.RunCacheInvalidation(ctx, sub, userskafka.CacheGroup(s.name, cfg.Instance), getter)
-			})
-		}
-		own.Users = getter
+		own.Users = usershttp.NewClient(cfg.Peers.Users, cfg.ServiceToken)
 	}
 	return iamhttp.NewAdminGuard(auth.NewStanding(own.Realms, own.Clients, own.Users, own.Roles))
 }
